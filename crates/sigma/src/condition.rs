@@ -1,0 +1,1 @@
+//! Condition grammar (being written).

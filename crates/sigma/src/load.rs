@@ -1,0 +1,1 @@
+//! Document loading (being written).

@@ -1,0 +1,3 @@
+/*!
+Log readers (being written).
+*/
