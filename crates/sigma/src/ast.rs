@@ -396,9 +396,15 @@ pub struct Rule {
 pub struct Filter {
     pub meta: Metadata,
     pub logsource: LogSource,
-    /// Ids or names of the rules the filter applies to.
+    /// Ids or names of the rules the filter applies to. Empty when
+    /// `applies_to_all` is set.
     pub rules: Vec<Spanned<String>>,
-    /// The filter's own searches and condition (typically `not selection`).
+    /// `rules: any` (or `all`, or an empty list): the filter tunes every
+    /// rule whose logsource it fits, as pySigma does.
+    pub applies_to_all: bool,
+    /// The filter's own searches and condition. The condition is ANDed onto
+    /// the rule's, exactly as pySigma does, so an exclusion is written
+    /// `condition: not selection`.
     pub detection: Detection,
     pub origin: Origin,
 }

@@ -46,6 +46,12 @@ impl Expr {
 
 /// One test on one field (or, with `field: None`, on every value of the
 /// event: Sigma keywords).
+///
+/// A keyword predicate holds when the test holds for *any* value of the
+/// event. Lowering gives keyword strings contains semantics — the glob is
+/// already wrapped in `*…*` unless the rule asked for `startswith` or
+/// `endswith` — and keyword numbers and booleans become such strings, so
+/// consumers apply keyword tests exactly as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Predicate {
     pub field: Option<String>,
