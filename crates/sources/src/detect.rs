@@ -1,0 +1,192 @@
+//! Recognising a file's format from its content.
+//!
+//! Extensions lie (`.log`, `.txt`, `.json` for anything, none at all in a
+//! triage collection), so the format is decided from the first bytes of the
+//! file. A file in no format we read is skipped with a reason the scan
+//! summary can print, rather than being fed to a reader that would turn
+//! every line into an error.
+
+use std::fmt;
+
+/// How many bytes of a file [`detect`] wants to see.
+pub const SNIFF_LEN: usize = 16 * 1024;
+
+/// How many line starts in the sniffed head are tried, so that one
+/// malformed first line does not hide a file's format.
+const SNIFF_LINES: usize = 16;
+
+/// An input format a reader exists for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// JSON documents in the evtx JSON shape (`{"Event":{"System":…}}`):
+    /// JSON lines, a single document, an array, or concatenated
+    /// pretty-printed documents.
+    EvtxJson,
+}
+
+impl Format {
+    /// Stable name, used in alerts (`source.format`) and summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::EvtxJson => "evtx-json",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a file is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The file has no content.
+    Empty,
+    /// A format we recognise but have no reader for yet.
+    NotYetSupported { format: &'static str },
+    /// Not a format we know; `hint` says what it looks like.
+    Unrecognised { hint: String },
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Empty => f.write_str("empty file"),
+            SkipReason::NotYetSupported { format } => {
+                write!(f, "{format} is recognised but not supported yet")
+            }
+            SkipReason::Unrecognised { hint } => write!(f, "unrecognised format ({hint})"),
+        }
+    }
+}
+
+/// Decide the format of a file from its first bytes (up to [`SNIFF_LEN`]).
+pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
+    if head.starts_with(b"ElfFile\0") {
+        return Err(SkipReason::NotYetSupported {
+            format: "Windows EVTX",
+        });
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Err(SkipReason::NotYetSupported {
+            format: "gzip-compressed input",
+        });
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Err(SkipReason::Empty);
+    }
+    let line_starts = std::iter::once(0).chain(
+        text.iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    for start in line_starts.take(SNIFF_LINES) {
+        match evtx_json_start(&text[start..]) {
+            Some(true) => return Ok(Format::EvtxJson),
+            Some(false) => {}
+            // The head ends inside the opening of a JSON object; give the
+            // reader the benefit of the doubt, it checks every record.
+            None => return Ok(Format::EvtxJson),
+        }
+    }
+    Err(SkipReason::Unrecognised {
+        hint: describe(text),
+    })
+}
+
+/// Whether `text` starts (after whitespace and an optional `[`) with a JSON
+/// object whose first key is `"Event"`. `None` when `text` ends first.
+fn evtx_json_start(text: &[u8]) -> Option<bool> {
+    let mut rest = skip_ws(text);
+    if let Some(after) = rest.strip_prefix(b"[") {
+        rest = skip_ws(after);
+    }
+    if rest.first() != Some(&b'{') {
+        return Some(false);
+    }
+    let rest = skip_ws(&rest[1..]);
+    const KEY: &[u8] = b"\"Event\"";
+    if rest.len() < KEY.len() {
+        return if KEY.starts_with(rest) {
+            None
+        } else {
+            Some(false)
+        };
+    }
+    Some(rest.starts_with(KEY))
+}
+
+fn skip_ws(text: &[u8]) -> &[u8] {
+    let n = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &text[n..]
+}
+
+/// A short description of unrecognised content for the skip message.
+fn describe(text: &[u8]) -> String {
+    let rest = skip_ws(text);
+    match rest.first() {
+        Some(b'{') | Some(b'[') => {
+            "JSON, but not in the evtx JSON shape `{\"Event\": …}`".to_owned()
+        }
+        Some(b'<') => "XML or HTML".to_owned(),
+        _ if std::str::from_utf8(rest).is_err() && !rest.is_empty() => {
+            "binary or non-UTF-8 data".to_owned()
+        }
+        _ => {
+            let first: String = String::from_utf8_lossy(rest)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(40)
+                .collect();
+            format!("text starting with `{first}`")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_evtx_json_layouts() {
+        for head in [
+            &b"{\"Event\":{\"System\":{}}}\n"[..],
+            b"\xEF\xBB\xBF{\"Event\":{}}",
+            b"{\n  \"Event\": {\n",
+            b"[\n  {\n    \"Event\": {",
+            b"[{\"Event\"",
+            b"garbage line\n{\"Event\":{}}\n",
+            b"{\n",
+        ] {
+            assert_eq!(detect(head), Ok(Format::EvtxJson), "{head:?}");
+        }
+    }
+
+    #[test]
+    fn reports_what_it_cannot_read() {
+        assert_eq!(detect(b""), Err(SkipReason::Empty));
+        assert_eq!(detect(b" \n\t"), Err(SkipReason::Empty));
+        assert!(matches!(
+            detect(b"ElfFile\0\0\0"),
+            Err(SkipReason::NotYetSupported { .. })
+        ));
+        assert!(matches!(
+            detect(&[0x1f, 0x8b, 8, 0]),
+            Err(SkipReason::NotYetSupported { .. })
+        ));
+        let Err(SkipReason::Unrecognised { hint }) = detect(b"{\"winlog\":{}}\n") else {
+            panic!("ECS is not read yet");
+        };
+        assert!(hint.contains("not in the evtx JSON shape"), "{hint}");
+        let Err(SkipReason::Unrecognised { hint }) = detect(b"#fields\tts\tuid\n") else {
+            panic!("zeek is not read yet");
+        };
+        assert!(hint.contains("#fields"), "{hint}");
+    }
+}

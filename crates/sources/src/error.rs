@@ -1,0 +1,95 @@
+//! Typed errors of the readers.
+//!
+//! Two kinds, because the caller treats them differently: an [`OpenError`]
+//! concerns a whole file (it cannot be opened, or it is in no format we
+//! read, and is skipped with the reason), a [`ReadError`] concerns one
+//! record (it is counted and reported with its location, and reading goes
+//! on with the next record). Both carry the path; a `ReadError` also carries
+//! the 1-based line where the bad record starts.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::detect::SkipReason;
+
+/// A file that could not be read at all.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        path: Arc<Path>,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: skipped: {reason}", path.display())]
+    Skipped { path: Arc<Path>, reason: SkipReason },
+}
+
+impl OpenError {
+    pub fn path(&self) -> &Path {
+        match self {
+            OpenError::Io { path, .. } | OpenError::Skipped { path, .. } => path,
+        }
+    }
+}
+
+/// One record that could not be turned into an event.
+#[derive(Debug, Error)]
+#[error("{}:{line}: {kind}", path.display())]
+pub struct ReadError {
+    pub path: Arc<Path>,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    #[source]
+    pub kind: ReadErrorKind,
+}
+
+impl ReadError {
+    /// Whether the reader stops after this error (the file itself failed,
+    /// not just one record).
+    pub fn is_fatal(&self) -> bool {
+        matches!(self.kind, ReadErrorKind::Io(_))
+    }
+}
+
+/// What was wrong with a record.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ReadErrorKind {
+    /// The record is not valid JSON.
+    #[error("invalid JSON at line {line}, column {column}: {reason}")]
+    Json {
+        /// 1-based line (in the file) of the offending byte.
+        line: u64,
+        column: u64,
+        reason: String,
+    },
+    /// The record contains bytes that are not UTF-8.
+    #[error("invalid UTF-8 at line {line}, column {column}")]
+    InvalidUtf8 { line: u64, column: u64 },
+    /// The input ends, or the next record begins, before the braces of this
+    /// record are balanced.
+    #[error("record is incomplete (truncated, or its braces do not balance)")]
+    Truncated,
+    /// A string runs past the end of its line, which JSON does not allow.
+    #[error("unterminated string (a JSON string runs past the end of its line)")]
+    UnterminatedString,
+    /// The text at the start of a record is not a JSON object.
+    #[error("not a JSON object: `{snippet}`")]
+    NotJson { snippet: String },
+    /// Valid JSON, but not an event in the shape this reader expects.
+    #[error("not an event in the {shape}: {reason}")]
+    WrongShape {
+        shape: &'static str,
+        reason: &'static str,
+    },
+    /// A single record exceeds the reader's size limit.
+    #[error("record larger than the limit of {limit} bytes; skipped")]
+    TooLarge { limit: usize },
+    /// Reading the file failed; no further records are read from it.
+    #[error("read error: {0}")]
+    Io(#[source] io::Error),
+}

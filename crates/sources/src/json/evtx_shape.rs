@@ -1,0 +1,331 @@
+//! The evtx JSON shape: `{"Event":{"System":…,"EventData":…,"UserData":…}}`.
+//!
+//! This is what `evtx_dump -o json|jsonl` writes and what SigmaHQ's
+//! regression data uses. XML attributes become `#attributes` objects and
+//! element text with attributes becomes `#text`, so a value may hide one
+//! level down (`"EventID": {"#attributes": {"Qualifiers": 0}, "#text": 4688}`).
+//!
+//! `EventData` comes in two layouts: named fields as a plain object (the
+//! usual evtx_dump rendering), or the raw XML-ish
+//! `{"Data": [{"#attributes": {"Name": "X"}, "#text": "v"}, …]}`. Both are
+//! normalized into one map when the event is built, so lookups stay simple
+//! map lookups that borrow from the parsed document.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
+
+use crate::mapping::{self, Alias};
+
+/// Name used in messages for this shape.
+pub const SHAPE: &str = "evtx JSON shape";
+
+/// One event in the evtx JSON shape, owning its parsed document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvtxJsonEvent {
+    system: Map<String, Value>,
+    /// Named event fields, normalized (see the module docs). Unnamed
+    /// `Data` elements are kept under the name `Data`.
+    event_data: Map<String, Value>,
+    /// The children of `UserData` (usually one element, e.g. `EventXML`).
+    user_data: Map<String, Value>,
+    event_id: Option<u32>,
+    aliases: &'static [Alias],
+}
+
+impl EvtxJsonEvent {
+    /// Build an event from a parsed JSON document. The error says why the
+    /// document is not in the evtx JSON shape.
+    pub fn from_value(value: Value) -> Result<EvtxJsonEvent, &'static str> {
+        let Value::Object(mut root) = value else {
+            return Err("the record is not a JSON object");
+        };
+        let Some(event) = root.remove("Event") else {
+            return Err("no top-level `Event` key");
+        };
+        let Value::Object(mut event) = event else {
+            return Err("`Event` is not an object");
+        };
+        let system = match event.remove("System") {
+            Some(Value::Object(system)) => system,
+            None | Some(Value::Null) => Map::new(),
+            Some(_) => return Err("`Event.System` is not an object"),
+        };
+        let event_data = normalize_event_data(event.remove("EventData"));
+        let user_data = match event.remove("UserData") {
+            Some(Value::Object(children)) => children,
+            _ => Map::new(),
+        };
+        let event_id = system.get("EventID").and_then(|v| match text_of(v) {
+            Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        let mut out = EvtxJsonEvent {
+            system,
+            event_data,
+            user_data,
+            event_id,
+            aliases: &[],
+        };
+        out.aliases = mapping::windows_aliases(out.provider(), event_id);
+        Ok(out)
+    }
+
+    /// `System/EventID`.
+    pub fn event_id(&self) -> Option<u32> {
+        self.event_id
+    }
+
+    /// `System/Channel`.
+    pub fn channel(&self) -> Option<&str> {
+        self.system.get("Channel").and_then(|v| text_of(v).as_str())
+    }
+
+    /// `System/Provider/@Name`.
+    pub fn provider(&self) -> Option<&str> {
+        self.system_attribute("Provider", "Name")
+            .and_then(Value::as_str)
+    }
+
+    /// `System/Computer`.
+    pub fn computer(&self) -> Option<&str> {
+        self.system
+            .get("Computer")
+            .and_then(|v| text_of(v).as_str())
+    }
+
+    /// `System/EventRecordID`.
+    pub fn record_id(&self) -> Option<u64> {
+        self.system
+            .get("EventRecordID")
+            .and_then(|v| match text_of(v) {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+    }
+
+    /// `System/TimeCreated/@SystemTime`, as RFC 3339 UTC.
+    pub fn timestamp(&self) -> Option<Cow<'_, str>> {
+        self.system_attribute("TimeCreated", "SystemTime")
+            .and_then(Value::as_str)
+            .map(normalize_timestamp)
+    }
+
+    fn system_attribute(&self, element: &str, attribute: &str) -> Option<&Value> {
+        self.system.get(element)?.get("#attributes")?.get(attribute)
+    }
+
+    fn lookup_own(&self, name: &str) -> Option<&Value> {
+        if let Some(v) = self.event_data.get(name) {
+            return Some(v);
+        }
+        self.user_data
+            .values()
+            .find_map(|child| child.as_object()?.get(name))
+    }
+
+    fn lookup_system(&self, name: &str) -> Option<&Value> {
+        if let Some(v) = self.system.get(name) {
+            return Some(v);
+        }
+        // `Provider_Name`, `TimeCreated_SystemTime`, `Execution_ProcessID`…
+        let (element, attribute) = name.split_once('_')?;
+        self.system_attribute(element, attribute)
+    }
+}
+
+impl Event for EvtxJsonEvent {
+    fn field(&self, name: &str) -> Lookup<'_> {
+        let found = self
+            .lookup_own(name)
+            .or_else(|| {
+                self.aliases
+                    .iter()
+                    .find(|a| a.sigma == name)
+                    .and_then(|a| self.lookup_own(a.native))
+            })
+            .or_else(|| self.lookup_system(name));
+        match found {
+            Some(v) => to_lookup(v),
+            None => Lookup::Absent,
+        }
+    }
+
+    fn for_each_value(&self, visit: &mut dyn FnMut(&FieldValue<'_>)) {
+        for v in self.event_data.values().chain(self.user_data.values()) {
+            visit_leaves(v, visit);
+        }
+    }
+
+    fn kind(&self) -> EventKind<'_> {
+        let channel = self.channel();
+        let product = match channel {
+            Some(c) if c.starts_with("Linux-Sysmon") => "linux",
+            _ => "windows",
+        };
+        EventKind {
+            product: Some(product),
+            category: None,
+            service: None,
+            channel,
+            provider: self.provider(),
+            event_id: self.event_id,
+        }
+    }
+}
+
+/// The text of an element that also has attributes, else the value itself.
+fn text_of(v: &Value) -> &Value {
+    match v {
+        Value::Object(m) => m.get("#text").unwrap_or(v),
+        _ => v,
+    }
+}
+
+fn to_lookup(v: &Value) -> Lookup<'_> {
+    match text_of(v) {
+        Value::Array(items) => Lookup::Many(items.iter().map(|i| to_field(text_of(i))).collect()),
+        v => Lookup::One(to_field(v)),
+    }
+}
+
+fn to_field(v: &Value) -> FieldValue<'_> {
+    match v {
+        Value::Null => FieldValue::Null,
+        Value::Bool(b) => FieldValue::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => FieldValue::Int(i),
+            // A u64 beyond i64 keeps its exact digits as text.
+            (None, _) if n.is_u64() => FieldValue::Str(Cow::Owned(n.to_string())),
+            (None, Some(f)) => FieldValue::Float(f),
+            (None, None) => FieldValue::Str(Cow::Owned(n.to_string())),
+        },
+        Value::String(s) => FieldValue::Str(Cow::Borrowed(s)),
+        // Structured content under one field name: searchable as its JSON text.
+        Value::Array(_) | Value::Object(_) => FieldValue::Str(Cow::Owned(v.to_string())),
+    }
+}
+
+fn visit_leaves(v: &Value, visit: &mut dyn FnMut(&FieldValue<'_>)) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| visit_leaves(i, visit)),
+        Value::Object(m) => {
+            for (k, child) in m {
+                if k != "#attributes" {
+                    visit_leaves(child, visit);
+                }
+            }
+        }
+        leaf => visit(&to_field(leaf)),
+    }
+}
+
+/// Flatten `EventData` into `name → value`.
+fn normalize_event_data(event_data: Option<Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    match event_data {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(fields)) => {
+            for (name, value) in fields {
+                match name.as_str() {
+                    "#attributes" => {}
+                    "Data" => add_data(&mut out, value),
+                    _ => insert(&mut out, name, value),
+                }
+            }
+        }
+        // `<EventData>text</EventData>` rendered as a bare value.
+        Some(other) => insert(&mut out, "Data".to_owned(), other),
+    }
+    out
+}
+
+/// Add `Data` element(s): named ones under their `Name`, the rest as `Data`.
+fn add_data(out: &mut Map<String, Value>, data: Value) {
+    let items = match data {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    let mut unnamed = Vec::new();
+    for item in items {
+        match named(item) {
+            Ok((name, value)) => insert(out, name, value),
+            Err(item) => unnamed.push(text_of(&item).clone()),
+        }
+    }
+    match unnamed.len() {
+        0 => {}
+        1 => insert(out, "Data".to_owned(), unnamed.remove(0)),
+        _ => insert(out, "Data".to_owned(), Value::Array(unnamed)),
+    }
+}
+
+/// `{"#attributes": {"Name": "X"}, "#text": v}` → `("X", v)`.
+fn named(item: Value) -> Result<(String, Value), Value> {
+    let name = item
+        .get("#attributes")
+        .and_then(|a| a.get("Name"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    match (name, item) {
+        (Some(name), Value::Object(mut m)) => {
+            let value = m.remove("#text").unwrap_or(Value::Null);
+            Ok((name, value))
+        }
+        (_, item) => Err(item),
+    }
+}
+
+/// Insert, turning a repeated name into a list of its values.
+fn insert(out: &mut Map<String, Value>, name: String, value: Value) {
+    match out.get_mut(&name) {
+        None => {
+            out.insert(name, value);
+        }
+        Some(Value::Array(existing)) => existing.push(value),
+        Some(existing) => {
+            let first = existing.take();
+            *existing = Value::Array(vec![first, value]);
+        }
+    }
+}
+
+/// `2024-01-02T03:04:05.123Z` stays as is; `2024-01-02 03:04:05.123 UTC`
+/// and zone-less forms (EVTX `SystemTime` is UTC by definition) become
+/// RFC 3339 with a `Z`.
+pub fn normalize_timestamp(text: &str) -> Cow<'_, str> {
+    let t = text.trim();
+    let bytes = t.as_bytes();
+    let date_time = bytes.len() >= 19
+        && bytes[..19].is_ascii()
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && matches!(bytes[10], b'T' | b' ')
+        && bytes[13] == b':';
+    if !date_time {
+        return Cow::Borrowed(text);
+    }
+    let body = t.strip_suffix(" UTC").unwrap_or(t);
+    let zoned = body.ends_with('Z') || {
+        let tail = &body[19..];
+        tail.contains('+') || tail.contains('-')
+    };
+    if bytes[10] == b'T' && zoned && body.len() == t.len() && t.len() == text.len() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(body.len() + 1);
+    out.push_str(&body[..10]);
+    out.push('T');
+    out.push_str(&body[11..]);
+    if !zoned {
+        out.push('Z');
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+#[path = "evtx_shape_tests.rs"]
+mod tests;

@@ -1,0 +1,294 @@
+//! JSON inputs.
+//!
+//! [`frame`] splits a byte stream into records whatever the layout (JSON
+//! lines, one document, an array, concatenated pretty-printed documents)
+//! and keeps the line each starts on; each record is then parsed with
+//! serde_json and handed to the shape that knows its fields. Only the evtx
+//! JSON shape ([`evtx_shape`]) exists so far; ECS and Defender for Endpoint
+//! shapes will sit beside it and reuse the framing.
+
+pub mod evtx_shape;
+mod frame;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use evtx_shape::EvtxJsonEvent;
+pub use frame::DEFAULT_MAX_RECORD_BYTES;
+
+use crate::detect::Format;
+use crate::error::{OpenError, ReadError, ReadErrorKind};
+use crate::origin::Origin;
+use frame::{Frame, Framer, Problem};
+
+/// Streams the events of one input in the evtx JSON shape.
+///
+/// Yields one item per record: the event with its [`Origin`], or a
+/// [`ReadError`] naming the line where the bad record starts. After an
+/// error it goes on with the next record, except after an I/O error, which
+/// ends the stream.
+pub struct EvtxJsonReader<R> {
+    framer: Framer<R>,
+    path: Arc<Path>,
+}
+
+impl<R: BufRead> EvtxJsonReader<R> {
+    /// Read from `input`, reporting positions against `path`.
+    pub fn new(input: R, path: impl Into<Arc<Path>>) -> Self {
+        Self::with_max_record_bytes(input, path, DEFAULT_MAX_RECORD_BYTES)
+    }
+
+    /// Like [`EvtxJsonReader::new`], with a limit on one record's size.
+    pub fn with_max_record_bytes(input: R, path: impl Into<Arc<Path>>, limit: usize) -> Self {
+        EvtxJsonReader {
+            framer: Framer::new(input, limit),
+            path: path.into(),
+        }
+    }
+
+    fn error(&self, line: u64, kind: ReadErrorKind) -> ReadError {
+        ReadError {
+            path: Arc::clone(&self.path),
+            line,
+            kind,
+        }
+    }
+}
+
+/// Open `path` as evtx-shaped JSON, without checking its format first
+/// (see [`crate::open`] for the reader that detects it).
+pub fn read_evtx_json(path: &Path) -> Result<EvtxJsonReader<BufReader<File>>, OpenError> {
+    let path: Arc<Path> = Arc::from(path);
+    let file = File::open(&path).map_err(|source| OpenError::Io {
+        path: Arc::clone(&path),
+        source,
+    })?;
+    Ok(EvtxJsonReader::new(
+        BufReader::with_capacity(256 * 1024, file),
+        path,
+    ))
+}
+
+impl<R: BufRead> Iterator for EvtxJsonReader<R> {
+    type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(match self.framer.next_frame()? {
+            Frame::Value {
+                line,
+                column,
+                bytes,
+            } => match parse(&bytes, line, column) {
+                Ok(event) => Ok((
+                    Origin {
+                        path: Arc::clone(&self.path),
+                        line,
+                        format: Format::EvtxJson,
+                    },
+                    event,
+                )),
+                Err(kind) => Err(self.error(line, kind)),
+            },
+            Frame::Bad { line, problem } => Err(self.error(
+                line,
+                match problem {
+                    Problem::Truncated => ReadErrorKind::Truncated,
+                    Problem::UnterminatedString => ReadErrorKind::UnterminatedString,
+                    Problem::NotJson { snippet } => ReadErrorKind::NotJson { snippet },
+                    Problem::TooLarge { limit } => ReadErrorKind::TooLarge { limit },
+                },
+            )),
+            Frame::Io { line, error } => Err(self.error(line, ReadErrorKind::Io(error))),
+        })
+    }
+}
+
+/// Parse one framed record that starts at `line`, `column` of the file.
+fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErrorKind> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = position(bytes, e.valid_up_to(), line, column);
+        ReadErrorKind::InvalidUtf8 { line, column }
+    })?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
+        let message = e.to_string();
+        let reason = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        ReadErrorKind::Json {
+            line: line + rel_line.saturating_sub(1),
+            column: if rel_line <= 1 {
+                column + rel_col.saturating_sub(1)
+            } else {
+                rel_col
+            },
+            reason,
+        }
+    })?;
+    EvtxJsonEvent::from_value(value).map_err(|reason| ReadErrorKind::WrongShape {
+        shape: evtx_shape::SHAPE,
+        reason,
+    })
+}
+
+/// The file position of byte `offset` of a record starting at `line`, `column`.
+fn position(bytes: &[u8], offset: usize, line: u64, column: u64) -> (u64, u64) {
+    let before = &bytes[..offset];
+    match before.iter().rposition(|&b| b == b'\n') {
+        None => (line, column + offset as u64),
+        Some(nl) => {
+            let newlines = before.iter().filter(|&&b| b == b'\n').count() as u64;
+            (line + newlines, (offset - nl) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use tunnelhunt_engine::{Event, FieldValue, Lookup};
+
+    use super::*;
+
+    const GOOD: &str = r#"{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"Image":"C:\\Windows\\System32\\OpenSSH\\ssh.exe","CommandLine":"ssh.exe -N -L 8443:localhost:443 ops@203.0.113.20"}}}"#;
+
+    fn read(input: &[u8]) -> Vec<Result<(Origin, EvtxJsonEvent), ReadError>> {
+        EvtxJsonReader::new(Cursor::new(input.to_vec()), Path::new("t.json")).collect()
+    }
+
+    fn lines_of(items: &[Result<(Origin, EvtxJsonEvent), ReadError>]) -> Vec<Result<u64, u64>> {
+        items
+            .iter()
+            .map(|r| match r {
+                Ok((o, _)) => Ok(o.line),
+                Err(e) => Err(e.line),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn invalid_json_line_between_valid_ones() {
+        let input = format!("{GOOD}\n{{\"Event\": {{\"System\": }}}}\n{GOOD}\n");
+        let items = read(input.as_bytes());
+        assert_eq!(lines_of(&items), vec![Ok(1), Err(2), Ok(3)]);
+        let err = items[1].as_ref().unwrap_err();
+        assert!(
+            matches!(err.kind, ReadErrorKind::Json { line: 2, .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("t.json:2: invalid JSON at line 2, column 22"),
+            "{err}"
+        );
+        let (origin, event) = items[2].as_ref().unwrap();
+        assert_eq!(origin.to_string(), "t.json:3");
+        assert_eq!(origin.format, Format::EvtxJson);
+        assert!(matches!(
+            event.field("Image"),
+            Lookup::One(FieldValue::Str(_))
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_and_skipped() {
+        let mut input = Vec::new();
+        input.extend_from_slice(GOOD.as_bytes());
+        input.extend_from_slice(b"\n{\"Event\":{\"EventData\":{\"CommandLine\":\"caf\xE9\"}}}\n");
+        input.extend_from_slice(GOOD.as_bytes());
+        let items = read(&input);
+        assert_eq!(lines_of(&items), vec![Ok(1), Err(2), Ok(3)]);
+        let err = items[1].as_ref().unwrap_err();
+        assert!(
+            matches!(
+                err.kind,
+                ReadErrorKind::InvalidUtf8 {
+                    line: 2,
+                    column: 42
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_shape_and_garbage_are_counted_not_fatal() {
+        let input = format!("{{\"winlog\":{{}}}}\nhello\n{GOOD}");
+        let items = read(input.as_bytes());
+        assert_eq!(lines_of(&items), vec![Err(1), Err(2), Ok(3)]);
+        assert!(matches!(
+            items[0].as_ref().unwrap_err().kind,
+            ReadErrorKind::WrongShape { .. }
+        ));
+        assert!(matches!(
+            &items[1].as_ref().unwrap_err().kind,
+            ReadErrorKind::NotJson { snippet } if snippet == "hello"
+        ));
+    }
+
+    #[test]
+    fn every_layout_yields_the_same_events() {
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::from_str::<Value>(GOOD).unwrap()).unwrap();
+        let n = pretty.lines().count() as u64;
+        let layouts = [
+            (format!("{GOOD}\n{GOOD}\n"), vec![1, 2]),
+            (format!("[{GOOD},{GOOD}]"), vec![1, 1]),
+            (format!("[\n{pretty},\n{pretty}\n]\n"), vec![2, 2 + n]),
+            (format!("{pretty}\n{pretty}\n"), vec![1, 1 + n]),
+            (pretty.clone(), vec![1]),
+        ];
+        let want = EvtxJsonEvent::from_value(serde_json::from_str(GOOD).unwrap()).unwrap();
+        for (input, lines) in layouts {
+            let items = read(input.as_bytes());
+            let got: Vec<u64> = items
+                .iter()
+                .map(|r| {
+                    let (origin, event) = r.as_ref().expect("valid record");
+                    assert_eq!(event, &want);
+                    origin.line
+                })
+                .collect();
+            assert_eq!(got, lines, "{input}");
+        }
+    }
+
+    #[test]
+    fn sigmahq_style_concatenated_documents() {
+        // Several of SigmaHQ's regression `.json` files are a stream of
+        // pretty-printed documents without separators.
+        let doc = |id: u32, cmd: &str| {
+            format!(
+                "{{\n  \"Event\": {{\n    \"System\": {{\n      \"EventID\": {id}\n    }},\n    \"EventData\": {{\n      \"CommandLine\": \"{cmd}\"\n    }}\n  }}\n}}"
+            )
+        };
+        let input = format!("{}\n{}", doc(1, "a"), doc(13, "b"));
+        let items = read(input.as_bytes());
+        let ids: Vec<_> = items
+            .iter()
+            .map(|r| r.as_ref().unwrap().1.event_id())
+            .collect();
+        assert_eq!(ids, vec![Some(1), Some(13)]);
+        assert_eq!(lines_of(&items), vec![Ok(1), Ok(11)]);
+    }
+
+    #[test]
+    fn io_error_ends_the_stream() {
+        struct Failing;
+        impl std::io::Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk on fire"))
+            }
+        }
+        let mut reader = EvtxJsonReader::new(BufReader::new(Failing), Path::new("x"));
+        let err = reader.next().unwrap().unwrap_err();
+        assert!(err.is_fatal());
+        assert!(reader.next().is_none());
+    }
+}

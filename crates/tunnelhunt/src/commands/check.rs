@@ -1,0 +1,40 @@
+//! `tunnelhunt rules check`: load, lower and compile rules the way a scan
+//! would, and print every problem found on the way with its location.
+
+use std::io::{self, Write};
+
+use crate::cli::CheckArgs;
+use crate::commands::{Outcome, require_existing};
+use crate::output::plural;
+use crate::{placeholders, ruleset};
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    require_existing("rule path", &args.paths)?;
+    let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
+    let loaded = ruleset::load(&args.paths);
+    let compiled = ruleset::compile(&loaded, &placeholders);
+    let collection = &loaded.collection;
+
+    let errors = compiled.problems.iter().filter(|p| p.is_error()).count();
+    let warnings = compiled.problems.len() - errors;
+    let mut out = io::stdout().lock();
+    for problem in &compiled.problems {
+        writeln!(out, "{problem}")?;
+    }
+    writeln!(
+        out,
+        "{}, {}, {}, {}: {}, {}",
+        plural(loaded.files, "file"),
+        plural(collection.rules().count(), "rule"),
+        plural(collection.filters().count(), "filter"),
+        plural(collection.correlations().count(), "correlation"),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+    )?;
+    out.flush()?;
+    Ok(if errors > 0 {
+        Outcome::RuleErrors
+    } else {
+        Outcome::Success
+    })
+}

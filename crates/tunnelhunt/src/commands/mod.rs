@@ -1,0 +1,54 @@
+//! One module per subcommand. Each takes its parsed arguments and returns
+//! an [`Outcome`]; an `Err` means the command could not run at all (bad
+//! arguments, unreadable configuration), which `main` reports as a usage
+//! error.
+
+pub mod check;
+pub mod list;
+pub mod scan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+/// How a command ended, in increasing order of severity. The exit codes
+/// are part of the interface (documented in the README and `--help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: some rules are invalid or unsupported; they were reported
+    /// and left out.
+    RuleErrors,
+    /// Exit 2: the command could not run (bad arguments or setup).
+    UsageError,
+    /// Exit 3: some inputs could not be read or some records not parsed;
+    /// they were reported and counted.
+    InputErrors,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Success => 0,
+            Outcome::RuleErrors => 1,
+            Outcome::UsageError => 2,
+            Outcome::InputErrors => 3,
+        })
+    }
+}
+
+/// Refuse paths that do not exist before doing any work: a typo in a path
+/// is a usage error, not an empty result.
+pub fn require_existing(what: &str, paths: &[PathBuf]) -> anyhow::Result<()> {
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        bail!("{what} not found: {}", missing.join(", "));
+    }
+    Ok(())
+}
