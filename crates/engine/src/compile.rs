@@ -51,8 +51,8 @@ pub(crate) struct Pred {
 
 pub(crate) enum PredKind {
     Str(Glob),
-    /// Answered by the field's regex bank.
-    Regex,
+    /// Answered by the field's regex bank; the pattern's index in it.
+    Regex(u32),
     Cidr(IpNetwork),
     Num(NumOp, Number),
     Bool(bool),
@@ -151,8 +151,9 @@ impl MatcherBuilder {
             }
             Test::Regex(r) => {
                 lits = required_literals(r).unwrap_or_default();
-                self.regexes.entry(field).or_default().push((id, r.clone()));
-                PredKind::Regex
+                let bank = self.regexes.entry(field).or_default();
+                bank.push((id, r.clone()));
+                PredKind::Regex(bank.len() as u32 - 1)
             }
             Test::Cidr(n) => PredKind::Cidr(*n),
             Test::Num(op, n) => PredKind::Num(*op, *n),
@@ -203,7 +204,7 @@ impl MatcherBuilder {
         // literals are absent is false without running the field's bank.
         let mut in_gate: Vec<bool> = preds
             .iter()
-            .map(|p| matches!(p.kind, PredKind::Regex))
+            .map(|p| matches!(p.kind, PredKind::Regex(_)))
             .collect();
         for p in gates.iter().flatten().flatten() {
             in_gate[*p as usize] = true;

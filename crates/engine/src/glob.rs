@@ -15,6 +15,8 @@
 
 use tunnelhunt_sigma::ir::{Piece, StrMatch, StrShape};
 
+use memchr::memmem::Finder;
+
 use crate::text::fold;
 
 #[derive(Debug, Clone)]
@@ -28,7 +30,9 @@ enum Kind {
     /// `*`: any text, including the empty one.
     Any,
     Equals(String),
-    Contains(String),
+    /// A prebuilt searcher: `str::contains` sets one up on every call,
+    /// which dominated the cost of verifying SigmaHQ's `contains` values.
+    Contains(Box<Finder<'static>>),
     StartsWith(String),
     EndsWith(String),
     General {
@@ -50,7 +54,7 @@ impl Glob {
         let kind = match m.shape() {
             StrShape::Any => Kind::Any,
             StrShape::Equals(s) => Kind::Equals(norm(s)),
-            StrShape::Contains(s) => Kind::Contains(norm(s)),
+            StrShape::Contains(s) => Kind::Contains(Box::new(Finder::new(&norm(s)).into_owned())),
             StrShape::StartsWith(s) => Kind::StartsWith(norm(s)),
             StrShape::EndsWith(s) => Kind::EndsWith(norm(s)),
             StrShape::Glob => {
@@ -88,7 +92,7 @@ impl Glob {
         match &self.kind {
             Kind::Any => true,
             Kind::Equals(s) => text == s,
-            Kind::Contains(s) => text.contains(s.as_str()),
+            Kind::Contains(f) => f.find(text.as_bytes()).is_some(),
             Kind::StartsWith(s) => text.starts_with(s.as_str()),
             Kind::EndsWith(s) => text.ends_with(s.as_str()),
             Kind::General {

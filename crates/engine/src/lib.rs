@@ -57,6 +57,7 @@ mod eval;
 pub mod event;
 mod gate;
 mod glob;
+mod grams;
 mod literal;
 mod matcher;
 mod regex_bank;

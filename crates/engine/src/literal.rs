@@ -1,9 +1,10 @@
-//! The literal index: one Aho-Corasick automaton per field.
+//! The literal index: per field, an Aho-Corasick automaton for the short
+//! literals and, on fields with many, a [`GramIndex`] for the long ones.
 //!
 //! Every string predicate contributes the longest literal piece of its glob,
 //! every regex the literals its matches must begin with; all of them are
 //! folded (see [`crate::text`]) and deduplicated per field. Per event each
-//! scanned field's folded values go through its automaton once, with
+//! scanned field's folded values go through the index once, with
 //! `MatchKind::Standard` and overlapping search so that *every* literal
 //! present is reported (leftmost semantics would hide literals that overlap
 //! an earlier match). The result is one "present" bit per literal.
@@ -12,9 +13,14 @@
 //! haystacks are lowercased into a scratch buffer instead of using
 //! `ascii_case_insensitive` (which disables the prefilters); empty literals
 //! never enter an automaton (one empty pattern disables the prefilter for
-//! all) — a predicate without a non-empty literal is simply not gated; and
-//! the full DFA (fast, but ~80 MB for 10k patterns) is used only for the
-//! few fields with the most literals, the library choosing for the rest.
+//! all) — a predicate without a non-empty literal is simply not gated.
+//! Fields with thousands of literals (`CommandLine`, `Hashes`) used to get a
+//! 30–40 MB DFA, one cache miss per byte; their literals of 8+ bytes now go
+//! to the hashed-anchor [`GramIndex`] and only the short rest to an
+//! automaton (a DFA for the few fields with the most of them).
+//!
+//! A route that uses only a few of a field's literals scans with a
+//! [`SubsetScan`] instead (built by `Route::new`).
 
 use std::collections::HashMap;
 
@@ -22,14 +28,21 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::compile::FieldId;
 use crate::error::CompileError;
+use crate::grams::{GRAM, GramIndex};
 
 /// Global literal number: `base of its field + index in that field`.
 pub(crate) type LitId = u32;
+
+/// A field-local literal index and its text.
+type Local<'a> = (u32, &'a str);
 
 /// How many of the fields with the most literals get a full DFA.
 const DFA_FIELDS: usize = 3;
 /// Fields with fewer literals than this never get one.
 const DFA_MIN_LITERALS: usize = 64;
+/// Fields with at least this many literals find their long ones through a
+/// [`GramIndex`]; below it one small automaton is cheaper than two scans.
+const GRAM_MIN_LITERALS: usize = 256;
 
 #[derive(Default)]
 pub(crate) struct LiteralsBuilder {
@@ -54,7 +67,14 @@ impl LiteralsBuilder {
         let mut by_size: Vec<(FieldId, usize)> = self
             .per_field
             .iter()
-            .map(|(f, (list, _))| (*f, list.len()))
+            .map(|(f, (list, _))| {
+                let automaton = if list.len() >= GRAM_MIN_LITERALS {
+                    list.iter().filter(|l| l.len() < GRAM).count()
+                } else {
+                    list.len()
+                };
+                (*f, automaton)
+            })
             .collect();
         by_size.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let dfa: Vec<FieldId> = by_size
@@ -69,25 +89,43 @@ impl LiteralsBuilder {
         let mut order: Vec<FieldId> = self.per_field.keys().copied().collect();
         order.sort_unstable();
         let mut per_field = self.per_field;
+        let mut texts: Vec<Box<str>> = Vec::new();
         for field in order {
             let (list, _) = per_field.remove(&field).expect("field listed");
-            let mut builder = AhoCorasick::builder();
-            builder.match_kind(MatchKind::Standard);
-            if dfa.contains(&field) {
-                builder.kind(Some(AhoCorasickKind::DFA));
-            }
-            let ac = builder
-                .build(&list)
-                .map_err(|e| CompileError::LiteralIndex {
-                    field: display_field(field_names, field),
-                    message: e.to_string(),
+            let long_ok = list.len() >= GRAM_MIN_LITERALS;
+            let (long, short): (Vec<Local<'_>>, Vec<Local<'_>>) = list
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i as u32, l.as_str()))
+                .partition(|(_, l)| long_ok && l.len() >= GRAM);
+            let ac = if short.is_empty() {
+                None
+            } else {
+                let mut builder = AhoCorasick::builder();
+                builder.match_kind(MatchKind::Standard);
+                if dfa.contains(&field) {
+                    builder.kind(Some(AhoCorasickKind::DFA));
+                }
+                let ac = builder.build(short.iter().map(|(_, l)| l)).map_err(|e| {
+                    CompileError::LiteralIndex {
+                        field: display_field(field_names, field),
+                        message: e.to_string(),
+                    }
                 })?;
-            fields[field as usize] = Some(FieldAc { ac, base: next });
+                Some((ac, short.iter().map(|(i, _)| *i).collect()))
+            };
+            fields[field as usize] = Some(FieldAc {
+                ac,
+                grams: GramIndex::new(&long),
+                base: next,
+            });
             next += list.len() as LitId;
+            texts.extend(list.into_iter().map(String::into_boxed_str));
         }
         Ok(LiteralIndex {
             fields,
             count: next as usize,
+            texts,
         })
     }
 }
@@ -99,19 +137,82 @@ pub(crate) fn display_field(names: &[Option<String>], field: FieldId) -> String 
 }
 
 struct FieldAc {
-    ac: AhoCorasick,
+    /// The short literals, and the field-local id of each AC pattern.
+    ac: Option<(AhoCorasick, Vec<u32>)>,
+    /// The long literals, when the field has many.
+    grams: Option<GramIndex>,
     base: LitId,
 }
 
 pub(crate) struct LiteralIndex {
     fields: Vec<Option<FieldAc>>,
     count: usize,
+    /// Every literal's text, by id.
+    texts: Vec<Box<str>>,
+}
+
+/// A scan of one field restricted to the few literals one route can use
+/// (e.g. the 24 keyword literals of the two keyword rules routed to Sysmon
+/// process creation, out of the field's 511). A leftmost-first automaton
+/// over so few patterns gets the packed (Teddy) prefilter and rejects a
+/// value at gigabytes per second; only values it accepts go through the
+/// exact overlapping scan. Reporting only the subset is sound because every
+/// predicate a routed rule can evaluate has its literals in the subset (see
+/// `Route::new`).
+pub(crate) struct SubsetScan {
+    any: AhoCorasick,
+    exact: AhoCorasick,
+    ids: Vec<LitId>,
+}
+
+impl SubsetScan {
+    /// Report every literal of the subset occurring in the folded `text`.
+    pub(crate) fn scan(&self, text: &str, mut found: impl FnMut(LitId)) {
+        if self.any.is_match(text) {
+            for m in self.exact.find_overlapping_iter(text) {
+                found(self.ids[m.pattern().as_usize()]);
+            }
+        }
+    }
 }
 
 impl LiteralIndex {
     /// Total number of literals over all fields.
     pub(crate) fn len(&self) -> usize {
         self.count
+    }
+
+    /// Literals in a field.
+    pub(crate) fn field_len(&self, field: FieldId) -> usize {
+        let Some(f) = &self.fields[field as usize] else {
+            return 0;
+        };
+        let end = self.fields[field as usize + 1..]
+            .iter()
+            .flatten()
+            .map(|g| g.base as usize)
+            .next()
+            .unwrap_or(self.count);
+        end - f.base as usize
+    }
+
+    /// A restricted scan over `ids` (literals of one field); `None` if the
+    /// automata cannot be built.
+    pub(crate) fn subset(&self, ids: &[LitId]) -> Option<SubsetScan> {
+        let pats = ids.iter().map(|&l| self.texts[l as usize].as_bytes());
+        let any = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(pats.clone())
+            .ok()?;
+        let exact = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(pats)
+            .ok()?;
+        Some(SubsetScan {
+            any,
+            exact,
+            ids: ids.to_vec(),
+        })
     }
 
     /// The global id of a field-local literal index.
@@ -127,8 +228,13 @@ impl LiteralIndex {
     /// (possibly more than once).
     pub(crate) fn scan(&self, field: FieldId, text: &str, mut found: impl FnMut(LitId)) {
         if let Some(f) = &self.fields[field as usize] {
-            for m in f.ac.find_overlapping_iter(text) {
-                found(f.base + m.pattern().as_u32());
+            if let Some((ac, locals)) = &f.ac {
+                for m in ac.find_overlapping_iter(text) {
+                    found(f.base + locals[m.pattern().as_usize()]);
+                }
+            }
+            if let Some(g) = &f.grams {
+                g.scan(text.as_bytes(), |l| found(f.base + l));
             }
         }
     }

@@ -12,9 +12,9 @@ use std::hash::{Hash, Hasher};
 
 use tunnelhunt_sigma::ast::LogSource;
 
-use crate::compile::{CompiledRule, FieldId, KEYWORDS, Pred, RuleId};
+use crate::compile::{CompiledRule, FieldId, KEYWORDS, Node, Pred, PredId, RuleId};
 use crate::event::{Event, EventKind, FieldValue};
-use crate::literal::LiteralIndex;
+use crate::literal::{LitId, LiteralIndex, SubsetScan};
 use crate::regex_bank::RegexBank;
 use crate::routing::{self, CATEGORIES, Decision, FieldCondition};
 use crate::scratch::EventState;
@@ -163,7 +163,22 @@ pub(crate) struct Route {
     pub(crate) conditional: Vec<CondGroup>,
     /// Fields holding the gate literals of the gated rules.
     pub(crate) scan: Vec<FieldId>,
+    /// For each field of `scan`: a scan restricted to the literals this
+    /// route's rules can use, when they are few of the field's.
+    pub(crate) subsets: Vec<Option<SubsetScan>>,
     pub(crate) any_gated: bool,
+}
+
+/// Routes using at most this many of a field's literals scan for those only.
+const SUBSET_MAX: usize = 64;
+
+fn collect_preds(node: &Node, out: &mut Vec<PredId>) {
+    match node {
+        Node::And(xs) | Node::Or(xs) => xs.iter().for_each(|x| collect_preds(x, out)),
+        Node::Not(x) => collect_preds(x, out),
+        Node::Pred(p) => out.push(*p),
+        Node::Const(_) => {}
+    }
 }
 
 impl Route {
@@ -174,8 +189,10 @@ impl Route {
             gated: RuleSet::with_capacity(n),
             conditional: Vec::new(),
             scan: Vec::new(),
+            subsets: Vec::new(),
             any_gated: false,
         };
+        let mut routed: Vec<usize> = Vec::new();
         for g in &m.groups {
             let (ungated, gated) = match routing::decide(&g.logsource, kind) {
                 Decision::Never => continue,
@@ -191,6 +208,7 @@ impl Route {
                 }
             };
             for &r in &g.rules {
+                routed.push(r);
                 if m.rules[r].gated {
                     gated.insert(r);
                     route.any_gated = true;
@@ -206,6 +224,34 @@ impl Route {
         }
         route.always.sort_unstable();
         route.scan.sort_unstable();
+        route.subsets = route.scan.iter().map(|_| None).collect();
+        if route.scan.is_empty() {
+            return route;
+        }
+        // Every literal a routed rule's predicates can consult, per field:
+        // the literal bits outside this set are never read for this route.
+        let mut preds: Vec<PredId> = Vec::new();
+        for &r in &routed {
+            collect_preds(&m.rules[r].node, &mut preds);
+        }
+        preds.sort_unstable();
+        preds.dedup();
+        for (i, &f) in route.scan.iter().enumerate() {
+            let mut lits: Vec<LitId> = preds
+                .iter()
+                .map(|&p| &m.preds[p as usize])
+                .filter(|p| p.field == f)
+                .flat_map(|p| p.lits.iter().copied())
+                .collect();
+            lits.sort_unstable();
+            lits.dedup();
+            if !lits.is_empty()
+                && lits.len() <= SUBSET_MAX
+                && lits.len() * 4 <= m.literals.field_len(f)
+            {
+                route.subsets[i] = m.literals.subset(&lits);
+            }
+        }
         route
     }
 }

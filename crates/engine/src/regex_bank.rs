@@ -77,6 +77,8 @@ pub(crate) fn required_literals(r: &RegexMatch) -> Option<Vec<String>> {
 /// The regexes of one field.
 pub(crate) struct RegexBank {
     set: RegexSet,
+    /// Each pattern alone, for when few of the field's regexes are needed.
+    single: Vec<Regex>,
     /// Predicate of each pattern of the set, in order.
     pub(crate) preds: Vec<PredId>,
 }
@@ -95,10 +97,25 @@ impl RegexBank {
                 count: regexes.len(),
                 message: e.to_string(),
             })?;
+        let single = regexes
+            .iter()
+            .map(|(_, r)| Regex::new(&regex_source(r)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| CompileError::RegexSet {
+                field: field.to_owned(),
+                count: regexes.len(),
+                message: e.to_string(),
+            })?;
         Ok(RegexBank {
             set,
+            single,
             preds: regexes.iter().map(|(p, _)| *p).collect(),
         })
+    }
+
+    /// Whether pattern `i` alone matches `text`.
+    pub(crate) fn is_match(&self, i: usize, text: &str) -> bool {
+        self.single[i].is_match(text)
     }
 
     /// Mark in `hits` (one flag per pattern) every regex matching `text`.

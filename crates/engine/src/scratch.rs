@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use crate::compile::{FieldId, KEYWORDS, Node, PredId, PredKind, RuleId};
 use crate::eval::{bool_test, cidr_test, fieldref_texts, num_test};
 use crate::event::{Event, FieldValue};
+use crate::literal::{LitId, SubsetScan};
 use crate::matcher::{Matcher, Route, condition_holds};
 use crate::text::{fold_into, write_text};
 
@@ -47,6 +48,7 @@ pub(crate) struct EventState {
     vals: Vec<Val>,
     arena: String,
     fold_tmp: String,
+    raw_tmp: String,
     lit_gen: Vec<u32>,
     rule_gen: Vec<u32>,
     pred_gen: Vec<u32>,
@@ -54,6 +56,16 @@ pub(crate) struct EventState {
     candidates: Vec<u32>,
     active_conds: Vec<usize>,
     regex_hits: Vec<bool>,
+    /// Per field: (generation, regexes evaluated one by one this event).
+    regex_runs: Vec<(u32, u32)>,
+}
+
+/// Regexes of one field evaluated singly per event before the whole
+/// field's set is run instead.
+const SINGLE_REGEXES: u32 = 4;
+
+fn pred_field(m: &Matcher, p: PredId) -> FieldId {
+    m.preds[p as usize].field
 }
 
 impl EventState {
@@ -67,6 +79,7 @@ impl EventState {
             vals: Vec::new(),
             arena: String::new(),
             fold_tmp: String::new(),
+            raw_tmp: String::new(),
             lit_gen: vec![0; m.literals.len()],
             rule_gen: vec![0; m.rules.len()],
             pred_gen: vec![0; m.preds.len()],
@@ -74,6 +87,7 @@ impl EventState {
             candidates: Vec::new(),
             active_conds: Vec::new(),
             regex_hits: Vec::new(),
+            regex_runs: vec![(0, 0); nf],
         }
     }
 
@@ -88,6 +102,7 @@ impl EventState {
             ] {
                 stamps.iter_mut().for_each(|s| *s = 0);
             }
+            self.regex_runs.iter_mut().for_each(|r| *r = (0, 0));
             self.generation = 0;
         }
         self.generation += 1;
@@ -113,8 +128,8 @@ impl EventState {
         }
         self.candidates.extend_from_slice(&route.always);
         if route.any_gated {
-            for &f in &route.scan {
-                self.scan(m, route, event, f);
+            for (&f, subset) in route.scan.iter().zip(&route.subsets) {
+                self.scan(m, route, event, f, subset.as_ref());
             }
         }
         self.candidates.sort_unstable();
@@ -126,47 +141,65 @@ impl EventState {
         }
     }
 
-    /// Run a field's values through its automaton; wake the gated rules of
-    /// every literal found.
-    fn scan(&mut self, m: &Matcher, route: &Route, event: &dyn Event, f: FieldId) {
-        let (start, end) = self.load(m, event, f).vals;
-        self.scanned_gen[f as usize] = self.generation;
+    /// Run a field's values through its literal index (or the route's
+    /// restricted scan); wake the gated rules of every literal found.
+    ///
+    /// Keyword values are streamed through a reused buffer instead of being
+    /// loaded: they are every value of the event, and only the rare woken
+    /// keyword rule needs them again.
+    fn scan(
+        &mut self,
+        m: &Matcher,
+        route: &Route,
+        event: &dyn Event,
+        f: FieldId,
+        subset: Option<&SubsetScan>,
+    ) {
         let generation = self.generation;
+        self.scanned_gen[f as usize] = generation;
+        let stream = f == KEYWORDS && self.field_gen[f as usize] != generation;
+        let (start, end) = if stream {
+            (0, 0)
+        } else {
+            self.load(m, event, f).vals
+        };
         let EventState {
             vals,
             arena,
+            fold_tmp,
+            raw_tmp,
             lit_gen,
             rule_gen,
             candidates,
             active_conds,
             ..
         } = self;
-        for v in &vals[start as usize..end as usize] {
-            if matches!(v.kind, Kind::Null) {
-                continue;
-            }
-            let text = &arena[v.folded.0 as usize..v.folded.1 as usize];
-            m.literals.scan(f, text, |lit| {
-                let seen = &mut lit_gen[lit as usize];
-                if *seen == generation {
-                    return;
-                }
-                *seen = generation;
-                for &r in &m.lit_rules[lit as usize] {
-                    let ru = r as usize;
-                    if rule_gen[ru] == generation {
-                        continue;
-                    }
-                    let active = route.gated.contains(ru)
-                        || active_conds
-                            .iter()
-                            .any(|&c| route.conditional[c].gated.contains(ru));
-                    if active {
-                        rule_gen[ru] = generation;
-                        candidates.push(r);
-                    }
+        let mut waker = Waker {
+            m,
+            route,
+            generation,
+            lit_gen,
+            rule_gen,
+            candidates,
+            active_conds,
+        };
+        let mut scan_text = |text: &str| match subset {
+            Some(s) => s.scan(text, |lit| waker.wake(lit)),
+            None => m.literals.scan(f, text, |lit| waker.wake(lit)),
+        };
+        if stream {
+            event.for_each_value(&mut |v| {
+                fold_tmp.clear();
+                if fold_value(v, raw_tmp, fold_tmp) {
+                    scan_text(fold_tmp);
                 }
             });
+            return;
+        }
+        for v in &vals[start as usize..end as usize] {
+            if !matches!(v.kind, Kind::Null) {
+                scan_text(&arena[v.folded.0 as usize..v.folded.1 as usize]);
+            }
         }
     }
 
@@ -239,6 +272,9 @@ impl EventState {
             return false;
         }
         let loaded = self.load(m, event, pred.field);
+        if let PredKind::Regex(i) = pred.kind {
+            return self.regex(m, p, i, loaded.vals);
+        }
         let vals = &self.vals[loaded.vals.0 as usize..loaded.vals.1 as usize];
         let arena = self.arena.as_str();
         let text = |v: &Val, folded: bool| {
@@ -291,11 +327,32 @@ impl EventState {
                 };
                 texts(mine).any(|a| texts(theirs).any(|b| fieldref_texts(shape, a, b)))
             }
-            PredKind::Regex => {
-                self.run_regex_bank(m, pred.field, loaded.vals);
-                self.pred_val[p as usize]
-            }
+            PredKind::Regex(_) => unreachable!("answered above"),
         }
+    }
+
+    /// A regex predicate. One pattern alone, with its own prefilter, is far
+    /// cheaper than the field's whole set; the set pays off only once many
+    /// of its patterns are asked for in the same event.
+    fn regex(&mut self, m: &Matcher, p: PredId, i: u32, (start, end): (u32, u32)) -> bool {
+        let f = pred_field(m, p);
+        let runs = &mut self.regex_runs[f as usize];
+        if runs.0 != self.generation {
+            *runs = (self.generation, 0);
+        }
+        runs.1 += 1;
+        if runs.1 > SINGLE_REGEXES {
+            self.run_regex_bank(m, f, (start, end));
+            return self.pred_val[p as usize];
+        }
+        let bank = m.banks[f as usize].as_ref().expect("field has regexes");
+        self.vals[start as usize..end as usize].iter().any(|v| {
+            !matches!(v.kind, Kind::Null)
+                && bank.is_match(
+                    i as usize,
+                    &self.arena[v.text.0 as usize..v.text.1 as usize],
+                )
+        })
     }
 
     /// Run every regex of a field once and memoise all their predicates.
@@ -313,6 +370,58 @@ impl EventState {
             self.pred_gen[p as usize] = self.generation;
             self.pred_val[p as usize] = self.regex_hits[i];
         }
+    }
+}
+
+/// Wakes the gated rules of literals found, once per literal and rule.
+struct Waker<'a> {
+    m: &'a Matcher,
+    route: &'a Route,
+    generation: u32,
+    lit_gen: &'a mut [u32],
+    rule_gen: &'a mut [u32],
+    candidates: &'a mut Vec<u32>,
+    active_conds: &'a [usize],
+}
+
+impl Waker<'_> {
+    #[inline]
+    fn wake(&mut self, lit: LitId) {
+        let generation = self.generation;
+        let seen = &mut self.lit_gen[lit as usize];
+        if *seen == generation {
+            return;
+        }
+        *seen = generation;
+        for &r in &self.m.lit_rules[lit as usize] {
+            let ru = r as usize;
+            if self.rule_gen[ru] == generation {
+                continue;
+            }
+            let active = self.route.gated.contains(ru)
+                || self
+                    .active_conds
+                    .iter()
+                    .any(|&c| self.route.conditional[c].gated.contains(ru));
+            if active {
+                self.rule_gen[ru] = generation;
+                self.candidates.push(r);
+            }
+        }
+    }
+}
+
+/// Append the folded text form of `v` to `out` (`raw` is a buffer);
+/// `false` for null.
+fn fold_value(v: &FieldValue<'_>, raw: &mut String, out: &mut String) -> bool {
+    if let FieldValue::Str(s) = v {
+        fold_into(s, out);
+        return true;
+    }
+    raw.clear();
+    write_text(v, raw) && {
+        fold_into(raw, out);
+        true
     }
 }
 

@@ -27,8 +27,21 @@ pub(crate) fn fold_into(s: &str, out: &mut String) {
         out.push_str(s);
         out[start..].make_ascii_lowercase();
     } else {
-        for c in s.chars() {
-            out.extend(c.to_lowercase());
+        // ASCII runs byte-wise, only the other characters one by one.
+        let mut rest = s;
+        while !rest.is_empty() {
+            let run = rest
+                .bytes()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len());
+            let start = out.len();
+            out.push_str(&rest[..run]);
+            out[start..].make_ascii_lowercase();
+            rest = &rest[run..];
+            if let Some(c) = rest.chars().next() {
+                out.extend(c.to_lowercase());
+                rest = &rest[c.len_utf8()..];
+            }
         }
     }
 }
@@ -105,6 +118,8 @@ mod tests {
         assert_eq!(fold("ÄÖÜ straße"), "äöü straße");
         // Greek capital sigma folds to σ everywhere, also at a word end.
         assert_eq!(fold("ΟΔΟΣ"), "οδοσ");
+        assert_eq!(fold("A®B\u{130}C"), "a®bi\u{307}c");
+        assert_eq!(fold("ÉX"), "éx");
         let mut s = String::from("x");
         fold_into("AbC", &mut s);
         assert_eq!(s, "xabc");
