@@ -25,7 +25,8 @@
 pub mod table;
 
 pub use table::{
-    CATEGORIES, CategoryEntry, DECLARED, DeclaredEntry, FieldCondition, SERVICES, ServiceEntry,
+    CATEGORIES, CategoryEntry, DECLARED, DeclaredEntry, EQUIVALENT_CATEGORIES, FieldCondition,
+    SERVICES, ServiceEntry,
 };
 use tunnelhunt_sigma::ast::LogSource;
 
@@ -107,7 +108,7 @@ pub fn decide(ls: &LogSource, kind: &EventKind<'_>) -> Decision {
     let mut decision = Decision::Always;
     if let Some(category) = ls.category.as_deref() {
         match kind.category {
-            Some(declared) if !eq(declared, category) => return Decision::Never,
+            Some(declared) if !same_category(declared, category) => return Decision::Never,
             Some(_) => {}
             None => {
                 decision = decide_category(category, product, kind);
@@ -123,6 +124,14 @@ pub fn decide(ls: &LogSource, kind: &EventKind<'_>) -> Decision {
         return Decision::Never;
     }
     decision
+}
+
+/// Equal, or listed together in [`EQUIVALENT_CATEGORIES`].
+fn same_category(declared: &str, rule: &str) -> bool {
+    eq(declared, rule)
+        || EQUIVALENT_CATEGORIES
+            .iter()
+            .any(|group| group.iter().any(|c| eq(c, declared)) && group.iter().any(|c| eq(c, rule)))
 }
 
 fn decide_category(category: &str, product: Option<&str>, kind: &EventKind<'_>) -> Decision {
@@ -214,6 +223,32 @@ mod tests {
             ..EventKind::default()
         };
         assert_eq!(decide(&pc, &other), Decision::Never);
+    }
+
+    #[test]
+    fn declared_dns_reaches_dns_query_rules_and_back() {
+        let zeek = EventKind {
+            product: Some("zeek"),
+            service: Some("dns"),
+            category: Some("dns_query"),
+            ..EventKind::default()
+        };
+        assert_eq!(
+            decide(&ls(Some("dns"), None, None), &zeek),
+            Decision::Always
+        );
+        assert_eq!(
+            decide(&ls(Some("dns_query"), None, None), &zeek),
+            Decision::Always
+        );
+        assert_eq!(
+            decide(&ls(Some("dns_query"), Some("windows"), None), &zeek),
+            Decision::Never
+        );
+        assert_eq!(
+            decide(&ls(Some("network_connection"), None, None), &zeek),
+            Decision::Never
+        );
     }
 
     #[test]

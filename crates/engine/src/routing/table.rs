@@ -345,3 +345,12 @@ pub const DECLARED: &[DeclaredEntry] = &[
     declared(None, Some("proxy"), None),
     declared(None, Some("firewall"), None),
 ];
+
+/// Categories that name the same events from different vantage points.
+/// Sigma has `dns` for DNS seen on the wire or by a resolver (Zeek,
+/// Bind, Infoblox) and `dns_query` for DNS asked by an endpoint process
+/// (Sysmon 22): an event a reader declares under one also reaches rules
+/// written for the other, because the query name is the same fact. Rules
+/// still filter by product, so a `product: windows` `dns_query` rule does
+/// not see Zeek.
+pub const EQUIVALENT_CATEGORIES: &[&[&str]] = &[&["dns", "dns_query"]];
