@@ -22,6 +22,24 @@ pub enum Format {
     /// JSON lines, a single document, an array, or concatenated
     /// pretty-printed documents.
     EvtxJson,
+    /// Windows event log files (`ElfFile\0`).
+    Evtx,
+    /// Zeek logs in TSV, with `#separator`/`#fields`/`#types` headers.
+    ZeekTsv,
+    /// Zeek logs as JSON lines (`{"ts":…,"uid":…}`).
+    ZeekJson,
+    /// Winlogbeat / Elastic Agent documents in the Elastic Common Schema.
+    Ecs,
+    /// Defender for Endpoint Advanced Hunting rows as JSON, or Streaming
+    /// API records.
+    MdeJson,
+    /// Defender for Endpoint Advanced Hunting rows as CSV with a header.
+    MdeCsv,
+    /// Linux audit logs (`type=… msg=audit(…): …`).
+    Auditd,
+    /// XML `<Event>` elements: Sysmon for Linux in syslog, `wevtutil`
+    /// exports.
+    XmlEvents,
 }
 
 impl Format {
@@ -29,6 +47,14 @@ impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::EvtxJson => "evtx-json",
+            Format::Evtx => "evtx",
+            Format::ZeekTsv => "zeek-tsv",
+            Format::ZeekJson => "zeek-json",
+            Format::Ecs => "ecs-json",
+            Format::MdeJson => "mde-json",
+            Format::MdeCsv => "mde-csv",
+            Format::Auditd => "auditd",
+            Format::XmlEvents => "xml-events",
         }
     }
 }
@@ -48,6 +74,14 @@ pub enum SkipReason {
     NotYetSupported { format: &'static str },
     /// Not a format we know; `hint` says what it looks like.
     Unrecognised { hint: String },
+    /// A compressed file whose content cannot be read from a stream.
+    CompressedUnsupported {
+        content: &'static str,
+        why: &'static str,
+    },
+    /// Met while walking a directory and not a regular file (a named pipe
+    /// would block the scan, a device would never end).
+    NotARegularFile { kind: &'static str },
 }
 
 impl fmt::Display for SkipReason {
@@ -58,6 +92,10 @@ impl fmt::Display for SkipReason {
                 write!(f, "{format} is recognised but not supported yet")
             }
             SkipReason::Unrecognised { hint } => write!(f, "unrecognised format ({hint})"),
+            SkipReason::CompressedUnsupported { content, why } => {
+                write!(f, "gzip-compressed {content}: {why}")
+            }
+            SkipReason::NotARegularFile { kind } => write!(f, "not a regular file ({kind})"),
         }
     }
 }
@@ -65,9 +103,7 @@ impl fmt::Display for SkipReason {
 /// Decide the format of a file from its first bytes (up to [`SNIFF_LEN`]).
 pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
     if head.starts_with(b"ElfFile\0") {
-        return Err(SkipReason::NotYetSupported {
-            format: "Windows EVTX",
-        });
+        return Ok(Format::Evtx);
     }
     if head.starts_with(&[0x1f, 0x8b]) {
         return Err(SkipReason::NotYetSupported {
@@ -84,7 +120,17 @@ pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
             .filter(|&(_, &b)| b == b'\n')
             .map(|(i, _)| i + 1),
     );
+    let whole = head.len() < SNIFF_LEN;
     for start in line_starts.take(SNIFF_LINES) {
+        if let Some(format) = crate::zeek::sniff_line(&text[start..], whole) {
+            return Ok(format);
+        }
+        if crate::auditd::sniff_line(line_at(&text[start..])) {
+            return Ok(Format::Auditd);
+        }
+        if crate::xml::sniff_line(&text[start..]) {
+            return Ok(Format::XmlEvents);
+        }
         match evtx_json_start(&text[start..]) {
             Some(true) => return Ok(Format::EvtxJson),
             Some(false) => {}
@@ -93,9 +139,46 @@ pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
             None => return Ok(Format::EvtxJson),
         }
     }
+    if let Some(format) = ecs_or_mde(text) {
+        return Ok(format);
+    }
     Err(SkipReason::Unrecognised {
         hint: describe(text),
     })
+}
+
+/// The line that starts `text`, without its line break.
+fn line_at(text: &[u8]) -> &[u8] {
+    let end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+    &text[..end]
+}
+
+/// ECS and Defender for Endpoint inputs: JSON whose first complete object
+/// has their fields (their first key is nothing in particular), or a CSV
+/// header of Defender columns. When the head ends inside the first object,
+/// a key only these shapes have decides.
+fn ecs_or_mde(text: &[u8]) -> Option<Format> {
+    if crate::mde::is_csv_header(text) {
+        return Some(Format::MdeCsv);
+    }
+    if let Some(object) = crate::json::values::first_object(text) {
+        return if crate::mde::is_mde_json(&object) {
+            Some(Format::MdeJson)
+        } else if crate::ecs::is_ecs_json(&object) {
+            Some(Format::Ecs)
+        } else {
+            None
+        };
+    }
+    let json = matches!(skip_ws(text).first(), Some(b'{' | b'['));
+    let has = |key: &[u8]| memchr::memmem::find(text, key).is_some();
+    if json && has(b"\"AdvancedHunting-") {
+        Some(Format::MdeJson)
+    } else if json && has(b"\"winlog\"") {
+        Some(Format::Ecs)
+    } else {
+        None
+    }
 }
 
 /// Whether `text` starts (after whitespace and an optional `[`) with a JSON
@@ -130,7 +213,8 @@ fn describe(text: &[u8]) -> String {
     let rest = skip_ws(text);
     match rest.first() {
         Some(b'{') | Some(b'[') => {
-            "JSON, but not in the evtx JSON shape `{\"Event\": …}`".to_owned()
+            "JSON, but in none of the shapes read (evtx `{\"Event\": …}`, ECS, Defender for Endpoint)"
+                .to_owned()
         }
         Some(b'<') => "XML or HTML".to_owned(),
         _ if std::str::from_utf8(rest).is_err() && !rest.is_empty() => {
@@ -172,21 +256,18 @@ mod tests {
     fn reports_what_it_cannot_read() {
         assert_eq!(detect(b""), Err(SkipReason::Empty));
         assert_eq!(detect(b" \n\t"), Err(SkipReason::Empty));
-        assert!(matches!(
-            detect(b"ElfFile\0\0\0"),
-            Err(SkipReason::NotYetSupported { .. })
-        ));
+        assert!(matches!(detect(b"ElfFile\0\0\0"), Ok(Format::Evtx)));
         assert!(matches!(
             detect(&[0x1f, 0x8b, 8, 0]),
             Err(SkipReason::NotYetSupported { .. })
         ));
-        let Err(SkipReason::Unrecognised { hint }) = detect(b"{\"winlog\":{}}\n") else {
-            panic!("ECS is not read yet");
+        let Err(SkipReason::Unrecognised { hint }) = detect(b"{\"log\":{}}\n") else {
+            panic!("not a known JSON shape");
         };
-        assert!(hint.contains("not in the evtx JSON shape"), "{hint}");
-        let Err(SkipReason::Unrecognised { hint }) = detect(b"#fields\tts\tuid\n") else {
-            panic!("zeek is not read yet");
+        assert!(hint.contains("none of the shapes"), "{hint}");
+        let Err(SkipReason::Unrecognised { hint }) = detect(b"#version 1\tts\tuid\n") else {
+            panic!("not a zeek header");
         };
-        assert!(hint.contains("#fields"), "{hint}");
+        assert!(hint.contains("#version"), "{hint}");
     }
 }

@@ -38,10 +38,11 @@ impl OpenError {
 
 /// One record that could not be turned into an event.
 #[derive(Debug, Error)]
-#[error("{}:{line}: {kind}", path.display())]
+#[error("{}{}: {kind}", path.display(), line_suffix(*line))]
 pub struct ReadError {
     pub path: Arc<Path>,
-    /// 1-based line where the record starts.
+    /// 1-based line where the record starts; 0 in a format without lines
+    /// (EVTX), whose `kind` says where the damage is.
     pub line: u64,
     #[source]
     pub kind: ReadErrorKind,
@@ -52,6 +53,27 @@ impl ReadError {
     /// not just one record).
     pub fn is_fatal(&self) -> bool {
         matches!(self.kind, ReadErrorKind::Io(_))
+    }
+
+    /// Whether this error stands for one record that could not be read,
+    /// to be counted as such (`records read = evaluated + unparseable`).
+    /// I/O errors and damage to an EVTX file or chunk are not: they are
+    /// reported once, whatever number of records they cost.
+    pub fn is_record(&self) -> bool {
+        match &self.kind {
+            ReadErrorKind::Io(_) => false,
+            ReadErrorKind::Evtx(damage) => damage.is_record(),
+            _ => true,
+        }
+    }
+}
+
+/// `:line`, or nothing for a format without lines.
+fn line_suffix(line: u64) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
     }
 }
 
@@ -86,9 +108,35 @@ pub enum ReadErrorKind {
         shape: &'static str,
         reason: &'static str,
     },
+    /// A Zeek TSV entry with another number of columns than its `#fields`.
+    #[error("expected {expected} fields (as listed by `#fields`), found {found}")]
+    FieldCount { expected: usize, found: usize },
+    /// A Zeek TSV entry before any `#fields` header.
+    #[error("entry before any `#fields` header line")]
+    NoHeader,
+    /// A Zeek header directive that cannot be applied.
+    #[error("bad header line: {reason}")]
+    BadHeader { reason: String },
+    /// A line of a Linux audit log that cannot be read.
+    #[error("{0}")]
+    Auditd(#[from] crate::auditd::AuditdError),
+    /// An XML `<Event>` element that cannot be read.
+    #[error("{0}")]
+    Xml(#[from] crate::xml::XmlError),
+    /// A CSV row with more or fewer fields than the header has columns.
+    #[error("CSV row has {found} fields where the header has {expected}")]
+    CsvFieldCount { expected: u64, found: u64 },
+    /// A CSV field whose text is not UTF-8; `column` is the header's name
+    /// for it (or `#n` for the n-th column).
+    #[error("invalid UTF-8 in CSV column {column}")]
+    CsvInvalidUtf8 { column: String },
     /// A single record exceeds the reader's size limit.
     #[error("record larger than the limit of {limit} bytes; skipped")]
     TooLarge { limit: usize },
+    /// Damage in a Windows EVTX file, to the file, one chunk or one record;
+    /// it names the chunk and, where known, the record.
+    #[error("{0}")]
+    Evtx(crate::evtx::EvtxDamage),
     /// Reading the file failed; no further records are read from it.
     #[error("read error: {0}")]
     Io(#[source] io::Error),

@@ -17,7 +17,8 @@ Every record is accounted for. A record that cannot be read becomes a typed
 [`ReadError`] carrying file and line, the reader moves on to the next
 record, and the caller counts it; one bad line never ends a scan.
 
-Readers so far: JSON in the evtx JSON shape ([`json`]). The layout (a
+Readers so far: JSON in the evtx JSON shape ([`json`]) and Zeek logs
+([`zeek`]), any of them gzip-compressed ([`decompress`]). The layout (a
 format enum, content sniffing, one module per source family, a
 [`Record`]/[`AnyEvent`] pair that every reader produces) is there so that
 EVTX, ECS, Defender for Endpoint, auditd, XML and Zeek readers slot in
@@ -26,15 +27,22 @@ beside it.
 [`Event`]: tunnelhunt_engine::Event
 */
 
+pub mod auditd;
+pub mod decompress;
 pub mod detect;
+pub mod ecs;
 pub mod error;
+pub mod evtx;
 pub mod inputs;
 pub mod json;
 pub mod mapping;
+pub mod mde;
 pub mod origin;
 pub mod record;
+pub mod xml;
+pub mod zeek;
 
 pub use detect::{Format, SkipReason};
 pub use error::{OpenError, ReadError, ReadErrorKind};
-pub use origin::Origin;
+pub use origin::{Origin, Position};
 pub use record::{AnyEvent, Record, RecordReader, open};

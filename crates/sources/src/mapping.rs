@@ -51,6 +51,27 @@ pub fn windows_aliases(provider: Option<&str>, event_id: Option<u32>) -> &'stati
         .map_or(&[], |t| t.aliases)
 }
 
+/// Sigma categories of Sysmon for Linux events (channel
+/// `Linux-Sysmon/Operational`) by EventID. The engine's routing table
+/// derives categories from Sysmon EventIDs for product `windows` only;
+/// Linux events declare theirs (the table's linux `DECLARED` entries).
+pub const LINUX_SYSMON_CATEGORIES: &[(u32, &str)] = &[
+    (1, "process_creation"),
+    (3, "network_connection"),
+    (5, "process_termination"),
+    (11, "file_event"),
+    (23, "file_delete"),
+];
+
+/// The Sigma category of a Sysmon for Linux event.
+pub fn linux_sysmon_category(event_id: Option<u32>) -> Option<&'static str> {
+    let id = event_id?;
+    LINUX_SYSMON_CATEGORIES
+        .iter()
+        .find(|(e, _)| *e == id)
+        .map(|&(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

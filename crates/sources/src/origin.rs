@@ -1,8 +1,12 @@
 //! Provenance: where a record came from.
 //!
-//! Every record and every read error carries an [`Origin`], so an alert or
-//! a complaint can name the file and the line an analyst has to open. The
-//! path is shared (`Arc`) because every record of a file points at it.
+//! Every record carries an [`Origin`], so an alert can name the file and
+//! the place in it an analyst has to open. Text formats are addressed by
+//! line; a Windows event log has no lines, so its records are addressed the
+//! way Windows tools address them, by `EventRecordID`, plus the number of
+//! the 64 KiB chunk that holds the record (what a hex editor or a carving
+//! tool needs). The path is shared (`Arc`) because every record of a file
+//! points at it.
 
 use std::fmt;
 use std::path::Path;
@@ -14,14 +18,102 @@ use crate::detect::Format;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     pub path: Arc<Path>,
-    /// 1-based line of the record's first byte (text formats).
-    pub line: u64,
+    pub position: Position,
     pub format: Format,
 }
 
-/// `path:line`, the form editors and terminals turn into links.
+/// A record's place in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Position {
+    /// 1-based line of the record's first byte (text formats).
+    Line(u64),
+    /// A record of a Windows EVTX file.
+    Evtx {
+        /// Number of the chunk that holds the record, counted from 0 in
+        /// file order (the chunk starts at byte `4096 + chunk * 65536`).
+        chunk: u64,
+        /// The record's `EventRecordID`.
+        record_id: u64,
+    },
+}
+
+impl Origin {
+    /// A record of a text format that starts on `line` (1-based).
+    pub fn at_line(path: Arc<Path>, line: u64, format: Format) -> Origin {
+        Origin {
+            path,
+            position: Position::Line(line),
+            format,
+        }
+    }
+
+    /// The 1-based line, for text formats.
+    pub fn line(&self) -> Option<u64> {
+        match self.position {
+            Position::Line(line) => Some(line),
+            Position::Evtx { .. } => None,
+        }
+    }
+
+    /// The `EventRecordID`, for EVTX records.
+    pub fn record_id(&self) -> Option<u64> {
+        match self.position {
+            Position::Evtx { record_id, .. } => Some(record_id),
+            Position::Line(_) => None,
+        }
+    }
+
+    /// The chunk number, for EVTX records.
+    pub fn chunk(&self) -> Option<u64> {
+        match self.position {
+            Position::Evtx { chunk, .. } => Some(chunk),
+            Position::Line(_) => None,
+        }
+    }
+}
+
+/// `path:line` for text, the form editors and terminals turn into links;
+/// `path#record=123 (chunk 4)` for EVTX.
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.path.display(), self.line)
+        match self.position {
+            Position::Line(line) => write!(f, "{}:{line}", self.path.display()),
+            Position::Evtx { chunk, record_id } => {
+                write!(
+                    f,
+                    "{}#record={record_id} (chunk {chunk})",
+                    self.path.display()
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_and_accessors() {
+        let path: Arc<Path> = Arc::from(Path::new("logs/a.json"));
+        let text = Origin::at_line(Arc::clone(&path), 7, Format::EvtxJson);
+        assert_eq!(text.to_string(), "logs/a.json:7");
+        assert_eq!(
+            (text.line(), text.record_id(), text.chunk()),
+            (Some(7), None, None)
+        );
+        let evtx = Origin {
+            path,
+            position: Position::Evtx {
+                chunk: 4,
+                record_id: 123,
+            },
+            format: Format::EvtxJson,
+        };
+        assert_eq!(evtx.to_string(), "logs/a.json#record=123 (chunk 4)");
+        assert_eq!(
+            (evtx.line(), evtx.record_id(), evtx.chunk()),
+            (None, Some(123), Some(4))
+        );
     }
 }

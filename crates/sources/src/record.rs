@@ -16,15 +16,25 @@ use std::sync::Arc;
 
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
+use crate::auditd::{AuditdEvent, AuditdReader};
 use crate::detect::{self, Format, SNIFF_LEN};
+use crate::ecs::{EcsEvent, EcsReader};
 use crate::error::{OpenError, ReadError};
+use crate::evtx::EvtxReader;
 use crate::json::{EvtxJsonEvent, EvtxJsonReader};
+use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
+use crate::xml::XmlReader;
+use crate::zeek::{ZeekEvent, ZeekReader};
 
 /// An event from any reader.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyEvent {
     EvtxJson(EvtxJsonEvent),
+    Zeek(ZeekEvent),
+    Auditd(AuditdEvent),
+    Ecs(EcsEvent),
+    Mde(MdeEvent),
 }
 
 impl AnyEvent {
@@ -32,6 +42,10 @@ impl AnyEvent {
     pub fn timestamp(&self) -> Option<Cow<'_, str>> {
         match self {
             AnyEvent::EvtxJson(e) => e.timestamp(),
+            AnyEvent::Zeek(e) => e.timestamp(),
+            AnyEvent::Auditd(e) => Some(Cow::Borrowed(e.timestamp())),
+            AnyEvent::Ecs(e) => e.timestamp(),
+            AnyEvent::Mde(e) => e.timestamp(),
         }
     }
 
@@ -39,6 +53,11 @@ impl AnyEvent {
     pub fn host(&self) -> Option<&str> {
         match self {
             AnyEvent::EvtxJson(e) => e.computer(),
+            // A network sensor's entry names two endpoints, not a host.
+            AnyEvent::Zeek(_) => None,
+            AnyEvent::Auditd(e) => e.node(),
+            AnyEvent::Ecs(e) => e.host(),
+            AnyEvent::Mde(e) => e.device_name(),
         }
     }
 }
@@ -47,18 +66,30 @@ impl Event for AnyEvent {
     fn field(&self, name: &str) -> Lookup<'_> {
         match self {
             AnyEvent::EvtxJson(e) => e.field(name),
+            AnyEvent::Zeek(e) => e.field(name),
+            AnyEvent::Auditd(e) => e.field(name),
+            AnyEvent::Ecs(e) => e.field(name),
+            AnyEvent::Mde(e) => e.field(name),
         }
     }
 
     fn for_each_value(&self, visit: &mut dyn FnMut(&FieldValue<'_>)) {
         match self {
             AnyEvent::EvtxJson(e) => e.for_each_value(visit),
+            AnyEvent::Zeek(e) => e.for_each_value(visit),
+            AnyEvent::Auditd(e) => e.for_each_value(visit),
+            AnyEvent::Ecs(e) => e.for_each_value(visit),
+            AnyEvent::Mde(e) => e.for_each_value(visit),
         }
     }
 
     fn kind(&self) -> EventKind<'_> {
         match self {
             AnyEvent::EvtxJson(e) => e.kind(),
+            AnyEvent::Zeek(e) => e.kind(),
+            AnyEvent::Auditd(e) => e.kind(),
+            AnyEvent::Ecs(e) => e.kind(),
+            AnyEvent::Mde(e) => e.kind(),
         }
     }
 }
@@ -80,6 +111,13 @@ pub struct RecordReader {
 
 enum Inner {
     EvtxJson(EvtxJsonReader<Input>),
+    Evtx(EvtxReader),
+    Zeek(ZeekReader<Input>),
+    Auditd(AuditdReader<Input>),
+    Xml(XmlReader<Input>),
+    Ecs(EcsReader<Input>),
+    MdeJson(MdeJsonReader<Input>),
+    MdeCsv(MdeCsvReader<Input>),
 }
 
 impl RecordReader {
@@ -88,6 +126,14 @@ impl RecordReader {
     pub fn new(format: Format, input: Box<dyn BufRead + Send>, path: Arc<Path>) -> Self {
         let inner = match format {
             Format::EvtxJson => Inner::EvtxJson(EvtxJsonReader::new(input, path)),
+            // A stream cannot seek: chunks in file order (see `evtx::chunks`).
+            Format::Evtx => Inner::Evtx(EvtxReader::from_stream(input, path)),
+            Format::ZeekTsv | Format::ZeekJson => Inner::Zeek(ZeekReader::new(input, path)),
+            Format::Auditd => Inner::Auditd(AuditdReader::new(input, path)),
+            Format::XmlEvents => Inner::Xml(XmlReader::new(input, path)),
+            Format::Ecs => Inner::Ecs(EcsReader::new(input, path)),
+            Format::MdeJson => Inner::MdeJson(MdeJsonReader::new(input, path)),
+            Format::MdeCsv => Inner::MdeCsv(MdeCsvReader::new(input, path)),
         };
         RecordReader { format, inner }
     }
@@ -105,6 +151,36 @@ impl Iterator for RecordReader {
             Inner::EvtxJson(r) => Some(r.next()?.map(|(origin, e)| Record {
                 origin,
                 event: AnyEvent::EvtxJson(e),
+            })),
+            // EVTX records render to the evtx JSON shape: one event type.
+            Inner::Evtx(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::EvtxJson(e),
+            })),
+            Inner::Zeek(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Zeek(e),
+            })),
+            Inner::Auditd(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Auditd(e),
+            })),
+            // XML events convert to the evtx JSON shape, as EVTX records do.
+            Inner::Xml(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::EvtxJson(e),
+            })),
+            Inner::Ecs(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Ecs(e),
+            })),
+            Inner::MdeJson(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Mde(e),
+            })),
+            Inner::MdeCsv(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Mde(e),
             })),
         }
     }
@@ -126,10 +202,25 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
         .take(SNIFF_LEN as u64)
         .read_to_end(&mut head)
         .map_err(io_error)?;
+    if crate::decompress::is_gzip(&head) {
+        let (format, head, decoder) =
+            crate::decompress::sniff_gzip(&path, Cursor::new(head).chain(file))?;
+        let input: Input = Box::new(BufReader::with_capacity(
+            256 * 1024,
+            Cursor::new(head).chain(decoder),
+        ));
+        return Ok(RecordReader::new(format, input, path));
+    }
     let format = detect::detect(&head).map_err(|reason| OpenError::Skipped {
         path: Arc::clone(&path),
         reason,
     })?;
+    if format == Format::Evtx {
+        // The file itself, seekable, so that a log that has wrapped around
+        // is read from its oldest chunk.
+        let inner = Inner::Evtx(EvtxReader::from_seekable(file, path));
+        return Ok(RecordReader { format, inner });
+    }
     let input: Input = Box::new(BufReader::with_capacity(
         256 * 1024,
         Cursor::new(head).chain(file),
@@ -172,7 +263,7 @@ mod tests {
         assert_eq!(bad[0].line as usize, n - 1);
         assert!(matches!(bad[0].kind, ReadErrorKind::NotJson { .. }));
         let last = items.last().unwrap().as_ref().unwrap();
-        assert_eq!(last.origin.line as usize, n);
+        assert_eq!(last.origin.line(), Some(n as u64));
         assert_eq!(last.origin.path.as_ref(), path.as_path());
         assert_eq!(last.event.host(), Some("WKS1"));
         assert_eq!(
@@ -192,12 +283,12 @@ mod tests {
                 ..
             })
         ));
+        // An EVTX file cut short inside its header: read, with the damage.
         let evtx = temp_file("x.evtx", b"ElfFile\0rest");
-        let err = open(&evtx).err().unwrap();
+        let items: Vec<_> = open(&evtx).unwrap().collect();
         assert!(
-            err.to_string()
-                .contains("EVTX is recognised but not supported yet"),
-            "{err}"
+            matches!(&items[..], [Err(e)] if e.to_string().contains("truncated file")),
+            "{items:?}"
         );
         let missing = std::env::temp_dir().join("tunnelhunt-definitely-missing.json");
         assert!(matches!(open(&missing), Err(OpenError::Io { .. })));

@@ -38,11 +38,17 @@ pub struct Alert<'a> {
     pub source: AlertSource,
 }
 
-/// Where the matching record is.
+/// Where the matching record is: a line for text formats, the
+/// `EventRecordID` and chunk number for EVTX.
 #[derive(Debug, Serialize)]
 pub struct AlertSource {
     pub path: String,
-    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunk: Option<u64>,
     pub format: &'static str,
 }
 
@@ -66,7 +72,9 @@ impl<'a> Alert<'a> {
             parent_image: first_text(event, "ParentImage"),
             source: AlertSource {
                 path: record.origin.path.display().to_string(),
-                line: record.origin.line,
+                line: record.origin.line(),
+                record_id: record.origin.record_id(),
+                chunk: record.origin.chunk(),
                 format: record.origin.format.as_str(),
             },
         }

@@ -162,13 +162,15 @@ impl Event for EvtxJsonEvent {
 
     fn kind(&self) -> EventKind<'_> {
         let channel = self.channel();
-        let product = match channel {
-            Some(c) if c.starts_with("Linux-Sysmon") => "linux",
-            _ => "windows",
+        let (product, category) = match channel {
+            Some(c) if c.starts_with("Linux-Sysmon") => {
+                ("linux", mapping::linux_sysmon_category(self.event_id))
+            }
+            _ => ("windows", None),
         };
         EventKind {
             product: Some(product),
-            category: None,
+            category,
             service: None,
             channel,
             provider: self.provider(),

@@ -3,12 +3,14 @@
 //! [`frame`] splits a byte stream into records whatever the layout (JSON
 //! lines, one document, an array, concatenated pretty-printed documents)
 //! and keeps the line each starts on; each record is then parsed with
-//! serde_json and handed to the shape that knows its fields. Only the evtx
-//! JSON shape ([`evtx_shape`]) exists so far; ECS and Defender for Endpoint
-//! shapes will sit beside it and reuse the framing.
+//! serde_json and handed to the shape that knows its fields: the evtx JSON
+//! shape ([`evtx_shape`]) here, ECS ([`crate::ecs`]) and Defender for
+//! Endpoint ([`crate::mde`]) through `values`, which hands them the
+//! framed, parsed records.
 
 pub mod evtx_shape;
 mod frame;
+pub(crate) mod values;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -84,11 +86,7 @@ impl<R: BufRead> Iterator for EvtxJsonReader<R> {
                 bytes,
             } => match parse(&bytes, line, column) {
                 Ok(event) => Ok((
-                    Origin {
-                        path: Arc::clone(&self.path),
-                        line,
-                        format: Format::EvtxJson,
-                    },
+                    Origin::at_line(Arc::clone(&self.path), line, Format::EvtxJson),
                     event,
                 )),
                 Err(kind) => Err(self.error(line, kind)),
@@ -109,11 +107,21 @@ impl<R: BufRead> Iterator for EvtxJsonReader<R> {
 
 /// Parse one framed record that starts at `line`, `column` of the file.
 fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErrorKind> {
+    let value = parse_value(bytes, line, column)?;
+    EvtxJsonEvent::from_value(value).map_err(|reason| ReadErrorKind::WrongShape {
+        shape: evtx_shape::SHAPE,
+        reason,
+    })
+}
+
+/// Parse one framed record into a JSON value, with errors positioned in
+/// the file. Shared by every JSON shape (see [`values`]).
+fn parse_value(bytes: &[u8], line: u64, column: u64) -> Result<Value, ReadErrorKind> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = position(bytes, e.valid_up_to(), line, column);
         ReadErrorKind::InvalidUtf8 { line, column }
     })?;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
         let message = e.to_string();
         let reason = match message.rfind(" at line ") {
@@ -129,10 +137,6 @@ fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErro
             },
             reason,
         }
-    })?;
-    EvtxJsonEvent::from_value(value).map_err(|reason| ReadErrorKind::WrongShape {
-        shape: evtx_shape::SHAPE,
-        reason,
     })
 }
 
@@ -166,7 +170,7 @@ mod tests {
         items
             .iter()
             .map(|r| match r {
-                Ok((o, _)) => Ok(o.line),
+                Ok((o, _)) => Ok(o.line().unwrap()),
                 Err(e) => Err(e.line),
             })
             .collect()
@@ -252,7 +256,7 @@ mod tests {
                 .map(|r| {
                     let (origin, event) = r.as_ref().expect("valid record");
                     assert_eq!(event, &want);
-                    origin.line
+                    origin.line().unwrap()
                 })
                 .collect();
             assert_eq!(got, lines, "{input}");

@@ -5,7 +5,8 @@
 //! input always gives the same output. Everything else — rule problems,
 //! skipped files, unparseable records, the summary — goes to stderr, so
 //! stdout stays machine-readable. Every record is accounted for:
-//! records read = events evaluated + unparseable.
+//! records read = events evaluated + unparseable; damage to a file or to
+//! an EVTX chunk, which is not one record, is reported on its own.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
@@ -33,6 +34,9 @@ struct Stats {
     skipped: Vec<(PathBuf, SkipReason)>,
     /// Files that could not be opened or failed while being read.
     unreadable: Vec<String>,
+    /// Damage to a file or a chunk (EVTX) that is not one record: each is
+    /// reported, none is counted as a record.
+    damage: Vec<String>,
     records: u64,
     events: u64,
     unparseable: u64,
@@ -96,6 +100,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                     stats.unreadable.push(e.to_string());
                     continue;
                 }
+                Err(e) if !e.is_record() => {
+                    stats.damage.push(e.to_string());
+                    continue;
+                }
                 Err(e) => {
                     stats.records += 1;
                     stats.unparseable += 1;
@@ -129,7 +137,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     }
     print_summary(&stats, &compiled, &loaded);
 
-    let input_errors = stats.unparseable > 0 || !stats.unreadable.is_empty();
+    let input_errors =
+        stats.unparseable > 0 || !stats.unreadable.is_empty() || !stats.damage.is_empty();
     Ok(if input_errors {
         Outcome::InputErrors
     } else if rule_errors {
@@ -223,6 +232,16 @@ fn write_summary(
     }
     for message in &stats.unreadable {
         writeln!(w, "  unreadable: {message}")?;
+    }
+    for message in stats.damage.iter().take(SHOWN_ERRORS) {
+        writeln!(w, "  damaged: {message}")?;
+    }
+    if stats.damage.len() > SHOWN_ERRORS {
+        writeln!(
+            w,
+            "  … and {} more damage reports",
+            stats.damage.len() - SHOWN_ERRORS
+        )?;
     }
     writeln!(
         w,

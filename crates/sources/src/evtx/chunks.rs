@@ -1,0 +1,237 @@
+//! Walking an EVTX file chunk by chunk, in record order.
+//!
+//! The layout is fixed: a 4 KiB file header, then 64 KiB chunks, chunk *i*
+//! at byte `4096 + i * 65536`, each starting with `ElfChnk\0`. Knowing
+//! that, we find the chunks ourselves instead of going through
+//! `EvtxParser`, for three reasons:
+//!
+//! * **damage stays local**: a chunk that is garbage, cut short or fails
+//!   its CRC32 is one report, and the walk goes on with the next chunk;
+//! * **memory is one chunk**: each chunk is read with a positioned read
+//!   (or, from a stream, a sequential one) into a 64 KiB buffer;
+//! * **order**: a log that has wrapped around holds its oldest records in
+//!   the chunk with the lowest first `EventRecordID`, anywhere in the file.
+//!   Like Windows (and `evtx` 0.15), we start there, go to the end, then on
+//!   from chunk 0. Finding it costs one 512-byte header read per chunk.
+//!   From a stream that cannot seek (a decompressor) chunks come in file
+//!   order, which is record order for every log that has not wrapped.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Seek, SeekFrom};
+
+use evtx::{EvtxChunkHeader, EvtxFileHeader};
+
+use super::damage::{EvtxProblem, chain};
+
+/// Size of the file header block, where chunk 0 starts.
+pub(crate) const FILE_HEADER_SIZE: usize = 4096;
+/// Size of one chunk.
+pub(crate) const CHUNK_SIZE: usize = 65536;
+/// Size of a chunk's header.
+pub(crate) const CHUNK_HEADER_SIZE: usize = 512;
+/// What every chunk starts with.
+pub(crate) const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
+
+/// A source that can be read at any position.
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// One step of the walk.
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// Damage to the file as a whole (its header, missing chunks).
+    Damage(EvtxProblem),
+    /// The bytes of chunk `number`: [`CHUNK_SIZE`] of them, fewer when the
+    /// file ends inside the chunk.
+    Chunk { number: u64, bytes: Vec<u8> },
+}
+
+enum Source {
+    Seekable(Box<dyn ReadSeek>),
+    Stream(Box<dyn Read + Send>),
+}
+
+/// The chunks of one file, in record order, with the file-level damage
+/// found on the way.
+pub(crate) struct Chunks {
+    source: Source,
+    started: bool,
+    /// Pieces found ahead of the walk (header damage).
+    pending: VecDeque<Piece>,
+    /// Seekable: the chunk numbers still to read, in order.
+    plan: VecDeque<u64>,
+    /// Stream: the number of the next chunk.
+    next: u64,
+    /// Chunks the header announces, when it is readable.
+    announced: Option<u64>,
+    /// Chunks the file holds (whole or partial).
+    present: u64,
+    done: bool,
+}
+
+impl Chunks {
+    pub(crate) fn seekable(source: Box<dyn ReadSeek>) -> Self {
+        Self::with(Source::Seekable(source))
+    }
+
+    pub(crate) fn stream(source: Box<dyn Read + Send>) -> Self {
+        Self::with(Source::Stream(source))
+    }
+
+    fn with(source: Source) -> Self {
+        Chunks {
+            source,
+            started: false,
+            pending: VecDeque::new(),
+            plan: VecDeque::new(),
+            next: 0,
+            announced: None,
+            present: 0,
+            done: false,
+        }
+    }
+
+    /// The next piece; `Err` is an I/O error, after which the walk ends.
+    pub(crate) fn next_piece(&mut self) -> Option<io::Result<Piece>> {
+        if !self.started {
+            self.started = true;
+            if let Err(e) = self.start() {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+        if let Some(piece) = self.pending.pop_front() {
+            return Some(Ok(piece));
+        }
+        if self.done {
+            return None;
+        }
+        match self.next_chunk() {
+            Ok(Some(piece)) => Some(Ok(piece)),
+            Ok(None) => {
+                self.done = true;
+                let announced = self.announced?;
+                let present = self.present;
+                (announced > present).then_some(Ok(Piece::Damage(EvtxProblem::MissingChunks {
+                    announced,
+                    present,
+                })))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    /// Read the file header and, when the source can seek, plan the order.
+    fn start(&mut self) -> io::Result<()> {
+        let mut header = vec![0; FILE_HEADER_SIZE];
+        let got = match &mut self.source {
+            Source::Seekable(s) => {
+                s.seek(SeekFrom::Start(0))?;
+                read_full(s, &mut header)?
+            }
+            Source::Stream(s) => read_full(s, &mut header)?,
+        };
+        if got < FILE_HEADER_SIZE {
+            self.damage(format!(
+                "the file ends {got} bytes into the {FILE_HEADER_SIZE}-byte header \
+                 (truncated file)"
+            ));
+            self.done = true;
+            return Ok(());
+        }
+        match EvtxFileHeader::from_bytes(&header) {
+            Ok(h) => {
+                self.announced = Some(u64::from(h.chunk_count));
+                if !h.validate_checksum() {
+                    self.damage(format!(
+                        "CRC32 invalid (stored {:#010x}, computed {:#010x})",
+                        h.checksum, h.computed_checksum
+                    ));
+                }
+            }
+            Err(e) => self.damage(format!("cannot be read: {}", chain(&e))),
+        }
+        if let Source::Seekable(s) = &mut self.source {
+            let len = s.seek(SeekFrom::End(0))?;
+            let data = len.saturating_sub(FILE_HEADER_SIZE as u64);
+            let slots = data.div_ceil(CHUNK_SIZE as u64);
+            let oldest = oldest_chunk(s.as_mut(), slots)?;
+            self.plan = (oldest..slots).chain(0..oldest).collect();
+            self.present = slots;
+        }
+        Ok(())
+    }
+
+    fn damage(&mut self, reason: String) {
+        self.pending
+            .push_back(Piece::Damage(EvtxProblem::FileHeader { reason }));
+    }
+
+    fn next_chunk(&mut self) -> io::Result<Option<Piece>> {
+        let mut bytes = vec![0; CHUNK_SIZE];
+        let (number, got) = match &mut self.source {
+            Source::Seekable(s) => {
+                let Some(number) = self.plan.pop_front() else {
+                    return Ok(None);
+                };
+                s.seek(SeekFrom::Start(chunk_offset(number)))?;
+                (number, read_full(s, &mut bytes)?)
+            }
+            Source::Stream(s) => {
+                let got = read_full(s, &mut bytes)?;
+                if got == 0 {
+                    return Ok(None);
+                }
+                self.next += 1;
+                self.present = self.next;
+                (self.next - 1, got)
+            }
+        };
+        bytes.truncate(got);
+        Ok(Some(Piece::Chunk { number, bytes }))
+    }
+}
+
+/// Where chunk `number` starts.
+pub(crate) fn chunk_offset(number: u64) -> u64 {
+    FILE_HEADER_SIZE as u64 + number * CHUNK_SIZE as u64
+}
+
+/// The chunk holding the oldest records: the lowest first `EventRecordID`
+/// among the chunks whose header is readable and whose range is not
+/// reversed (0 when there is none).
+fn oldest_chunk(source: &mut dyn ReadSeek, slots: u64) -> io::Result<u64> {
+    let mut oldest: Option<(u64, u64)> = None;
+    let mut header = [0; CHUNK_HEADER_SIZE];
+    for number in 0..slots {
+        source.seek(SeekFrom::Start(chunk_offset(number)))?;
+        let got = read_full(source, &mut header)?;
+        if got < CHUNK_HEADER_SIZE || !header.starts_with(CHUNK_MAGIC) {
+            continue;
+        }
+        if let Ok(h) = EvtxChunkHeader::from_bytes(&header)
+            && h.first_event_record_id <= h.last_event_record_id
+            && oldest.is_none_or(|(first, _)| h.first_event_record_id < first)
+        {
+            oldest = Some((h.first_event_record_id, number));
+        }
+    }
+    Ok(oldest.map_or(0, |(_, number)| number))
+}
+
+/// Read until `buf` is full or the input ends; the number of bytes read.
+fn read_full(input: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}

@@ -1,0 +1,210 @@
+//! One chunk's bytes → its events, or the damage that stops them.
+//!
+//! A chunk is the unit of work: it is self-contained (its own string and
+//! template tables), so it can be decoded alone, and any damage found in it
+//! stays in it. Each record is rendered by the `evtx` crate as compact JSON
+//! bytes (`separate_json_attributes(false)`, the `evtx_dump -o jsonl`
+//! shape) and parsed into the [`EvtxJsonEvent`] the JSON reader builds, so
+//! an `.evtx` file and its JSON export are one event type with one field
+//! mapping. JSON *bytes*, not `records_json_value()`: the latter renders a
+//! string and re-parses it, 4.8× slower (reference/rust-crates.md §1.3).
+//!
+//! The crate has panicked on crafted files before; decoding runs under
+//! `catch_unwind`, so a panic costs the rest of its chunk, not the scan.
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+
+use evtx::err::EvtxError;
+use evtx::{EvtxChunkData, ParserSettings, checksum_ieee};
+use serde_json::Value;
+
+use super::chunks::{CHUNK_HEADER_SIZE, CHUNK_SIZE};
+use super::damage::{EvtxDamage, EvtxProblem, chain, panic_message};
+use crate::detect::Format;
+use crate::error::{ReadError, ReadErrorKind};
+use crate::json::EvtxJsonEvent;
+use crate::origin::{Origin, Position};
+
+/// What the reader yields for one record or one piece of damage.
+pub(crate) type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
+
+/// The settings every chunk is parsed with.
+pub(crate) fn settings() -> Arc<ParserSettings> {
+    Arc::new(
+        ParserSettings::new()
+            .num_threads(1)
+            .validate_checksums(false)
+            .separate_json_attributes(false)
+            .indent(false),
+    )
+}
+
+/// The damage as a [`ReadError`] of `path`.
+pub(crate) fn damage(
+    path: &Arc<Path>,
+    chunk: Option<u64>,
+    record_id: Option<u64>,
+    problem: EvtxProblem,
+) -> ReadError {
+    ReadError {
+        path: Arc::clone(path),
+        line: 0,
+        kind: ReadErrorKind::Evtx(EvtxDamage {
+            chunk,
+            record_id,
+            problem,
+        }),
+    }
+}
+
+/// Decode chunk `number` from its `bytes` (fewer than a chunk when the file
+/// ends inside it), appending its events and damage to `out` in record
+/// order. An all-zero chunk is an unused slot and yields nothing.
+pub(crate) fn decode_chunk(
+    number: u64,
+    mut bytes: Vec<u8>,
+    settings: &Arc<ParserSettings>,
+    path: &Arc<Path>,
+    out: &mut VecDeque<Item>,
+) {
+    if bytes.iter().all(|&b| b == 0) {
+        return;
+    }
+    let truncated = bytes.len() < CHUNK_SIZE;
+    if truncated {
+        let problem = EvtxProblem::TruncatedChunk { bytes: bytes.len() };
+        out.push_back(Err(damage(path, Some(number), None, problem)));
+        // The records that fit in what is left still parse; the cut one
+        // runs into zeroes and is reported.
+        bytes.resize(CHUNK_SIZE, 0);
+    }
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        decode(number, bytes, truncated, settings, path, out);
+    }));
+    if let Err(payload) = run {
+        let message = panic_message(payload.as_ref());
+        let problem = EvtxProblem::Panic { message };
+        out.push_back(Err(damage(path, Some(number), None, problem)));
+    }
+}
+
+fn decode(
+    number: u64,
+    bytes: Vec<u8>,
+    truncated: bool,
+    settings: &Arc<ParserSettings>,
+    path: &Arc<Path>,
+    out: &mut VecDeque<Item>,
+) {
+    let fail = |record_id, problem| Err(damage(path, Some(number), record_id, problem));
+    let mut chunk = match EvtxChunkData::new(bytes, false) {
+        Ok(chunk) => chunk,
+        Err(e) => {
+            let reason = chain(&e);
+            return out.push_back(fail(None, EvtxProblem::BadChunk { reason }));
+        }
+    };
+    chunk.number = Some(number);
+    if !truncated && let Some(reason) = checksum_problem(&chunk) {
+        out.push_back(fail(None, EvtxProblem::Checksum { reason }));
+    }
+    let (first, last) = (
+        chunk.header.first_event_record_id,
+        chunk.header.last_event_record_id,
+    );
+    let mut parsed = match chunk.parse(Arc::clone(settings)) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let reason = chain(&e);
+            let problem = EvtxProblem::UnreadableChunk {
+                first,
+                last,
+                reason,
+            };
+            return out.push_back(fail(None, problem));
+        }
+    };
+    for record in parsed.iter() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let reason = chain(&e);
+                out.push_back(fail(record_id_of(&e), EvtxProblem::Record { reason }));
+                continue;
+            }
+        };
+        let record_id = record.event_record_id;
+        let rendered = match record.into_json_bytes() {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                let reason = chain(&e);
+                out.push_back(fail(Some(record_id), EvtxProblem::Record { reason }));
+                continue;
+            }
+        };
+        let event = serde_json::from_slice::<Value>(&rendered.data)
+            .map_err(|e| e.to_string())
+            .and_then(|v| EvtxJsonEvent::from_value(v).map_err(str::to_owned));
+        out.push_back(match event {
+            Ok(event) => Ok((
+                Origin {
+                    path: Arc::clone(path),
+                    position: Position::Evtx {
+                        chunk: number,
+                        // What Event Viewer shows and SIEMs index. A log
+                        // exported with `wevtutil epl` numbers its record
+                        // headers from 1 but keeps the original IDs here.
+                        record_id: event.record_id().unwrap_or(record_id),
+                    },
+                    format: Format::Evtx,
+                },
+                event,
+            )),
+            Err(reason) => fail(Some(record_id), EvtxProblem::Rendering { reason }),
+        });
+    }
+}
+
+/// Why the chunk's CRC32s do not match it, if they do not.
+fn checksum_problem(chunk: &EvtxChunkData) -> Option<String> {
+    if chunk.validate_checksum() {
+        return None;
+    }
+    let h = &chunk.header;
+    if !chunk.validate_header_checksum() {
+        let mut covered = Vec::with_capacity(CHUNK_HEADER_SIZE);
+        covered.extend_from_slice(&chunk.data[..120]);
+        covered.extend_from_slice(&chunk.data[128..CHUNK_HEADER_SIZE]);
+        return Some(format!(
+            "chunk header CRC32 invalid (stored {:#010x}, computed {:#010x})",
+            h.header_chunk_checksum,
+            checksum_ieee(&covered)
+        ));
+    }
+    let records = chunk
+        .data
+        .get(CHUNK_HEADER_SIZE..h.free_space_offset as usize);
+    Some(match records {
+        Some(records) => format!(
+            "chunk records CRC32 invalid (stored {:#010x}, computed {:#010x})",
+            h.events_checksum,
+            checksum_ieee(records)
+        ),
+        None => format!(
+            "records CRC32 cannot be checked: free space offset {} is outside the chunk",
+            h.free_space_offset
+        ),
+    })
+}
+
+/// The `EventRecordID` an error names, if any.
+fn record_id_of(error: &EvtxError) -> Option<u64> {
+    match error {
+        EvtxError::FailedToParseRecord { record_id, .. } => Some(*record_id),
+        EvtxError::FailedToReadRecordAt { source, .. } => record_id_of(source),
+        _ => None,
+    }
+}

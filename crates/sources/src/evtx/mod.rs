@@ -1,0 +1,117 @@
+//! Windows event logs (`.evtx`).
+//!
+//! Built on the `evtx` crate, but driven chunk by chunk rather than through
+//! `EvtxParser`'s record iterators ([`chunks`] says why: damage stays in
+//! its chunk, memory is one chunk, wrapped logs come out oldest first).
+//! Each record is rendered to JSON and becomes the same
+//! [`EvtxJsonEvent`] the evtx-JSON reader produces ([`decode`] says why),
+//! so a rule sees identical fields whether it runs over the `.evtx` file or
+//! over its `evtx_dump` export — `tests/evtx_twins.rs` in the CLI crate
+//! holds us to that on SigmaHQ's regression data.
+//!
+//! Every record is accounted for: an event with its [`Origin`]
+//! (`EventRecordID` and chunk number), or a [`ReadError`] whose kind is an
+//! [`EvtxDamage`] naming the chunk and, where known, the record. A damaged
+//! file (cut short, a chunk that fails its CRC32 or is garbage, a parser
+//! panic) is read as far as it can be and never ends the scan; only an I/O
+//! error ends the file.
+
+mod chunks;
+mod damage;
+mod decode;
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{Read, Seek};
+use std::path::Path;
+use std::sync::Arc;
+
+use evtx::ParserSettings;
+
+pub use chunks::ReadSeek;
+pub use damage::{EvtxDamage, EvtxProblem};
+
+use crate::error::{OpenError, ReadError, ReadErrorKind};
+use crate::json::EvtxJsonEvent;
+use crate::origin::Origin;
+use chunks::{Chunks, Piece};
+use decode::{Item, decode_chunk};
+
+/// Streams the events of one EVTX file, chunk by chunk.
+///
+/// Yields, in record order, one item per record (the event, or a
+/// [`ReadError`] for a record that cannot be read) and one [`ReadError`]
+/// per piece of file or chunk damage (see [`EvtxDamage::is_record`]).
+/// After an I/O error it yields nothing more.
+pub struct EvtxReader {
+    path: Arc<Path>,
+    chunks: Chunks,
+    settings: Arc<ParserSettings>,
+    /// The decoded items of the current chunk.
+    ready: VecDeque<Item>,
+}
+
+impl EvtxReader {
+    /// Read from a source that can seek, so that a log that has wrapped
+    /// around comes out oldest record first.
+    pub fn from_seekable(input: impl Read + Seek + Send + 'static, path: Arc<Path>) -> Self {
+        Self::with(Chunks::seekable(Box::new(input)), path)
+    }
+
+    /// Read from a stream (e.g. a decompressor), chunks in file order.
+    pub fn from_stream(input: impl Read + Send + 'static, path: Arc<Path>) -> Self {
+        Self::with(Chunks::stream(Box::new(input)), path)
+    }
+
+    fn with(chunks: Chunks, path: Arc<Path>) -> Self {
+        EvtxReader {
+            path,
+            chunks,
+            settings: decode::settings(),
+            ready: VecDeque::new(),
+        }
+    }
+}
+
+/// Open `path` as an EVTX file, without checking its format first (see
+/// [`crate::open`] for the reader that detects it).
+pub fn read_evtx(path: &Path) -> Result<EvtxReader, OpenError> {
+    let path: Arc<Path> = Arc::from(path);
+    let file = File::open(&path).map_err(|source| OpenError::Io {
+        path: Arc::clone(&path),
+        source,
+    })?;
+    // Unbuffered: every read is a whole chunk or a chunk header, and a
+    // buffer would turn each 512-byte header read into a 64 KiB one.
+    Ok(EvtxReader::from_seekable(file, path))
+}
+
+impl Iterator for EvtxReader {
+    type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Some(item);
+            }
+            match self.chunks.next_piece()? {
+                Ok(Piece::Chunk { number, bytes }) => {
+                    decode_chunk(number, bytes, &self.settings, &self.path, &mut self.ready);
+                }
+                Ok(Piece::Damage(problem)) => {
+                    return Some(Err(decode::damage(&self.path, None, None, problem)));
+                }
+                Err(e) => {
+                    return Some(Err(ReadError {
+                        path: Arc::clone(&self.path),
+                        line: 0,
+                        kind: ReadErrorKind::Io(e),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,334 @@
+//! Tests on a real Security log (fixture, CC0; see `tests/fixtures/evtx/`)
+//! and on damaged files built from its bytes. Real multi-chunk logs are
+//! covered by `tests/evtx_corpus.rs` when the corpus is available.
+
+use std::io::Cursor;
+
+use tunnelhunt_engine::{Event, FieldValue, Lookup};
+
+use super::chunks::{CHUNK_SIZE, FILE_HEADER_SIZE};
+use super::*;
+use crate::detect::Format;
+
+const FIXTURE: &[u8] =
+    include_bytes!("../../tests/fixtures/evtx/security-4688-netsh-portproxy.evtx");
+
+type Items = Vec<Result<(Origin, EvtxJsonEvent), ReadError>>;
+
+fn read(bytes: Vec<u8>) -> Items {
+    EvtxReader::from_seekable(Cursor::new(bytes), Arc::from(Path::new("t.evtx"))).collect()
+}
+
+fn read_stream(bytes: Vec<u8>) -> Items {
+    EvtxReader::from_stream(Cursor::new(bytes), Arc::from(Path::new("t.evtx"))).collect()
+}
+
+fn events(items: &Items) -> Vec<&(Origin, EvtxJsonEvent)> {
+    items.iter().filter_map(|i| i.as_ref().ok()).collect()
+}
+
+fn damage_in(items: &Items) -> Vec<&EvtxDamage> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Err(ReadError {
+                kind: ReadErrorKind::Evtx(d),
+                ..
+            }) => Some(d),
+            Err(e) => panic!("not EVTX damage: {e}"),
+            Ok(_) => None,
+        })
+        .collect()
+}
+
+fn text<'a>(event: &'a EvtxJsonEvent, field: &str) -> Option<std::borrow::Cow<'a, str>> {
+    match event.field(field) {
+        Lookup::One(FieldValue::Str(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// The fixture's one chunk.
+fn chunk0() -> Vec<u8> {
+    FIXTURE[FILE_HEADER_SIZE..FILE_HEADER_SIZE + CHUNK_SIZE].to_vec()
+}
+
+fn file_of(chunks: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = FIXTURE[..FILE_HEADER_SIZE].to_vec();
+    for c in chunks {
+        out.extend_from_slice(c);
+    }
+    out
+}
+
+#[test]
+fn reads_every_record_with_its_provenance() {
+    assert_eq!(FIXTURE.len(), FILE_HEADER_SIZE + CHUNK_SIZE);
+    let items = read(FIXTURE.to_vec());
+    assert!(damage_in(&items).is_empty());
+    let events = events(&items);
+    let mut ids: Vec<u32> = events.iter().filter_map(|(_, e)| e.event_id()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [1102, 4624, 4627, 4672, 4688, 4688, 4688, 4964]);
+    for (origin, event) in &events {
+        assert_eq!(origin.format, Format::Evtx);
+        assert_eq!(origin.chunk(), Some(0));
+        assert_eq!(origin.record_id(), event.record_id());
+        assert_eq!(origin.line(), None);
+    }
+    let record_ids: Vec<u64> = events.iter().filter_map(|(o, _)| o.record_id()).collect();
+    assert!(
+        record_ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "{record_ids:?}"
+    );
+    let first = &events[0].0;
+    assert_eq!(
+        first.to_string(),
+        format!("t.evtx#record={} (chunk 0)", record_ids[0])
+    );
+}
+
+#[test]
+fn security_4688_maps_to_the_process_creation_taxonomy() {
+    let items = read(FIXTURE.to_vec());
+    let (_, add) = events(&items)
+        .into_iter()
+        .find(|(_, e)| text(e, "CommandLine").is_some_and(|c| c.contains("portproxy add v4tov4")))
+        .expect("the portproxy add record");
+    assert_eq!(add.event_id(), Some(4688));
+    assert_eq!(
+        text(add, "CommandLine").as_deref(),
+        Some(
+            "netsh  interface portproxy add v4tov4 listenaddress=0.0.0.0 listenport=48333 \
+             connectaddress=127.0.0.1 connectport=80"
+        )
+    );
+    assert_eq!(text(add, "Image"), text(add, "NewProcessName"));
+    assert!(text(add, "Image").unwrap().ends_with("\\netsh.exe"));
+    assert_eq!(text(add, "ParentImage"), text(add, "ParentProcessName"));
+    assert!(text(add, "ParentImage").unwrap().ends_with("\\cmd.exe"));
+    assert_eq!(add.computer(), Some("fs01.offsec.lan"));
+    let kind = add.kind();
+    assert_eq!(kind.provider, Some("Microsoft-Windows-Security-Auditing"));
+    assert_eq!(kind.channel, Some("Security"));
+    // evtx 0.15 writes seven fraction digits; RFC 3339 UTC either way.
+    let ts = add.timestamp().unwrap();
+    assert!(ts.starts_with("2021-06-03T") && ts.ends_with('Z'), "{ts}");
+}
+
+#[test]
+fn truncated_mid_chunk_reads_the_records_that_remain() {
+    let full = read(FIXTURE.to_vec());
+    let all = events(&full).len();
+    let items = read(FIXTURE[..FILE_HEADER_SIZE + CHUNK_SIZE / 8].to_vec());
+    let got = events(&items).len();
+    assert!(got > 0 && got < all, "{got} of {all}");
+    let damage = damage_in(&items);
+    assert!(
+        matches!(
+            damage[0],
+            EvtxDamage {
+                chunk: Some(0),
+                problem: EvtxProblem::TruncatedChunk { bytes: 8192 },
+                ..
+            }
+        ),
+        "{damage:?}"
+    );
+    // Every damage names chunk 0; the kept records are the first ones.
+    assert!(damage.iter().all(|d| d.chunk == Some(0)));
+    let kept: Vec<_> = events(&items).iter().map(|(o, _)| o.clone()).collect();
+    let head: Vec<_> = events(&full)[..got]
+        .iter()
+        .map(|(o, _)| o.clone())
+        .collect();
+    assert_eq!(kept, head);
+}
+
+#[test]
+fn bad_checksums_are_reported_and_the_records_still_read() {
+    // A flipped byte in a record's padding changes the records' CRC32 only.
+    let mut chunk = chunk0();
+    let free = u32::from_le_bytes(chunk[48..52].try_into().unwrap()) as usize;
+    chunk[free - 1] ^= 0x55;
+    let items = read(file_of(&[chunk]));
+    let damage = damage_in(&items);
+    assert!(
+        matches!(
+            &damage[0],
+            EvtxDamage { chunk: Some(0), record_id: None, problem: EvtxProblem::Checksum { reason } }
+                if reason.contains("records CRC32")
+        ),
+        "{damage:?}"
+    );
+    assert!(!damage[0].is_record());
+    assert!(!events(&items).is_empty());
+
+    // A flipped byte in the header's record numbers: the header's CRC32.
+    let mut chunk = chunk0();
+    chunk[8] ^= 0x01;
+    let items = read(file_of(&[chunk]));
+    assert!(
+        matches!(
+            &damage_in(&items)[0].problem,
+            EvtxProblem::Checksum { reason } if reason.contains("header CRC32")
+        ),
+        "{items:?}"
+    );
+    assert_eq!(events(&items).len(), 8);
+}
+
+#[test]
+fn a_garbage_chunk_costs_only_itself() {
+    let garbage: Vec<u8> = (0..CHUNK_SIZE).map(|i| (i * 31 % 251) as u8 | 1).collect();
+    let items = read(file_of(&[chunk0(), garbage, chunk0()]));
+    let chunks: Vec<Result<u64, Option<u64>>> = items
+        .iter()
+        .map(|i| match i {
+            Ok((o, _)) => Ok(o.chunk().unwrap()),
+            Err(ReadError {
+                kind: ReadErrorKind::Evtx(d),
+                ..
+            }) => Err(d.chunk),
+            Err(e) => panic!("{e}"),
+        })
+        .collect();
+    let mut want = vec![Ok(0); 8];
+    want.push(Err(Some(1)));
+    want.extend(vec![Ok(2); 8]);
+    assert_eq!(chunks, want);
+    let bad = damage_in(&items)[0];
+    assert!(matches!(bad.problem, EvtxProblem::BadChunk { .. }), "{bad}");
+    assert!(
+        bad.to_string().starts_with("chunk 1: not a valid chunk"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn zeroed_chunks_are_unused_space_not_damage() {
+    let items = read(file_of(&[
+        vec![0; CHUNK_SIZE],
+        chunk0(),
+        vec![0; CHUNK_SIZE],
+    ]));
+    assert!(damage_in(&items).is_empty());
+    assert!(events(&items).iter().all(|(o, _)| o.chunk() == Some(1)));
+    assert_eq!(events(&items).len(), 8);
+}
+
+#[test]
+fn a_wrapped_log_starts_at_its_oldest_chunk() {
+    // Chunk 0 claims records 1000–1007, chunk 1 holds the lower ones: a log
+    // that has wrapped around, its oldest chunk second in the file.
+    let mut newer = chunk0();
+    newer[24..32].copy_from_slice(&1000u64.to_le_bytes());
+    newer[32..40].copy_from_slice(&1007u64.to_le_bytes());
+    let bytes = file_of(&[newer, chunk0()]);
+    let order = |items: &Items| -> Vec<u64> {
+        let mut chunks: Vec<u64> = events(items)
+            .iter()
+            .map(|(o, _)| o.chunk().unwrap())
+            .collect();
+        chunks.dedup();
+        chunks
+    };
+    assert_eq!(order(&read(bytes.clone())), [1, 0]);
+    // A stream cannot look ahead: file order.
+    assert_eq!(order(&read_stream(bytes)), [0, 1]);
+}
+
+#[test]
+fn a_file_that_is_only_its_header_says_chunks_are_missing() {
+    let items = read(FIXTURE[..FILE_HEADER_SIZE].to_vec());
+    let damage = damage_in(&items);
+    assert_eq!(damage.len(), 1, "{damage:?}");
+    assert_eq!(
+        damage[0].problem,
+        EvtxProblem::MissingChunks {
+            announced: 1,
+            present: 0
+        }
+    );
+    assert_eq!(damage[0].chunk, None);
+    let same = read_stream(FIXTURE[..FILE_HEADER_SIZE].to_vec());
+    assert_eq!(damage_in(&same)[0].problem, damage[0].problem);
+}
+
+#[test]
+fn empty_and_short_files_are_reported_not_fatal() {
+    for len in [0, 8, 100, 4095] {
+        for items in [
+            read(FIXTURE[..len].to_vec()),
+            read_stream(FIXTURE[..len].to_vec()),
+        ] {
+            let damage = damage_in(&items);
+            assert_eq!(damage.len(), 1, "{len}: {damage:?}");
+            assert!(
+                matches!(&damage[0].problem, EvtxProblem::FileHeader { reason }
+                    if reason.contains(&format!("ends {len} bytes into"))),
+                "{damage:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn io_errors_end_the_file() {
+    struct Failing;
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk on fire"))
+        }
+    }
+    let mut reader = EvtxReader::from_stream(Failing, Arc::from(Path::new("x.evtx")));
+    let err = reader.next().unwrap().unwrap_err();
+    assert!(err.is_fatal());
+    assert!(!err.is_record());
+    assert_eq!(err.to_string(), "x.evtx: read error: disk on fire");
+    assert!(reader.next().is_none());
+}
+
+#[test]
+fn flipping_any_byte_never_panics_and_every_record_is_accounted_for() {
+    // A sweep over the chunk header, the string/template tables and the
+    // records: each mutant is read to the end without a panic escaping,
+    // and yields no more than the chunk's eight events.
+    let base = chunk0();
+    for at in (0..base.len()).step_by(127) {
+        for mask in [0xff, 0x01] {
+            let mut chunk = base.clone();
+            chunk[at] ^= mask;
+            let items = read(file_of(&[chunk]));
+            let got = events(&items).len();
+            assert!(got <= 8, "byte {at}: {got} events");
+            for d in damage_in(&items) {
+                assert_eq!(d.chunk, Some(0), "byte {at}: {d}");
+            }
+        }
+    }
+}
+
+#[test]
+fn positions_of_damage_show_in_messages() {
+    let mut chunk = chunk0();
+    chunk[0] = b'X';
+    let items = read(file_of(&[chunk]));
+    let err = items[0].as_ref().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("t.evtx: chunk 0: not a valid chunk"),
+        "{err}"
+    );
+    assert_eq!(err.line, 0);
+    assert!(matches!(
+        &items[..],
+        [Err(ReadError {
+            kind: ReadErrorKind::Evtx(EvtxDamage {
+                problem: EvtxProblem::BadChunk { .. },
+                ..
+            }),
+            ..
+        })]
+    ));
+}

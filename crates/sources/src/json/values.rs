@@ -1,0 +1,172 @@
+//! JSON records as plain values, for the shapes that are not the evtx one.
+//!
+//! ECS documents and Defender for Endpoint rows come in the same layouts as
+//! the evtx JSON shape (JSON lines, arrays, pretty-printed documents), so
+//! they reuse its framing ([`super::frame`]) and its error positions
+//! ([`super::parse_value`]); what differs is only how a parsed document
+//! becomes an event, which each source does on the [`Value`] this module
+//! hands over. The helpers at the bottom turn JSON values into the engine's
+//! [`FieldValue`]s the same way for every JSON-backed event.
+
+use std::borrow::Cow;
+use std::io::{BufRead, Cursor};
+
+use serde_json::{Map, Value};
+use tunnelhunt_engine::{FieldValue, Lookup};
+
+use super::frame::{Frame, Framer, Problem};
+use super::{DEFAULT_MAX_RECORD_BYTES, parse_value};
+use crate::error::ReadErrorKind;
+
+/// Streams the JSON records of one input as parsed values.
+///
+/// Each item is the 1-based line the record starts on, and the value or
+/// what was wrong with it. After an I/O error (a `ReadErrorKind::Io`) the
+/// stream ends.
+pub(crate) struct ValueReader<R> {
+    framer: Framer<R>,
+}
+
+impl<R: BufRead> ValueReader<R> {
+    pub(crate) fn new(input: R) -> Self {
+        ValueReader {
+            framer: Framer::new(input, DEFAULT_MAX_RECORD_BYTES),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for ValueReader<R> {
+    type Item = (u64, Result<Value, ReadErrorKind>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(match self.framer.next_frame()? {
+            Frame::Value {
+                line,
+                column,
+                bytes,
+            } => (line, parse_value(&bytes, line, column)),
+            Frame::Bad { line, problem } => (line, Err(problem_kind(problem))),
+            Frame::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
+        })
+    }
+}
+
+fn problem_kind(problem: Problem) -> ReadErrorKind {
+    match problem {
+        Problem::Truncated => ReadErrorKind::Truncated,
+        Problem::UnterminatedString => ReadErrorKind::UnterminatedString,
+        Problem::NotJson { snippet } => ReadErrorKind::NotJson { snippet },
+        Problem::TooLarge { limit } => ReadErrorKind::TooLarge { limit },
+    }
+}
+
+/// How many framed records of a file's head [`first_object`] looks at.
+const SNIFF_RECORDS: usize = 16;
+
+/// The first complete JSON object in `head` (the start of a file), for
+/// format detection. Malformed records before it are passed over, like a
+/// reader would; `None` when the head holds no complete object.
+pub(crate) fn first_object(head: &[u8]) -> Option<Map<String, Value>> {
+    ValueReader::new(Cursor::new(head))
+        .take(SNIFF_RECORDS)
+        .find_map(|(_, value)| match value {
+            Ok(Value::Object(map)) => Some(map),
+            _ => None,
+        })
+}
+
+/// A JSON value as the engine's field lookup result: arrays become
+/// [`Lookup::Many`], everything else one value.
+pub(crate) fn to_lookup(v: &Value) -> Lookup<'_> {
+    match v {
+        Value::Array(items) => Lookup::Many(items.iter().map(to_field).collect()),
+        v => Lookup::One(to_field(v)),
+    }
+}
+
+/// One JSON value as a field value. Strings are borrowed; an object (or a
+/// nested array) under one field name is searchable as its JSON text.
+pub(crate) fn to_field(v: &Value) -> FieldValue<'_> {
+    match v {
+        Value::Null => FieldValue::Null,
+        Value::Bool(b) => FieldValue::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => FieldValue::Int(i),
+            // A u64 beyond i64 keeps its exact digits as text.
+            None if n.is_u64() => FieldValue::Str(Cow::Owned(n.to_string())),
+            None => n.as_f64().map_or_else(
+                || FieldValue::Str(Cow::Owned(n.to_string())),
+                FieldValue::Float,
+            ),
+        },
+        Value::String(s) => FieldValue::Str(Cow::Borrowed(s)),
+        Value::Array(_) | Value::Object(_) => FieldValue::Str(Cow::Owned(v.to_string())),
+    }
+}
+
+/// Call `visit` with every leaf (string, number, bool, null) under `v`.
+pub(crate) fn visit_leaves(v: &Value, visit: &mut dyn FnMut(&FieldValue<'_>)) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| visit_leaves(i, visit)),
+        Value::Object(m) => m.values().for_each(|child| visit_leaves(child, visit)),
+        leaf => visit(&to_field(leaf)),
+    }
+}
+
+/// The text of a string value, `None` for anything else or an empty string.
+pub(crate) fn non_empty_str(v: Option<&Value>) -> Option<&str> {
+    match v {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn values_with_lines_and_errors() {
+        let input = "{\"a\":1}\nnope\n[{\"b\":2},{\"c\":\"x\"}]\n{\"d\":\n";
+        let got: Vec<_> = ValueReader::new(Cursor::new(input))
+            .map(|(line, v)| (line, v.map_err(|e| e.to_string())))
+            .collect();
+        assert_eq!(got[0], (1, Ok(json!({"a": 1}))));
+        assert!(matches!(&got[1], (2, Err(e)) if e.contains("not a JSON object")));
+        assert_eq!(got[2], (3, Ok(json!({"b": 2}))));
+        assert_eq!(got[3], (3, Ok(json!({"c": "x"}))));
+        assert!(matches!(&got[4], (4, Err(e)) if e.contains("incomplete")));
+        assert_eq!(got.len(), 5);
+    }
+
+    #[test]
+    fn first_object_skips_bad_records_and_partial_tails() {
+        let head = b"garbage\n{\"x\": }\n{\"winlog\":{\"channel\":\"Security\"}}\n{\"cut";
+        let map = first_object(head).unwrap();
+        assert!(map.contains_key("winlog"));
+        assert!(first_object(b"{\"only\": \"a partial rec").is_none());
+    }
+
+    #[test]
+    fn field_conversion() {
+        assert_eq!(to_field(&json!(3)), FieldValue::Int(3));
+        assert_eq!(
+            to_field(&json!(u64::MAX)),
+            FieldValue::Str(Cow::Owned(u64::MAX.to_string()))
+        );
+        assert_eq!(to_field(&json!(1.5)), FieldValue::Float(1.5));
+        assert_eq!(
+            to_lookup(&json!(["a", 1])),
+            Lookup::Many(vec![FieldValue::Str("a".into()), FieldValue::Int(1)])
+        );
+        let mut seen = Vec::new();
+        visit_leaves(&json!({"a": [1, {"b": "c"}], "d": null}), &mut |v| {
+            seen.push(v.clone().into_owned())
+        });
+        assert_eq!(seen.len(), 3);
+        assert_eq!(non_empty_str(Some(&json!(""))), None);
+        assert_eq!(non_empty_str(Some(&json!("x"))), Some("x"));
+    }
+}

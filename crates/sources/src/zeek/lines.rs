@@ -1,0 +1,158 @@
+//! Byte lines with a size limit.
+//!
+//! `BufRead::read_until` grows its buffer for as long as the line goes on,
+//! so one 2 GB line without a newline (a corrupt file, a binary blob with a
+//! `.log` name) would take 2 GB of memory. This reader keeps at most
+//! `limit` bytes of a line; the rest of an over-long line is read and
+//! thrown away, and the line is reported as too long. Lines are bytes, not
+//! text: Zeek logs may carry bytes that are not UTF-8 and the caller
+//! decides what to do with them.
+
+use std::io::{self, BufRead};
+
+/// One line of input, without its `\n` (or `\r\n`).
+#[derive(Debug)]
+pub(crate) enum Line<'a> {
+    Text {
+        line: u64,
+        bytes: &'a [u8],
+    },
+    /// The line at `line` is longer than the limit; it was skipped.
+    TooLong {
+        line: u64,
+    },
+    /// Reading failed while on `line`; the reader is finished.
+    Io {
+        line: u64,
+        error: io::Error,
+    },
+}
+
+pub(crate) struct Lines<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// 1-based number of the next line.
+    line: u64,
+    limit: usize,
+    finished: bool,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub(crate) fn new(input: R, limit: usize) -> Self {
+        Lines {
+            input,
+            buf: Vec::new(),
+            line: 1,
+            limit,
+            finished: false,
+        }
+    }
+
+    /// The most bytes a line may have.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The next line, or `None` at the end of the input.
+    pub(crate) fn next_line(&mut self) -> Option<Line<'_>> {
+        if self.finished {
+            return None;
+        }
+        self.buf.clear();
+        let mut too_long = false;
+        let mut saw_bytes = false;
+        loop {
+            let chunk = match self.input.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    self.finished = true;
+                    return Some(Line::Io {
+                        line: self.line,
+                        error,
+                    });
+                }
+            };
+            if chunk.is_empty() {
+                self.finished = true;
+                if !saw_bytes {
+                    return None;
+                }
+                break;
+            }
+            saw_bytes = true;
+            let (take, used, end) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i, i + 1, true),
+                None => (chunk.len(), chunk.len(), false),
+            };
+            if !too_long {
+                if self.buf.len() + take > self.limit {
+                    too_long = true;
+                    self.buf.clear();
+                    self.buf.shrink_to(64 * 1024);
+                } else {
+                    self.buf.extend_from_slice(&chunk[..take]);
+                }
+            }
+            self.input.consume(used);
+            if end {
+                break;
+            }
+        }
+        let line = self.line;
+        self.line += 1;
+        if too_long {
+            return Some(Line::TooLong { line });
+        }
+        let bytes = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
+        Some(Line::Text { line, bytes })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Cursor};
+
+    use super::*;
+
+    fn collect(input: &[u8], limit: usize, capacity: usize) -> Vec<String> {
+        let mut lines = Lines::new(
+            BufReader::with_capacity(capacity, Cursor::new(input)),
+            limit,
+        );
+        let mut out = Vec::new();
+        while let Some(line) = lines.next_line() {
+            out.push(match line {
+                Line::Text { line, bytes } => format!("{line}:{}", String::from_utf8_lossy(bytes)),
+                Line::TooLong { line } => format!("{line}:too long"),
+                Line::Io { line, .. } => format!("{line}:io"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_across_buffer_boundaries() {
+        let input = b"alpha\r\nbeta\n\ngamma";
+        for capacity in [1, 2, 3, 7, 64] {
+            assert_eq!(
+                collect(input, 100, capacity),
+                ["1:alpha", "2:beta", "3:", "4:gamma"],
+                "capacity {capacity}"
+            );
+        }
+        assert!(collect(b"", 10, 8).is_empty());
+        assert_eq!(collect(b"x\n", 10, 8), ["1:x"]);
+    }
+
+    #[test]
+    fn over_long_lines_are_skipped_and_counted() {
+        let input = b"short\nthis line is too long\nok\nlast line is too long too";
+        for capacity in [4, 64] {
+            assert_eq!(
+                collect(input, 10, capacity),
+                ["1:short", "2:too long", "3:ok", "4:too long"]
+            );
+        }
+    }
+}
