@@ -70,11 +70,10 @@ impl fmt::Display for Format {
 pub enum SkipReason {
     /// The file has no content.
     Empty,
-    /// A format we recognise but have no reader for yet.
-    NotYetSupported { format: &'static str },
     /// Not a format we know; `hint` says what it looks like.
     Unrecognised { hint: String },
-    /// A compressed file whose content cannot be read from a stream.
+    /// Compressed content that is not unpacked: gzip inside gzip, or gzip
+    /// bytes given to [`detect`], which sees decompressed content only.
     CompressedUnsupported {
         content: &'static str,
         why: &'static str,
@@ -88,9 +87,6 @@ impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SkipReason::Empty => f.write_str("empty file"),
-            SkipReason::NotYetSupported { format } => {
-                write!(f, "{format} is recognised but not supported yet")
-            }
             SkipReason::Unrecognised { hint } => write!(f, "unrecognised format ({hint})"),
             SkipReason::CompressedUnsupported { content, why } => {
                 write!(f, "gzip-compressed {content}: {why}")
@@ -101,13 +97,19 @@ impl fmt::Display for SkipReason {
 }
 
 /// Decide the format of a file from its first bytes (up to [`SNIFF_LEN`]).
+///
+/// gzip is a wrapper, not a format: [`crate::open`] decompresses a gzip
+/// file and calls this on the decompressed head (see [`crate::decompress`]),
+/// so any format here may come gzipped, EVTX included. Given gzip bytes
+/// themselves, `detect` says that they must be decompressed first.
 pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
     if head.starts_with(b"ElfFile\0") {
         return Ok(Format::Evtx);
     }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return Err(SkipReason::NotYetSupported {
-            format: "gzip-compressed input",
+    if crate::decompress::is_gzip(head) {
+        return Err(SkipReason::CompressedUnsupported {
+            content: "data",
+            why: "its format is detected after decompressing it, as `open` does",
         });
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -259,7 +261,7 @@ mod tests {
         assert!(matches!(detect(b"ElfFile\0\0\0"), Ok(Format::Evtx)));
         assert!(matches!(
             detect(&[0x1f, 0x8b, 8, 0]),
-            Err(SkipReason::NotYetSupported { .. })
+            Err(SkipReason::CompressedUnsupported { .. })
         ));
         let Err(SkipReason::Unrecognised { hint }) = detect(b"{\"log\":{}}\n") else {
             panic!("not a known JSON shape");

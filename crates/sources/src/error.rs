@@ -49,6 +49,15 @@ pub struct ReadError {
 }
 
 impl ReadError {
+    /// The error of the record that starts at `line` of `path`.
+    pub fn new(path: &Arc<Path>, line: u64, kind: ReadErrorKind) -> ReadError {
+        ReadError {
+            path: Arc::clone(path),
+            line,
+            kind,
+        }
+    }
+
     /// Whether the reader stops after this error (the file itself failed,
     /// not just one record).
     pub fn is_fatal(&self) -> bool {

@@ -5,24 +5,52 @@ This crate owns everything about *input*: finding the files to read
 ([`inputs`]), recognising a file's format from its content ([`detect`]),
 streaming its records one at a time ([`open`] / [`RecordReader`]), turning
 each record into a borrowed, normalized view that implements the engine's
-[`Event`] trait, the per-source field-mapping tables ([`mapping`]), and the
-provenance of every record ([`Origin`]: file, line, format) so that an alert
-can point back at it.
+[`Event`] trait, the per-source field-mapping tables, and the provenance
+of every record ([`Origin`]: file, line or EVTX record, format) so that an
+alert can point back at it.
 
 It must not know about Sigma syntax, rule files, matching strategies or
 output formats: it depends on `tunnelhunt-engine` only for the `Event`
 trait, and the CLI decides what to do with the records and the errors.
 
 Every record is accounted for. A record that cannot be read becomes a typed
-[`ReadError`] carrying file and line, the reader moves on to the next
-record, and the caller counts it; one bad line never ends a scan.
+[`ReadError`] carrying file and line (or EVTX chunk and record), the reader
+moves on to the next record, and the caller counts it; one bad line never
+ends a scan.
 
-Readers so far: JSON in the evtx JSON shape ([`json`]) and Zeek logs
-([`zeek`]), any of them gzip-compressed ([`decompress`]). The layout (a
-format enum, content sniffing, one module per source family, a
-[`Record`]/[`AnyEvent`] pair that every reader produces) is there so that
-EVTX, ECS, Defender for Endpoint, auditd, XML and Zeek readers slot in
-beside it.
+# Readers
+
+| input | module | event type |
+|---|---|---|
+| JSON in the evtx JSON shape (`{"Event":{"System":…}}`) | [`json`] | [`json::EvtxJsonEvent`] |
+| Windows EVTX files | [`evtx`] | [`json::EvtxJsonEvent`] (records render to the evtx JSON shape) |
+| XML `<Event>` elements (Sysmon for Linux in syslog, `wevtutil` exports) | [`xml`] | [`json::EvtxJsonEvent`] (elements convert to the evtx JSON shape) |
+| Winlogbeat / Elastic Agent ECS documents | [`ecs`] | [`ecs::EcsEvent`] |
+| Defender for Endpoint Advanced Hunting rows (JSON, CSV, Streaming API) | [`mde`] | [`mde::MdeEvent`] |
+| Linux auditd raw logs | [`auditd`] | [`auditd::AuditdEvent`] |
+| Zeek logs, TSV and JSON | [`zeek`] | [`zeek::ZeekEvent`] |
+
+Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON and
+XML share one event type on purpose: one set of Windows field mappings,
+lookups and logsource rules for the three, not three copies.
+
+# Module map
+
+- [`record`]: [`open`] (sniff, pick the reader), [`RecordReader`], and the
+  [`Record`]/[`AnyEvent`] pair every reader produces.
+- [`detect`]: the [`Format`]s and content sniffing; [`SkipReason`].
+- [`decompress`]: gzip, detected by magic bytes, read as a stream.
+- [`inputs`]: walking the paths a user names.
+- [`error`], [`origin`]: per-file and per-record errors; where a record is.
+- [`mapping`]: the Windows field-mapping table (aliases and derived fields
+  such as Security 4688 `User`) shared by EVTX, evtx-JSON, XML and
+  Winlogbeat events; each other source keeps its table in its own module
+  (`ecs::mapping`, `mde::mapping`, `zeek::mapping`).
+- One module per source family, listed above. Shared machinery, written
+  once: JSON framing, parsing and value conversion (`json::values`, also
+  used by ECS and Defender), byte lines with a size limit and chunked
+  reading (`stream`, for Zeek, auditd and the JSON and XML framers), and
+  timestamp normalization to RFC 3339 UTC (`time`).
 
 [`Event`]: tunnelhunt_engine::Event
 */
@@ -39,6 +67,8 @@ pub mod mapping;
 pub mod mde;
 pub mod origin;
 pub mod record;
+mod stream;
+mod time;
 pub mod xml;
 pub mod zeek;
 

@@ -1,10 +1,19 @@
-//! Field-mapping tables: Sigma taxonomy names for fields a source writes
-//! under its own names.
+//! The Windows field-mapping table: Sigma taxonomy names for fields a
+//! Windows event writes under its own names.
 //!
-//! Mapping is data, not code: each table below is reviewable on its own,
+//! Mapping is data, not code: the table below is reviewable on its own,
 //! and a reader consults it only after the event's own field names, so both
 //! the Sigma name (`Image`) and the native one (`NewProcessName`) reach the
-//! same value. Readers for other sources add their tables here.
+//! same value. Most entries are renames ([`Alias`]); a Sigma field made of
+//! several native ones is a [`Join`], a named rule in the same table, so
+//! that what the mapping does stays readable in one place.
+//!
+//! The table is shared by every reader whose events are Windows events in
+//! the evtx shape: EVTX, evtx-JSON and XML (one event type,
+//! [`crate::json::EvtxJsonEvent`]); Winlogbeat documents use its aliases.
+//! Sources with their own column names keep their tables beside their
+//! reader (`ecs::mapping`, `mde::mapping`, `zeek::mapping`), since nothing
+//! else reads them.
 
 /// One Sigma name and the native field that holds its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,19 +22,54 @@ pub struct Alias {
     pub native: &'static str,
 }
 
-/// The aliases that apply to one Windows event type.
+/// One Sigma name whose value joins two native fields: `qualifier`,
+/// `separator`, `name` (`CORP\alice`), or `name` alone when the qualifier
+/// is missing or empty; absent without a name (a domain is not a user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WindowsAliases {
+pub struct Join {
+    pub sigma: &'static str,
+    pub qualifier: &'static str,
+    pub name: &'static str,
+    pub separator: &'static str,
+}
+
+impl Join {
+    /// The joined value, with `field` giving the text of a native field.
+    pub fn apply<'a>(&self, field: impl Fn(&str) -> Option<&'a str>) -> Option<String> {
+        qualified_name(field(self.qualifier), field(self.name), self.separator)
+    }
+}
+
+/// `qualifier` + `separator` + `name`, or `name` when there is no
+/// qualifier; `None` without a name. The one spelling of `DOMAIN\user`
+/// for every source (Security 4688, ECS `user.*`, Defender `Account*`).
+pub fn qualified_name(
+    qualifier: Option<&str>,
+    name: Option<&str>,
+    separator: &str,
+) -> Option<String> {
+    let name = name.filter(|n| !n.is_empty())?;
+    Some(match qualifier.filter(|q| !q.is_empty()) {
+        Some(qualifier) => format!("{qualifier}{separator}{name}"),
+        None => name.to_owned(),
+    })
+}
+
+/// The mapping of one Windows event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowsMapping {
     /// `System/Provider/@Name`.
     pub provider: &'static str,
     pub event_id: u32,
     pub aliases: &'static [Alias],
+    pub joins: &'static [Join],
 }
 
 /// Windows event types whose fields carry other names than Sigma's
-/// taxonomy (which follows Sysmon). The Security 4688 rows are the ones
-/// SigmaHQ's `tests/thor.yml` lists for `process_creation`.
-pub const WINDOWS: &[WindowsAliases] = &[WindowsAliases {
+/// taxonomy (which follows Sysmon). The Security 4688 aliases are the ones
+/// SigmaHQ's `tests/thor.yml` lists for `process_creation`; its `User` is
+/// the subject (the account that started the process), as Sysmon's is.
+pub const WINDOWS: &[WindowsMapping] = &[WindowsMapping {
     provider: "Microsoft-Windows-Security-Auditing",
     event_id: 4688,
     aliases: &[
@@ -38,17 +82,28 @@ pub const WINDOWS: &[WindowsAliases] = &[WindowsAliases {
             native: "ParentProcessName",
         },
     ],
+    joins: &[Join {
+        sigma: "User",
+        qualifier: "SubjectDomainName",
+        name: "SubjectUserName",
+        separator: "\\",
+    }],
 }];
 
-/// The aliases for a Windows event, empty when none apply.
-pub fn windows_aliases(provider: Option<&str>, event_id: Option<u32>) -> &'static [Alias] {
-    let (Some(provider), Some(event_id)) = (provider, event_id) else {
-        return &[];
-    };
+/// The mapping of a Windows event, if one applies.
+pub fn windows_mapping(
+    provider: Option<&str>,
+    event_id: Option<u32>,
+) -> Option<&'static WindowsMapping> {
+    let (provider, event_id) = (provider?, event_id?);
     WINDOWS
         .iter()
         .find(|t| t.event_id == event_id && t.provider.eq_ignore_ascii_case(provider))
-        .map_or(&[], |t| t.aliases)
+}
+
+/// The aliases for a Windows event, empty when none apply.
+pub fn windows_aliases(provider: Option<&str>, event_id: Option<u32>) -> &'static [Alias] {
+    windows_mapping(provider, event_id).map_or(&[], |t| t.aliases)
 }
 
 /// Sigma categories of Sysmon for Linux events (channel
@@ -88,13 +143,35 @@ mod tests {
     }
 
     #[test]
+    fn security_4688_joins_the_subject_into_user() {
+        let table = windows_mapping(Some("microsoft-windows-security-auditing"), Some(4688));
+        let [join] = table.unwrap().joins else {
+            panic!("one join for 4688");
+        };
+        let fields = |domain: &'static str| {
+            move |name: &str| match name {
+                "SubjectDomainName" => Some(domain),
+                "SubjectUserName" => Some("alice"),
+                _ => None,
+            }
+        };
+        assert_eq!(join.sigma, "User");
+        assert_eq!(join.apply(fields("CORP")).as_deref(), Some("CORP\\alice"));
+        assert_eq!(join.apply(fields("")).as_deref(), Some("alice"));
+        assert_eq!(join.apply(|_| None), None);
+        assert_eq!(qualified_name(Some("CORP"), Some(""), "\\"), None);
+    }
+
+    #[test]
     fn tables_have_no_duplicates() {
         for table in WINDOWS {
-            for (i, a) in table.aliases.iter().enumerate() {
+            let names: Vec<&str> = (table.aliases.iter().map(|a| a.sigma))
+                .chain(table.joins.iter().map(|j| j.sigma))
+                .collect();
+            for (i, a) in names.iter().enumerate() {
                 assert!(
-                    table.aliases[i + 1..].iter().all(|b| b.sigma != a.sigma),
-                    "{} mapped twice for {}",
-                    a.sigma,
+                    !names[i + 1..].contains(a),
+                    "{a} mapped twice for {}",
                     table.event_id
                 );
             }

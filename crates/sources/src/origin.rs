@@ -72,6 +72,21 @@ impl Origin {
     }
 }
 
+/// The line and column (1-based) in the file of byte `offset` of a record
+/// whose first byte is at `line`, `column`: how a parser's error position
+/// inside one framed record (a JSON document, an XML element) becomes a
+/// place in the file.
+pub(crate) fn position_in(bytes: &[u8], offset: usize, line: u64, column: u64) -> (u64, u64) {
+    let before = &bytes[..offset.min(bytes.len())];
+    match memchr::memrchr(b'\n', before) {
+        None => (line, column + before.len() as u64),
+        Some(nl) => {
+            let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
+            (line + newlines, (before.len() - nl) as u64)
+        }
+    }
+}
+
 /// `path:line` for text, the form editors and terminals turn into links;
 /// `path#record=123 (chunk 4)` for EVTX.
 impl fmt::Display for Origin {
@@ -115,5 +130,11 @@ mod tests {
             (evtx.line(), evtx.record_id(), evtx.chunk()),
             (None, Some(123), Some(4))
         );
+    }
+
+    #[test]
+    fn positions_inside_a_record() {
+        assert_eq!(position_in(b"<Event>\n<A>x", 11, 5, 9), (6, 4));
+        assert_eq!(position_in(b"<Event><A>", 7, 5, 9), (5, 16));
     }
 }

@@ -5,13 +5,13 @@
 //! 8443, ENRICHED format); ssh's connect to port 22; malformed lines; and
 //! through `open` and the engine's routing and matcher.
 
+mod common;
+
 use std::io::Cursor;
 use std::path::Path;
 
-use tunnelhunt_engine::{Event, FieldValue, Lookup, MatcherBuilder};
-use tunnelhunt_sigma::ast::Document;
-use tunnelhunt_sigma::load::parse_rule_file;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+use common::{compile_bodies, split, text};
+use tunnelhunt_engine::Event;
 use tunnelhunt_sources::auditd::{AuditdError, AuditdEvent, AuditdReader};
 use tunnelhunt_sources::{AnyEvent, Format, ReadError, ReadErrorKind, open};
 
@@ -26,14 +26,6 @@ fn read(bytes: &[u8]) -> Vec<Result<(u64, AuditdEvent), ReadError>> {
         .collect()
 }
 
-fn text(event: &impl Event, name: &str) -> Option<String> {
-    match event.field(name) {
-        Lookup::One(FieldValue::Str(s)) => Some(s.into_owned()),
-        Lookup::Absent => None,
-        other => panic!("{name}: {other:?}"),
-    }
-}
-
 fn all(event: &impl Event, name: &str) -> Vec<String> {
     event
         .field(name)
@@ -45,15 +37,7 @@ fn all(event: &impl Event, name: &str) -> Vec<String> {
 
 fn fixture() -> (Vec<(u64, AuditdEvent)>, Vec<ReadError>) {
     let bytes = std::fs::read(FIXTURE).unwrap();
-    let mut events = Vec::new();
-    let mut errors = Vec::new();
-    for item in read(&bytes) {
-        match item {
-            Ok(e) => events.push(e),
-            Err(e) => errors.push(e),
-        }
-    }
-    (events, errors)
+    split(read(&bytes))
 }
 
 #[test]
@@ -254,19 +238,7 @@ fn open_detects_auditd_and_rules_route_to_its_events() {
              detection:\n  sel:\n    CommandLine|contains: chisel\n  condition: sel",
         ),
     ];
-    let mut builder = MatcherBuilder::new();
-    for (i, (name, body)) in rules.iter().enumerate() {
-        let yaml = format!("title: {name}\nid: 00000000-0000-4000-8000-{i:012}\n{body}\n");
-        let parsed = parse_rule_file(Path::new(name), &yaml);
-        assert!(!parsed.has_errors(), "{name}: {:?}", parsed.diagnostics);
-        for doc in parsed.documents {
-            if let Document::Rule(rule) = doc {
-                let expr = lower_rule(&rule, &[], &Placeholders::new()).unwrap();
-                builder.add_rule(&rule.logsource, &expr).unwrap();
-            }
-        }
-    }
-    let matcher = builder.build().unwrap();
+    let matcher = compile_bodies(&rules);
     let mut scratch = matcher.scratch();
     let hits: Vec<(u64, Vec<&str>)> = records
         .iter()

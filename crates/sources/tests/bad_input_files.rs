@@ -4,22 +4,19 @@
 //! holding unreadable entries and special files. None of them may panic,
 //! stop the scan, or vanish without a report.
 
+mod common;
+
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use common::write;
 use tunnelhunt_engine::{Event, FieldValue, Lookup};
 use tunnelhunt_sources::inputs::{Walk, discover_with};
 use tunnelhunt_sources::json::EvtxJsonReader;
 use tunnelhunt_sources::{OpenError, ReadErrorKind, SkipReason, open};
 
 const GOOD: &str = r#"{"Event":{"System":{"EventID":1},"EventData":{"Image":"C:\\t\\plink.exe"}}}"#;
-
-fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    fs::write(&path, content).unwrap();
-    path
-}
 
 #[test]
 fn invalid_utf8_in_a_record_is_reported_and_the_next_is_read() {

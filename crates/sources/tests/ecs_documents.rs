@@ -2,17 +2,18 @@
 //! events, read through format detection, and malformed documents between
 //! valid ones.
 
+mod common;
+
 use std::path::PathBuf;
 
+use common::as_text as text;
 use tunnelhunt_engine::routing::{Decision, decide};
 use tunnelhunt_engine::{Event, FieldValue, Lookup};
 use tunnelhunt_sigma::ast::LogSource;
 use tunnelhunt_sources::{Format, ReadErrorKind, Record, open};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/ecs")
-        .join(name)
+    common::fixture(&format!("ecs/{name}"))
 }
 
 fn read_all(name: &str) -> Vec<Record> {
@@ -21,14 +22,6 @@ fn read_all(name: &str) -> Vec<Record> {
     reader
         .map(|r| r.unwrap_or_else(|e| panic!("{name}: {e}")))
         .collect()
-}
-
-fn text(event: &dyn Event, name: &str) -> Option<String> {
-    match event.field(name) {
-        Lookup::One(v) => v.as_text().map(|t| t.into_owned()),
-        Lookup::Absent => None,
-        other => panic!("{name}: expected one value, got {other:?}"),
-    }
 }
 
 fn windows(category: &str) -> LogSource {

@@ -1,31 +1,13 @@
 //! gzip-compressed inputs: detected by content, every member read, the
 //! `.gz` path kept as the origin, and damage reported without a panic.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod common;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use std::path::Path;
+
+use common::{fixture, gzip, text, write};
 use tunnelhunt_engine::{Event, FieldValue, Lookup};
-use tunnelhunt_sources::{Format, OpenError, ReadErrorKind, SkipReason, open};
-
-fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(path)
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
-}
-
-fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
+use tunnelhunt_sources::{Format, OpenError, ReadErrorKind, Record, SkipReason, open};
 
 #[test]
 fn gzipped_zeek_reads_like_the_plain_file() {
@@ -147,6 +129,52 @@ fn what_cannot_be_read_inside_gzip_is_skipped_with_the_reason() {
     assert!(matches!(open(&path), Err(OpenError::Io { .. })));
 }
 
+/// Read `raw` (the bytes of the EVTX file `plain`) from a gzipped copy:
+/// detected as EVTX, and the same records as the file's, with the `.gz`
+/// path as their origin.
+fn read_gzipped_evtx(plain: &Path, raw: &[u8]) -> Vec<Record> {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = write(dir.path(), "sysmon.evtx.gz", &gzip(raw));
+    let reader = open(&gz).unwrap_or_else(|e| panic!("gzipped EVTX not read: {e}"));
+    assert_eq!(reader.format(), Format::Evtx);
+    let compressed: Vec<_> = reader.map(Result::unwrap).collect();
+    let plain: Vec<_> = open(plain).unwrap().map(Result::unwrap).collect();
+    assert_eq!(compressed.len(), plain.len());
+    for (c, p) in compressed.iter().zip(&plain) {
+        assert_eq!(c.event, p.event);
+        assert_eq!(c.origin.position, p.origin.position);
+        assert_eq!(c.origin.path.as_ref(), gz.as_path());
+    }
+    compressed
+}
+
+/// A gzipped EVTX file is read by the EVTX reader's streaming mode, not
+/// skipped as compressed content it cannot read; the fixture is in the
+/// repository, so this runs without the shared corpus.
+#[test]
+fn gzipped_evtx_fixture_is_read_like_the_file() {
+    let plain = fixture("evtx/security-4688-netsh-portproxy.evtx");
+    let compressed = read_gzipped_evtx(&plain, &std::fs::read(&plain).unwrap());
+    // 8 records in one chunk (see fixtures/evtx/README.md).
+    assert_eq!(compressed.len(), 8);
+    // The 4688 records carry the Windows mapping, `User` included.
+    let process_creations: Vec<_> = compressed
+        .iter()
+        .filter(|r| r.event.kind().event_id == Some(4688))
+        .collect();
+    assert_eq!(process_creations.len(), 3);
+    for r in process_creations {
+        let field = |name| text(&r.event, name).unwrap_or_else(|| panic!("no {name}"));
+        assert!(field("Image").to_ascii_lowercase().ends_with("netsh.exe"));
+        let user = format!(
+            "{}\\{}",
+            field("SubjectDomainName"),
+            field("SubjectUserName")
+        );
+        assert_eq!(field("User"), user);
+    }
+}
+
 #[test]
 fn gzipped_evtx_gives_the_same_records_as_the_file() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -155,19 +183,8 @@ fn gzipped_evtx_gives_the_same_records_as_the_file() {
         eprintln!("{} not found: skipped", sample.display());
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let gz = write(dir.path(), "sysmon.evtx.gz", &gzip(&raw));
-    let reader = open(&gz).unwrap();
-    assert_eq!(reader.format(), Format::Evtx);
-    let compressed: Vec<_> = reader.map(Result::unwrap).collect();
-    let plain: Vec<_> = open(&sample).unwrap().map(Result::unwrap).collect();
     // 73 records (see corpus/real/PROVENANCE.md); the file has not wrapped,
     // so streaming order is the seekable order.
+    let compressed = read_gzipped_evtx(&sample, &raw);
     assert_eq!(compressed.len(), 73);
-    assert_eq!(compressed.len(), plain.len());
-    for (c, p) in compressed.iter().zip(&plain) {
-        assert_eq!(c.event, p.event);
-        assert_eq!(c.origin.position, p.origin.position);
-        assert_eq!(c.origin.path.as_ref(), gz.as_path());
-    }
 }

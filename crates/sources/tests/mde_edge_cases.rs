@@ -2,9 +2,11 @@
 //! common ways rows arrive (Sentinel exports, portal timestamps, records
 //! without a timestamp column, a first record larger than the sniffed head).
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::as_text as text;
 use serde_json::json;
 use tunnelhunt_engine::{Event, FieldValue, Lookup};
 use tunnelhunt_sources::detect::{SNIFF_LEN, detect};
@@ -12,29 +14,14 @@ use tunnelhunt_sources::mde::{MdeEvent, Table};
 use tunnelhunt_sources::{AnyEvent, Format, ReadErrorKind, Record, open};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/mde")
-        .join(name)
+    common::fixture(&format!("mde/{name}"))
 }
 
 /// Each item as `Ok(line)` or `Err((line, kind))`.
 fn summary(path: &Path, format: Format) -> Vec<Result<u64, (u64, ReadErrorKind)>> {
     let reader = open(path).unwrap();
     assert_eq!(reader.format(), format);
-    reader
-        .map(|r| match r {
-            Ok(record) => Ok(record.origin.line().unwrap()),
-            Err(e) => Err((e.line, e.kind)),
-        })
-        .collect()
-}
-
-fn text(event: &dyn Event, name: &str) -> Option<String> {
-    match event.field(name) {
-        Lookup::One(v) => v.as_text().map(|t| t.into_owned()),
-        Lookup::Absent => None,
-        other => panic!("{name}: {other:?}"),
-    }
+    common::summary(reader)
 }
 
 #[test]
@@ -88,15 +75,6 @@ fn malformed_csv_rows_are_counted_and_skipped() {
     assert!(matches!(got[3], Ok(5)), "{got:?}");
 }
 
-fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(content)
-        .unwrap();
-    path
-}
-
 fn read_one(path: &Path) -> Record {
     let mut records: Vec<Record> = open(path).unwrap().map(Result::unwrap).collect();
     assert_eq!(records.len(), 1);
@@ -123,7 +101,7 @@ fn sentinel_export_with_type_and_time_generated() {
         "RemoteUrl": "https://relay.tunnel.example.net:8443/ws",
         "Type": "DeviceNetworkEvents"
     });
-    let path = temp_file(&dir, "sentinel.json", row.to_string().as_bytes());
+    let path = common::write(dir.path(), "sentinel.json", row.to_string().as_bytes());
     let record = read_one(&path);
     assert_eq!(mde(&record).table(), Table::DeviceNetworkEvents);
     let event = &record.event;
@@ -154,7 +132,7 @@ fn portal_csv_timestamps_become_rfc3339() {
         \r\n\
         \"5/2/2024, 9:20:11.880 AM\",wks-042,RegistryValueDeleted,\
         HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\PortProxy\\v4tov4\\tcp,0.0.0.0/8443,\r\n";
-    let path = temp_file(&dir, "export.csv", csv.as_bytes());
+    let path = common::write(dir.path(), "export.csv", csv.as_bytes());
     let record = read_one(&path);
     // The blank line is passed over; the row keeps its own line.
     assert_eq!(record.origin.line(), Some(3));

@@ -6,18 +6,19 @@
 //! in one message) and Storage-account Streaming API lines, through format
 //! detection; each must give the same Sigma fields and logsource.
 
+mod common;
+
 use std::path::PathBuf;
 
+use common::as_text as text;
 use tunnelhunt_engine::routing::{Decision, decide};
-use tunnelhunt_engine::{Event, EventKind, Lookup};
+use tunnelhunt_engine::{Event, EventKind};
 use tunnelhunt_sigma::ast::LogSource;
 use tunnelhunt_sources::mde::Table;
 use tunnelhunt_sources::{AnyEvent, Format, Record, open};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/mde")
-        .join(name)
+    common::fixture(&format!("mde/{name}"))
 }
 
 fn read(name: &str) -> (Format, Vec<Record>) {
@@ -33,15 +34,6 @@ fn table_of(record: &Record) -> Table {
     match &record.event {
         AnyEvent::Mde(e) => e.table(),
         other => panic!("not a Defender event: {other:?}"),
-    }
-}
-
-/// A field as text, the way a Sigma string comparison sees it.
-fn text(event: &dyn Event, name: &str) -> Option<String> {
-    match event.field(name) {
-        Lookup::One(v) => v.as_text().map(|t| t.into_owned()),
-        Lookup::Absent => None,
-        other => panic!("{name}: expected one value, got {other:?}"),
     }
 }
 

@@ -4,19 +4,19 @@
 //! lines), and a `wevtutil qe /f:xml` export (no line breaks, an
 //! `<Events>` root, entities, a malformed element between valid ones).
 
-use std::io::Cursor;
-use std::path::Path;
+mod common;
 
-use tunnelhunt_engine::{Event, FieldValue, Lookup, MatcherBuilder};
-use tunnelhunt_sigma::ast::Document;
-use tunnelhunt_sigma::load::parse_rule_file;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use common::{compile_bodies, split, text};
+use tunnelhunt_engine::Event;
 use tunnelhunt_sources::json::EvtxJsonEvent;
 use tunnelhunt_sources::xml::{XmlError, XmlReader};
 use tunnelhunt_sources::{Format, ReadError, ReadErrorKind, Record, open};
 
-fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/xml/{name}", env!("CARGO_MANIFEST_DIR"))
+fn fixture(name: &str) -> PathBuf {
+    common::fixture(&format!("xml/{name}"))
 }
 
 fn read(bytes: &[u8]) -> Vec<Result<(u64, EvtxJsonEvent), ReadError>> {
@@ -25,26 +25,10 @@ fn read(bytes: &[u8]) -> Vec<Result<(u64, EvtxJsonEvent), ReadError>> {
         .collect()
 }
 
-fn text(event: &impl Event, name: &str) -> Option<String> {
-    match event.field(name) {
-        Lookup::One(FieldValue::Str(s)) => Some(s.into_owned()),
-        Lookup::Absent => None,
-        other => panic!("{name}: {other:?}"),
-    }
-}
-
 fn records(name: &str) -> (Vec<Record>, Vec<ReadError>) {
-    let reader = open(Path::new(&fixture(name))).unwrap();
+    let reader = open(&fixture(name)).unwrap();
     assert_eq!(reader.format(), Format::XmlEvents);
-    let mut ok = Vec::new();
-    let mut bad = Vec::new();
-    for item in reader {
-        match item {
-            Ok(r) => ok.push(r),
-            Err(e) => bad.push(e),
-        }
-    }
-    (ok, bad)
+    split(reader)
 }
 
 #[test]
@@ -112,6 +96,7 @@ fn wevtutil_stream_with_entities_and_a_malformed_element() {
         text(plink, "ParentImage").as_deref(),
         Some(r"C:\Windows\System32\cmd.exe")
     );
+    assert_eq!(text(plink, "User").as_deref(), Some(r"CORP\alice"));
     assert_eq!(text(plink, "EventRecordID").as_deref(), Some("91001"));
     assert_eq!(plink.kind().product, Some("windows"));
     assert_eq!(plink.kind().event_id, Some(4688));
@@ -212,19 +197,7 @@ fn sysmon_for_linux_events_reach_linux_rules_only() {
              detection:\n  sel:\n    CommandLine|contains: ssh\n  condition: sel",
         ),
     ];
-    let mut builder = MatcherBuilder::new();
-    for (i, (name, body)) in rules.iter().enumerate() {
-        let yaml = format!("title: {name}\nid: 00000000-0000-4000-8000-{i:012}\n{body}\n");
-        let parsed = parse_rule_file(Path::new(name), &yaml);
-        assert!(!parsed.has_errors(), "{name}: {:?}", parsed.diagnostics);
-        for doc in parsed.documents {
-            if let Document::Rule(rule) = doc {
-                let expr = lower_rule(&rule, &[], &Placeholders::new()).unwrap();
-                builder.add_rule(&rule.logsource, &expr).unwrap();
-            }
-        }
-    }
-    let matcher = builder.build().unwrap();
+    let matcher = compile_bodies(&rules);
     let mut scratch = matcher.scratch();
     let (events, _) = records("sysmon-linux-syslog.log");
     let hits: Vec<Vec<&str>> = events

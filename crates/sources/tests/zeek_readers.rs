@@ -2,6 +2,8 @@
 //! detection, typed values, unset/empty/set fields, Sigma aliases, event
 //! kinds, timestamps and line provenance; header blocks and malformed lines.
 
+mod common;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -10,9 +12,7 @@ use tunnelhunt_sources::zeek::{Log, ZeekReader};
 use tunnelhunt_sources::{AnyEvent, Format, ReadErrorKind, Record, open};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/zeek")
-        .join(name)
+    common::fixture(&format!("zeek/{name}"))
 }
 
 fn read_all(path: &Path) -> (Format, Vec<Record>) {

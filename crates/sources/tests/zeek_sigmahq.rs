@@ -7,13 +7,13 @@
 //! default `../shared/corpus` beside the repository); those cases are
 //! skipped with a message without it.
 
+mod common;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use tunnelhunt_engine::{Matcher, MatcherBuilder};
-use tunnelhunt_sigma::ast::Document;
-use tunnelhunt_sigma::load::parse_rule_file;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+use common::compile;
+use tunnelhunt_engine::Matcher;
 use tunnelhunt_sources::zeek::{ZeekEvent, ZeekReader};
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -23,27 +23,6 @@ fn corpus_dir() -> Option<PathBuf> {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
         });
     dir.join("sigmahq/rules").is_dir().then_some(dir)
-}
-
-/// Compile the rules in `sources` (name, YAML text); the matcher and the
-/// rule names by id.
-fn compile(sources: &[(String, String)]) -> (Matcher, Vec<String>) {
-    let mut builder = MatcherBuilder::new();
-    let mut names = Vec::new();
-    for (name, text) in sources {
-        let parsed = parse_rule_file(Path::new(name), text);
-        assert!(!parsed.has_errors(), "{name}: {:?}", parsed.diagnostics);
-        for doc in parsed.documents {
-            if let Document::Rule(rule) = doc {
-                let expr = lower_rule(&rule, &[], &Placeholders::new())
-                    .unwrap_or_else(|d| panic!("{name}: {d:?}"));
-                let id = builder.add_rule(&rule.logsource, &expr).unwrap();
-                assert_eq!(id, names.len());
-                names.push(name.clone());
-            }
-        }
-    }
-    (builder.build().unwrap(), names)
 }
 
 fn hits(matcher: &Matcher, names: &[String], event: &ZeekEvent) -> Vec<String> {

@@ -21,7 +21,8 @@
 //!
 //! Every line is accounted for: a line that is not an audit record is a
 //! [`ReadError`] with its line number, counted by the caller, and reading
-//! goes on. Blank lines are not records.
+//! goes on. Blank lines are not records. Lines are read with the size
+//! limit every line-oriented reader shares (`stream::Lines`).
 
 mod event;
 mod group;
@@ -43,6 +44,7 @@ pub use process::GENERATION as PROCESS_TABLE_GENERATION;
 use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
 use crate::origin::Origin;
+use crate::stream::{Line, Lines};
 use group::{Group, Grouper};
 use process::ProcessTable;
 
@@ -72,10 +74,8 @@ pub fn sniff_line(line: &[u8]) -> bool {
 
 /// Streams the events of one audit log.
 pub struct AuditdReader<R> {
-    input: R,
+    lines: Lines<R>,
     path: Arc<Path>,
-    line_no: u64,
-    line: Vec<u8>,
     grouper: Grouper,
     processes: ProcessTable,
     out: VecDeque<Result<(Origin, AuditdEvent), ReadError>>,
@@ -86,57 +86,12 @@ impl<R: BufRead> AuditdReader<R> {
     /// Read from `input`, reporting positions against `path`.
     pub fn new(input: R, path: impl Into<Arc<Path>>) -> Self {
         AuditdReader {
-            input,
+            lines: Lines::new(input, MAX_LINE_BYTES),
             path: path.into(),
-            line_no: 0,
-            line: Vec::new(),
             grouper: Grouper::default(),
             processes: ProcessTable::default(),
             out: VecDeque::new(),
             done: false,
-        }
-    }
-
-    fn error(&self, line: u64, kind: ReadErrorKind) -> ReadError {
-        ReadError {
-            path: Arc::clone(&self.path),
-            line,
-            kind,
-        }
-    }
-
-    /// Read one line into `self.line`; `Ok(false)` at the end. A line
-    /// longer than [`MAX_LINE_BYTES`] is consumed but not kept
-    /// (`Ok(true)` with `too_long`).
-    fn read_line(&mut self, too_long: &mut bool) -> std::io::Result<bool> {
-        self.line.clear();
-        *too_long = false;
-        let mut any = false;
-        loop {
-            let buf = match self.input.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if buf.is_empty() {
-                return Ok(any);
-            }
-            any = true;
-            let (take, found) = match memchr::memchr(b'\n', buf) {
-                Some(i) => (i + 1, true),
-                None => (buf.len(), false),
-            };
-            let content = &buf[..if found { take - 1 } else { take }];
-            if !*too_long && self.line.len() + content.len() <= MAX_LINE_BYTES {
-                self.line.extend_from_slice(content);
-            } else {
-                *too_long = true;
-                self.line.clear();
-            }
-            self.input.consume(take);
-            if found {
-                return Ok(true);
-            }
         }
     }
 
@@ -159,32 +114,32 @@ impl<R: BufRead> Iterator for AuditdReader<R> {
             if self.done {
                 return None;
             }
-            let mut too_long = false;
             let mut groups = Vec::new();
-            match self.read_line(&mut too_long) {
-                Err(e) => {
+            match self.lines.next_line() {
+                None => {
                     self.done = true;
                     self.grouper.finish(&mut |g| groups.push(g));
-                    let err = self.error(self.line_no + 1, ReadErrorKind::Io(e));
+                }
+                Some(Line::Io { line, error }) => {
+                    self.done = true;
+                    self.grouper.finish(&mut |g| groups.push(g));
+                    let err = ReadError::new(&self.path, line, ReadErrorKind::Io(error));
                     groups.into_iter().for_each(|g| self.emit(g));
                     self.out.push_back(Err(err));
                     continue;
                 }
-                Ok(false) => {
-                    self.done = true;
-                    self.grouper.finish(&mut |g| groups.push(g));
+                Some(Line::TooLong { line }) => {
+                    let limit = MAX_LINE_BYTES;
+                    let err = ReadError::new(&self.path, line, ReadErrorKind::TooLarge { limit });
+                    self.out.push_back(Err(err));
                 }
-                Ok(true) => {
-                    self.line_no += 1;
-                    if too_long {
-                        let limit = MAX_LINE_BYTES;
-                        let err = self.error(self.line_no, ReadErrorKind::TooLarge { limit });
-                        self.out.push_back(Err(err));
-                    } else if !self.line.trim_ascii().is_empty() {
-                        match parse::parse_line(self.line_no, &self.line) {
+                Some(Line::Text { line, bytes }) => {
+                    if !bytes.trim_ascii().is_empty() {
+                        match parse::parse_line(line, bytes) {
                             Ok(record) => self.grouper.push(record, &mut |g| groups.push(g)),
                             Err(e) => {
-                                let err = self.error(self.line_no, ReadErrorKind::Auditd(e));
+                                let err =
+                                    ReadError::new(&self.path, line, ReadErrorKind::Auditd(e));
                                 self.out.push_back(Err(err));
                             }
                         }

@@ -13,10 +13,10 @@ use serde_json::{Map, Value};
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
 use super::mapping::{self, EcsDerive, EcsSource};
-use crate::json::evtx_shape::normalize_timestamp;
 use crate::json::values::{non_empty_str, to_lookup, visit_leaves};
 use crate::mapping::{Alias, windows_aliases};
 use crate::mde::derive::{account, sysmon_registry_key};
+use crate::time::normalize_timestamp;
 
 /// Name used in messages for this shape.
 pub const SHAPE: &str = "ECS shape";

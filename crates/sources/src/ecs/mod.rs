@@ -83,10 +83,6 @@ impl<R: BufRead> Iterator for EcsReader<R> {
             },
             Err(kind) => kind,
         };
-        Some(Err(ReadError {
-            path: Arc::clone(&self.path),
-            line,
-            kind,
-        }))
+        Some(Err(ReadError::new(&self.path, line, kind)))
     }
 }

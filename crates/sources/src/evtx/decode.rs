@@ -49,15 +49,12 @@ pub(crate) fn damage(
     record_id: Option<u64>,
     problem: EvtxProblem,
 ) -> ReadError {
-    ReadError {
-        path: Arc::clone(path),
-        line: 0,
-        kind: ReadErrorKind::Evtx(EvtxDamage {
-            chunk,
-            record_id,
-            problem,
-        }),
-    }
+    let damage = EvtxDamage {
+        chunk,
+        record_id,
+        problem,
+    };
+    ReadError::new(path, 0, ReadErrorKind::Evtx(damage))
 }
 
 /// Decode chunk `number` from its `bytes` (fewer than a chunk when the file

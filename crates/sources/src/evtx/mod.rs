@@ -102,11 +102,7 @@ impl Iterator for EvtxReader {
                     return Some(Err(decode::damage(&self.path, None, None, problem)));
                 }
                 Err(e) => {
-                    return Some(Err(ReadError {
-                        path: Arc::clone(&self.path),
-                        line: 0,
-                        kind: ReadErrorKind::Io(e),
-                    }));
+                    return Some(Err(ReadError::new(&self.path, 0, ReadErrorKind::Io(e))));
                 }
             }
         }

@@ -16,7 +16,9 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
+use super::values::{insert_repeated, to_field};
 use crate::mapping::{self, Alias};
+pub use crate::time::normalize_timestamp;
 
 /// Name used in messages for this shape.
 pub const SHAPE: &str = "evtx JSON shape";
@@ -32,6 +34,9 @@ pub struct EvtxJsonEvent {
     user_data: Map<String, Value>,
     event_id: Option<u32>,
     aliases: &'static [Alias],
+    /// Sigma fields joined from several native ones ([`mapping::Join`]),
+    /// computed once so that lookups borrow.
+    derived: Vec<(&'static str, String)>,
 }
 
 impl EvtxJsonEvent {
@@ -68,8 +73,17 @@ impl EvtxJsonEvent {
             user_data,
             event_id,
             aliases: &[],
+            derived: Vec::new(),
         };
-        out.aliases = mapping::windows_aliases(out.provider(), event_id);
+        if let Some(table) = mapping::windows_mapping(out.provider(), event_id) {
+            out.aliases = table.aliases;
+            out.derived = (table.joins.iter())
+                .filter_map(|join| {
+                    let text = |name: &str| out.lookup_own(name).and_then(|v| text_of(v).as_str());
+                    Some((join.sigma, join.apply(text)?))
+                })
+                .collect();
+        }
         Ok(out)
     }
 
@@ -139,21 +153,23 @@ impl EvtxJsonEvent {
 
 impl Event for EvtxJsonEvent {
     fn field(&self, name: &str) -> Lookup<'_> {
-        let found = self
-            .lookup_own(name)
-            .or_else(|| {
-                self.aliases
-                    .iter()
-                    .find(|a| a.sigma == name)
-                    .and_then(|a| self.lookup_own(a.native))
-            })
-            .or_else(|| self.lookup_system(name));
-        match found {
-            Some(v) => to_lookup(v),
-            None => Lookup::Absent,
+        let found = self.lookup_own(name).or_else(|| {
+            self.aliases
+                .iter()
+                .find(|a| a.sigma == name)
+                .and_then(|a| self.lookup_own(a.native))
+        });
+        if let Some(v) = found {
+            return to_lookup(v);
         }
+        if let Some((_, v)) = self.derived.iter().find(|(sigma, _)| *sigma == name) {
+            return Lookup::One(FieldValue::Str(Cow::Borrowed(v)));
+        }
+        self.lookup_system(name).map_or(Lookup::Absent, to_lookup)
     }
 
+    /// The record's own values: `EventData` and `UserData`, not `System`,
+    /// and not the mapped names (aliases and joins are views of these).
     fn for_each_value(&self, visit: &mut dyn FnMut(&FieldValue<'_>)) {
         for v in self.event_data.values().chain(self.user_data.values()) {
             visit_leaves(v, visit);
@@ -194,23 +210,6 @@ fn to_lookup(v: &Value) -> Lookup<'_> {
     }
 }
 
-fn to_field(v: &Value) -> FieldValue<'_> {
-    match v {
-        Value::Null => FieldValue::Null,
-        Value::Bool(b) => FieldValue::Bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => FieldValue::Int(i),
-            // A u64 beyond i64 keeps its exact digits as text.
-            (None, _) if n.is_u64() => FieldValue::Str(Cow::Owned(n.to_string())),
-            (None, Some(f)) => FieldValue::Float(f),
-            (None, None) => FieldValue::Str(Cow::Owned(n.to_string())),
-        },
-        Value::String(s) => FieldValue::Str(Cow::Borrowed(s)),
-        // Structured content under one field name: searchable as its JSON text.
-        Value::Array(_) | Value::Object(_) => FieldValue::Str(Cow::Owned(v.to_string())),
-    }
-}
-
 fn visit_leaves(v: &Value, visit: &mut dyn FnMut(&FieldValue<'_>)) {
     match v {
         Value::Array(items) => items.iter().for_each(|i| visit_leaves(i, visit)),
@@ -235,12 +234,12 @@ fn normalize_event_data(event_data: Option<Value>) -> Map<String, Value> {
                 match name.as_str() {
                     "#attributes" => {}
                     "Data" => add_data(&mut out, value),
-                    _ => insert(&mut out, name, value),
+                    _ => insert_repeated(&mut out, name, value),
                 }
             }
         }
         // `<EventData>text</EventData>` rendered as a bare value.
-        Some(other) => insert(&mut out, "Data".to_owned(), other),
+        Some(other) => insert_repeated(&mut out, "Data".to_owned(), other),
     }
     out
 }
@@ -254,14 +253,14 @@ fn add_data(out: &mut Map<String, Value>, data: Value) {
     let mut unnamed = Vec::new();
     for item in items {
         match named(item) {
-            Ok((name, value)) => insert(out, name, value),
+            Ok((name, value)) => insert_repeated(out, name, value),
             Err(item) => unnamed.push(text_of(&item).clone()),
         }
     }
     match unnamed.len() {
         0 => {}
-        1 => insert(out, "Data".to_owned(), unnamed.remove(0)),
-        _ => insert(out, "Data".to_owned(), Value::Array(unnamed)),
+        1 => insert_repeated(out, "Data".to_owned(), unnamed.remove(0)),
+        _ => insert_repeated(out, "Data".to_owned(), Value::Array(unnamed)),
     }
 }
 
@@ -279,53 +278,6 @@ fn named(item: Value) -> Result<(String, Value), Value> {
         }
         (_, item) => Err(item),
     }
-}
-
-/// Insert, turning a repeated name into a list of its values.
-fn insert(out: &mut Map<String, Value>, name: String, value: Value) {
-    match out.get_mut(&name) {
-        None => {
-            out.insert(name, value);
-        }
-        Some(Value::Array(existing)) => existing.push(value),
-        Some(existing) => {
-            let first = existing.take();
-            *existing = Value::Array(vec![first, value]);
-        }
-    }
-}
-
-/// `2024-01-02T03:04:05.123Z` stays as is; `2024-01-02 03:04:05.123 UTC`
-/// and zone-less forms (EVTX `SystemTime` is UTC by definition) become
-/// RFC 3339 with a `Z`.
-pub fn normalize_timestamp(text: &str) -> Cow<'_, str> {
-    let t = text.trim();
-    let bytes = t.as_bytes();
-    let date_time = bytes.len() >= 19
-        && bytes[..19].is_ascii()
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && matches!(bytes[10], b'T' | b' ')
-        && bytes[13] == b':';
-    if !date_time {
-        return Cow::Borrowed(text);
-    }
-    let body = t.strip_suffix(" UTC").unwrap_or(t);
-    let zoned = body.ends_with('Z') || {
-        let tail = &body[19..];
-        tail.contains('+') || tail.contains('-')
-    };
-    if bytes[10] == b'T' && zoned && body.len() == t.len() && t.len() == text.len() {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(body.len() + 1);
-    out.push_str(&body[..10]);
-    out.push('T');
-    out.push_str(&body[11..]);
-    if !zoned {
-        out.push('Z');
-    }
-    Cow::Owned(out)
 }
 
 #[cfg(test)]

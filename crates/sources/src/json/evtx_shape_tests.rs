@@ -112,6 +112,8 @@ fn security_4688_with_qualified_event_id_and_data_array() {
     assert_eq!(one(&e, "ParentImage"), s("C:\\Windows\\explorer.exe"));
     assert_eq!(one(&e, "ParentProcessName"), s("C:\\Windows\\explorer.exe"));
     assert_eq!(one(&e, "SubjectUserName"), s("j.doe"));
+    // `User` joins SubjectDomainName\SubjectUserName; here there is no domain.
+    assert_eq!(one(&e, "User"), s("j.doe"));
     assert_eq!(one(&e, "TokenElevationType"), FieldValue::Null);
 }
 

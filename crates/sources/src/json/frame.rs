@@ -22,6 +22,8 @@
 
 use std::io::{self, BufRead};
 
+use crate::stream::with_chunk;
+
 /// Default limit on one record's size. A single record bigger than this is
 /// reported and skipped instead of growing memory without bound.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 256 * 1024 * 1024;
@@ -108,9 +110,21 @@ impl<R: BufRead> Framer<R> {
             return None;
         }
         loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            let scan = &mut self.scan;
+            // `None` at the end of the input, else the frame the chunk
+            // completed, if any.
+            let read = with_chunk(&mut self.input, |chunk| {
+                if chunk.is_empty() {
+                    return (0, None);
+                }
+                for (i, &b) in chunk.iter().enumerate() {
+                    if let Some(frame) = scan.step(b) {
+                        return (i + 1, Some(Some(frame)));
+                    }
+                }
+                (chunk.len(), Some(None))
+            });
+            match read {
                 Err(error) => {
                     self.finished = true;
                     return Some(Frame::Io {
@@ -118,23 +132,12 @@ impl<R: BufRead> Framer<R> {
                         error,
                     });
                 }
-            };
-            if chunk.is_empty() {
-                self.finished = true;
-                return self.scan.at_eof();
-            }
-            let mut out = None;
-            let mut used = chunk.len();
-            for (i, &b) in chunk.iter().enumerate() {
-                if let Some(frame) = self.scan.step(b) {
-                    out = Some(frame);
-                    used = i + 1;
-                    break;
+                Ok(None) => {
+                    self.finished = true;
+                    return self.scan.at_eof();
                 }
-            }
-            self.input.consume(used);
-            if out.is_some() {
-                return out;
+                Ok(Some(Some(frame))) => return Some(frame),
+                Ok(Some(None)) => {}
             }
         }
     }

@@ -2,11 +2,13 @@
 //!
 //! [`frame`] splits a byte stream into records whatever the layout (JSON
 //! lines, one document, an array, concatenated pretty-printed documents)
-//! and keeps the line each starts on; each record is then parsed with
-//! serde_json and handed to the shape that knows its fields: the evtx JSON
-//! shape ([`evtx_shape`]) here, ECS ([`crate::ecs`]) and Defender for
-//! Endpoint ([`crate::mde`]) through `values`, which hands them the
-//! framed, parsed records.
+//! and keeps the line each starts on; `values` parses each record with
+//! serde_json, with errors placed in the file, and turns JSON values into
+//! the engine's field values. What differs between the JSON sources is
+//! only how a parsed document becomes an event: the evtx JSON shape here
+//! ([`evtx_shape`]), ECS in [`crate::ecs`], Defender for Endpoint in
+//! [`crate::mde`]; all three readers are a `values::ValueReader` plus
+//! their shape's `from_value`.
 
 pub mod evtx_shape;
 mod frame;
@@ -17,15 +19,13 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 pub use evtx_shape::EvtxJsonEvent;
 pub use frame::DEFAULT_MAX_RECORD_BYTES;
 
 use crate::detect::Format;
-use crate::error::{OpenError, ReadError, ReadErrorKind};
+use crate::error::{OpenError, ReadError};
 use crate::origin::Origin;
-use frame::{Frame, Framer, Problem};
+use values::ValueReader;
 
 /// Streams the events of one input in the evtx JSON shape.
 ///
@@ -34,7 +34,7 @@ use frame::{Frame, Framer, Problem};
 /// error it goes on with the next record, except after an I/O error, which
 /// ends the stream.
 pub struct EvtxJsonReader<R> {
-    framer: Framer<R>,
+    values: ValueReader<R>,
     path: Arc<Path>,
 }
 
@@ -47,16 +47,8 @@ impl<R: BufRead> EvtxJsonReader<R> {
     /// Like [`EvtxJsonReader::new`], with a limit on one record's size.
     pub fn with_max_record_bytes(input: R, path: impl Into<Arc<Path>>, limit: usize) -> Self {
         EvtxJsonReader {
-            framer: Framer::new(input, limit),
+            values: ValueReader::with_max_record_bytes(input, limit),
             path: path.into(),
-        }
-    }
-
-    fn error(&self, line: u64, kind: ReadErrorKind) -> ReadError {
-        ReadError {
-            path: Arc::clone(&self.path),
-            line,
-            kind,
         }
     }
 }
@@ -79,76 +71,15 @@ impl<R: BufRead> Iterator for EvtxJsonReader<R> {
     type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(match self.framer.next_frame()? {
-            Frame::Value {
-                line,
-                column,
-                bytes,
-            } => match parse(&bytes, line, column) {
-                Ok(event) => Ok((
-                    Origin::at_line(Arc::clone(&self.path), line, Format::EvtxJson),
-                    event,
-                )),
-                Err(kind) => Err(self.error(line, kind)),
-            },
-            Frame::Bad { line, problem } => Err(self.error(
-                line,
-                match problem {
-                    Problem::Truncated => ReadErrorKind::Truncated,
-                    Problem::UnterminatedString => ReadErrorKind::UnterminatedString,
-                    Problem::NotJson { snippet } => ReadErrorKind::NotJson { snippet },
-                    Problem::TooLarge { limit } => ReadErrorKind::TooLarge { limit },
-                },
-            )),
-            Frame::Io { line, error } => Err(self.error(line, ReadErrorKind::Io(error))),
-        })
-    }
-}
-
-/// Parse one framed record that starts at `line`, `column` of the file.
-fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErrorKind> {
-    let value = parse_value(bytes, line, column)?;
-    EvtxJsonEvent::from_value(value).map_err(|reason| ReadErrorKind::WrongShape {
-        shape: evtx_shape::SHAPE,
-        reason,
-    })
-}
-
-/// Parse one framed record into a JSON value, with errors positioned in
-/// the file. Shared by every JSON shape (see [`values`]).
-fn parse_value(bytes: &[u8], line: u64, column: u64) -> Result<Value, ReadErrorKind> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let (line, column) = position(bytes, e.valid_up_to(), line, column);
-        ReadErrorKind::InvalidUtf8 { line, column }
-    })?;
-    serde_json::from_str(text).map_err(|e| {
-        let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
-        let message = e.to_string();
-        let reason = match message.rfind(" at line ") {
-            Some(i) => message[..i].to_owned(),
-            None => message,
-        };
-        ReadErrorKind::Json {
-            line: line + rel_line.saturating_sub(1),
-            column: if rel_line <= 1 {
-                column + rel_col.saturating_sub(1)
-            } else {
-                rel_col
-            },
-            reason,
-        }
-    })
-}
-
-/// The file position of byte `offset` of a record starting at `line`, `column`.
-fn position(bytes: &[u8], offset: usize, line: u64, column: u64) -> (u64, u64) {
-    let before = &bytes[..offset];
-    match before.iter().rposition(|&b| b == b'\n') {
-        None => (line, column + offset as u64),
-        Some(nl) => {
-            let newlines = before.iter().filter(|&&b| b == b'\n').count() as u64;
-            (line + newlines, (offset - nl) as u64)
-        }
+        let (line, value) = self.values.next()?;
+        Some(values::event_at(
+            &self.path,
+            line,
+            Format::EvtxJson,
+            evtx_shape::SHAPE,
+            value,
+            EvtxJsonEvent::from_value,
+        ))
     }
 }
 
@@ -156,9 +87,11 @@ fn position(bytes: &[u8], offset: usize, line: u64, column: u64) -> (u64, u64) {
 mod tests {
     use std::io::Cursor;
 
+    use serde_json::Value;
     use tunnelhunt_engine::{Event, FieldValue, Lookup};
 
     use super::*;
+    use crate::error::ReadErrorKind;
 
     const GOOD: &str = r#"{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"Image":"C:\\Windows\\System32\\OpenSSH\\ssh.exe","CommandLine":"ssh.exe -N -L 8443:localhost:443 ops@203.0.113.20"}}}"#;
 

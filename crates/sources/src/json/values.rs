@@ -1,22 +1,29 @@
-//! JSON records as plain values, for the shapes that are not the evtx one.
+//! JSON records as parsed values, and JSON values as field values.
 //!
-//! ECS documents and Defender for Endpoint rows come in the same layouts as
-//! the evtx JSON shape (JSON lines, arrays, pretty-printed documents), so
-//! they reuse its framing ([`super::frame`]) and its error positions
-//! ([`super::parse_value`]); what differs is only how a parsed document
-//! becomes an event, which each source does on the [`Value`] this module
-//! hands over. The helpers at the bottom turn JSON values into the engine's
-//! [`FieldValue`]s the same way for every JSON-backed event.
+//! The evtx JSON shape, ECS documents and Defender for Endpoint rows come
+//! in the same layouts (JSON lines, arrays, pretty-printed documents), so
+//! one [`ValueReader`] frames ([`super::frame`]) and parses them for all
+//! three, with errors placed in the file; what differs is only how a
+//! parsed document becomes an event, which each shape does on the
+//! [`Value`] handed over ([`event_at`] makes that a reader's item). The
+//! helpers at the bottom turn JSON values into the engine's
+//! [`FieldValue`]s the same way for every JSON-backed event (the evtx
+//! shape unwraps its `#text` elements first, see
+//! [`super::evtx_shape`]).
 
 use std::borrow::Cow;
 use std::io::{BufRead, Cursor};
+use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use tunnelhunt_engine::{FieldValue, Lookup};
 
+use super::DEFAULT_MAX_RECORD_BYTES;
 use super::frame::{Frame, Framer, Problem};
-use super::{DEFAULT_MAX_RECORD_BYTES, parse_value};
-use crate::error::ReadErrorKind;
+use crate::detect::Format;
+use crate::error::{ReadError, ReadErrorKind};
+use crate::origin::{self, Origin};
 
 /// Streams the JSON records of one input as parsed values.
 ///
@@ -29,8 +36,13 @@ pub(crate) struct ValueReader<R> {
 
 impl<R: BufRead> ValueReader<R> {
     pub(crate) fn new(input: R) -> Self {
+        Self::with_max_record_bytes(input, DEFAULT_MAX_RECORD_BYTES)
+    }
+
+    /// Like [`ValueReader::new`], with a limit on one record's size.
+    pub(crate) fn with_max_record_bytes(input: R, limit: usize) -> Self {
         ValueReader {
-            framer: Framer::new(input, DEFAULT_MAX_RECORD_BYTES),
+            framer: Framer::new(input, limit),
         }
     }
 }
@@ -58,6 +70,52 @@ fn problem_kind(problem: Problem) -> ReadErrorKind {
         Problem::NotJson { snippet } => ReadErrorKind::NotJson { snippet },
         Problem::TooLarge { limit } => ReadErrorKind::TooLarge { limit },
     }
+}
+
+/// Parse one framed record that starts at `line`, `column` of the file,
+/// with errors placed in the file.
+fn parse_value(bytes: &[u8], line: u64, column: u64) -> Result<Value, ReadErrorKind> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = origin::position_in(bytes, e.valid_up_to(), line, column);
+        ReadErrorKind::InvalidUtf8 { line, column }
+    })?;
+    serde_json::from_str(text).map_err(|e| {
+        let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
+        let message = e.to_string();
+        let reason = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        ReadErrorKind::Json {
+            line: line + rel_line.saturating_sub(1),
+            column: if rel_line <= 1 {
+                column + rel_col.saturating_sub(1)
+            } else {
+                rel_col
+            },
+            reason,
+        }
+    })
+}
+
+/// One record of a JSON reader as the reader's item: the event `build`
+/// makes of the parsed `value`, with its origin, or the error at `line`
+/// (`shape` names the shape when `build` refuses the value, with its
+/// reason).
+pub(crate) fn event_at<E>(
+    path: &Arc<Path>,
+    line: u64,
+    format: Format,
+    shape: &'static str,
+    value: Result<Value, ReadErrorKind>,
+    build: impl FnOnce(Value) -> Result<E, &'static str>,
+) -> Result<(Origin, E), ReadError> {
+    let kind = match value.map(build) {
+        Ok(Ok(event)) => return Ok((Origin::at_line(Arc::clone(path), line, format), event)),
+        Ok(Err(reason)) => ReadErrorKind::WrongShape { shape, reason },
+        Err(kind) => kind,
+    };
+    Err(ReadError::new(path, line, kind))
 }
 
 /// How many framed records of a file's head [`first_object`] looks at.
@@ -110,6 +168,21 @@ pub(crate) fn visit_leaves(v: &Value, visit: &mut dyn FnMut(&FieldValue<'_>)) {
         Value::Array(items) => items.iter().for_each(|i| visit_leaves(i, visit)),
         Value::Object(m) => m.values().for_each(|child| visit_leaves(child, visit)),
         leaf => visit(&to_field(leaf)),
+    }
+}
+
+/// Insert into a map built from repeated elements (XML children, `Data`
+/// items), turning a repeated name into a list of its values.
+pub(crate) fn insert_repeated(map: &mut Map<String, Value>, name: String, value: Value) {
+    match map.get_mut(&name) {
+        None => {
+            map.insert(name, value);
+        }
+        Some(Value::Array(items)) => items.push(value),
+        Some(existing) => {
+            let first = existing.take();
+            *existing = Value::Array(vec![first, value]);
+        }
     }
 }
 

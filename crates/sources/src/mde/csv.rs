@@ -52,14 +52,6 @@ impl<R: Read> MdeCsvReader<R> {
         }
     }
 
-    fn error(&self, line: u64, kind: ReadErrorKind) -> ReadError {
-        ReadError {
-            path: Arc::clone(&self.path),
-            line,
-            kind,
-        }
-    }
-
     /// Read the header; an error here ends the file, as no row can be
     /// understood without it.
     fn read_header(&mut self) -> Result<(), ReadError> {
@@ -68,14 +60,15 @@ impl<R: Read> MdeCsvReader<R> {
             Err(e) => {
                 self.finished = true;
                 let (line, kind) = csv_error(e);
-                return Err(self.error(line, kind));
+                return Err(ReadError::new(&self.path, line, kind));
             }
         };
         let mut names = Vec::with_capacity(header.len());
         for (i, name) in header.iter().enumerate() {
             let Ok(name) = std::str::from_utf8(name) else {
                 self.finished = true;
-                return Err(self.error(
+                return Err(ReadError::new(
+                    &self.path,
                     1,
                     ReadErrorKind::CsvInvalidUtf8 {
                         column: format!("#{}", i + 1),
@@ -144,13 +137,13 @@ impl<R: Read> Iterator for MdeCsvReader<R> {
                             Origin::at_line(Arc::clone(&self.path), line, Format::MdeCsv),
                             MdeEvent::from_columns(columns, None),
                         )),
-                        Err(kind) => Err(self.error(line, kind)),
+                        Err(kind) => Err(ReadError::new(&self.path, line, kind)),
                     })
                 }
                 Err(e) => {
                     self.finished = e.is_io_error();
                     let (line, kind) = csv_error(e);
-                    Some(Err(self.error(line, kind)))
+                    Some(Err(ReadError::new(&self.path, line, kind)))
                 }
             };
         }

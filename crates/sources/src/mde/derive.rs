@@ -69,13 +69,10 @@ fn ends_with_component(path: &str, name: &str) -> bool {
         && p[p.len() - n.len()..].eq_ignore_ascii_case(n)
 }
 
-/// `domain\name`, or `name` when there is no domain; `None` without a name.
+/// `domain\name`, or `name` when there is no domain; `None` without a name
+/// (the spelling every source shares, [`crate::mapping::qualified_name`]).
 pub fn account(domain: Option<&str>, name: Option<&str>) -> Option<String> {
-    let name = name.filter(|n| !n.is_empty())?;
-    Some(match domain.filter(|d| !d.is_empty()) {
-        Some(domain) => format!("{domain}\\{name}"),
-        None => name.to_owned(),
-    })
+    crate::mapping::qualified_name(domain, name, "\\")
 }
 
 /// A registry key spelled as Sysmon spells it: the hive abbreviated

@@ -13,8 +13,8 @@ use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
 use super::derive;
 use super::mapping::{self, Action, Derive, Source, Table};
-use crate::json::evtx_shape::normalize_timestamp;
 use crate::json::values::{non_empty_str, to_lookup, visit_leaves};
+use crate::time::normalize_timestamp;
 
 /// Name used in messages for this shape.
 pub const SHAPE: &str = "Defender for Endpoint Advanced Hunting shape";

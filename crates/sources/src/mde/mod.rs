@@ -107,21 +107,14 @@ impl<R: BufRead> MdeJsonReader<R> {
                 Origin::at_line(Arc::clone(&self.path), line, Format::MdeJson),
                 event,
             )),
-            Err(reason) => Err(self.error(
+            Err(reason) => Err(ReadError::new(
+                &self.path,
                 line,
                 ReadErrorKind::WrongShape {
                     shape: SHAPE,
                     reason,
                 },
             )),
-        }
-    }
-
-    fn error(&self, line: u64, kind: ReadErrorKind) -> ReadError {
-        ReadError {
-            path: Arc::clone(&self.path),
-            line,
-            kind,
         }
     }
 }
@@ -138,7 +131,7 @@ impl<R: BufRead> Iterator for MdeJsonReader<R> {
             let mut object = match value {
                 Ok(Value::Object(object)) => object,
                 Ok(other) => return Some(self.item(line, other)),
-                Err(kind) => return Some(Err(self.error(line, kind))),
+                Err(kind) => return Some(Err(ReadError::new(&self.path, line, kind))),
             };
             let wrapped = WRAPPERS.iter().find_map(|w| match object.get(*w) {
                 Some(Value::Array(_)) => Some(*w),

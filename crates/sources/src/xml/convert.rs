@@ -21,6 +21,8 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::reader::Reader;
 use serde_json::{Map, Value};
 
+use crate::json::values::insert_repeated;
+
 /// Why an element could not be converted; `offset` is the byte offset in
 /// the element where the problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +143,7 @@ fn attach(stack: &mut [Node], root: &mut Option<(String, Value)>, node: Node) {
     let name = node.name.clone();
     let value = into_value(node);
     match stack.last_mut() {
-        Some(parent) => insert(&mut parent.children, name, value),
+        Some(parent) => insert_repeated(&mut parent.children, name, value),
         None => *root = Some((name, value)),
     }
 }
@@ -176,20 +178,6 @@ fn into_value(node: Node) -> Value {
         Value::Null
     } else {
         Value::String(text)
-    }
-}
-
-/// Insert, turning a repeated name into a list of its values.
-fn insert(map: &mut Map<String, Value>, name: String, value: Value) {
-    match map.get_mut(&name) {
-        None => {
-            map.insert(name, value);
-        }
-        Some(Value::Array(items)) => items.push(value),
-        Some(existing) => {
-            let first = existing.take();
-            *existing = Value::Array(vec![first, value]);
-        }
     }
 }
 

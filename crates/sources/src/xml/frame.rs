@@ -21,6 +21,8 @@ use std::io::{self, BufRead};
 
 use memchr::memchr;
 
+use crate::stream::with_chunk;
+
 /// The largest element kept; a Windows event is a few KiB.
 pub const DEFAULT_MAX_ELEMENT_BYTES: usize = 16 * 1024 * 1024;
 
@@ -108,22 +110,15 @@ impl<R: BufRead> Framer<R> {
     fn refill(&mut self) -> io::Result<()> {
         self.window.drain(..self.pos);
         self.pos = 0;
-        loop {
-            match self.input.fill_buf() {
-                Ok(buf) => {
-                    if buf.is_empty() {
-                        self.eof = true;
-                    } else {
-                        self.window.extend_from_slice(buf);
-                        let n = buf.len();
-                        self.input.consume(n);
-                    }
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
+        let window = &mut self.window;
+        let more = with_chunk(&mut self.input, |buf| {
+            window.extend_from_slice(buf);
+            (buf.len(), !buf.is_empty())
+        })?;
+        if !more {
+            self.eof = true;
         }
+        Ok(())
     }
 
     /// Find the next frame in the window; `None` when more input is needed

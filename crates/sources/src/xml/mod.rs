@@ -30,7 +30,7 @@ use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
 use crate::json::EvtxJsonEvent;
 use crate::json::evtx_shape::SHAPE;
-use crate::origin::Origin;
+use crate::origin::{self, Origin};
 use convert::ConvertError;
 use frame::{Frame, Framer};
 
@@ -90,14 +90,6 @@ impl<R: BufRead> XmlReader<R> {
             path: path.into(),
         }
     }
-
-    fn error(&self, line: u64, kind: ReadErrorKind) -> ReadError {
-        ReadError {
-            path: Arc::clone(&self.path),
-            line,
-            kind,
-        }
-    }
 }
 
 impl<R: BufRead> Iterator for XmlReader<R> {
@@ -114,15 +106,21 @@ impl<R: BufRead> Iterator for XmlReader<R> {
                     Origin::at_line(Arc::clone(&self.path), line, Format::XmlEvents),
                     event,
                 )),
-                Err(kind) => Err(self.error(line, kind)),
+                Err(kind) => Err(ReadError::new(&self.path, line, kind)),
             },
-            Frame::Unclosed { line, at_end } => {
-                Err(self.error(line, XmlError::Unclosed { at_end }.into()))
+            Frame::Unclosed { line, at_end } => Err(ReadError::new(
+                &self.path,
+                line,
+                XmlError::Unclosed { at_end }.into(),
+            )),
+            Frame::TooLarge { line, limit } => Err(ReadError::new(
+                &self.path,
+                line,
+                ReadErrorKind::TooLarge { limit },
+            )),
+            Frame::Io { line, error } => {
+                Err(ReadError::new(&self.path, line, ReadErrorKind::Io(error)))
             }
-            Frame::TooLarge { line, limit } => {
-                Err(self.error(line, ReadErrorKind::TooLarge { limit }))
-            }
-            Frame::Io { line, error } => Err(self.error(line, ReadErrorKind::Io(error))),
         })
     }
 }
@@ -131,11 +129,11 @@ impl<R: BufRead> Iterator for XmlReader<R> {
 fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErrorKind> {
     let value = convert::element_to_value(bytes).map_err(|e| match e {
         ConvertError::InvalidUtf8 { offset } => {
-            let (line, column) = position(bytes, offset, line, column);
+            let (line, column) = origin::position_in(bytes, offset, line, column);
             ReadErrorKind::InvalidUtf8 { line, column }
         }
         ConvertError::Syntax { offset, reason } => {
-            let (line, column) = position(bytes, offset, line, column);
+            let (line, column) = origin::position_in(bytes, offset, line, column);
             XmlError::Syntax {
                 line,
                 column,
@@ -145,19 +143,6 @@ fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErro
         }
     })?;
     EvtxJsonEvent::from_value(value).map_err(|reason| XmlError::WrongShape { reason }.into())
-}
-
-/// The file position of byte `offset` of an element that starts at
-/// `line`, `column`.
-fn position(bytes: &[u8], offset: usize, line: u64, column: u64) -> (u64, u64) {
-    let before = &bytes[..offset.min(bytes.len())];
-    match memchr::memrchr(b'\n', before) {
-        None => (line, column + before.len() as u64),
-        Some(nl) => {
-            let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
-            (line + newlines, (before.len() - nl) as u64)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -181,11 +166,5 @@ mod tests {
         ] {
             assert!(!sniff_line(head), "{head:?}");
         }
-    }
-
-    #[test]
-    fn positions_of_errors() {
-        assert_eq!(position(b"<Event>\n<A>x", 11, 5, 9), (6, 4));
-        assert_eq!(position(b"<Event><A>", 7, 5, 9), (5, 16));
     }
 }

@@ -12,13 +12,12 @@
 //! One reader takes both encodings line by line: `#` lines are TSV header
 //! directives ([`tsv`]), a `{` line when no TSV header is in force is a JSON
 //! entry ([`json`]), any other line is a TSV entry under the header in
-//! force. Lines are bytes with a size limit ([`lines`]), so a corrupt file
+//! force. Lines are bytes with a size limit (`stream::Lines`), so a corrupt file
 //! cannot make one line take unbounded memory; a bad line is a
 //! [`ReadError`] with its line number and the next line is read as usual.
 
 mod event;
 mod json;
-mod lines;
 pub mod mapping;
 mod tsv;
 
@@ -32,7 +31,7 @@ use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
 use crate::json::DEFAULT_MAX_RECORD_BYTES;
 use crate::origin::Origin;
-use lines::{Line, Lines};
+use crate::stream::{Line, Lines};
 
 /// Streams the entries of one Zeek log.
 ///
@@ -97,7 +96,7 @@ impl<R: BufRead> Iterator for ZeekReader<R> {
             let path = Arc::clone(&self.path);
             return Some(match result {
                 Ok((event, format)) => Ok((Origin::at_line(path, line, format), event)),
-                Err(kind) => Err(ReadError { path, line, kind }),
+                Err(kind) => Err(ReadError::new(&path, line, kind)),
             });
         }
     }

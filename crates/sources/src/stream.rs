@@ -1,14 +1,40 @@
-//! Byte lines with a size limit.
+//! Reading a byte stream: chunks, and lines with a size limit.
 //!
+//! Every text reader scans its input chunk by chunk from a [`BufRead`]
+//! (the JSON and XML framers, the line readers), and all of them must
+//! retry a read that was interrupted and stop for good on any other I/O
+//! error; [`with_chunk`] is that loop, written once.
+//!
+//! [`Lines`] serves the line-oriented formats (Zeek, auditd).
 //! `BufRead::read_until` grows its buffer for as long as the line goes on,
 //! so one 2 GB line without a newline (a corrupt file, a binary blob with a
 //! `.log` name) would take 2 GB of memory. This reader keeps at most
 //! `limit` bytes of a line; the rest of an over-long line is read and
 //! thrown away, and the line is reported as too long. Lines are bytes, not
-//! text: Zeek logs may carry bytes that are not UTF-8 and the caller
-//! decides what to do with them.
+//! text: Zeek and audit logs may carry bytes that are not UTF-8 and the
+//! caller decides what to do with them.
 
 use std::io::{self, BufRead};
+
+/// Call `take` with the next chunk of `input` (empty at the end of the
+/// input), retrying reads that were interrupted, and consume as many bytes
+/// as `take` says it used. Any other read error is returned.
+pub(crate) fn with_chunk<R: BufRead + ?Sized, T>(
+    input: &mut R,
+    take: impl FnOnce(&[u8]) -> (usize, T),
+) -> io::Result<T> {
+    loop {
+        match input.fill_buf() {
+            Ok(chunk) => {
+                let (used, out) = take(chunk);
+                input.consume(used);
+                return Ok(out);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
 
 /// One line of input, without its `\n` (or `\r\n`).
 #[derive(Debug)]
@@ -62,9 +88,28 @@ impl<R: BufRead> Lines<R> {
         let mut too_long = false;
         let mut saw_bytes = false;
         loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            let (buf, limit) = (&mut self.buf, self.limit);
+            // `Some(whether the line ended)`, `None` at the end of the input.
+            let read = with_chunk(&mut self.input, |chunk| {
+                if chunk.is_empty() {
+                    return (0, None);
+                }
+                let (take, used, end) = match memchr::memchr(b'\n', chunk) {
+                    Some(i) => (i, i + 1, true),
+                    None => (chunk.len(), chunk.len(), false),
+                };
+                if !too_long {
+                    if buf.len() + take > limit {
+                        too_long = true;
+                        buf.clear();
+                        buf.shrink_to(64 * 1024);
+                    } else {
+                        buf.extend_from_slice(&chunk[..take]);
+                    }
+                }
+                (used, Some(end))
+            });
+            match read {
                 Err(error) => {
                     self.finished = true;
                     return Some(Line::Io {
@@ -72,31 +117,19 @@ impl<R: BufRead> Lines<R> {
                         error,
                     });
                 }
-            };
-            if chunk.is_empty() {
-                self.finished = true;
-                if !saw_bytes {
-                    return None;
+                Ok(None) => {
+                    self.finished = true;
+                    if !saw_bytes {
+                        return None;
+                    }
+                    break;
                 }
-                break;
-            }
-            saw_bytes = true;
-            let (take, used, end) = match memchr::memchr(b'\n', chunk) {
-                Some(i) => (i, i + 1, true),
-                None => (chunk.len(), chunk.len(), false),
-            };
-            if !too_long {
-                if self.buf.len() + take > self.limit {
-                    too_long = true;
-                    self.buf.clear();
-                    self.buf.shrink_to(64 * 1024);
-                } else {
-                    self.buf.extend_from_slice(&chunk[..take]);
+                Ok(Some(end)) => {
+                    saw_bytes = true;
+                    if end {
+                        break;
+                    }
                 }
-            }
-            self.input.consume(used);
-            if end {
-                break;
             }
         }
         let line = self.line;
