@@ -1,6 +1,7 @@
 //! The command line, as clap structs. No behaviour lives here: each
 //! subcommand's arguments are handed to its module under `commands`.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -11,7 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "tunnelhunt", version, propagate_version = true)]
 #[command(after_help = "Exit codes: 0 success; 1 rule errors (invalid or \
 unsupported rules were reported and left out); 2 usage or setup error; \
-3 input errors (unreadable files or unparseable records were reported). \
+3 input errors (unreadable files, damaged EVTX chunks or unparseable \
+records were reported; with --strict, the scan stopped at the first); \
+4 (test) a scenario did not get the alerts it expects. \
 When several apply, the highest wins.")]
 pub struct Cli {
     #[command(subcommand)]
@@ -25,6 +28,9 @@ pub enum Command {
     Rules(RulesCommand),
     /// Scan logs with Sigma rules and print one JSON object per alert.
     Scan(ScanArgs),
+    /// Replay labelled scenarios (events + expect.yml) through the rules;
+    /// print a scenario × branch matrix. Exit 4 on any mismatch.
+    Test(TestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,12 +40,16 @@ pub enum RulesCommand {
     Check(CheckArgs),
     /// List the rules (id, title, level, logsource, ATT&CK techniques).
     List(ListArgs),
+    /// Show one rule: its metadata, what it detects and its investigation
+    /// guide (what to check, how to respond, how to tune).
+    Show(ShowArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Rule files, or directories searched recursively for .yml/.yaml files.
-    #[arg(required = true, value_name = "PATH")]
+    /// Rule files, or directories searched recursively for .yml/.yaml files
+    /// (default: the built-in T1572 pack).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub placeholders: PlaceholderArgs,
@@ -47,12 +57,25 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Rule files, or directories searched recursively for .yml/.yaml files.
-    #[arg(required = true, value_name = "PATH")]
+    /// Rule files, or directories searched recursively for .yml/.yaml files
+    /// (default: the built-in T1572 pack).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The rule's id (or a unique prefix of it, or its file name without
+    /// the extension).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Look the rule up in these rule files or directories instead of the
+    /// built-in pack; its guide is the `.md` file beside it.
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,15 +88,74 @@ pub enum ListFormat {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Rule file or directory (repeat the option for several).
-    #[arg(long, short = 'r', required = true, value_name = "PATH")]
+    /// Rule file or directory (repeat the option for several; default: the
+    /// built-in T1572 pack).
+    #[arg(long, short = 'r', value_name = "PATH")]
     pub rules: Vec<PathBuf>,
+    /// Sigma filter files (tuning: exclusions for named rules, or for every
+    /// rule of a logsource with `rules: any`). Repeat for several.
+    #[arg(long, value_name = "FILE")]
+    pub filters: Vec<PathBuf>,
     /// Log files, or directories searched recursively. The format of each
     /// file is detected from its content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub placeholders: PlaceholderArgs,
+    /// Worker threads (default: the number of CPU cores). The output is
+    /// the same for any number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+    /// Stop at the first unreadable file, damaged EVTX chunk or unparseable
+    /// record (exit 3, naming it) instead of reporting it and going on.
+    #[arg(long)]
+    pub strict: bool,
+    /// How the summary is printed on stderr.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text)]
+    pub summary: SummaryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object (schema in the README).
+    Json,
+}
+
+/// `tunnelhunt test`: the scenario corpus as detection-as-code CI.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Rule file or directory (repeat for several). Default: the built-in
+    /// T1572 pack.
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Sigma filter files applied to the rules (repeat for several).
+    #[arg(long, value_name = "FILE")]
+    pub filters: Vec<PathBuf>,
+    /// Scenario folder, or a folder of them (repeat for several).
+    /// Default: corpus/scenarios.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Vec<PathBuf>,
+    /// Root for the `corpus:` files of expect.yml (data kept out of the
+    /// repository). Default: $TUNNELHUNT_CORPUS; scenarios that need it
+    /// are skipped without it.
+    #[arg(long, value_name = "DIR")]
+    pub external_corpus: Option<PathBuf>,
+    #[command(flatten)]
+    pub placeholders: PlaceholderArgs,
+    /// Also run the seed page's logic (--seed) and write the coverage
+    /// table comparing it with the rules to FILE (Markdown).
+    #[arg(long, value_name = "FILE")]
+    pub coverage_md: Option<PathBuf>,
+    /// The rule to compare with in --coverage-md.
+    /// Default: corpus/seed/seed_t1572_four_branches.yml.
+    #[arg(long, value_name = "FILE", requires = "coverage_md")]
+    pub seed: Option<PathBuf>,
+    /// Also list every record of every scenario with the branches that
+    /// fired on it (for writing expect.yml).
+    #[arg(long)]
+    pub show_records: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod evaluate;
 mod output;
 mod placeholders;
 mod ruleset;
@@ -22,7 +23,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Rules(RulesCommand::Check(args)) => commands::check::run(&args),
         Command::Rules(RulesCommand::List(args)) => commands::list::run(&args),
+        Command::Rules(RulesCommand::Show(args)) => commands::show::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Test(args) => commands::test::run(&args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -30,13 +30,27 @@ pub struct LoadedRules {
 /// Read every rule file under `paths` (files with any name; `.yml` and
 /// `.yaml` files inside directories) and run the cross-file checks.
 pub fn load(paths: &[PathBuf]) -> LoadedRules {
+    assemble(false, paths)
+}
+
+/// Build a collection from the built-in pack (when `builtin`) and the rule
+/// files under `paths`, then run the cross-file checks once over all of it,
+/// so a filter file on disk can tune a built-in rule.
+fn assemble(builtin: bool, paths: &[PathBuf]) -> LoadedRules {
+    let mut collection = RuleCollection::new();
+    let mut files = 0;
+    if builtin {
+        for file in tunnelhunt_pack::builtin_rules() {
+            collection.add_file(&builtin_path(file.path), file.text);
+            files += 1;
+        }
+    }
     let found = inputs::discover(paths, |p| inputs::has_extension(p, &["yml", "yaml"]));
     let mut unreadable: Vec<(PathBuf, String)> = found
         .errors
         .iter()
         .map(|e| (e.path().to_path_buf(), e.to_string()))
         .collect();
-    let mut collection = RuleCollection::new();
     for file in &found.files {
         match std::fs::read(file).map(String::from_utf8) {
             Ok(Ok(text)) => collection.add_file(file, &text),
@@ -53,9 +67,26 @@ pub fn load(paths: &[PathBuf]) -> LoadedRules {
     collection.finish();
     LoadedRules {
         collection,
-        files: found.files.len() + found.errors.len(),
+        files: files + found.files.len() + found.errors.len(),
         unreadable,
     }
+}
+
+/// Where built-in rule files appear to be, in diagnostics and alerts:
+/// `<builtin>/t1572/….yml`.
+pub const BUILTIN_PREFIX: &str = "<builtin>";
+
+/// The rules under `paths`, or the built-in T1572 pack (embedded in the
+/// binary by `tunnelhunt-pack`, without its example tuning filters) when no
+/// path is given; `extra` files (filters) are added either way.
+pub fn load_or_builtin(paths: &[PathBuf], extra: &[PathBuf]) -> LoadedRules {
+    let all: Vec<PathBuf> = paths.iter().chain(extra).cloned().collect();
+    assemble(paths.is_empty(), &all)
+}
+
+/// The path a built-in file is shown under.
+pub fn builtin_path(relative: &str) -> PathBuf {
+    Path::new(BUILTIN_PREFIX).join(relative)
 }
 
 /// Something wrong with the rule set, in the form `rules check` prints.

@@ -217,10 +217,48 @@ fn usage_errors_exit_2() {
     let out = tunnelhunt(&["scan", "--rules", "no/such/rules", "examples/events"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("rule path not found: no/such/rules"));
-    let out = tunnelhunt(&["scan", "examples/events"]);
+    // No input at all is a usage error; no rules means the built-in pack.
+    let out = tunnelhunt(&["scan", "--rules", "examples/rules"]);
     assert_eq!(out.status.code(), Some(2));
+    let out = tunnelhunt(&["rules", "show", "no-such-rule"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no rule with id"), "{}", stderr(&out));
+}
+
+#[test]
+fn without_rule_paths_the_builtin_pack_is_used() {
     let out = tunnelhunt(&["rules", "check"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(" 0 errors, 0 warnings"),
+        "{}",
+        stdout(&out)
+    );
+    let out = tunnelhunt(&["rules", "list", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("<builtin>/t1572/"),
+        "{}",
+        stdout(&out)
+    );
+    let out = tunnelhunt(&["scan", "examples/events"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The netsh portproxy example event fires the pack's netsh rule.
+    assert!(
+        stdout(&out).contains("f8fe5df9-b306-4fef-860a-adab51d12f8c"),
+        "{}",
+        stdout(&out)
+    );
+    let out = tunnelhunt(&["rules", "show", "f8fe5df9"]);
+    assert_eq!(out.status.code(), Some(0));
+    let shown = stdout(&out);
+    for part in [
+        "branch      NetshPortProxy",
+        "## Investigation",
+        "## Tuning",
+    ] {
+        assert!(shown.contains(part), "{part}: {shown}");
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::{placeholders, ruleset};
 pub fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     require_existing("rule path", &args.paths)?;
     let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
-    let loaded = ruleset::load(&args.paths);
+    let loaded = ruleset::load_or_builtin(&args.paths, &[]);
     let compiled = ruleset::compile(&loaded, &placeholders);
     let collection = &loaded.collection;
 

@@ -65,7 +65,7 @@ impl<'a> Entry<'a> {
 
 pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
     require_existing("rule path", &args.paths)?;
-    let loaded = ruleset::load(&args.paths);
+    let loaded = ruleset::load_or_builtin(&args.paths, &[]);
     let documents = loaded.collection.documents();
     let entries: Vec<Entry<'_>> = documents.iter().map(Entry::new).collect();
     let mut out = io::stdout().lock();

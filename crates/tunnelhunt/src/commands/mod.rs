@@ -6,6 +6,8 @@
 pub mod check;
 pub mod list;
 pub mod scan;
+pub mod show;
+pub mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +28,9 @@ pub enum Outcome {
     /// Exit 3: some inputs could not be read or some records not parsed;
     /// they were reported and counted.
     InputErrors,
+    /// Exit 4 (`test`): some scenarios did not get the alerts they
+    /// expect (a missed detection or a false positive).
+    TestFailures,
 }
 
 impl Outcome {
@@ -35,6 +40,7 @@ impl Outcome {
             Outcome::RuleErrors => 1,
             Outcome::UsageError => 2,
             Outcome::InputErrors => 3,
+            Outcome::TestFailures => 4,
         })
     }
 }

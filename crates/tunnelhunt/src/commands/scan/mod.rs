@@ -1,54 +1,54 @@
 //! `tunnelhunt scan`: run the rules over log files and print alerts.
 //!
 //! Alerts go to stdout, one JSON object per line, in input order (files in
-//! path order, records in file order, rules in load order), so the same
-//! input always gives the same output. Everything else — rule problems,
-//! skipped files, unparseable records, the summary — goes to stderr, so
-//! stdout stays machine-readable. Every record is accounted for:
-//! records read = events evaluated + unparseable; damage to a file or to
-//! an EVTX chunk, which is not one record, is reported on its own.
+//! the sorted order the walk finds them, records in file order, rules in
+//! load order), so the same input always gives the same output, on any
+//! number of threads. Everything else — rule problems, skipped files,
+//! unparseable records, the summary — goes to stderr, so stdout stays
+//! machine-readable. Every record is accounted for, per format: records
+//! read = events evaluated + unparseable; damage to a file or to an EVTX
+//! chunk, which is not one record, is reported on its own.
+//!
+//! How the work is spread: [`units`] cuts the inputs into units (a file,
+//! or a block of lines of a big JSON-lines file), [`pipeline`] runs them
+//! on a thread pool and hands results back in input order through a
+//! bounded window, [`worker`] scans one unit into a [`spool::Spool`] of
+//! alerts and a [`summary::Tally`] of counts, and [`summary`] prints what
+//! was counted.
 
-use std::collections::BTreeMap;
+mod pipeline;
+mod spool;
+mod summary;
+mod units;
+mod worker;
+
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::num::NonZeroUsize;
+use std::time::Instant;
 
-use anyhow::bail;
-use tunnelhunt_engine::RuleId;
-use tunnelhunt_sources::{OpenError, SkipReason, inputs};
+use anyhow::{Context as _, bail};
+use tunnelhunt_sources::OpenError;
+use tunnelhunt_sources::inputs::{self, Walk};
 
-use crate::cli::ScanArgs;
+use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::{Outcome, require_existing};
-use crate::output::{Alert, plural, write_json_line};
+use crate::output::plural;
 use crate::placeholders;
 use crate::ruleset::{self, CompiledRules};
+use pipeline::Flow;
+use summary::{Report, Tally};
 
-/// How many unparseable-record locations the summary shows.
-const SHOWN_ERRORS: usize = 10;
-/// How many skipped files the summary names per reason.
-const SHOWN_SKIPPED: usize = 5;
-
-#[derive(Debug, Default)]
-struct Stats {
-    files_found: usize,
-    files_read: usize,
-    skipped: Vec<(PathBuf, SkipReason)>,
-    /// Files that could not be opened or failed while being read.
-    unreadable: Vec<String>,
-    /// Damage to a file or a chunk (EVTX) that is not one record: each is
-    /// reported, none is counted as a record.
-    damage: Vec<String>,
-    records: u64,
-    events: u64,
-    unparseable: u64,
-    first_unparseable: Vec<String>,
-    alerts: Vec<u64>,
-}
+/// Units in flight per thread: enough that a thread finishing a unit finds
+/// the next one ready, few enough to bound memory (see `pipeline.rs`).
+const WINDOW_PER_THREAD: usize = 2;
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
     require_existing("rule path", &args.rules)?;
+    require_existing("filters file", &args.filters)?;
     require_existing("input", &args.inputs)?;
     let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
-    let loaded = ruleset::load(&args.rules);
+    let loaded = ruleset::load_or_builtin(&args.rules, &args.filters);
     let compiled = ruleset::compile(&loaded, &placeholders);
     let rule_errors = report_rule_problems(&compiled);
     let Some(matcher) = &compiled.matcher else {
@@ -56,7 +56,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::RuleErrors);
     };
     if compiled.rules.is_empty() {
-        if rule_errors {
+        if rule_errors > 0 {
             eprintln!("tunnelhunt: none of the rules could be used; nothing was scanned");
             return Ok(Outcome::RuleErrors);
         }
@@ -69,88 +69,105 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 .join(", ")
         );
     }
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        NonZeroUsize::get,
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("tunnelhunt-scan-{i}"))
+        .build()
+        .with_context(|| format!("cannot start {}", plural(threads, "scan thread")))?;
 
-    let found = inputs::discover(&args.inputs, |_| true);
-    let mut stats = Stats {
-        files_found: found.files.len(),
-        unreadable: found.errors.iter().map(ToString::to_string).collect(),
-        alerts: vec![0; compiled.rules.len()],
-        ..Stats::default()
-    };
-    let mut out = BufWriter::new(io::stdout().lock());
-    let mut scratch = matcher.scratch();
-    let mut hits: Vec<RuleId> = Vec::new();
-    'files: for file in &found.files {
-        let reader = match tunnelhunt_sources::open(file) {
-            Ok(reader) => reader,
-            Err(OpenError::Skipped { path, reason }) => {
-                stats.skipped.push((path.to_path_buf(), reason));
-                continue;
-            }
-            Err(e) => {
-                stats.unreadable.push(e.to_string());
-                continue;
-            }
-        };
-        stats.files_read += 1;
-        for item in reader {
-            let record = match item {
-                Ok(record) => record,
-                Err(e) if e.is_fatal() => {
-                    stats.unreadable.push(e.to_string());
-                    continue;
-                }
-                Err(e) if !e.is_record() => {
-                    stats.damage.push(e.to_string());
-                    continue;
-                }
-                Err(e) => {
-                    stats.records += 1;
-                    stats.unparseable += 1;
-                    if stats.first_unparseable.len() < SHOWN_ERRORS {
-                        stats.first_unparseable.push(e.to_string());
-                    }
-                    continue;
-                }
-            };
-            stats.records += 1;
-            stats.events += 1;
-            hits.clear();
-            matcher.matches(&record.event, &mut scratch, &mut hits);
-            hits.sort_unstable();
-            hits.dedup();
-            for &id in &hits {
-                stats.alerts[id] += 1;
-                let alert = Alert::new(&compiled.rule(id).meta, &record);
-                match write_json_line(&mut out, &alert) {
-                    Ok(()) => {}
-                    // The reader of our output went away (`| head`): stop quietly.
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break 'files,
-                    Err(e) => return Err(e.into()),
-                }
-            }
+    // An evidence folder is walked with its hidden entries: attackers hide
+    // files too. Pipes, sockets and devices met in the walk are skipped
+    // (with the reason), not read and not "unreadable".
+    let found = inputs::discover_with(&args.inputs, Walk { hidden: true }, |_| true);
+    let files_found = found.files.len();
+    let mut tally = Tally::new(compiled.rules.len());
+    for error in found.errors {
+        match error {
+            OpenError::Skipped { path, reason } => tally.skipped.push((path.to_path_buf(), reason)),
+            other => tally.unreadable.push(other.to_string()),
         }
     }
+    // `--strict` with a path the walk could not read: stop before scanning.
+    let mut stopped = if args.strict {
+        tally.unreadable.first().cloned()
+    } else {
+        None
+    };
+
+    let ctx = worker::Context::new(matcher, &compiled.rules, threads, args.strict);
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write_error: Option<io::Error> = None;
+    let scanning = Instant::now();
+    if stopped.is_none() {
+        pipeline::run_ordered(
+            &pool,
+            WINDOW_PER_THREAD * threads,
+            units::plan(found.files, units::Limits::default()),
+            |seq, work| worker::scan(&ctx, seq, work),
+            |result| {
+                tally.merge(result.tally);
+                if let Err(e) = result.alerts.and_then(|spool| spool.copy_to(&mut out)) {
+                    // A closed output (`| head`) ends the scan quietly.
+                    if e.kind() != io::ErrorKind::BrokenPipe {
+                        write_error = Some(e);
+                    }
+                    ctx.cancel_after(0);
+                    return Flow::Stop;
+                }
+                if let Some(message) = result.stop {
+                    stopped = Some(message);
+                    return Flow::Stop;
+                }
+                Flow::Continue
+            },
+        );
+    }
+    let scanning = scanning.elapsed();
     match out.flush() {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.into()),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => write_error = Some(e),
         _ => {}
     }
-    print_summary(&stats, &compiled, &loaded);
+    if let Some(e) = write_error {
+        return Err(e).context("cannot write the alerts");
+    }
+    if let Some(message) = &stopped {
+        eprintln!("tunnelhunt: --strict: stopped at the first input error: {message}");
+    }
 
-    let input_errors =
-        stats.unparseable > 0 || !stats.unreadable.is_empty() || !stats.damage.is_empty();
-    Ok(if input_errors {
+    let report = Report {
+        tally: &tally,
+        files_found,
+        compiled: &compiled,
+        loaded: &loaded,
+        rule_errors,
+        threads,
+        elapsed: started.elapsed(),
+        scanning,
+        stopped: stopped.as_deref(),
+    };
+    let mut err = io::stderr().lock();
+    // Best effort: a closed stderr is no reason to fail the scan.
+    let _ = match args.summary {
+        SummaryFormat::Text => report.write_text(&mut err),
+        SummaryFormat::Json => report.write_json(&mut err),
+    };
+
+    Ok(if stopped.is_some() || tally.has_input_errors() {
         Outcome::InputErrors
-    } else if rule_errors {
+    } else if rule_errors > 0 {
         Outcome::RuleErrors
     } else {
         Outcome::Success
     })
 }
 
-/// Print rule errors in full and warnings as a count. Returns whether any
-/// rule was left out because of an error.
-fn report_rule_problems(compiled: &CompiledRules<'_>) -> bool {
+/// Print rule errors in full and warnings as a count. Returns how many
+/// errors there were (each left a rule out).
+fn report_rule_problems(compiled: &CompiledRules<'_>) -> usize {
     let mut errors = 0;
     let mut warnings = 0;
     for problem in &compiled.problems {
@@ -173,126 +190,5 @@ fn report_rule_problems(compiled: &CompiledRules<'_>) -> bool {
             plural(warnings, "warning")
         );
     }
-    errors > 0
-}
-
-fn print_summary(stats: &Stats, compiled: &CompiledRules<'_>, loaded: &ruleset::LoadedRules) {
-    let mut err = io::stderr().lock();
-    // Best effort: a closed stderr is no reason to fail the scan.
-    let _ = write_summary(&mut err, stats, compiled, loaded);
-}
-
-fn write_summary(
-    w: &mut impl Write,
-    stats: &Stats,
-    compiled: &CompiledRules<'_>,
-    loaded: &ruleset::LoadedRules,
-) -> io::Result<()> {
-    writeln!(w, "--- tunnelhunt scan summary ---")?;
-    writeln!(
-        w,
-        "rules: {} compiled from {}",
-        plural(compiled.rules.len(), "rule"),
-        plural(loaded.files, "file")
-    )?;
-    writeln!(
-        w,
-        "inputs: {} found, {} read, {} skipped, {} unreadable",
-        plural(stats.files_found, "file"),
-        stats.files_read,
-        stats.skipped.len(),
-        stats.unreadable.len()
-    )?;
-    // Grouped by reason: a triage folder can hold thousands of files of a
-    // format not read yet.
-    let mut by_reason: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (path, reason) in &stats.skipped {
-        let (group, entry) = match reason {
-            SkipReason::Unrecognised { hint } => (
-                "unrecognised format".to_owned(),
-                format!("{} ({hint})", path.display()),
-            ),
-            other => (other.to_string(), path.display().to_string()),
-        };
-        by_reason.entry(group).or_default().push(entry);
-    }
-    for (reason, entries) in by_reason {
-        let more = entries.len().saturating_sub(SHOWN_SKIPPED);
-        writeln!(
-            w,
-            "  skipped {}, {reason}: {}{}",
-            plural(entries.len(), "file"),
-            entries[..entries.len() - more].join(", "),
-            if more > 0 {
-                format!(", … and {more} more")
-            } else {
-                String::new()
-            }
-        )?;
-    }
-    for message in &stats.unreadable {
-        writeln!(w, "  unreadable: {message}")?;
-    }
-    for message in stats.damage.iter().take(SHOWN_ERRORS) {
-        writeln!(w, "  damaged: {message}")?;
-    }
-    if stats.damage.len() > SHOWN_ERRORS {
-        writeln!(
-            w,
-            "  … and {} more damage reports",
-            stats.damage.len() - SHOWN_ERRORS
-        )?;
-    }
-    writeln!(
-        w,
-        "records: {} read = {} evaluated + {} unparseable",
-        stats.records, stats.events, stats.unparseable
-    )?;
-    for message in &stats.first_unparseable {
-        writeln!(w, "  unparseable: {message}")?;
-    }
-    if stats.unparseable > stats.first_unparseable.len() as u64 {
-        writeln!(
-            w,
-            "  … and {} more unparseable records",
-            stats.unparseable - stats.first_unparseable.len() as u64
-        )?;
-    }
-    let total: u64 = stats.alerts.iter().sum();
-    writeln!(w, "alerts: {total}")?;
-    let mut by_rule: Vec<(RuleId, u64)> = stats
-        .alerts
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|&(_, n)| n > 0)
-        .collect();
-    by_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (id, n) in by_rule {
-        let rule = compiled.rule(id);
-        writeln!(
-            w,
-            "  {n:>6}  {:<13} {}",
-            rule.meta.level.map_or("-", |l| l.as_str()),
-            ruleset::rule_label(rule)
-        )?;
-    }
-    let correlations: Vec<String> = loaded
-        .collection
-        .correlations()
-        .map(|c| match &c.meta.id {
-            Some(id) => format!("\"{}\" ({})", c.meta.title.value, id.value),
-            None => format!("\"{}\"", c.meta.title.value),
-        })
-        .collect();
-    if !correlations.is_empty() {
-        writeln!(
-            w,
-            "warning: {} loaded but NOT evaluated (correlation rules are not \
-             evaluated yet; their base rules still alert on their own): {}",
-            plural(correlations.len(), "correlation rule"),
-            correlations.join(", ")
-        )?;
-    }
-    Ok(())
+    errors
 }

@@ -1,0 +1,459 @@
+//! Cutting the inputs into units of work, in input order.
+//!
+//! Files are the natural unit: most evidence folders hold many of them,
+//! and across-file parallelism needs nothing from the readers. But a
+//! single JSON-lines export can be most of a collection, so big files in a
+//! framed JSON format (evtx JSON, ECS, Defender for Endpoint JSON) are cut
+//! into blocks of whole lines, each read by its own reader on its own
+//! thread, with line numbers shifted back to the file's.
+//!
+//! A block reader must see exactly what the one reader over the whole file
+//! would have seen, or splitting would change results. The JSON framer in
+//! `tunnelhunt-sources` carries state across lines (whether the file is
+//! one record per line or pretty-printed, whether a top-level array is
+//! open), so a cut is made only where that state is known to be the fresh
+//! one: every line up to the cut has been checked to be JSON-lines-shaped
+//! — a record that opens and closes on its line, a line with no record
+//! (blank, or text the framer reports as not JSON), or, once the file is
+//! known to be one record per line, a record cut short at its line end —
+//! and the block after the cut starts with a complete one-line record, so
+//! that its fresh reader settles on one-record-per-line as the file's did.
+//! At the first line that is anything else (a `[`, a pretty-printed
+//! document, a line longer than [`Limits::max_line`]) cutting stops, and
+//! the rest of the file from the last cut is one unit read sequentially.
+//!
+//! Other formats keep per-file state (Zeek headers, auditd event groups,
+//! CSV headers) or are binary (EVTX: its reader owns the chunk walk), and
+//! gzip streams cannot be entered in the middle: each of those files is
+//! one unit.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tunnelhunt_sources::Format;
+use tunnelhunt_sources::decompress::is_gzip;
+use tunnelhunt_sources::detect::{self, SNIFF_LEN};
+
+/// Sizes that decide when and how files are cut.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A block is cut at the first suitable line past this many bytes.
+    pub block: usize,
+    /// Files smaller than this are one unit.
+    pub min_file: u64,
+    /// A line longer than this ends cutting for the rest of its file.
+    pub max_line: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            block: 2 * 1024 * 1024,
+            min_file: 4 * 1024 * 1024,
+            max_line: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// One unit of work.
+pub enum Work {
+    /// A whole file: the worker opens it, detects its format and reads it.
+    File(PathBuf),
+    /// Part of a file in a known format, starting at the beginning of
+    /// line `first_line`.
+    Part(Part),
+    /// Reading a file failed while it was being cut into blocks.
+    Failed {
+        path: Arc<Path>,
+        line: u64,
+        error: io::Error,
+    },
+}
+
+/// A block of lines of a file, or the rest of a file from a line on.
+pub struct Part {
+    pub path: Arc<Path>,
+    pub format: Format,
+    pub input: Box<dyn BufRead + Send>,
+    /// 1-based line of the file where `input` starts.
+    pub first_line: u64,
+    /// The file's size, on its first part only (the file is counted once).
+    pub opens_file: Option<u64>,
+}
+
+/// The units of `files`, in order, produced lazily.
+pub fn plan(files: Vec<PathBuf>, limits: Limits) -> impl Iterator<Item = Work> + Send {
+    let mut files = files.into_iter();
+    let mut current: Option<Cutter> = None;
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(cutter) = &mut current {
+                if let Some(work) = cutter.next_unit() {
+                    return Some(work);
+                }
+                current = None;
+            }
+            let path = files.next()?;
+            match Cutter::open(&path, limits) {
+                Some(cutter) => current = Some(cutter),
+                None => return Some(Work::File(path)),
+            }
+        }
+    })
+}
+
+/// Cuts one file into blocks of lines.
+struct Cutter {
+    path: Arc<Path>,
+    format: Format,
+    input: Option<BufReader<File>>,
+    limits: Limits,
+    size: Option<u64>,
+    /// 1-based number of the next line to read.
+    line: u64,
+    /// A line read past the end of the previous block, which starts the
+    /// next one.
+    carry: Vec<u8>,
+    /// Whether the file has shown itself to be one record per line (a
+    /// record opened and closed on one line).
+    lines_layout: bool,
+    /// A read error met after the current block, reported after it.
+    failure: Option<(u64, io::Error)>,
+}
+
+impl Cutter {
+    /// A cutter for `path` if it is a big uncompressed file in a framed
+    /// JSON format; `None` to read it as one unit (which also reports any
+    /// problem opening it).
+    fn open(path: &Path, limits: Limits) -> Option<Cutter> {
+        let size = std::fs::metadata(path).ok()?.len();
+        if size < limits.min_file {
+            return None;
+        }
+        let mut file = File::open(path).ok()?;
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        (&mut file)
+            .take(SNIFF_LEN as u64)
+            .read_to_end(&mut head)
+            .ok()?;
+        if is_gzip(&head) {
+            return None;
+        }
+        let format = detect::detect(&head).ok()?;
+        if !matches!(format, Format::EvtxJson | Format::Ecs | Format::MdeJson) {
+            return None;
+        }
+        file.seek(SeekFrom::Start(0)).ok()?;
+        Some(Cutter {
+            path: Arc::from(path),
+            format,
+            input: Some(BufReader::with_capacity(1024 * 1024, file)),
+            limits,
+            size: Some(size),
+            line: 1,
+            carry: Vec::new(),
+            lines_layout: false,
+            failure: None,
+        })
+    }
+
+    fn next_unit(&mut self) -> Option<Work> {
+        if let Some((line, error)) = self.failure.take() {
+            return Some(Work::Failed {
+                path: Arc::clone(&self.path),
+                line,
+                error,
+            });
+        }
+        let mut input = self.input.take()?;
+        // The carried line (if any) is the one read last.
+        let first_line = self.line - u64::from(!self.carry.is_empty());
+        let mut block = std::mem::take(&mut self.carry);
+        loop {
+            let start = block.len();
+            let limit = self.limits.max_line as u64 + 1;
+            let read = match (&mut input).take(limit).read_until(b'\n', &mut block) {
+                Ok(n) => n,
+                Err(error) => {
+                    // The records read so far first, then the failure.
+                    block.truncate(start);
+                    self.failure = Some((self.line, error));
+                    if block.is_empty() {
+                        return self.next_unit();
+                    }
+                    return Some(self.part(block, first_line, None));
+                }
+            };
+            if read == 0 {
+                // End of file: the last block.
+                return (!block.is_empty()).then(|| self.part(block, first_line, None));
+            }
+            let text = &block[start..];
+            let ended = text.last() == Some(&b'\n');
+            if !ended && read as u64 == limit {
+                // A line too long to hold: the rest is read as a stream.
+                return Some(self.part(block, first_line, Some(input)));
+            }
+            let shape = line_shape(text, self.line == 1);
+            self.line += 1;
+            let cut_here = start > 0 && start >= self.limits.block && shape == Shape::OneLineRecord;
+            match shape {
+                Shape::OneLineRecord | Shape::Records => self.lines_layout = true,
+                Shape::NoRecord => {}
+                Shape::OpenAtEnd if self.lines_layout => {}
+                Shape::OpenAtEnd | Shape::Unsafe => {
+                    // Not JSON-lines-shaped: the rest of the file, from the
+                    // start of this block, is one sequential unit.
+                    return Some(self.part(block, first_line, Some(input)));
+                }
+            }
+            if cut_here {
+                self.carry = block.split_off(start);
+                self.input = Some(input);
+                return Some(self.part(block, first_line, None));
+            }
+        }
+    }
+
+    /// A unit over `block`, followed by the rest of `rest` when given.
+    fn part(&mut self, block: Vec<u8>, first_line: u64, rest: Option<BufReader<File>>) -> Work {
+        let input: Box<dyn BufRead + Send> = match rest {
+            Some(rest) => Box::new(BufReader::with_capacity(
+                256 * 1024,
+                Cursor::new(block).chain(rest),
+            )),
+            None => Box::new(Cursor::new(block)),
+        };
+        Work::Part(Part {
+            path: Arc::clone(&self.path),
+            format: self.format,
+            input,
+            first_line,
+            opens_file: self.size.take(),
+        })
+    }
+}
+
+/// What one line looks like to the JSON framer, as far as cutting cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Starts in its first column with an object that closes on the line
+    /// (whatever follows it on the line): a block may start here.
+    OneLineRecord,
+    /// Holds one or more objects that close on the line, not starting in
+    /// the first column.
+    Records,
+    /// Blank, or text that is not JSON: the framer reports it (or not)
+    /// and is between records at the line end whatever the file's layout.
+    NoRecord,
+    /// An object (or a string in it) is still open at the line end: a
+    /// truncated record if the file is one record per line, the start of
+    /// a pretty-printed one otherwise.
+    OpenAtEnd,
+    /// Opens a top-level array, which changes how the framer reads the
+    /// following lines.
+    Unsafe,
+}
+
+/// Classify `line` (with or without its `\n`) the way the framer would
+/// scan it from between records: objects are balanced over `{}`/`[]`
+/// outside strings; outside objects a `[` opens an array, other text is
+/// not JSON up to the line end.
+fn line_shape(line: &[u8], first_line_of_file: bool) -> Shape {
+    let mut line = line.strip_suffix(b"\n").unwrap_or(line);
+    if first_line_of_file {
+        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    }
+    let mut depth = 0u32;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut records = 0;
+    let mut first_at_start = false;
+    for (i, &b) in line.iter().enumerate() {
+        if depth == 0 {
+            match b {
+                b'{' => {
+                    depth = 1;
+                    if records == 0 && i == 0 {
+                        first_at_start = true;
+                    }
+                }
+                b'[' => return Shape::Unsafe,
+                _ if b.is_ascii_whitespace() => {}
+                // Not JSON: the framer skips to the line end.
+                _ => break,
+            }
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    records += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth > 0 {
+        Shape::OpenAtEnd
+    } else if records == 0 {
+        Shape::NoRecord
+    } else if first_at_start {
+        Shape::OneLineRecord
+    } else {
+        Shape::Records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tunnelhunt_sources::{Position, RecordReader};
+
+    use super::super::worker::shift_error;
+    use super::*;
+
+    /// Every record and error of `path`, as text, read whole or in parts.
+    fn read(path: &Path, limits: Option<Limits>) -> (Vec<String>, usize) {
+        let Some(limits) = limits else {
+            let items = tunnelhunt_sources::open(path).unwrap().map(show).collect();
+            return (items, 1);
+        };
+        let mut items = Vec::new();
+        let mut units = 0;
+        for work in plan(vec![path.to_path_buf()], limits) {
+            units += 1;
+            let Work::Part(part) = work else {
+                panic!("a big JSON file is read in parts");
+            };
+            let offset = part.first_line - 1;
+            let reader = RecordReader::new(part.format, part.input, part.path);
+            items.extend(reader.map(|item| {
+                show(match item {
+                    Ok(mut record) => {
+                        if let Position::Line(line) = &mut record.origin.position {
+                            *line += offset;
+                        }
+                        Ok(record)
+                    }
+                    Err(mut error) => {
+                        shift_error(&mut error, offset);
+                        Err(error)
+                    }
+                })
+            }));
+        }
+        (items, units)
+    }
+
+    fn show(item: Result<tunnelhunt_sources::Record, tunnelhunt_sources::ReadError>) -> String {
+        match item {
+            Ok(record) => format!("{record:?}"),
+            Err(error) => format!("error: {error}"),
+        }
+    }
+
+    fn event(n: usize) -> String {
+        format!(
+            "{{\"Event\":{{\"System\":{{\"EventID\":1,\"EventRecordID\":{n}}},\
+             \"EventData\":{{\"CommandLine\":\"ssh -N -L {n}:h:22 \\\"q{{[\\\" x\"}}}}}}"
+        )
+    }
+
+    /// Cut files must give exactly what one reader over the file gives:
+    /// same records, same errors, same line numbers.
+    #[test]
+    fn parts_read_exactly_like_the_whole_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let limits = Limits {
+            block: 300,
+            min_file: 0,
+            max_line: 2000,
+        };
+        let mut lines: Vec<String> = (0..60).map(event).collect();
+        lines[3] = "{\"Event\": {\"System\": oops}}".to_owned();
+        lines[9] = "not json at all".to_owned();
+        lines[14] = String::new();
+        lines[20] = "{\"Event\":{\"System\":{".to_owned();
+        lines[26] = "{\"Event\":\"unterminated".to_owned();
+        lines[31] = format!("  {}", event(31));
+        lines[33] = format!("{}\r", event(33));
+        lines[37] = format!("{} {}", event(37), event(1037));
+        let clean = lines.join("\n");
+        let mut with_utf8 = clean.clone().into_bytes();
+        with_utf8.extend_from_slice(b"\n{\"Event\":{\"System\":{\"EventID\":\"\xff\"}}}\n");
+        with_utf8.extend_from_slice(format!("{}\n", event(99)).as_bytes());
+        let mut array = lines.clone();
+        array.insert(45, "[".to_owned());
+        let mut long = lines.clone();
+        long[40] = format!("{{\"Event\":{{\"x\":\"{}\"}}}}", "a".repeat(3000));
+        let pretty = lines[..10]
+            .iter()
+            .map(|l| l.replace(",", ",\n  "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let garbage_first = format!("header line\n{{\"Event\":{{\n{clean}");
+        let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+            ("clean", clean.clone().into_bytes(), true),
+            ("utf8", with_utf8, true),
+            (
+                "bom",
+                [b"\xEF\xBB\xBF".to_vec(), clean.clone().into_bytes()].concat(),
+                true,
+            ),
+            ("array", array.join("\n").into_bytes(), true),
+            ("long", long.join("\n").into_bytes(), true),
+            ("pretty", pretty.into_bytes(), false),
+            ("garbage_first", garbage_first.into_bytes(), false),
+        ];
+        for (name, content, cut) in cases {
+            let path = tmp.path().join(format!("{name}.jsonl"));
+            std::fs::write(&path, &content).unwrap();
+            let (whole, _) = read(&path, None);
+            let (parts, units) = read(&path, Some(limits));
+            let first_difference = parts.iter().zip(&whole).position(|(a, b)| a != b);
+            assert_eq!(
+                (parts.len(), first_difference),
+                (whole.len(), None),
+                "{name}: {:?}",
+                first_difference.map(|i| (&parts[i], &whole[i]))
+            );
+            assert!(whole.len() >= 10, "{name}: {whole:#?}");
+            assert_eq!(units > 2, cut, "{name}: {units} units");
+        }
+    }
+
+    #[test]
+    fn line_shapes() {
+        assert_eq!(
+            line_shape(b"{\"a\":{\"b\":[1]}}\n", false),
+            Shape::OneLineRecord
+        );
+        assert_eq!(line_shape(b"{\"a\":\"}{[\"}", false), Shape::OneLineRecord);
+        assert_eq!(line_shape(b"  {\"a\":1}\n", false), Shape::Records);
+        assert_eq!(
+            line_shape(b"\xEF\xBB\xBF{\"a\":1}\n", true),
+            Shape::OneLineRecord
+        );
+        assert_eq!(line_shape(b"\n", false), Shape::NoRecord);
+        assert_eq!(line_shape(b"not json [\n", false), Shape::NoRecord);
+        assert_eq!(line_shape(b"{\"a\":\n", false), Shape::OpenAtEnd);
+        assert_eq!(line_shape(b"{\"a\":\"x\\\"}\n", false), Shape::OpenAtEnd);
+        assert_eq!(line_shape(b"[{\"a\":1}]\n", false), Shape::Unsafe);
+        assert_eq!(line_shape(b"{\"a\":1} [\n", false), Shape::Unsafe);
+    }
+}

@@ -1,0 +1,233 @@
+//! Scanning one unit of work: records in, alerts and counts out.
+//!
+//! Runs on a pool thread. Alerts are serialized here, in parallel, into the
+//! unit's [`Spool`]; counts go into the unit's [`Tally`]. Neither touches
+//! shared state except the matcher (immutable), this thread's `Scratch`,
+//! and the cancellation mark, so units never wait for each other.
+
+use std::io;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tunnelhunt_engine::{Matcher, RuleId, Scratch};
+use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_sources::{
+    Format, OpenError, Position, ReadError, ReadErrorKind, Record, RecordReader,
+};
+
+use super::spool::Spool;
+use super::summary::Tally;
+use super::units::{Part, Work};
+use crate::output::{Alert, write_json_line};
+
+/// How many records a unit reads between looks at the cancellation mark.
+const CANCEL_CHECK_EVERY: u64 = 4096;
+
+/// What every worker shares.
+pub struct Context<'a> {
+    pub matcher: &'a Matcher,
+    /// Indexed by [`RuleId`].
+    pub rules: &'a [&'a Rule],
+    /// One per pool thread, indexed by `rayon::current_thread_index`.
+    pub scratches: Vec<Mutex<Scratch>>,
+    /// `--strict`: the first input error ends the unit and the scan.
+    pub strict: bool,
+    /// Units numbered above this are not needed any more: an earlier unit
+    /// stopped the scan (`--strict`), or the output was closed.
+    pub cancel_after: AtomicUsize,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(matcher: &'a Matcher, rules: &'a [&'a Rule], threads: usize, strict: bool) -> Self {
+        Context {
+            matcher,
+            rules,
+            scratches: (0..threads.max(1))
+                .map(|_| Mutex::new(matcher.scratch()))
+                .collect(),
+            strict,
+            cancel_after: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// Mark every unit after `seq` as not needed.
+    pub fn cancel_after(&self, seq: usize) {
+        self.cancel_after.fetch_min(seq, Ordering::Relaxed);
+    }
+
+    fn cancelled(&self, seq: usize) -> bool {
+        seq > self.cancel_after.load(Ordering::Relaxed)
+    }
+}
+
+/// The outcome of one unit.
+pub struct UnitResult {
+    pub alerts: io::Result<Spool>,
+    pub tally: Tally,
+    /// `--strict`: the input error that stopped the scan in this unit.
+    pub stop: Option<String>,
+}
+
+/// Scan one unit. `seq` is its place in input order.
+pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
+    let mut unit = Unit {
+        ctx,
+        seq,
+        tally: Tally::new(ctx.rules.len()),
+        alerts: Spool::new(),
+        write_error: None,
+        stop: None,
+    };
+    if !ctx.cancelled(seq) {
+        match work {
+            Work::File(path) => unit.file(&path),
+            Work::Part(part) => unit.part(part),
+            Work::Failed { path, line, error } => {
+                let error = ReadError {
+                    path,
+                    line,
+                    kind: ReadErrorKind::Io(error),
+                };
+                unit.error(error, None);
+            }
+        }
+    }
+    UnitResult {
+        alerts: match unit.write_error {
+            Some(e) => Err(e),
+            None => Ok(unit.alerts),
+        },
+        tally: unit.tally,
+        stop: unit.stop,
+    }
+}
+
+struct Unit<'c, 'a> {
+    ctx: &'c Context<'a>,
+    seq: usize,
+    tally: Tally,
+    alerts: Spool,
+    write_error: Option<io::Error>,
+    stop: Option<String>,
+}
+
+impl Unit<'_, '_> {
+    fn file(&mut self, path: &Path) {
+        match tunnelhunt_sources::open(path) {
+            Ok(reader) => {
+                let size = std::fs::metadata(path).map_or(0, |m| m.len());
+                self.tally.file_read(reader.format(), size);
+                let format = reader.format();
+                self.records(reader, format, 0);
+            }
+            Err(OpenError::Skipped { path, reason }) => {
+                self.tally.skipped.push((path.to_path_buf(), reason));
+            }
+            Err(e) => {
+                self.tally.unreadable.push(e.to_string());
+                self.strict_stop(e.to_string());
+            }
+        }
+    }
+
+    fn part(&mut self, part: Part) {
+        if let Some(size) = part.opens_file {
+            self.tally.file_read(part.format, size);
+        }
+        let reader = RecordReader::new(part.format, part.input, part.path);
+        self.records(reader, part.format, part.first_line - 1);
+    }
+
+    /// Read every record of `reader`; `line_offset` is added to the line
+    /// numbers it reports (a block starting further down its file).
+    fn records(&mut self, reader: RecordReader, format: Format, line_offset: u64) {
+        let mut hits: Vec<RuleId> = Vec::new();
+        let thread = rayon::current_thread_index().unwrap_or(0) % self.ctx.scratches.len();
+        // Only this thread uses its scratch; the lock is never contended.
+        let mut scratch = self.ctx.scratches[thread]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (n, item) in reader.enumerate() {
+            if (n as u64).is_multiple_of(CANCEL_CHECK_EVERY) && self.ctx.cancelled(self.seq) {
+                return;
+            }
+            match item {
+                Ok(mut record) => {
+                    if let Position::Line(line) = &mut record.origin.position {
+                        *line += line_offset;
+                    }
+                    self.record(&record, &mut scratch, &mut hits);
+                }
+                Err(mut error) => {
+                    shift_error(&mut error, line_offset);
+                    if self.error(error, Some(format)) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, record: &Record, scratch: &mut Scratch, hits: &mut Vec<RuleId>) {
+        let stats = self.tally.format(record.origin.format);
+        stats.records += 1;
+        stats.events += 1;
+        hits.clear();
+        self.ctx.matcher.matches(&record.event, scratch, hits);
+        hits.sort_unstable();
+        hits.dedup();
+        for &id in hits.iter() {
+            self.tally.count_alert(record.origin.format, id);
+            if self.write_error.is_some() {
+                continue;
+            }
+            let alert = Alert::new(&self.ctx.rules[id].meta, record);
+            if let Err(e) = write_json_line(&mut self.alerts, &alert) {
+                self.write_error = Some(e);
+            }
+        }
+    }
+
+    /// Count and keep one read error. Returns whether the unit stops here
+    /// (an I/O error ends the file; `--strict` ends the scan).
+    fn error(&mut self, error: ReadError, format: Option<Format>) -> bool {
+        let message = error.to_string();
+        let fatal = error.is_fatal();
+        if fatal {
+            self.tally.unreadable.push(message.clone());
+        } else if let Some(format) = format {
+            if error.is_record() {
+                self.tally.unparseable(format, message.clone());
+            } else {
+                self.tally.damaged(format, message.clone());
+            }
+        }
+        self.strict_stop(message);
+        fatal || self.stop.is_some()
+    }
+
+    fn strict_stop(&mut self, message: String) {
+        if self.ctx.strict && self.stop.is_none() {
+            self.stop = Some(message);
+            self.ctx.cancel_after(self.seq);
+        }
+    }
+}
+
+/// Shift the line numbers of an error found in a block that starts
+/// `offset` lines into its file.
+pub(super) fn shift_error(error: &mut ReadError, offset: u64) {
+    if offset == 0 {
+        return;
+    }
+    if error.line > 0 {
+        error.line += offset;
+    }
+    match &mut error.kind {
+        ReadErrorKind::Json { line, .. } | ReadErrorKind::InvalidUtf8 { line, .. } => {
+            *line += offset;
+        }
+        _ => {}
+    }
+}
