@@ -262,6 +262,26 @@ fn without_rule_paths_the_builtin_pack_is_used() {
 }
 
 #[test]
+fn filters_tune_the_builtin_pack_without_editing_it() {
+    let local_forward = "7920708f-070f-4f93-aced-c7734bfe2a25";
+    let count = |out: &Output| stdout(out).matches(local_forward).count();
+    let untuned = tunnelhunt(&["scan", "examples/events"]);
+    assert_eq!(untuned.status.code(), Some(0), "{}", stderr(&untuned));
+    let tuned = tunnelhunt(&[
+        "scan",
+        "--filters",
+        "examples/filters/sanctioned_backup_tunnel.yml",
+        "examples/events",
+    ]);
+    assert_eq!(tuned.status.code(), Some(0), "{}", stderr(&tuned));
+    // Exactly the sanctioned backup tunnel is removed; the other forwards stay.
+    assert_eq!(count(&untuned), count(&tuned) + 1, "{}", stdout(&tuned));
+    assert!(count(&tuned) >= 1);
+    assert!(!stdout(&tuned).contains("svc_backup"), "{}", stdout(&tuned));
+    assert!(stdout(&untuned).contains("svc_backup"));
+}
+
+#[test]
 fn correlations_are_loaded_but_reported_as_not_evaluated() {
     let dir = scratch("correlation");
     std::fs::write(
