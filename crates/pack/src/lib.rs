@@ -33,6 +33,20 @@ impl EmbeddedFile {
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
+/// The `branch` values the pack's rules carry, in the order the design
+/// lists them. Alerts, scenario expectations and the coverage table are
+/// written against these names, so a rule may not invent another.
+pub const BRANCHES: [&str; 8] = [
+    "KnownTunnelingTool",
+    "SshPortForwarding",
+    "NetshPortProxy",
+    "DnsOverHttps",
+    "WebShellTunnel",
+    "DnsTunneling",
+    "TunnelListener",
+    "TunnelledRemoteAccess",
+];
+
 /// The rule files of the built-in pack (every YAML file outside
 /// `filters/`), sorted by path.
 pub fn builtin_rules() -> &'static [EmbeddedFile] {

@@ -12,18 +12,7 @@ use tunnelhunt_sigma::ast::Rule;
 use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
-/// The branch names alerts carry; scenario expectations are written
-/// against them, so a rule may not invent another.
-const BRANCHES: &[&str] = &[
-    "KnownTunnelingTool",
-    "SshPortForwarding",
-    "NetshPortProxy",
-    "DnsOverHttps",
-    "WebShellTunnel",
-    "DnsTunneling",
-    "TunnelListener",
-    "TunnelledRemoteAccess",
-];
+use tunnelhunt_pack::BRANCHES;
 
 fn pack(with_filters: bool) -> RuleCollection {
     let mut collection = RuleCollection::new();

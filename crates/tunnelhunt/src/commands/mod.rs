@@ -14,6 +14,9 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
+use crate::output::plural;
+use crate::ruleset;
+
 /// How a command ended, in increasing order of severity. The exit codes
 /// are part of the interface (documented in the README and `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,4 +60,29 @@ pub fn require_existing(what: &str, paths: &[PathBuf]) -> anyhow::Result<()> {
         bail!("{what} not found: {}", missing.join(", "));
     }
     Ok(())
+}
+
+/// Print rule errors in full and warnings as a count on stderr, for the
+/// commands that go on with the rules that compiled (`scan`, `test`).
+/// Returns how many errors there were; each left a rule `left_out` (e.g.
+/// "left out of this scan").
+pub fn report_rule_problems(problems: &[ruleset::Problem], left_out: &str) -> usize {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    for problem in problems.iter().filter(|p| p.is_error()) {
+        eprintln!("{problem}");
+    }
+    let warnings = problems.len() - errors;
+    if errors > 0 {
+        eprintln!(
+            "tunnelhunt: {} in the rules; the affected rules are {left_out}",
+            plural(errors, "error")
+        );
+    }
+    if warnings > 0 {
+        eprintln!(
+            "tunnelhunt: {} in the rules (run `tunnelhunt rules check` to see them)",
+            plural(warnings, "warning")
+        );
+    }
+    errors
 }

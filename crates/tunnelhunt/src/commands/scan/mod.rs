@@ -34,7 +34,7 @@ use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::{Outcome, require_existing};
 use crate::output::plural;
 use crate::placeholders;
-use crate::ruleset::{self, CompiledRules};
+use crate::ruleset;
 use pipeline::Flow;
 use summary::{Report, Tally};
 
@@ -50,7 +50,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
     let loaded = ruleset::load_or_builtin(&args.rules, &args.filters);
     let compiled = ruleset::compile(&loaded, &placeholders);
-    let rule_errors = report_rule_problems(&compiled);
+    let rule_errors =
+        crate::commands::report_rule_problems(&compiled.problems, "left out of this scan");
     let Some(matcher) = &compiled.matcher else {
         eprintln!("tunnelhunt: the rule set could not be compiled; nothing was scanned");
         return Ok(Outcome::RuleErrors);
@@ -163,32 +164,4 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
-}
-
-/// Print rule errors in full and warnings as a count. Returns how many
-/// errors there were (each left a rule out).
-fn report_rule_problems(compiled: &CompiledRules<'_>) -> usize {
-    let mut errors = 0;
-    let mut warnings = 0;
-    for problem in &compiled.problems {
-        if problem.is_error() {
-            errors += 1;
-            eprintln!("{problem}");
-        } else {
-            warnings += 1;
-        }
-    }
-    if errors > 0 {
-        eprintln!(
-            "tunnelhunt: {} in the rules; the affected rules are left out of this scan",
-            plural(errors, "error")
-        );
-    }
-    if warnings > 0 {
-        eprintln!(
-            "tunnelhunt: {} in the rules (run `tunnelhunt rules check` to see them)",
-            plural(warnings, "warning")
-        );
-    }
-    errors
 }

@@ -16,18 +16,9 @@ use comfy_table::{ContentArrangement, Table, presets};
 use super::run::{CaseResult, ScenarioResult};
 use crate::output::plural;
 
-/// Branch names of our pack, in the order the design lists them; other
-/// branches (a user's rules) follow alphabetically.
-pub const KNOWN_BRANCHES: [&str; 8] = [
-    "KnownTunnelingTool",
-    "SshPortForwarding",
-    "NetshPortProxy",
-    "DnsOverHttps",
-    "WebShellTunnel",
-    "DnsTunneling",
-    "TunnelListener",
-    "TunnelledRemoteAccess",
-];
+/// Branch names of our pack come first, in the order the design lists
+/// them; other branches (a user's rules) follow alphabetically.
+pub use tunnelhunt_pack::BRANCHES as KNOWN_BRANCHES;
 
 /// Counts for one scenario and one branch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -71,7 +71,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<Outcome> {
 
     let loaded = ruleset::load_or_builtin(rule_paths, &args.filters);
     let compiled = ruleset::compile(&loaded, &placeholders);
-    let rule_errors = report_rule_problems(&compiled.problems);
+    let rule_errors = crate::commands::report_rule_problems(&compiled.problems, "left out");
     let Some(matcher) = &compiled.matcher else {
         eprintln!("tunnelhunt: the rule set could not be compiled; no scenario was run");
         return Ok(Outcome::RuleErrors);
@@ -158,28 +158,6 @@ fn join(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// Print rule errors in full (each left a rule out), warnings as a count.
-fn report_rule_problems(problems: &[ruleset::Problem]) -> usize {
-    let errors = problems.iter().filter(|p| p.is_error()).count();
-    for p in problems.iter().filter(|p| p.is_error()) {
-        eprintln!("{p}");
-    }
-    let warnings = problems.len() - errors;
-    if errors > 0 {
-        eprintln!(
-            "tunnelhunt: {} in the rules; the affected rules are left out",
-            plural(errors, "error")
-        );
-    }
-    if warnings > 0 {
-        eprintln!(
-            "tunnelhunt: {} in the rules (run `tunnelhunt rules check` to see them)",
-            plural(warnings, "warning")
-        );
-    }
-    errors
-}
-
 /// `--show-records`: every record of every scenario with what fired —
 /// what a scenario author needs to write `expect.yml`.
 fn show_records(
@@ -249,7 +227,7 @@ fn write_coverage(
     let loaded = ruleset::load(std::slice::from_ref(&seed_path));
     let compiled = ruleset::compile(&loaded, placeholders);
     if compiled.problems.iter().any(ruleset::Problem::is_error) {
-        report_rule_problems(&compiled.problems);
+        crate::commands::report_rule_problems(&compiled.problems, "left out");
         bail!("the seed rule {} does not compile", seed_path.display());
     }
     let Some(matcher) = &compiled.matcher else {
