@@ -143,6 +143,17 @@ impl RecordReader {
     }
 }
 
+impl From<EvtxReader> for RecordReader {
+    /// An EVTX reader already set up, e.g. over a range of chunks
+    /// ([`crate::evtx::EvtxPlan::open`]).
+    fn from(reader: EvtxReader) -> Self {
+        RecordReader {
+            format: Format::Evtx,
+            inner: Inner::Evtx(reader),
+        }
+    }
+}
+
 impl Iterator for RecordReader {
     type Item = Result<Record, ReadError>;
 

@@ -381,3 +381,76 @@ fn hidden_files_are_read_and_pipes_are_skipped_not_unreadable() {
     assert_eq!(group["reason"], "not a regular file (a named pipe)");
     assert!(group["files"][0].as_str().unwrap().ends_with("pipe"));
 }
+
+/// Big EVTX logs are read in ranges of chunks on several threads: the
+/// alerts (one per record here, so every record's origin shows) and the
+/// summary are the same for any `--threads`. Needs the corpus (the
+/// fixture has one chunk); skipped without `TUNNELHUNT_CORPUS`.
+#[test]
+fn multi_chunk_evtx_output_is_identical_for_any_thread_count() {
+    let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
+        println!("skipped: TUNNELHUNT_CORPUS not set");
+        return;
+    };
+    let samples = PathBuf::from(root).join("evtx-samples/DeepBlueCLI");
+    assert!(samples.is_dir(), "{} is missing", samples.display());
+    let dir = scratch("evtx-chunks");
+    let names = [
+        "smb-password-guessing-security.evtx",
+        "many-events-application.evtx",
+        "Powershell-Invoke-Obfuscation-many.evtx",
+    ];
+    for name in names {
+        std::fs::copy(samples.join(name), dir.join(name)).unwrap();
+    }
+    // A wrapped copy: the first half of the chunks moved to the end, so
+    // the oldest chunk is mid-file and the reader's order is not the file's.
+    let bytes = std::fs::read(samples.join(names[0])).unwrap();
+    let (header, chunks) = bytes.split_at(4096);
+    let half = (chunks.len() / 65536 / 2) * 65536;
+    let wrapped = [header, &chunks[half..], &chunks[..half]].concat();
+    std::fs::write(dir.join("wrapped.evtx"), wrapped).unwrap();
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("every_event.yml"),
+        "title: Every event\nid: 9b0d5a4e-0000-4000-8000-000000000001\nstatus: test\n\
+         logsource:\n  product: windows\ndetection:\n  selection:\n    EventID|gt: 0\n  \
+         condition: selection\nlevel: low\n",
+    )
+    .unwrap();
+    let run = |threads: &str| {
+        tunnelhunt(&[
+            "scan",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--summary",
+            "json",
+            dir.to_str().unwrap(),
+        ])
+    };
+    let one = run("1");
+    let summary = summary_json(&one);
+    assert_accounted(&summary);
+    assert_eq!(summary["formats"]["evtx"]["files"], 4, "{summary}");
+    let alerts = one.stdout.iter().filter(|&&b| b == b'\n').count();
+    assert!(alerts > 5_000, "{alerts} alerts: {}", stderr(&one));
+    for threads in ["2", "5"] {
+        let other = run(threads);
+        assert_eq!(other.status.code(), one.status.code());
+        assert!(
+            one.stdout == other.stdout,
+            "--threads 1 and --threads {threads} differ"
+        );
+        let (mut a, mut b) = (summary_json(&one), summary_json(&other));
+        for s in [&mut a, &mut b] {
+            let s = s.as_object_mut().unwrap();
+            for volatile in ["elapsed_seconds", "scan_seconds", "throughput", "threads"] {
+                s.remove(volatile);
+            }
+        }
+        assert_eq!(a, b, "summaries differ with --threads {threads}");
+    }
+}

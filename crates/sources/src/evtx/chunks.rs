@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
 
 use evtx::{EvtxChunkHeader, EvtxFileHeader};
 
@@ -124,50 +125,50 @@ impl Chunks {
         }
     }
 
-    /// Read the file header and, when the source can seek, plan the order.
-    fn start(&mut self) -> io::Result<()> {
-        let mut header = vec![0; FILE_HEADER_SIZE];
-        let got = match &mut self.source {
-            Source::Seekable(s) => {
-                s.seek(SeekFrom::Start(0))?;
-                read_full(s, &mut header)?
-            }
-            Source::Stream(s) => read_full(s, &mut header)?,
-        };
-        if got < FILE_HEADER_SIZE {
-            self.damage(format!(
-                "the file ends {got} bytes into the {FILE_HEADER_SIZE}-byte header \
-                 (truncated file)"
-            ));
-            self.done = true;
-            return Ok(());
-        }
-        match EvtxFileHeader::from_bytes(&header) {
-            Ok(h) => {
-                self.announced = Some(u64::from(h.chunk_count));
-                if !h.validate_checksum() {
-                    self.damage(format!(
-                        "CRC32 invalid (stored {:#010x}, computed {:#010x})",
-                        h.checksum, h.computed_checksum
-                    ));
-                }
-            }
-            Err(e) => self.damage(format!("cannot be read: {}", chain(&e))),
-        }
-        if let Source::Seekable(s) = &mut self.source {
-            let len = s.seek(SeekFrom::End(0))?;
-            let data = len.saturating_sub(FILE_HEADER_SIZE as u64);
-            let slots = data.div_ceil(CHUNK_SIZE as u64);
-            let oldest = oldest_chunk(s.as_mut(), slots)?;
-            self.plan = (oldest..slots).chain(0..oldest).collect();
-            self.present = slots;
-        }
-        Ok(())
+    /// A walk over `survey.order[range]` only, the survey done already:
+    /// the file header's damage comes first when the range starts the
+    /// order, missing chunks are reported last when it ends it, so the
+    /// walks over consecutive ranges, one after the other, are the walk
+    /// over the whole file.
+    pub(crate) fn planned(source: Box<dyn ReadSeek>, survey: &Survey, range: Range<usize>) -> Self {
+        let mut chunks = Self::seekable(source);
+        chunks.started = true;
+        chunks.apply(survey, range);
+        chunks
     }
 
-    fn damage(&mut self, reason: String) {
-        self.pending
-            .push_back(Piece::Damage(EvtxProblem::FileHeader { reason }));
+    fn apply(&mut self, survey: &Survey, range: Range<usize>) {
+        if range.start == 0 {
+            for problem in &survey.header_damage {
+                self.pending.push_back(Piece::Damage(problem.clone()));
+            }
+        }
+        if range.end == survey.order.len() {
+            self.announced = survey.announced;
+        }
+        self.plan = survey.order[range].iter().copied().collect();
+        self.present = survey.present;
+    }
+
+    /// Read the file header and, when the source can seek, plan the order.
+    fn start(&mut self) -> io::Result<()> {
+        match &mut self.source {
+            Source::Seekable(s) => {
+                let survey = Survey::of(s.as_mut())?;
+                let all = 0..survey.order.len();
+                self.apply(&survey, all);
+            }
+            Source::Stream(s) => {
+                let mut header = vec![0; FILE_HEADER_SIZE];
+                let got = read_full(s, &mut header)?;
+                let (damage, announced) = check_header(&header[..got]);
+                self.pending.extend(damage.into_iter().map(Piece::Damage));
+                self.announced = announced;
+                // A header cut short: the file holds no chunk.
+                self.done = got < FILE_HEADER_SIZE;
+            }
+        }
+        Ok(())
     }
 
     fn next_chunk(&mut self) -> io::Result<Option<Piece>> {
@@ -192,6 +193,78 @@ impl Chunks {
         };
         bytes.truncate(got);
         Ok(Some(Piece::Chunk { number, bytes }))
+    }
+}
+
+/// What a seekable file says before any chunk is decoded: its header's
+/// damage, how many chunks it announces and holds, and the order to read
+/// them in. One survey plans the whole-file walk and every chunk-range
+/// walk alike, which is what makes the ranges add up to the whole.
+#[derive(Debug, Clone)]
+pub(crate) struct Survey {
+    pub(crate) header_damage: Vec<EvtxProblem>,
+    pub(crate) announced: Option<u64>,
+    /// Chunk slots (whole or partial) the file holds.
+    pub(crate) present: u64,
+    /// Chunk numbers in record order; empty when the header is cut short.
+    pub(crate) order: Vec<u64>,
+}
+
+impl Survey {
+    pub(crate) fn of(source: &mut dyn ReadSeek) -> io::Result<Survey> {
+        let mut header = vec![0; FILE_HEADER_SIZE];
+        source.seek(SeekFrom::Start(0))?;
+        let got = read_full(source, &mut header)?;
+        let (header_damage, announced) = check_header(&header[..got]);
+        if got < FILE_HEADER_SIZE {
+            return Ok(Survey {
+                header_damage,
+                announced,
+                present: 0,
+                order: Vec::new(),
+            });
+        }
+        let len = source.seek(SeekFrom::End(0))?;
+        let data = len.saturating_sub(FILE_HEADER_SIZE as u64);
+        let slots = data.div_ceil(CHUNK_SIZE as u64);
+        let oldest = oldest_chunk(source, slots)?;
+        Ok(Survey {
+            header_damage,
+            announced,
+            present: slots,
+            order: (oldest..slots).chain(0..oldest).collect(),
+        })
+    }
+}
+
+/// The damage in a file header (`header` is what the file holds of it,
+/// possibly less than [`FILE_HEADER_SIZE`]) and the chunks it announces.
+fn check_header(header: &[u8]) -> (Vec<EvtxProblem>, Option<u64>) {
+    let damage = |reason| vec![EvtxProblem::FileHeader { reason }];
+    let got = header.len();
+    if got < FILE_HEADER_SIZE {
+        return (
+            damage(format!(
+                "the file ends {got} bytes into the {FILE_HEADER_SIZE}-byte header \
+                 (truncated file)"
+            )),
+            None,
+        );
+    }
+    match EvtxFileHeader::from_bytes(header) {
+        Ok(h) => {
+            let announced = Some(u64::from(h.chunk_count));
+            if h.validate_checksum() {
+                (Vec::new(), announced)
+            } else {
+                let reason = format!(
+                    "CRC32 invalid (stored {:#010x}, computed {:#010x})",
+                    h.checksum, h.computed_checksum
+                );
+                (damage(reason), announced)
+            }
+        }
+        Err(e) => (damage(format!("cannot be read: {}", chain(&e))), None),
     }
 }
 

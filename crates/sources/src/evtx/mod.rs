@@ -15,6 +15,15 @@
 //! file (cut short, a chunk that fails its CRC32 or is garbage, a parser
 //! panic) is read as far as it can be and never ends the scan; only an I/O
 //! error ends the file.
+//!
+//! A big file can also be read in parts, on several threads: [`plan`]
+//! surveys it once (file header, chunk order) and [`EvtxPlan::open`] reads
+//! a range of that order. Chunks are self-contained, so a part needs
+//! nothing from the chunks before it; the survey is the only state the
+//! whole-file walk carries across chunks, and both walks are planned from
+//! it, so the parts, read one after the other, yield exactly what the
+//! whole file yields (file-header damage with the first part, missing
+//! chunks with the last).
 
 mod chunks;
 mod damage;
@@ -23,6 +32,7 @@ mod decode;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Seek};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -34,7 +44,7 @@ pub use damage::{EvtxDamage, EvtxProblem};
 use crate::error::{OpenError, ReadError, ReadErrorKind};
 use crate::json::EvtxJsonEvent;
 use crate::origin::Origin;
-use chunks::{Chunks, Piece};
+use chunks::{Chunks, Piece, Survey};
 use decode::{Item, decode_chunk};
 
 /// Streams the events of one EVTX file, chunk by chunk.
@@ -84,6 +94,73 @@ pub fn read_evtx(path: &Path) -> Result<EvtxReader, OpenError> {
     // Unbuffered: every read is a whole chunk or a chunk header, and a
     // buffer would turn each 512-byte header read into a 64 KiB one.
     Ok(EvtxReader::from_seekable(file, path))
+}
+
+/// How a seekable EVTX file will be read: its chunks in record order and
+/// what its header says, found once so that ranges of chunks can be read
+/// apart (see the module docs).
+#[derive(Debug, Clone)]
+pub struct EvtxPlan {
+    path: Arc<Path>,
+    survey: Survey,
+}
+
+/// Survey `path` for reading in chunk ranges: one header read per chunk.
+pub fn plan(path: &Path) -> Result<EvtxPlan, OpenError> {
+    let path: Arc<Path> = Arc::from(path);
+    let io_error = |source| OpenError::Io {
+        path: Arc::clone(&path),
+        source,
+    };
+    let mut file = File::open(&path).map_err(io_error)?;
+    let survey = Survey::of(&mut file).map_err(io_error)?;
+    Ok(EvtxPlan { path, survey })
+}
+
+impl EvtxPlan {
+    /// Survey `input`, reporting positions against `path`.
+    pub fn of(input: &mut (impl Read + Seek + Send), path: Arc<Path>) -> std::io::Result<Self> {
+        Ok(EvtxPlan {
+            path,
+            survey: Survey::of(input)?,
+        })
+    }
+
+    pub fn path(&self) -> &Arc<Path> {
+        &self.path
+    }
+
+    /// The chunk numbers in the order they are read (oldest records first).
+    pub fn chunk_order(&self) -> &[u64] {
+        &self.survey.order
+    }
+
+    /// A reader over the chunks `chunk_order()[range]` of the file, which
+    /// it opens again.
+    ///
+    /// # Panics
+    /// If `range` is not within `0..chunk_order().len()`.
+    pub fn open(&self, range: Range<usize>) -> Result<EvtxReader, OpenError> {
+        let file = File::open(&self.path).map_err(|source| OpenError::Io {
+            path: Arc::clone(&self.path),
+            source,
+        })?;
+        Ok(self.reader(file, range))
+    }
+
+    /// A reader over the chunks `chunk_order()[range]` of `input`, the
+    /// source this plan was made from.
+    ///
+    /// # Panics
+    /// If `range` is not within `0..chunk_order().len()`.
+    pub fn reader(
+        &self,
+        input: impl Read + Seek + Send + 'static,
+        range: Range<usize>,
+    ) -> EvtxReader {
+        let chunks = Chunks::planned(Box::new(input), &self.survey, range);
+        EvtxReader::with(chunks, Arc::clone(&self.path))
+    }
 }
 
 impl Iterator for EvtxReader {

@@ -332,3 +332,56 @@ fn positions_of_damage_show_in_messages() {
         })]
     ));
 }
+
+/// Every item of `bytes` as text, read through a plan in the ranges that
+/// `cuts` (chunk-order positions) delimit, ranges one after the other.
+fn read_in_ranges(bytes: &[u8], cuts: &[usize]) -> Vec<String> {
+    let path: Arc<Path> = Arc::from(Path::new("t.evtx"));
+    let plan = EvtxPlan::of(&mut Cursor::new(bytes.to_vec()), path).unwrap();
+    let n = plan.chunk_order().len();
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().copied().filter(|&c| c > 0 && c < n));
+    bounds.push(n);
+    bounds
+        .windows(2)
+        .flat_map(|w| plan.reader(Cursor::new(bytes.to_vec()), w[0]..w[1]))
+        .map(|item| format!("{item:?}"))
+        .collect()
+}
+
+#[test]
+fn chunk_ranges_read_one_after_another_are_the_whole_file() {
+    let mut newer = chunk0();
+    newer[24..32].copy_from_slice(&1000u64.to_le_bytes());
+    newer[32..40].copy_from_slice(&1007u64.to_le_bytes());
+    let garbage: Vec<u8> = (0..CHUNK_SIZE).map(|i| (i * 31 % 251) as u8 | 1).collect();
+    let mut bad_header = file_of(&[chunk0(), chunk0()]);
+    bad_header[10] ^= 0xff;
+    let wrapped = file_of(&[newer.clone(), chunk0(), garbage.clone(), newer, chunk0()]);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("fixture", FIXTURE.to_vec()),
+        ("wrapped", wrapped.clone()),
+        ("cut", wrapped[..wrapped.len() - CHUNK_SIZE / 2].to_vec()),
+        (
+            "zeroes",
+            file_of(&[vec![0; CHUNK_SIZE], chunk0(), garbage, chunk0()]),
+        ),
+        ("bad header", bad_header),
+        ("header only", FIXTURE[..FILE_HEADER_SIZE].to_vec()),
+        ("short", FIXTURE[..100].to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let whole: Vec<String> = read(bytes.clone())
+            .iter()
+            .map(|item| format!("{item:?}"))
+            .collect();
+        assert!(!whole.is_empty(), "{name}");
+        for cuts in [&[][..], &[1], &[2], &[1, 2, 3, 4], &[3]] {
+            assert_eq!(
+                read_in_ranges(&bytes, cuts),
+                whole,
+                "{name}, cut at {cuts:?}"
+            );
+        }
+    }
+}

@@ -22,29 +22,44 @@
 //! document, a line longer than [`Limits::max_line`]) cutting stops, and
 //! the rest of the file from the last cut is one unit read sequentially.
 //!
+//! Big uncompressed EVTX files (more than [`Limits::evtx_chunks`] chunks)
+//! are cut into ranges of that many consecutive chunks in the order the
+//! reader walks them (oldest first for a log that has wrapped), each read
+//! by its own reader. EVTX chunks are self-contained, so no state needs to
+//! be checked at a cut: `tunnelhunt_sources::evtx::plan` surveys the file
+//! once (header, chunk order) and every range is read from that survey,
+//! the first one reporting file-header damage and the last one missing
+//! chunks, so the ranges in order yield exactly what the whole file does.
+//! The one difference: an I/O error ends only its range, not the file.
+//!
 //! Other formats keep per-file state (Zeek headers, auditd event groups,
-//! CSV headers) or are binary (EVTX: its reader owns the chunk walk), and
-//! gzip streams cannot be entered in the middle: each of those files is
-//! one unit.
+//! CSV headers), and gzip streams cannot be entered in the middle: each of
+//! those files is one unit.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::ops::Range;
+
 use tunnelhunt_sources::Format;
 use tunnelhunt_sources::decompress::is_gzip;
 use tunnelhunt_sources::detect::{self, SNIFF_LEN};
+use tunnelhunt_sources::evtx::{self, EvtxPlan};
 
 /// Sizes that decide when and how files are cut.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// A block is cut at the first suitable line past this many bytes.
     pub block: usize,
-    /// Files smaller than this are one unit.
+    /// JSON files smaller than this are one unit.
     pub min_file: u64,
     /// A line longer than this ends cutting for the rest of its file.
     pub max_line: usize,
+    /// An EVTX file of more chunks than this is read in ranges of this
+    /// many chunks (64 KiB each).
+    pub evtx_chunks: usize,
 }
 
 impl Default for Limits {
@@ -53,6 +68,7 @@ impl Default for Limits {
             block: 2 * 1024 * 1024,
             min_file: 4 * 1024 * 1024,
             max_line: 16 * 1024 * 1024,
+            evtx_chunks: 4,
         }
     }
 }
@@ -64,6 +80,8 @@ pub enum Work {
     /// Part of a file in a known format, starting at the beginning of
     /// line `first_line`.
     Part(Part),
+    /// A range of the chunks of a big EVTX file.
+    EvtxChunks(EvtxPart),
     /// Reading a file failed while it was being cut into blocks.
     Failed {
         path: Arc<Path>,
@@ -83,10 +101,20 @@ pub struct Part {
     pub opens_file: Option<u64>,
 }
 
+/// A range of an EVTX file's chunks, in the order they are read.
+pub struct EvtxPart {
+    pub plan: Arc<EvtxPlan>,
+    /// Positions in [`EvtxPlan::chunk_order`].
+    pub range: Range<usize>,
+    /// The file's size, on its first part only (the file is counted once).
+    pub opens_file: Option<u64>,
+}
+
 /// The units of `files`, in order, produced lazily.
 pub fn plan(files: Vec<PathBuf>, limits: Limits) -> impl Iterator<Item = Work> + Send {
     let mut files = files.into_iter();
     let mut current: Option<Cutter> = None;
+    let mut ranges: Option<EvtxRanges> = None;
     std::iter::from_fn(move || {
         loop {
             if let Some(cutter) = &mut current {
@@ -95,13 +123,62 @@ pub fn plan(files: Vec<PathBuf>, limits: Limits) -> impl Iterator<Item = Work> +
                 }
                 current = None;
             }
+            if let Some(r) = &mut ranges {
+                if let Some(work) = r.next_unit() {
+                    return Some(work);
+                }
+                ranges = None;
+            }
             let path = files.next()?;
             match Cutter::open(&path, limits) {
-                Some(cutter) => current = Some(cutter),
+                Some(Cut::Lines(cutter)) => current = Some(cutter),
+                Some(Cut::Chunks(r)) => ranges = Some(r),
                 None => return Some(Work::File(path)),
             }
         }
     })
+}
+
+/// How a big file is cut.
+enum Cut {
+    Lines(Cutter),
+    Chunks(EvtxRanges),
+}
+
+/// Cuts one EVTX file into ranges of chunks.
+struct EvtxRanges {
+    plan: Arc<EvtxPlan>,
+    per: usize,
+    next: usize,
+    size: Option<u64>,
+}
+
+impl EvtxRanges {
+    /// Ranges of `path` when it has more than `per` chunks; `None` to read
+    /// it as one unit (which also reports any problem opening it).
+    fn open(path: &Path, size: u64, per: usize) -> Option<EvtxRanges> {
+        let plan = evtx::plan(path).ok()?;
+        (per > 0 && plan.chunk_order().len() > per).then(|| EvtxRanges {
+            plan: Arc::new(plan),
+            per,
+            next: 0,
+            size: Some(size),
+        })
+    }
+
+    fn next_unit(&mut self) -> Option<Work> {
+        let n = self.plan.chunk_order().len();
+        if self.next >= n {
+            return None;
+        }
+        let range = self.next..(self.next + self.per).min(n);
+        self.next = range.end;
+        Some(Work::EvtxChunks(EvtxPart {
+            plan: Arc::clone(&self.plan),
+            range,
+            opens_file: self.size.take(),
+        }))
+    }
 }
 
 /// Cuts one file into blocks of lines.
@@ -125,11 +202,12 @@ struct Cutter {
 
 impl Cutter {
     /// A cutter for `path` if it is a big uncompressed file in a framed
-    /// JSON format; `None` to read it as one unit (which also reports any
-    /// problem opening it).
-    fn open(path: &Path, limits: Limits) -> Option<Cutter> {
+    /// JSON format or in EVTX; `None` to read it as one unit (which also
+    /// reports any problem opening it).
+    fn open(path: &Path, limits: Limits) -> Option<Cut> {
         let size = std::fs::metadata(path).ok()?.len();
-        if size < limits.min_file {
+        let evtx_min = 4096 + limits.evtx_chunks as u64 * 65536;
+        if size < limits.min_file.min(evtx_min + 1) {
             return None;
         }
         let mut file = File::open(path).ok()?;
@@ -142,11 +220,17 @@ impl Cutter {
             return None;
         }
         let format = detect::detect(&head).ok()?;
-        if !matches!(format, Format::EvtxJson | Format::Ecs | Format::MdeJson) {
+        if format == Format::Evtx {
+            drop(file);
+            return EvtxRanges::open(path, size, limits.evtx_chunks).map(Cut::Chunks);
+        }
+        if size < limits.min_file
+            || !matches!(format, Format::EvtxJson | Format::Ecs | Format::MdeJson)
+        {
             return None;
         }
         file.seek(SeekFrom::Start(0)).ok()?;
-        Some(Cutter {
+        Some(Cut::Lines(Cutter {
             path: Arc::from(path),
             format,
             input: Some(BufReader::with_capacity(1024 * 1024, file)),
@@ -156,7 +240,7 @@ impl Cutter {
             carry: Vec::new(),
             lines_layout: false,
             failure: None,
-        })
+        }))
     }
 
     fn next_unit(&mut self) -> Option<Work> {
@@ -383,6 +467,7 @@ mod tests {
             block: 300,
             min_file: 0,
             max_line: 2000,
+            evtx_chunks: 4,
         };
         let mut lines: Vec<String> = (0..60).map(event).collect();
         lines[3] = "{\"Event\": {\"System\": oops}}".to_owned();

@@ -18,7 +18,7 @@ use tunnelhunt_sources::{
 
 use super::spool::Spool;
 use super::summary::Tally;
-use super::units::{Part, Work};
+use super::units::{EvtxPart, Part, Work};
 use crate::output::{Alert, write_json_line};
 
 /// How many records a unit reads between looks at the cancellation mark.
@@ -83,6 +83,7 @@ pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
         match work {
             Work::File(path) => unit.file(&path),
             Work::Part(part) => unit.part(part),
+            Work::EvtxChunks(part) => unit.evtx_chunks(part),
             Work::Failed { path, line, error } => {
                 let error = ReadError {
                     path,
@@ -137,6 +138,19 @@ impl Unit<'_, '_> {
         }
         let reader = RecordReader::new(part.format, part.input, part.path);
         self.records(reader, part.format, part.first_line - 1);
+    }
+
+    fn evtx_chunks(&mut self, part: EvtxPart) {
+        if let Some(size) = part.opens_file {
+            self.tally.file_read(Format::Evtx, size);
+        }
+        match part.plan.open(part.range) {
+            Ok(reader) => self.records(RecordReader::from(reader), Format::Evtx, 0),
+            Err(e) => {
+                self.tally.unreadable.push(e.to_string());
+                self.strict_stop(e.to_string());
+            }
+        }
     }
 
     /// Read every record of `reader`; `line_offset` is added to the line
