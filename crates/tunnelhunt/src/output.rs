@@ -16,6 +16,13 @@ pub struct Alert<'a> {
     pub rule_id: Option<&'a str>,
     pub rule_title: &'a str,
     pub level: Option<&'static str>,
+    /// The rule's `branch` (e.g. `SshPortForwarding`): which detection
+    /// branch fired, for triage and grouping.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<&'a str>,
+    /// The rule's `confidence` (low, medium, high).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<&'a str>,
     pub tags: &'a [String],
     /// ATT&CK technique ids from the tags (`attack.t1572` → `T1572`).
     pub attack: Vec<String>,
@@ -60,6 +67,8 @@ impl<'a> Alert<'a> {
             rule_id: meta.id.as_ref().map(|id| id.value.as_str()),
             rule_title: &meta.title.value,
             level: meta.level.map(|l| l.as_str()),
+            branch: meta.custom("branch").and_then(|v| v.as_str()),
+            confidence: meta.custom("confidence").and_then(|v| v.as_str()),
             tags: &meta.tags,
             attack: meta.attack_techniques(),
             timestamp: event.timestamp().map(|t| t.into_owned()),

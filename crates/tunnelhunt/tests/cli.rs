@@ -274,6 +274,11 @@ fn filters_tune_the_builtin_pack_without_editing_it() {
         "examples/events",
     ]);
     assert_eq!(tuned.status.code(), Some(0), "{}", stderr(&tuned));
+    // Every alert of the pack says which branch fired and how sure it is.
+    for line in stdout(&untuned).lines() {
+        assert!(line.contains("\"branch\":\""), "{line}");
+        assert!(line.contains("\"confidence\":\""), "{line}");
+    }
     // Exactly the sanctioned backup tunnel is removed; the other forwards stay.
     assert_eq!(count(&untuned), count(&tuned) + 1, "{}", stdout(&tuned));
     assert!(count(&tuned) >= 1);
