@@ -13,7 +13,7 @@
 #   BENCH_EVTX_COPIES   copies of evtx-samples in the EVTX set       (default: 10)
 #   BENCH_SMALL_GB      size of the JSON-lines prefix used to show that
 #                       memory does not grow with input size         (default: 0.2; 0 = skip)
-#   BENCH_RULES_T1572   the "T1572 pack" rule set (default: rules/ if the repository
+#   BENCH_RULES_T1572   the "T1572 pack" rule set (default: rules/t1572 if the repository
 #                       has it, else examples/rules as a stand-in)
 #   BENCH_SETS          rule sets to run: "t1572 sigmahq"           (default: both)
 #   BENCH_RESULTS       results file (default: bench/results/<UTC date>.md, or
@@ -52,9 +52,11 @@ CORPUS=$(cd "$CORPUS" && pwd)
 if [[ -n ${BENCH_RULES_T1572:-} ]]; then
     T1572_RULES=$BENCH_RULES_T1572
     T1572_NOTE="\`$T1572_RULES\`"
-elif [[ -d $REPO/rules ]] && find "$REPO/rules" -name '*.yml' | grep -q .; then
-    T1572_RULES=$REPO/rules
-    T1572_NOTE="the T1572 pack in \`rules/\`"
+elif [[ -d $REPO/rules/t1572 ]] && find "$REPO/rules/t1572" -name '*.yml' | grep -q .; then
+    # rules/t1572 only: rules/filters holds example tuning that must not be
+    # applied to a benchmark.
+    T1572_RULES=$REPO/rules/t1572
+    T1572_NOTE="the built-in T1572 pack (\`rules/t1572\`)"
 else
     T1572_RULES=$REPO/examples/rules
     T1572_NOTE="\`examples/rules\` (3 example rules + 1 filter) — a **stand-in for the T1572 pack**, which does not exist yet"
