@@ -1,35 +1,15 @@
 //! The binary as a user runs it: the README's main command on the bundled
 //! examples, and the exit codes the README documents.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{repo, stderr, stdout, tunnelhunt};
 
-fn tunnelhunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tunnelhunt"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("run tunnelhunt")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tunnelhunt-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("cli", name)
 }
 
 #[test]

@@ -2,37 +2,20 @@
 //! any `--threads`, every record is counted per format, `--strict` stops at
 //! the first input error, hidden files are read and pipes are skipped.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{repo, stderr, tunnelhunt};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn fixtures() -> PathBuf {
     repo().join("crates/sources/tests/fixtures")
 }
 
-fn tunnelhunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tunnelhunt"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("run tunnelhunt")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tunnelhunt-scan-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("scan", name)
 }
 
 /// The example Sysmon lines (3 tunnels, 3 benign), each with its own

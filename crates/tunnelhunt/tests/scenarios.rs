@@ -7,12 +7,12 @@
 //! `TUNNELHUNT_CORPUS` is set or `../shared/corpus` exists next to the
 //! repository; otherwise they are reported as skipped.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::repo;
 
 /// The external corpus, if there is one.
 fn external() -> Option<PathBuf> {
@@ -24,10 +24,8 @@ fn external() -> Option<PathBuf> {
 }
 
 fn tunnelhunt(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tunnelhunt"));
-    cmd.current_dir(repo())
-        .args(args)
-        .env_remove("TUNNELHUNT_CORPUS");
+    let mut cmd = common::command(args);
+    cmd.env_remove("TUNNELHUNT_CORPUS");
     if let Some(dir) = external() {
         cmd.env("TUNNELHUNT_CORPUS", dir);
     }
@@ -39,10 +37,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tunnelhunt-scen-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("scen", name)
 }
 
 /// Every scenario parses, every file is readable, and the matrix and
