@@ -250,28 +250,12 @@ pub fn markdown(ours: &[ScenarioResult], seed: &[ScenarioResult], command: &str)
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
 
     use super::*;
 
     fn case(line: Option<usize>, expected: &[&str], fired: &[&str]) -> CaseResult {
-        let set = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
-        let (expected, fired) = (set(expected), set(fired));
-        CaseResult {
-            file: FileRef::Local("a.jsonl".into()),
-            record: line.unwrap_or(99) as u64,
-            spec_line: line,
-            event_id: Some(1),
-            summary: "cmd | x".into(),
-            missed: expected.difference(&fired).cloned().collect(),
-            unexpected: fired.difference(&expected).cloned().collect(),
-            expected,
-            expected_rules: BTreeSet::new(),
-            allowed: BTreeSet::new(),
-            fired_rules: BTreeSet::new(),
-            fired,
-            absent: false,
-        }
+        let record = line.unwrap_or(99) as u64;
+        CaseResult::sample("a.jsonl", record, line, "cmd | x", expected, fired)
     }
 
     fn result(cases: Vec<CaseResult>) -> ScenarioResult {

@@ -305,30 +305,16 @@ pub fn describe(scenario: &str, case: &CaseResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::test::expect::FileRef;
-
-    fn set(items: &[&str]) -> BTreeSet<String> {
-        items.iter().map(|s| (*s).to_owned()).collect()
-    }
 
     fn case(line: Option<usize>, expected: &[&str], fired: &[&str]) -> CaseResult {
-        let expected = set(expected);
-        let fired = set(fired);
-        CaseResult {
-            file: FileRef::Local("sysmon.jsonl".into()),
-            record: 3,
-            spec_line: line,
-            event_id: Some(1),
-            summary: "ssh -l admin host".into(),
-            missed: expected.difference(&fired).cloned().collect(),
-            unexpected: fired.difference(&expected).cloned().collect(),
+        CaseResult::sample(
+            "sysmon.jsonl",
+            3,
+            line,
+            "ssh -l admin host",
             expected,
-            expected_rules: BTreeSet::new(),
-            allowed: BTreeSet::new(),
-            fired_rules: BTreeSet::new(),
             fired,
-            absent: false,
-        }
+        )
     }
 
     fn scenario(name: &str, cases: Vec<CaseResult>) -> ScenarioResult {

@@ -175,6 +175,51 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// Work out `missed` (required branches and rule ids that did not fire)
+    /// and `unexpected` (branches that fired without being required or
+    /// allowed) from the rest of the case.
+    fn judged(mut self) -> CaseResult {
+        self.missed = (self.expected.difference(&self.fired))
+            .chain(self.expected_rules.difference(&self.fired_rules))
+            .cloned()
+            .collect();
+        self.unexpected = (self.fired.iter())
+            .filter(|b| !self.expected.contains(*b) && !self.allowed.contains(*b))
+            .cloned()
+            .collect();
+        self
+    }
+
+    /// A judged case for unit tests: `expected` branches required, `fired`
+    /// branches raised, nothing allowed, no rule ids.
+    #[cfg(test)]
+    pub fn sample(
+        file: &str,
+        record: u64,
+        spec_line: Option<usize>,
+        summary: &str,
+        expected: &[&str],
+        fired: &[&str],
+    ) -> CaseResult {
+        let set = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+        CaseResult {
+            file: FileRef::Local(file.into()),
+            record,
+            spec_line,
+            event_id: Some(1),
+            summary: summary.into(),
+            expected: set(expected),
+            expected_rules: BTreeSet::new(),
+            allowed: BTreeSet::new(),
+            fired: set(fired),
+            fired_rules: BTreeSet::new(),
+            missed: BTreeSet::new(),
+            unexpected: BTreeSet::new(),
+            absent: false,
+        }
+        .judged()
+    }
+
     pub fn passed(&self) -> bool {
         !self.absent && self.missed.is_empty() && self.unexpected.is_empty()
     }
@@ -375,16 +420,6 @@ fn judge(
         Some(e) => (&e.branches, &e.may, &e.rules),
         None => (&empty, &empty, &empty),
     };
-    let missed = expected
-        .difference(&fired)
-        .chain(expected_rules.difference(&fired_rules))
-        .cloned()
-        .collect();
-    let unexpected = fired
-        .iter()
-        .filter(|b| !expected.contains(*b) && !may.contains(*b))
-        .cloned()
-        .collect();
     CaseResult {
         file: file.clone(),
         record: record.record,
@@ -396,8 +431,9 @@ fn judge(
         allowed: may.clone(),
         fired,
         fired_rules,
-        missed,
-        unexpected,
+        missed: BTreeSet::new(),
+        unexpected: BTreeSet::new(),
         absent: false,
     }
+    .judged()
 }
