@@ -63,7 +63,8 @@ impl Matcher {
         self.rules.len()
     }
 
-    /// Append the ids of all rules matching `event`, in ascending order.
+    /// Append the ids of all rules matching `event`, in ascending order,
+    /// each once.
     ///
     /// `scratch` should come from [`Matcher::scratch`] of this matcher; one
     /// made for another matcher is reset first.

@@ -132,7 +132,10 @@ impl EventState {
                 self.scan(m, route, event, f, subset.as_ref());
             }
         }
+        // A rule can be both always-evaluated for one reason and woken for
+        // another; evaluating it once keeps `out` ascending and unique.
         self.candidates.sort_unstable();
+        self.candidates.dedup();
         for i in 0..self.candidates.len() {
             let r = self.candidates[i] as usize;
             if self.eval(m, event, &m.rules[r].node) {

@@ -74,8 +74,6 @@ pub fn evaluate_file(
             Ok(record) => {
                 hits.clear();
                 matcher.matches(&record.event, scratch, &mut hits);
-                hits.sort_unstable();
-                hits.dedup();
                 records.push(RecordHits {
                     record: record_number(record.origin.position),
                     event_id: record.event.kind().event_id,

@@ -189,8 +189,6 @@ impl Unit<'_, '_> {
         stats.events += 1;
         hits.clear();
         self.ctx.matcher.matches(&record.event, scratch, hits);
-        hits.sort_unstable();
-        hits.dedup();
         for &id in hits.iter() {
             self.tally.count_alert(record.origin.format, id);
             if self.write_error.is_some() {
