@@ -1,6 +1,10 @@
 //! Detection sections: search identifier shapes, values, modifiers,
 //! conditions, and the diagnostics with their exact positions.
 
+mod load_support;
+
+use load_support::codes;
+
 use std::path::Path;
 
 use tunnelhunt_sigma::ast::{
@@ -31,14 +35,6 @@ fn detection(parsed: &ParsedFile) -> &Detection {
         [Document::Rule(rule)] => &rule.detection,
         other => panic!("expected one rule, got {other:?}"),
     }
-}
-
-fn codes(parsed: &ParsedFile) -> Vec<(Code, Severity, u32, u32)> {
-    parsed
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.severity, d.span.line, d.span.col))
-        .collect()
 }
 
 fn values(matcher: &FieldMatcher) -> Vec<Value> {

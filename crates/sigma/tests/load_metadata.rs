@@ -1,6 +1,10 @@
 //! Metadata and logsource: every attribute, custom attributes, type and
 //! value checks.
 
+mod load_support;
+
+use load_support::codes;
+
 use std::path::Path;
 
 use tunnelhunt_sigma::ast::{AttrValue, Document, Level, LogSource, Rule, Status};
@@ -23,15 +27,6 @@ fn only_rule(parsed: &ParsedFile) -> &Rule {
         Document::Rule(rule) => rule,
         other => panic!("expected a rule, got {other:?}"),
     }
-}
-
-/// `(code, severity, line, col)` of every diagnostic.
-fn codes(parsed: &ParsedFile) -> Vec<(Code, Severity, u32, u32)> {
-    parsed
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.severity, d.span.line, d.span.col))
-        .collect()
 }
 
 #[test]

@@ -1,6 +1,10 @@
 //! Multi-document files (`action: global`, `reset`, `repeat`), filters and
 //! correlation rules.
 
+mod load_support;
+
+use load_support::codes;
+
 use std::path::Path;
 
 use tunnelhunt_sigma::ast::{
@@ -15,14 +19,6 @@ const FILTER: &str = include_str!("fixtures/load/filter_admin_tunnels.yml");
 
 fn parse(text: &str) -> ParsedFile {
     parse_rule_file(Path::new("multi.yml"), text)
-}
-
-fn codes(parsed: &ParsedFile) -> Vec<(Code, Severity, u32, u32)> {
-    parsed
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.severity, d.span.line, d.span.col))
-        .collect()
 }
 
 fn rules(parsed: &ParsedFile) -> Vec<&Rule> {
