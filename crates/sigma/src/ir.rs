@@ -191,7 +191,11 @@ impl fmt::Display for StrMatch {
 /// A Sigma `|re` value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegexMatch {
-    /// As written in the rule (no flags folded in).
+    /// As written in the rule (no flags folded in), except that the Perl
+    /// classes `\d \w \s` (and negations) and `\b` are made ASCII —
+    /// `[[:digit:]]`, `(?-u:\b)` — because that is what they mean in the
+    /// PCRE/RE2/Java-family engines Sigma rules are written for, while the
+    /// `regex` crate would read them as Unicode classes.
     pub pattern: String,
     /// `|i`
     pub case_insensitive: bool,

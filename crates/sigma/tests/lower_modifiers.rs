@@ -181,7 +181,8 @@ fn windash_expansion_is_bounded() {
 
 #[test]
 fn re_and_flags() {
-    assert_eq!(one("A|re", vec![s(r"^\d+$")]), r"A~/^\d+$/");
+    // Perl classes are ASCII, as in the engines Sigma targets.
+    assert_eq!(one("A|re", vec![s(r"^\d+$")]), r"A~/^[[:digit:]]+$/");
     assert_eq!(one("A|re|i|m|s", vec![s("a.b")]), "A~/a.b/ims");
     // Regexes are not globs: `*` and `\` are passed through untouched.
     assert_eq!(one("A|re", vec![s(r"a*\\b")]), r"A~/a*\\b/");

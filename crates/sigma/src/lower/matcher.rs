@@ -161,7 +161,10 @@ fn lower_value(
                 dot_matches_new_line: chain.re_s,
             };
             match pattern::validate(&re) {
-                Ok(()) => Some(pred(Test::Regex(re))),
+                Ok(()) => Some(pred(Test::Regex(RegexMatch {
+                    pattern: pattern::ascii_perl_classes(&re.pattern),
+                    ..re
+                }))),
                 Err((code, message)) => fail(ctx, code, message),
             }
         }

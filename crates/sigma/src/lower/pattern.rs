@@ -11,8 +11,104 @@
 //! enough to say what they are. Every other problem is `InvalidRegex` with
 //! the parser's message.
 
+use regex_syntax::ast::{self, Ast, ClassPerlKind, ClassSetItem};
+
 use crate::diag::Code;
 use crate::ir::RegexMatch;
+
+/// Make the Perl classes of a (valid) pattern ASCII: `\d` → `[[:digit:]]`,
+/// `\w` → `[[:word:]]`, `\s` → `[[:space:]]` (negations too, inside
+/// brackets as well) and `\b` → `(?-u:\b)`.
+///
+/// Why: the `regex` crate makes these classes Unicode-aware, while PCRE,
+/// RE2, Java, Lucene and LogScale — every engine Sigma rules are written
+/// for and converted to — read them as ASCII. A rule author writing `\d+`
+/// means ASCII digits; giving the IR that meaning keeps the local matcher
+/// and all seven query languages on one semantics (a Unicode `\d` cannot
+/// even be written in several of them). Everything else in the pattern is
+/// kept byte for byte.
+pub(crate) fn ascii_perl_classes(pattern: &str) -> String {
+    let Ok(parsed) = ast::parse::Parser::new().parse(pattern) else {
+        return pattern.to_owned();
+    };
+    let mut edits: Vec<(usize, usize, &'static str)> = Vec::new();
+    collect_edits(&parsed, &mut edits);
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(pattern.len() + 16 * edits.len());
+    let mut at = 0;
+    for (start, end, replacement) in edits {
+        out.push_str(&pattern[at..start]);
+        out.push_str(replacement);
+        at = end;
+    }
+    out.push_str(&pattern[at..]);
+    out
+}
+
+fn perl_replacement(class: &ast::ClassPerl, in_bracket: bool) -> &'static str {
+    match (class.kind.clone(), class.negated, in_bracket) {
+        (ClassPerlKind::Digit, false, false) => "[[:digit:]]",
+        (ClassPerlKind::Digit, true, false) => "[[:^digit:]]",
+        (ClassPerlKind::Word, false, false) => "[[:word:]]",
+        (ClassPerlKind::Word, true, false) => "[[:^word:]]",
+        (ClassPerlKind::Space, false, false) => "[[:space:]]",
+        (ClassPerlKind::Space, true, false) => "[[:^space:]]",
+        (ClassPerlKind::Digit, false, true) => "[:digit:]",
+        (ClassPerlKind::Digit, true, true) => "[:^digit:]",
+        (ClassPerlKind::Word, false, true) => "[:word:]",
+        (ClassPerlKind::Word, true, true) => "[:^word:]",
+        (ClassPerlKind::Space, false, true) => "[:space:]",
+        (ClassPerlKind::Space, true, true) => "[:^space:]",
+    }
+}
+
+fn collect_edits(node: &Ast, edits: &mut Vec<(usize, usize, &'static str)>) {
+    match node {
+        Ast::ClassPerl(class) => edits.push((
+            class.span.start.offset,
+            class.span.end.offset,
+            perl_replacement(class, false),
+        )),
+        Ast::Assertion(assertion) if assertion.kind == ast::AssertionKind::WordBoundary => edits
+            .push((
+                assertion.span.start.offset,
+                assertion.span.end.offset,
+                "(?-u:\\b)",
+            )),
+        Ast::ClassBracketed(class) => collect_set_edits(&class.kind, edits),
+        Ast::Repetition(rep) => collect_edits(&rep.ast, edits),
+        Ast::Group(group) => collect_edits(&group.ast, edits),
+        Ast::Alternation(alt) => alt.asts.iter().for_each(|a| collect_edits(a, edits)),
+        Ast::Concat(concat) => concat.asts.iter().for_each(|a| collect_edits(a, edits)),
+        _ => {}
+    }
+}
+
+fn collect_set_edits(set: &ast::ClassSet, edits: &mut Vec<(usize, usize, &'static str)>) {
+    match set {
+        ast::ClassSet::Item(item) => collect_item_edits(item, edits),
+        ast::ClassSet::BinaryOp(op) => {
+            collect_set_edits(&op.lhs, edits);
+            collect_set_edits(&op.rhs, edits);
+        }
+    }
+}
+
+fn collect_item_edits(item: &ClassSetItem, edits: &mut Vec<(usize, usize, &'static str)>) {
+    match item {
+        ClassSetItem::Perl(class) => edits.push((
+            class.span.start.offset,
+            class.span.end.offset,
+            perl_replacement(class, true),
+        )),
+        ClassSetItem::Bracketed(inner) => collect_set_edits(&inner.kind, edits),
+        ClassSetItem::Union(union) => union
+            .items
+            .iter()
+            .for_each(|i| collect_item_edits(i, edits)),
+        _ => {}
+    }
+}
 
 /// Check that `re` compiles with the `regex` crate under its flags.
 /// On failure: the code and a message (without location context).
@@ -99,6 +195,43 @@ mod tests {
             multi_line: false,
             dot_matches_new_line: false,
         }
+    }
+
+    #[test]
+    fn perl_classes_become_ascii_and_the_rest_is_kept() {
+        assert_eq!(
+            ascii_perl_classes(r"^\d+\.\w\s\D\W\S$"),
+            r"^[[:digit:]]+\.[[:word:]][[:space:]][[:^digit:]][[:^word:]][[:^space:]]$"
+        );
+        assert_eq!(
+            ascii_perl_classes(r"[\d.a-f]+\bx"),
+            r"[[:digit:].a-f]+(?-u:\b)x"
+        );
+        assert_eq!(ascii_perl_classes(r"[^\W_]"), r"[^[:^word:]_]");
+        assert_eq!(
+            ascii_perl_classes(r"(?i)ab(c|\d{2,})"),
+            r"(?i)ab(c|[[:digit:]]{2,})"
+        );
+        assert_eq!(ascii_perl_classes(r"\pL\\d"), r"\pL\\d");
+        for p in [r"\d+", r"[\w-]+\b", r"\s*\S"] {
+            let ascii = ascii_perl_classes(p);
+            assert!(validate(&re(&ascii)).is_ok(), "{ascii}");
+            let r = regex::Regex::new(&ascii).unwrap();
+            assert!(
+                !r.is_match("\u{0663}\u{00e9}\u{2003}") || p.contains("\\S"),
+                "{p} → {ascii}"
+            );
+        }
+        assert!(
+            !regex::Regex::new(&ascii_perl_classes(r"^\d$"))
+                .unwrap()
+                .is_match("\u{0663}")
+        );
+        assert!(
+            regex::Regex::new(&ascii_perl_classes(r"^\d$"))
+                .unwrap()
+                .is_match("7")
+        );
     }
 
     #[test]
