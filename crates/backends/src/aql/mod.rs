@@ -1,0 +1,150 @@
+//! IBM QRadar AQL.
+//!
+//! One flavor: `SELECT * FROM events /* metadata */ WHERE <event filter>
+//! AND (<condition>)` over the Windows Security Event Log DSM with Sysmon
+//! ([`model`]). How each construct is written, and why, is in [`render`];
+//! boolean structure comes from [`crate::boolean`] (NOT > AND > OR in AQL,
+//! parenthesized anyway).
+//!
+//! Metadata travels in `/* … */` comments, which IBM allows only inside
+//! the query body ("not at the beginning or the end"), so they sit between
+//! `FROM events` and `WHERE`.
+
+pub mod model;
+mod pack;
+mod render;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+
+use tunnelhunt_sigma::ir::{Expr, Predicate};
+
+use crate::boolean::{BoolSyntax, render as render_bool};
+use crate::model::{DataModel, Scope};
+use crate::refusal::Refusal;
+use crate::{Backend, PackQuery, RuleInput, Target};
+
+/// The QRadar AQL backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Aql;
+
+/// The data model, for lookups and reports.
+pub const DATA_MODEL: DataModel = DataModel {
+    name: "QRadar Windows Security Event Log DSM with Sysmon",
+    scopes: model::SCOPES,
+};
+
+const SYNTAX: BoolSyntax = BoolSyntax {
+    and: " AND ",
+    or: " OR ",
+    not: "NOT ",
+    true_literal: Some("1 = 1"),
+    false_literal: Some("1 = 0"),
+};
+
+impl Backend for Aql {
+    fn target(&self) -> Target {
+        Target::Aql
+    }
+
+    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal> {
+        if let Some(name) = flavor {
+            return Err(unknown_flavor(name));
+        }
+        let scope = DATA_MODEL.scope_for(&rule.rule.logsource)?;
+        let condition = condition(rule, scope)?;
+        let mut lines = vec!["SELECT *".to_owned(), "FROM events".to_owned()];
+        lines.extend(metadata_comments(rule));
+        lines.push(format!("WHERE {} AND ({condition})", scope.selector));
+        Ok(lines.join("\n"))
+    }
+
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
+        match flavor {
+            None => pack::render(rules),
+            Some(name) => PackQuery {
+                flavor: None,
+                text: String::new(),
+                omitted: rules
+                    .iter()
+                    .map(|r| (r.label().to_owned(), unknown_flavor(name)))
+                    .collect(),
+            },
+        }
+    }
+}
+
+fn unknown_flavor(name: &str) -> Refusal {
+    Refusal::new(
+        crate::refusal::Construct::Logsource,
+        format!("AQL has no flavor '{name}'"),
+    )
+}
+
+/// The rule's condition as a WHERE expression over `scope`.
+fn condition(rule: &RuleInput<'_>, scope: &Scope) -> Result<String, Refusal> {
+    let negated = negated_predicates(rule.expr);
+    let terms = render::Terms { scope };
+    render_bool(rule.expr, &SYNTAX, &mut |p| {
+        terms.predicate(p, negated.contains(&(p as *const Predicate)))
+    })
+}
+
+/// The predicates under an odd number of NOTs, by address in `expr` (the
+/// boolean renderer hands the leaf renderer references into the same
+/// tree).
+fn negated_predicates(expr: &Expr) -> HashSet<*const Predicate> {
+    fn walk(expr: &Expr, negated: bool, out: &mut HashSet<*const Predicate>) {
+        match expr {
+            Expr::And(items) | Expr::Or(items) => {
+                items.iter().for_each(|item| walk(item, negated, out));
+            }
+            Expr::Not(inner) => walk(inner, !negated, out),
+            Expr::Pred(p) => {
+                if negated {
+                    out.insert(p as *const Predicate);
+                }
+            }
+            Expr::Const(_) => {}
+        }
+    }
+    let mut out = HashSet::new();
+    walk(expr, false, &mut out);
+    out
+}
+
+/// The rule's metadata as `/* … */` comment lines, each sanitized.
+fn metadata_comments(rule: &RuleInput<'_>) -> Vec<String> {
+    let mut lines = vec![render::comment(&format!("title: {}", rule.title()))];
+    let mut facts = Vec::new();
+    if let Some(id) = rule.id() {
+        facts.push(format!("id: {id}"));
+    }
+    if let Some(level) = rule.level() {
+        facts.push(format!("level: {level}"));
+    }
+    let techniques = rule.attack_techniques();
+    if !techniques.is_empty() {
+        facts.push(format!("attack: {}", techniques.join(", ")));
+    }
+    if let Some(branch) = rule.branch() {
+        facts.push(format!("branch: {branch}"));
+    }
+    if let Some(confidence) = rule.custom_str("confidence") {
+        facts.push(format!("confidence: {confidence}"));
+    }
+    if !rule.filters.is_empty() {
+        let names: Vec<&str> = rule
+            .filters
+            .iter()
+            .map(|f| f.meta.title.value.as_str())
+            .collect();
+        facts.push(format!("filters: {}", names.join(", ")));
+    }
+    if !facts.is_empty() {
+        lines.push(render::comment(&facts.join(" | ")));
+    }
+    lines
+}

@@ -1,0 +1,357 @@
+//! Microsoft KQL: Defender XDR Advanced Hunting (default flavor) and
+//! Microsoft Sentinel (`sentinel`).
+//!
+//! A rule becomes a commented header with its metadata, the selector of
+//! its logsource's rows ([`model`]), the computed columns its fields need,
+//! and one `where` with the condition ([`render`]):
+//!
+//! ```text
+//! // Title: Port Proxy Entry Written to the Registry
+//! // Id: …
+//! // Level: high | ATT&CK: T1572 | Branch: NetshPortProxy | Confidence: high
+//! // Data: Defender XDR Advanced Hunting, DeviceRegistryEvents
+//! DeviceRegistryEvents
+//! | where ActionType == "RegistryValueSet"
+//! | extend TargetObject = …
+//! | where TargetObject has @"\Services\PortProxy\v4tov4\tcp\" or …
+//! ```
+//!
+//! Why KQL gets its own boolean walker rather than [`crate::boolean`]: it
+//! merges OR-ed equality, number and CIDR tests on one field into `in~`,
+//! `in` and range calls, and it tracks negation, because KQL's
+//! three-valued logic needs null-producing leaves guarded under `not()`
+//! (see [`render`]). Parenthesization follows the same rule: every nested
+//! group is in parentheses.
+//!
+//! Every output is parsed and bound by Microsoft's Kusto.Language against
+//! the Advanced Hunting and Sentinel schema in the tests
+//! (`validators/kql/`, `tests/kql_validate.rs`).
+
+pub mod literal;
+pub mod model;
+pub mod pack;
+pub mod render;
+pub mod sentinel;
+
+use crate::refusal::{Construct, Refusal};
+use crate::{Backend, PackQuery, RuleInput, Target};
+
+use model::{KqlModel, XDR};
+use sentinel::SENTINEL;
+
+/// The KQL backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Kql;
+
+/// The flavors, default first.
+const FLAVORS: &[Option<&str>] = &[None, Some("sentinel")];
+
+/// The data model of a flavor.
+pub fn model_of(flavor: Option<&str>) -> Result<&'static KqlModel, Refusal> {
+    flavor_model(flavor).map(|(_, model)| model)
+}
+
+/// The flavor's `'static` name and its data model.
+fn flavor_model(
+    flavor: Option<&str>,
+) -> Result<(Option<&'static str>, &'static KqlModel), Refusal> {
+    match flavor {
+        None => Ok((None, &XDR)),
+        Some("sentinel") => Ok((Some("sentinel"), &SENTINEL)),
+        Some(other) => Err(Refusal::new(
+            Construct::Logsource,
+            format!("KQL has no flavor '{other}' (flavors: default Defender XDR, 'sentinel')"),
+        )),
+    }
+}
+
+impl Backend for Kql {
+    fn target(&self) -> Target {
+        Target::Kql
+    }
+
+    fn flavors(&self) -> &'static [Option<&'static str>] {
+        FLAVORS
+    }
+
+    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal> {
+        let model = model_of(flavor)?;
+        let body = query(model, rule)?;
+        Ok(format!(
+            "{}{}",
+            header(model, rule, body.source_name),
+            body.text
+        ))
+    }
+
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
+        pack::render(rules, flavor)
+    }
+}
+
+/// A rule's query without its header.
+pub(crate) struct Query {
+    pub source_name: &'static str,
+    /// Selector, extends and `where`, newline-separated, no trailing
+    /// newline.
+    pub text: String,
+}
+
+pub(crate) fn query(model: &KqlModel, rule: &RuleInput<'_>) -> Result<Query, Refusal> {
+    // The refusal of the last candidate, the most capable one.
+    let mut refusal = None;
+    let mut rendered = None;
+    for source in model.sources_for(&rule.rule.logsource)? {
+        match render::condition(source, rule.expr) {
+            Ok(condition) => {
+                rendered = Some((source, condition));
+                break;
+            }
+            Err(why) => refusal = Some(why),
+        }
+    }
+    let Some((source, condition)) = rendered else {
+        return Err(refusal.expect("sources_for is never empty"));
+    };
+    let mut text = source.scope.selector.to_owned();
+    for (column, expression) in &condition.extends {
+        text.push_str(&format!("\n| extend {column} = {expression}"));
+    }
+    text.push_str("\n| where ");
+    text.push_str(&condition.text);
+    Ok(Query {
+        source_name: source.scope.name,
+        text,
+    })
+}
+
+/// The rule's metadata as `//` comment lines, each value sanitized so it
+/// cannot end its line.
+fn header(model: &KqlModel, rule: &RuleInput<'_>, source_name: &str) -> String {
+    let mut lines = vec![format!("// Title: {}", literal::comment(rule.title()))];
+    if let Some(id) = rule.id() {
+        lines.push(format!("// Id: {}", literal::comment(id)));
+    }
+    let mut facts = Vec::new();
+    if let Some(level) = rule.level() {
+        facts.push(format!("Level: {level}"));
+    }
+    let techniques = rule.attack_techniques();
+    if !techniques.is_empty() {
+        facts.push(format!("ATT&CK: {}", techniques.join(", ")));
+    }
+    if let Some(branch) = rule.branch() {
+        facts.push(format!("Branch: {branch}"));
+    }
+    if let Some(confidence) = rule.custom_str("confidence") {
+        facts.push(format!("Confidence: {confidence}"));
+    }
+    if !facts.is_empty() {
+        lines.push(format!("// {}", literal::comment(&facts.join(" | "))));
+    }
+    if !rule.filters.is_empty() {
+        let names: Vec<String> = rule
+            .filters
+            .iter()
+            .map(|f| match &f.meta.id {
+                Some(id) => format!("{} ({})", f.meta.title.value, id.value),
+                None => f.meta.title.value.clone(),
+            })
+            .collect();
+        lines.push(format!(
+            "// Filters: {}",
+            literal::comment(&names.join("; "))
+        ));
+    }
+    lines.push(format!("// Data: {}, {}", model.name, source_name));
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::Lowered;
+
+    fn render(yaml: &str, flavor: Option<&str>) -> Result<String, Refusal> {
+        Lowered::parse(yaml).with_input(|input| Kql.render(input, flavor))
+    }
+
+    const REGISTRY: &str = r#"
+title: "Tricky\ntitle // with a line break"
+id: 11111111-2222-3333-4444-555555555555
+tags: [attack.t1572]
+level: high
+branch: NetshPortProxy
+logsource: {product: windows, category: registry_set}
+detection:
+    selection:
+        TargetObject|contains: '\Services\PortProxy\v4tov4\tcp\'
+    condition: selection
+"#;
+
+    #[test]
+    fn registry_paths_are_rebuilt_in_sysmon_form_and_titles_cannot_escape_comments() {
+        let text = render(REGISTRY, None).unwrap();
+        assert!(
+            text.starts_with("// Title: Tricky title // with a line break\n"),
+            "{text}"
+        );
+        assert!(text.contains("// Level: high | ATT&CK: T1572 | Branch: NetshPortProxy\n"));
+        assert!(text.contains("| where ActionType == \"RegistryValueSet\"\n"));
+        assert!(text.contains("| extend TargetObject = strcat(case(RegistryKey startswith"));
+        assert!(
+            text.ends_with(concat!(
+                r#"| where (TargetObject has @"\Services\PortProxy\v4tov4\tcp\" and "#,
+                r#"TargetObject contains @"\Services\PortProxy\v4tov4\tcp\")"#
+            )),
+            "{text}"
+        );
+        for line in text.lines() {
+            assert!(
+                line.starts_with("//") || line.starts_with('|') || line == "DeviceRegistryEvents",
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn sentinel_reads_sysmon_registry_events_from_the_event_table() {
+        let text = render(REGISTRY, Some("sentinel")).unwrap();
+        assert!(
+            text.contains(
+                "Event\n| where Source == \"Microsoft-Windows-Sysmon\" and EventID == 13"
+            )
+        );
+        assert!(
+            text.contains("| extend TargetObject = tostring(EventProperties[\"TargetObject\"])")
+        );
+    }
+
+    #[test]
+    fn unknown_flavor_and_unmapped_field_are_refused() {
+        assert_eq!(
+            render(REGISTRY, Some("asim")).unwrap_err().construct,
+            Construct::Logsource
+        );
+        let refused = render(
+            r#"
+title: t
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        TerminalSessionId: 2
+    condition: selection
+"#,
+            Some("sentinel"),
+        )
+        .unwrap_err();
+        assert_eq!(refused.construct, Construct::Field);
+        assert!(
+            refused
+                .detail
+                .contains("'TerminalSessionId' has no mapping in 'Event (Sysmon 1)'"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn sentinel_process_rules_use_security_4688_unless_they_need_sysmon_fields() {
+        let rule = |field: &str| {
+            format!(
+                "title: t\nlogsource: {{product: windows, category: process_creation}}\ndetection:\n    selection:\n        {field}: 'plink.exe'\n    condition: selection\n"
+            )
+        };
+        let security = render(&rule("Image|endswith"), Some("sentinel")).unwrap();
+        assert!(security.contains("// Data: Microsoft Sentinel, SecurityEvent (4688)\nSecurityEvent\n| where EventID == 4688\n"), "{security}");
+        let sysmon = render(&rule("OriginalFileName"), Some("sentinel")).unwrap();
+        assert!(
+            sysmon.contains("// Data: Microsoft Sentinel, Event (Sysmon 1)\nEvent\n"),
+            "{sysmon}"
+        );
+        assert!(
+            sysmon.contains("| where OriginalFileName =~ \"plink.exe\""),
+            "{sysmon}"
+        );
+    }
+
+    #[test]
+    fn applied_filters_are_named_in_the_header_and_applied_in_the_condition() {
+        let text = render(
+            r#"
+title: rule
+id: 6a1f7c56-1111-4222-8333-944455556666
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        Image|endswith: '\plink.exe'
+    condition: selection
+---
+title: "Jump host\nnoise"
+id: 7b2e8d67-aaaa-4bbb-8ccc-ddddeeeeffff
+logsource: {product: windows, category: process_creation}
+filter:
+    rules:
+        - 6a1f7c56-1111-4222-8333-944455556666
+    selection:
+        User: 'CORP\svc_jump'
+    condition: not selection
+"#,
+            None,
+        )
+        .unwrap();
+        assert!(
+            text.contains("// Filters: Jump host noise (7b2e8d67-aaaa-4bbb-8ccc-ddddeeeeffff)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| extend User = iff(isempty(AccountDomain)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"and not(User =~ @"CORP\svc_jump")"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_flavor_omits_the_whole_pack() {
+        let lowered = Lowered::parse(REGISTRY);
+        let pack = lowered.with_input(|input| Kql.render_pack(&[*input], Some("asim")));
+        assert_eq!(pack.text, "");
+        assert_eq!(pack.omitted.len(), 1);
+        assert_eq!(pack.omitted[0].1.construct, Construct::Logsource);
+        for flavor in Kql.flavors() {
+            assert!(flavor_model(*flavor).is_ok());
+        }
+    }
+
+    #[test]
+    fn lists_negation_and_numbers() {
+        let text = render(
+            r#"
+title: t
+logsource: {product: windows, category: network_connection}
+detection:
+    selection:
+        DestinationPort: [443, 853]
+        DestinationHostname: ['dns.google', 'Cloudflare-DNS.com']
+    filter:
+        DestinationPort|gt: 1000
+    condition: selection and not filter
+"#,
+            None,
+        )
+        .unwrap();
+        assert!(text.contains("RemotePort in (443, 853)"), "{text}");
+        assert!(
+            text.contains(r#"RemoteUrl in~ ("dns.google", "Cloudflare-DNS.com")"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("not(coalesce(RemotePort > 1000, false))"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+/*!
+Sigma rules as native SIEM queries.
+
+This crate owns the *renderings*: for each target language (Microsoft KQL,
+Splunk SPL, Elastic EQL, QRadar AQL, Sumo Logic, Google SecOps YARA-L 2.0,
+CrowdStrike LogScale) and for Sigma itself, how the target-neutral
+predicate IR of a rule ([`tunnelhunt_sigma::ir::Expr`]) is written so that
+the query means exactly what the rule means — or why it cannot be.
+
+The bar is the one the reference converters miss: every query we emit is
+syntactically valid and semantically faithful (boolean structure, case
+sensitivity, wildcards and escapes, regex dialect, field mapping). Where a
+target cannot express a construct, the backend returns a [`Refusal`]
+naming the construct; it never widens or narrows a query silently.
+
+Layout: one module per target, each with its field-mapping tables as const
+data ([`model`]), the shared pieces every target needs — fully
+parenthesized boolean rendering ([`boolean`]), regex dialects and glob →
+regex ([`regex`]) — and the rule metadata that travels into comments and
+meta sections ([`RuleInput`]).
+
+This crate must not know about events, log files or the matching engine:
+it consumes the AST and IR from `tunnelhunt-sigma` and produces text. Query
+validators (Kusto.Language, Elastic's `eql`, …) run in the tests, not here.
+*/
+
+pub mod boolean;
+pub mod model;
+pub mod refusal;
+pub mod regex;
+
+pub mod aql;
+pub mod cql;
+pub mod eql;
+pub mod kql;
+pub mod sigma;
+pub mod spl;
+pub mod sumo;
+pub mod yaral;
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+use tunnelhunt_sigma::ast::{AttrValue, Filter, Rule};
+use tunnelhunt_sigma::ir::Expr;
+
+pub use refusal::Refusal;
+
+/// A query language we render to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Kql,
+    Spl,
+    Eql,
+    Aql,
+    Sumo,
+    YaraL,
+    Cql,
+    Sigma,
+}
+
+impl Target {
+    /// Every target, in the order outputs and reports list them.
+    pub const ALL: [Target; 8] = [
+        Target::Kql,
+        Target::Spl,
+        Target::Eql,
+        Target::Aql,
+        Target::Sumo,
+        Target::YaraL,
+        Target::Cql,
+        Target::Sigma,
+    ];
+
+    /// The name users type (`--target kql`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Kql => "kql",
+            Target::Spl => "spl",
+            Target::Eql => "eql",
+            Target::Aql => "aql",
+            Target::Sumo => "sumo",
+            Target::YaraL => "yaral",
+            Target::Cql => "cql",
+            Target::Sigma => "sigma",
+        }
+    }
+
+    /// File extension of one rendered rule.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Target::Sigma => "yml",
+            other => other.name(),
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// One rule ready to render: its metadata and logsource (from the AST), the
+/// filters that tune it, and the lowered condition (rule AND filters).
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInput<'a> {
+    pub rule: &'a Rule,
+    /// The filters already folded into `expr`; listed so backends can name
+    /// them in comments (and the Sigma backend can write them out).
+    pub filters: &'a [&'a Filter],
+    /// `lower_rule(rule, filters, …)`.
+    pub expr: &'a Expr,
+}
+
+impl RuleInput<'_> {
+    pub fn title(&self) -> &str {
+        &self.rule.meta.title.value
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        self.rule.meta.id.as_ref().map(|id| id.value.as_str())
+    }
+
+    /// The rule's id, or its title when it has none: what reports and
+    /// refusals name.
+    pub fn label(&self) -> &str {
+        self.id().unwrap_or_else(|| self.title())
+    }
+
+    pub fn level(&self) -> Option<&'static str> {
+        self.rule.meta.level.map(|l| l.as_str())
+    }
+
+    /// The detection branch (custom attribute `branch`) of pack rules.
+    pub fn branch(&self) -> Option<&str> {
+        self.custom_str("branch")
+    }
+
+    /// A custom attribute that is a string (`confidence`, `branch`, …).
+    pub fn custom_str(&self, key: &str) -> Option<&str> {
+        self.rule.meta.custom(key).and_then(AttrValue::as_str)
+    }
+
+    /// ATT&CK technique ids from the tags (`T1572`, `T1090.001`).
+    pub fn attack_techniques(&self) -> Vec<String> {
+        self.rule.meta.attack_techniques()
+    }
+}
+
+/// One rendering of a rule. Most targets have one flavor; some have
+/// several data models or query forms (KQL: Defender XDR and Sentinel; SPL:
+/// Sysmon add-on and CIM `tstats`; Sumo Logic: Cloud SIEM rule expression
+/// and log search).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendering {
+    /// `None` for the target's default flavor; otherwise the flavor's name,
+    /// which export puts in the file name (`rule.sentinel.kql`).
+    pub flavor: Option<&'static str>,
+    pub text: String,
+}
+
+/// The whole pack as one hunting query, rules that could not be included
+/// listed with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackQuery {
+    pub flavor: Option<&'static str>,
+    pub text: String,
+    /// `(rule label, why it is not in the query)`.
+    pub omitted: Vec<(String, Refusal)>,
+}
+
+/// A query language.
+pub trait Backend: Sync {
+    fn target(&self) -> Target;
+
+    /// The flavors this backend renders, the default one first (`None`).
+    fn flavors(&self) -> &'static [Option<&'static str>] {
+        &[None]
+    }
+
+    /// Render one rule in one flavor, or refuse with the construct that
+    /// the flavor cannot express.
+    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal>;
+
+    /// Render a set of rules (the pack) as one hunting query with a column
+    /// (or outcome, or label) saying which detection branch matched.
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery;
+
+    /// Render one rule in every flavor. A refusal in any flavor refuses
+    /// the rule only for that flavor.
+    fn render_all(
+        &self,
+        rule: &RuleInput<'_>,
+    ) -> Vec<(Option<&'static str>, Result<String, Refusal>)> {
+        self.flavors()
+            .iter()
+            .map(|&flavor| (flavor, self.render(rule, flavor)))
+            .collect()
+    }
+}
+
+/// The backend of a target.
+pub fn backend(target: Target) -> &'static dyn Backend {
+    match target {
+        Target::Kql => &kql::Kql,
+        Target::Spl => &spl::Spl,
+        Target::Eql => &eql::Eql,
+        Target::Aql => &aql::Aql,
+        Target::Sumo => &sumo::Sumo,
+        Target::YaraL => &yaral::YaraL,
+        Target::Cql => &cql::Cql,
+        Target::Sigma => &sigma::SigmaOut,
+    }
+}

@@ -1,0 +1,319 @@
+//! Golden snapshots of the AQL backend — every T1572 pack rule, every
+//! probe rule (refusals as text) and the pack query — and
+//! injection-safety property tests.
+//!
+//! No AQL parser is available offline, so every output also goes through
+//! [`lex`], a lexer for the AQL we emit: `'…'` strings with `''`, `"…"`
+//! property names, `/* … */` comments (which IBM allows only inside the
+//! query body), parentheses. It fails on unclosed strings, names or
+//! comments, unbalanced parentheses, raw control characters and a comment
+//! at the start or end; it returns the string literals, which the property
+//! tests compare with the values that went in.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use tunnelhunt_backends::regex::{Dialect, FlagPlacement, glob_to_regex};
+use tunnelhunt_backends::{RuleInput, Target, backend};
+use tunnelhunt_sigma::Span;
+use tunnelhunt_sigma::ast::{Filter, Rule};
+use tunnelhunt_sigma::collection::RuleCollection;
+use tunnelhunt_sigma::ir::{Expr, Piece, Predicate, StrMatch, Test};
+use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+
+/// A rule and its lowered condition.
+struct Loaded {
+    stem: String,
+    rule: Rule,
+    expr: Expr,
+}
+
+impl Loaded {
+    fn input(&self) -> RuleInput<'_> {
+        const NO_FILTERS: &[&Filter] = &[];
+        RuleInput {
+            rule: &self.rule,
+            filters: NO_FILTERS,
+            expr: &self.expr,
+        }
+    }
+}
+
+fn load(files: &[(String, String)]) -> Vec<Loaded> {
+    files
+        .iter()
+        .map(|(stem, text)| {
+            let mut collection = RuleCollection::new();
+            collection.add_file(Path::new(&format!("{stem}.yml")), text);
+            collection.finish();
+            assert!(
+                !collection.has_errors(),
+                "{stem}: {:?}",
+                collection.diagnostics()
+            );
+            let rule = collection.rules().next().expect("one rule").clone();
+            let expr = lower_rule(&rule, &[], &Placeholders::new()).expect("rule lowers");
+            Loaded {
+                stem: stem.clone(),
+                rule,
+                expr,
+            }
+        })
+        .collect()
+}
+
+fn pack_rules() -> Vec<Loaded> {
+    let files: Vec<(String, String)> = tunnelhunt_pack::builtin_rules()
+        .iter()
+        .map(|f| (f.stem().to_owned(), f.text.to_owned()))
+        .collect();
+    assert!(files.len() >= 25, "the T1572 pack is embedded");
+    load(&files)
+}
+
+fn probe_rules() -> Vec<Loaded> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/probes");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/probes")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    paths.sort();
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_str().unwrap().to_owned(),
+                std::fs::read_to_string(p).expect("probe readable"),
+            )
+        })
+        .collect();
+    assert!(files.len() >= 50, "the probe set is present");
+    load(&files)
+}
+
+/// The rule's rendering, or its refusal as text; outputs are lexed.
+fn render_one(rule: &RuleInput<'_>) -> String {
+    match backend(Target::Aql).render(rule, None) {
+        Ok(text) => {
+            if let Err(problem) = lex(&text) {
+                panic!("{}: invalid AQL ({problem}):\n{text}", rule.label());
+            }
+            text
+        }
+        Err(refusal) => format!("REFUSED {refusal}"),
+    }
+}
+
+#[test]
+fn pack_rules_golden() {
+    for loaded in pack_rules() {
+        insta::assert_snapshot!(
+            format!("pack_rule__{}", loaded.stem),
+            render_one(&loaded.input())
+        );
+    }
+}
+
+#[test]
+fn probe_rules_golden() {
+    for loaded in probe_rules() {
+        insta::assert_snapshot!(
+            format!("probe__{}", loaded.stem),
+            render_one(&loaded.input())
+        );
+    }
+}
+
+#[test]
+fn pack_query_golden() {
+    let rules = pack_rules();
+    let inputs: Vec<RuleInput<'_>> = rules.iter().map(Loaded::input).collect();
+    let pack = backend(Target::Aql).render_pack(&inputs, None);
+    if let Err(problem) = lex(&pack.text) {
+        panic!("pack: invalid AQL ({problem}):\n{}", pack.text);
+    }
+    let when_arms = pack.text.matches(" THEN ").count();
+    assert_eq!(
+        when_arms / 2 + pack.omitted.len(),
+        inputs.len(),
+        "every rule is in both CASE columns or omitted"
+    );
+    let mut text = pack.text.clone();
+    text.push_str("\n== omitted ==\n");
+    for (label, refusal) in &pack.omitted {
+        text.push_str(&format!("{label}: {refusal}\n"));
+    }
+    insta::assert_snapshot!("pack_query", text);
+}
+
+/// The lexer's view of an AQL query: its string literals, in order.
+fn lex(text: &str) -> Result<Vec<String>, String> {
+    if !text.starts_with("SELECT ") {
+        return Err("does not start with SELECT".into());
+    }
+    let mut strings = Vec::new();
+    let mut depth: i64 = 0;
+    let mut rest = text;
+    let mut last_was_comment = false;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("/*") {
+            let end = after.find("*/").ok_or("unclosed comment")?;
+            if after[..end].contains("/*") {
+                return Err("nested comment".into());
+            }
+            if after[..end].chars().any(char::is_control) {
+                return Err("control character in a comment".into());
+            }
+            rest = &after[end + 2..];
+            last_was_comment = true;
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        if !c.is_whitespace() {
+            last_was_comment = false;
+        }
+        match c {
+            '\'' => {
+                let mut value = String::new();
+                let mut closed = false;
+                let mut chars = rest.char_indices().peekable();
+                while let Some((i, c)) = chars.next() {
+                    if c == '\'' {
+                        if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                            chars.next();
+                            value.push('\'');
+                        } else {
+                            rest = &rest[i + 1..];
+                            closed = true;
+                            break;
+                        }
+                    } else if c.is_control() {
+                        return Err("raw control character in a string".into());
+                    } else {
+                        value.push(c);
+                    }
+                }
+                if !closed {
+                    return Err("unclosed string".into());
+                }
+                strings.push(value);
+            }
+            '"' => {
+                let end = rest.find('"').ok_or("unclosed property name")?;
+                if end == 0 {
+                    return Err("empty property name".into());
+                }
+                rest = &rest[end + 1..];
+            }
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return Err("')' without '('".into());
+                }
+            }
+            '\n' => {}
+            c if c.is_control() => return Err("raw control character".into()),
+            _ => {}
+        }
+    }
+    if last_was_comment {
+        return Err("comment at the end of the query".into());
+    }
+    if depth != 0 {
+        return Err("unbalanced parentheses".into());
+    }
+    Ok(strings)
+}
+
+#[test]
+fn the_lexer_rejects_broken_queries() {
+    assert_eq!(
+        lex("SELECT * FROM events /* c */ WHERE a = 'it''s' AND (\"P Q\" ILIKE '%x')").unwrap(),
+        vec!["it's", "%x"]
+    );
+    assert!(lex("/* c */ SELECT * FROM events").is_err());
+    assert!(lex("SELECT * FROM events /* c */").is_err());
+    assert!(lex("SELECT * FROM events WHERE a = 'x").is_err());
+    assert!(lex("SELECT * FROM events WHERE (a = 1").is_err());
+    assert!(lex("SELECT * FROM events /* a */ b */ WHERE a = 1").is_ok());
+    assert!(lex("SELECT * FROM events WHERE \"a = 1").is_err());
+}
+
+/// A `CommandLine|contains` rule over `value`, built directly in the IR so
+/// any string can be tried.
+fn contains_rule(value: &str, cased: bool) -> (Rule, Expr, StrMatch) {
+    let template = "title: injection\nid: 0b8c7f3e-2d7a-4d1e-9a4f-6f2b9a1c3d5e\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    sel:\n        CommandLine: x\n    condition: sel\n";
+    let mut collection = RuleCollection::new();
+    collection.add_file(Path::new("injection.yml"), template);
+    collection.finish();
+    let rule = collection.rules().next().unwrap().clone();
+    let glob = StrMatch::new(
+        [
+            Piece::AnyString,
+            Piece::Lit(value.to_owned()),
+            Piece::AnyString,
+        ],
+        cased,
+    );
+    let expr = Expr::Pred(Predicate {
+        field: Some("CommandLine".to_owned()),
+        test: Test::Str(glob.clone()),
+        span: Span::UNKNOWN,
+    });
+    (rule, expr, glob)
+}
+
+/// The Java pattern a `MATCHES` literal must carry: control characters as
+/// `\x{…}` escapes.
+fn expected_pattern(glob: &StrMatch) -> String {
+    let pattern = glob_to_regex(glob, Dialect::Java, FlagPlacement::Inline)
+        .expect("glob translates")
+        .pattern;
+    let hex = |c: char| format!("\\x{{{:x}}}", u32::from(c));
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n) if n.is_control() => out.push_str(&hex(n)),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            c if c.is_control() => out.push_str(&hex(c)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_value_comes_back_exactly(value in any::<String>(), cased in any::<bool>()) {
+        prop_assume!(!value.is_empty());
+        let (rule, expr, glob) = contains_rule(&value, cased);
+        let input = RuleInput { rule: &rule, filters: &[], expr: &expr };
+        let text = backend(Target::Aql).render(&input, None).expect("renders");
+        let strings = lex(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
+        let last = strings.last().expect("the value's literal").clone();
+        let like = !value.chars().any(|c| matches!(c, '%' | '_' | '\\') || c.is_control());
+        if like {
+            let op = if cased { "\"Command\" LIKE '" } else { "\"Command\" ILIKE '" };
+            prop_assert!(text.contains(op), "{}", text);
+            prop_assert_eq!(last, format!("%{value}%"));
+        } else {
+            prop_assert!(text.contains("\"Command\" MATCHES '"), "{}", text);
+            prop_assert_eq!(&last, &expected_pattern(&glob));
+            // The Java pattern (in the syntax Rust's regex shares) matches
+            // the value inside a longer command line.
+            let compiled = regex::Regex::new(&last).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(compiled.is_match(&format!("a{value}b")), "{} !~ {:?}", last, value);
+        }
+    }
+}

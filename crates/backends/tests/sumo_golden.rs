@@ -1,0 +1,67 @@
+//! Golden snapshots of the Sumo Logic backend: every rule of the built-in
+//! T1572 pack and every one-feature probe in both flavors (Cloud SIEM
+//! match rule, log search over Sysmon JSON), refusals written as text,
+//! plus the pack query. A person reviews each snapshot; CI fails on a
+//! missing or changed one.
+
+#[path = "yaral_support/mod.rs"]
+mod support;
+
+use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::sumo::Sumo;
+
+use support::{LoadedRule, pack_rules, probe_rules, with_inputs};
+
+/// Both flavors of one rule, one snapshot.
+fn both_flavors(rule: &LoadedRule) -> String {
+    rule.with_input(|input| {
+        Sumo.render_all(input)
+            .into_iter()
+            .map(|(flavor, result)| {
+                let name = flavor.unwrap_or("default (Cloud SIEM match rule)");
+                match result {
+                    Ok(text) => format!("===== {name} =====\n{text}\n"),
+                    Err(refusal) => format!("===== {name} =====\nREFUSED {refusal}\n"),
+                }
+            })
+            .collect()
+    })
+}
+
+fn snapshot_each(prefix: &str, rules: &[LoadedRule]) {
+    assert!(!rules.is_empty(), "no {prefix} rules found");
+    for rule in rules {
+        insta::assert_snapshot!(format!("sumo_{prefix}__{}", rule.name), both_flavors(rule));
+    }
+}
+
+#[test]
+fn pack_rules_render_as_reviewed() {
+    snapshot_each("pack", &pack_rules());
+}
+
+#[test]
+fn probe_rules_render_as_reviewed() {
+    snapshot_each("probe", &probe_rules());
+}
+
+#[test]
+fn pack_query_renders_as_reviewed() {
+    let rules = pack_rules();
+    let packs: Vec<_> = with_inputs(&rules, |inputs| {
+        Sumo.flavors()
+            .iter()
+            .map(|flavor| Sumo.render_pack(inputs, *flavor))
+            .collect()
+    });
+    // Cloud SIEM has no union: both flavors' pack is the same log search.
+    assert_eq!(packs[0].text, packs[1].text);
+    assert_eq!(packs[0].flavor, None);
+    assert_eq!(packs[1].flavor, Some("search"));
+    let mut text = packs[0].text.clone();
+    text.push_str("\n===== omitted =====\n");
+    for (label, refusal) in &packs[0].omitted {
+        text.push_str(&format!("{label}: {refusal}\n"));
+    }
+    insta::assert_snapshot!("sumo_pack_query", text);
+}
