@@ -296,4 +296,47 @@ mod tests {
         .unwrap_err();
         assert_eq!(fieldref.construct, Construct::FieldRef);
     }
+
+    #[test]
+    fn macos_process_creation_filters_the_mac_platform() {
+        let out = cql(&rule(
+            "    category: process_creation\n    product: macos",
+            "    s:\n        Image|endswith: '/osascript'\n        ParentImage|endswith: '/bash'\n        User: 'root'\n    condition: s",
+        ))
+        .unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            &lines[lines.len() - 2..],
+            &[
+                "(#event_simpleName=ProcessRollup2 or #event_simpleName=SyntheticProcessRollup2) event_platform=Mac",
+                // JitRex `/i` folds ASCII only: `s` also spells out U+017F.
+                "| ImageFileName=/\\/o[Ss\\u017F]a[Ss\\u017F]cript$/i and ParentBaseFileName=/^ba[Ss\\u017F]h$/i and UserName=/^root$/i",
+            ]
+        );
+    }
+
+    #[test]
+    fn integrity_level_is_the_label_rid_on_windows_process_events() {
+        let out = cql(&rule(
+            WIN_PROC,
+            "    s:\n        IntegrityLevel:\n            - 'System'\n            - 'S-1-16-12288'\n    condition: s",
+        ))
+        .unwrap();
+        assert_eq!(
+            out.lines().last().unwrap(),
+            "| IntegrityLevel=16384 or IntegrityLevel=12288"
+        );
+        let refused = cql(&rule(
+            WIN_PROC,
+            "    s:\n        IntegrityLevel|contains: 'High'\n    condition: s",
+        ))
+        .unwrap_err();
+        assert_eq!(refused.construct, Construct::Value);
+        let linux = cql(&rule(
+            "    category: process_creation\n    product: linux",
+            "    s:\n        IntegrityLevel: 'High'\n    condition: s",
+        ))
+        .unwrap_err();
+        assert_eq!(linux.construct, Construct::Field);
+    }
 }

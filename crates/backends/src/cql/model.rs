@@ -9,7 +9,7 @@
 //! `RawProcessId`, `DomainName`, `RemoteAddressIP4/6`, `LocalAddressIP4/6`,
 //! `RemotePort`, `LocalPort`, `ConnectionDirection`, `RegObjectName`,
 //! `RegValueName`) and the LogScale enrichment of Falcon data
-//! (`event_platform` = `Win`/`Lin`, `ContextBaseFileName` on DNS and network
+//! (`event_platform` = `Win`/`Lin`/`Mac`, `ContextBaseFileName` on DNS and network
 //! events, `#event_simpleName` as a tag field).
 //!
 //! Falcon is *not* Sysmon, and several Sigma fields only look like they have
@@ -33,6 +33,22 @@
 //!   (`ConnectionDirection`: 0 outbound, 1 inbound), and Sysmon names the
 //!   ends of a connection by who opened it (Source, Destination) where
 //!   Falcon names them by host (Local, Remote): see [`DIRECTIONAL`].
+//! * Sysmon's `IntegrityLevel` (`High`, or the label SID `S-1-16-12288` as
+//!   event 4688 writes it) is Falcon's `IntegrityLevel`, the decimal
+//!   mandatory-label RID: translated value by value ([`INTEGRITY_LEVELS`]),
+//!   anything else refused. **Assumption** (not verifiable here): Sysmon's
+//!   names stand for exactly the well-known RIDs (a process at Medium Plus,
+//!   RID 8448, is not "Medium").
+//! * macOS process events (`event_platform=Mac`, as pySigma's CrowdStrike
+//!   pipeline also filters) carry the Linux field set. **Assumption**: the
+//!   macOS `ProcessRollup2` uses the same field names with POSIX paths.
+//! * Not covered (refused as logsources): `file_event` (Falcon records only
+//!   classified file writes — `PeFileWritten`, `NewScriptWritten`, … — so a
+//!   rule on other files would silently match nothing, and the writer is
+//!   only a process id), `image_load` (`ClassifiedModuleLoad` names the
+//!   module, not the loading image), `ps_script` (`ScriptControlScanTelemetry`
+//!   `ScriptContent`: whether it holds Sigma's script blocks we could not
+//!   verify from CrowdStrike's documentation).
 //! * Fields the Falcon events do not carry (PE metadata `OriginalFileName`,
 //!   `Product`, `Description`; `ParentCommandLine`; registry `Details`, whose
 //!   Sysmon rendering `DWORD (0x…)` has no Falcon equivalent) are absent and
@@ -66,7 +82,25 @@ pub enum FieldSemantics {
     Ipv6,
     /// `ConnectionDirection`: `Initiated: 'true'` is 0, `'false'` is 1.
     ConnectionDirection,
+    /// `IntegrityLevel`: the mandatory-label RID as a decimal number, where
+    /// Sigma has Sysmon's name (`High`) or the label SID (`S-1-16-12288`);
+    /// translated value by value through [`INTEGRITY_LEVELS`].
+    IntegrityLevel,
 }
+
+/// Sysmon's integrity-level names and the mandatory-label RIDs they stand
+/// for (Microsoft, "Well-known SIDs": `SECURITY_MANDATORY_LOW_RID` 0x1000,
+/// `MEDIUM` 0x2000, `HIGH` 0x3000, `SYSTEM` 0x4000; the label SID is
+/// `S-1-16-<RID>`). Falcon's `IntegrityLevel` holds the RID in decimal
+/// (the values pySigma's CrowdStrike pipeline uses agree). Names Sysmon
+/// writes for other labels (`AppContainer`, …) are not translated: a rule
+/// using them is refused.
+pub const INTEGRITY_LEVELS: &[(&str, u32)] = &[
+    ("Low", 0x1000),
+    ("Medium", 0x2000),
+    ("High", 0x3000),
+    ("System", 0x4000),
+];
 
 /// A field whose semantics differ from [`FieldSemantics::Plain`] in a scope.
 #[derive(Debug, Clone, Copy)]
@@ -90,9 +124,16 @@ const PROCESS_FIELDS: &[FieldMap] = &[
     FieldMap::text("CommandLine", "CommandLine"),
     FieldMap::text("ParentImage", "ParentBaseFileName"),
     FieldMap::int("ProcessId", "RawProcessId"),
+    // ProcessRollup2 `IntegrityLevel` (event data dictionary; Windows
+    // only), translated value by value: see `INTEGRITY_LEVELS`.
+    FieldMap::text("IntegrityLevel", "IntegrityLevel"),
 ];
 
-/// Linux process events: user names carry no domain on either side.
+/// Linux and macOS process events: user names carry no domain on either
+/// side, and `ImageFileName` is the plain POSIX path the Sigma rule names
+/// (the NT device-path spelling is Windows-only). macOS uses the same
+/// `ProcessRollup2` fields as Linux (event data dictionary: the event is
+/// listed for Windows, Linux and macOS with the same field names).
 const LINUX_PROCESS_FIELDS: &[FieldMap] = &[
     FieldMap::text("Image", "ImageFileName"),
     FieldMap::text("CommandLine", "CommandLine"),
@@ -192,6 +233,7 @@ const REGISTRY_EVENTS: &str = "(#event_simpleName=AsepValueUpdate or #event_simp
 mod names {
     pub const PROC_WIN: &str = "ProcessRollup2 (Windows)";
     pub const PROC_LIN: &str = "ProcessRollup2 (Linux)";
+    pub const PROC_MAC: &str = "ProcessRollup2 (macOS)";
     pub const PROC_ANY: &str = "ProcessRollup2 (any platform)";
     pub const DNS_WIN: &str = "DnsRequest (Windows)";
     pub const DNS_ANY: &str = "DnsRequest (any platform)";
@@ -221,6 +263,15 @@ pub const FALCON: DataModel = DataModel {
             selector: concat!(
                 "(#event_simpleName=ProcessRollup2 or #event_simpleName=SyntheticProcessRollup2)",
                 " event_platform=Lin"
+            ),
+            fields: LINUX_PROCESS_FIELDS,
+        },
+        Scope {
+            key: LogsourceKey::category("macos", "process_creation"),
+            name: names::PROC_MAC,
+            selector: concat!(
+                "(#event_simpleName=ProcessRollup2 or #event_simpleName=SyntheticProcessRollup2)",
+                " event_platform=Mac"
             ),
             fields: LINUX_PROCESS_FIELDS,
         },
@@ -307,8 +358,19 @@ pub const SEMANTICS: &[SemanticsEntry] = &[
         "ImageFileName",
         FieldSemantics::NtDevicePath,
     ),
+    entry(
+        names::PROC_WIN,
+        "IntegrityLevel",
+        FieldSemantics::IntegrityLevel,
+    ),
+    entry(
+        names::PROC_ANY,
+        "IntegrityLevel",
+        FieldSemantics::IntegrityLevel,
+    ),
     entry(names::PROC_WIN, "ParentBaseFileName", base(WINDOWS_PATH)),
     entry(names::PROC_LIN, "ParentBaseFileName", base(POSIX_PATH)),
+    entry(names::PROC_MAC, "ParentBaseFileName", base(POSIX_PATH)),
     entry(names::PROC_ANY, "ParentBaseFileName", base(ANY_PATH)),
     entry(names::DNS_WIN, "ContextBaseFileName", base(WINDOWS_PATH)),
     entry(names::DNS_ANY, "ContextBaseFileName", base(ANY_PATH)),
@@ -432,7 +494,11 @@ mod tests {
             Ok(names::PROC_ANY)
         );
         assert_eq!(
-            scope_for(&ls(Some("macos"), Some("process_creation"), None))
+            name(ls(Some("macos"), Some("process_creation"), None)),
+            Ok(names::PROC_MAC)
+        );
+        assert_eq!(
+            scope_for(&ls(Some("macos"), Some("network_connection"), None))
                 .unwrap_err()
                 .construct,
             Construct::Logsource

@@ -136,6 +136,9 @@ fn one_field(
     if semantics == FieldSemantics::ConnectionDirection {
         return connection_direction(target, test, sigma_field).map(Some);
     }
+    if semantics == FieldSemantics::IntegrityLevel {
+        return integrity_level(target, test, sigma_field).map(Some);
+    }
     Ok(Some(match test {
         Test::Str(glob) => {
             let glob = adapt_glob(glob, semantics, sigma_field, target)?;
@@ -263,6 +266,7 @@ fn adapt_glob(
     match semantics {
         FieldSemantics::Plain | FieldSemantics::Ipv4 | FieldSemantics::Ipv6 => Ok(glob.clone()),
         FieldSemantics::ConnectionDirection => unreachable!("handled by connection_direction"),
+        FieldSemantics::IntegrityLevel => unreachable!("handled by integrity_level"),
         FieldSemantics::NtDevicePath => {
             let unanchored =
                 matches!(glob.pieces.first(), Some(Piece::AnyString)) || glob.pieces.is_empty();
@@ -386,6 +390,7 @@ fn check_regex_applies(
             unreachable!("file-name regexes are rewritten by basename")
         }
         FieldSemantics::ConnectionDirection => refuse("is a direction code"),
+        FieldSemantics::IntegrityLevel => refuse("is a mandatory-label RID"),
         FieldSemantics::RegistryPath | FieldSemantics::NtDevicePath => {
             // Conservative: any `^` that is not a class negation may anchor
             // at the start; a `:` outside group syntax (`(?:`, `(?i:`) may
@@ -486,6 +491,55 @@ fn connection_direction(target: &str, test: &Test, sigma_field: &str) -> Result<
             ),
         )),
     }
+}
+
+/// Sigma's `IntegrityLevel` (Sysmon's name, or the label SID
+/// `S-1-16-<RID>` as Windows event 4688 writes it) as Falcon's decimal RID.
+/// Only whole-value equality with a known name or a label SID translates;
+/// a wildcard, regex or other name would compare against a different
+/// spelling, so it is refused.
+fn integrity_level(target: &str, test: &Test, sigma_field: &str) -> Result<String, Refusal> {
+    let rid = match test {
+        Test::Null | Test::Exists(false) => return Ok(format!("{target}!=*")),
+        Test::Exists(true) => return Ok(format!("{target}=*")),
+        Test::Str(glob) => match glob.shape() {
+            StrShape::Equals(v) => integrity_rid(v, glob.cased),
+            _ => None,
+        },
+        _ => None,
+    };
+    rid.map(|rid| format!("{target}={rid}")).ok_or_else(|| {
+        Refusal::new(
+            Construct::Value,
+            format!(
+                "'{sigma_field}' maps to the mandatory-label RID '{target}'; only the names \
+                 Low, Medium, High, System and label SIDs S-1-16-<n> translate, by whole value"
+            ),
+        )
+    })
+}
+
+/// The RID of an integrity-level name or label SID; a `|cased` name must
+/// be spelled as Sysmon spells it.
+fn integrity_rid(value: &str, cased: bool) -> Option<u32> {
+    if let Some(rid) = value
+        .strip_prefix("S-1-16-")
+        .or_else(|| value.strip_prefix("s-1-16-").filter(|_| !cased))
+    {
+        let canonical = rid.parse::<u32>().ok()?;
+        // Only the canonical decimal spelling: "012288" is another SID text.
+        return (canonical.to_string() == rid).then_some(canonical);
+    }
+    super::model::INTEGRITY_LEVELS
+        .iter()
+        .find(|(name, _)| {
+            if cased {
+                *name == value
+            } else {
+                name.eq_ignore_ascii_case(value)
+            }
+        })
+        .map(|(_, rid)| *rid)
 }
 
 /// `test(a == b)`: exact, case-sensitive equality of two plain fields.
@@ -673,5 +727,37 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn integrity_levels_translate_value_by_value() {
+        let eq = |v: &str, cased: bool| Test::Str(StrMatch::literal(v, cased));
+        let render = |t: &Test| integrity_level("IntegrityLevel", t, "IntegrityLevel");
+        assert_eq!(render(&eq("High", false)).unwrap(), "IntegrityLevel=12288");
+        assert_eq!(
+            render(&eq("system", false)).unwrap(),
+            "IntegrityLevel=16384"
+        );
+        assert_eq!(render(&eq("Medium", true)).unwrap(), "IntegrityLevel=8192");
+        assert_eq!(
+            render(&eq("S-1-16-16384", false)).unwrap(),
+            "IntegrityLevel=16384"
+        );
+        assert_eq!(
+            render(&eq("s-1-16-4096", false)).unwrap(),
+            "IntegrityLevel=4096"
+        );
+        assert_eq!(render(&Test::Null).unwrap(), "IntegrityLevel!=*");
+        // A cased value spelled differently from Sysmon, an unknown name, a
+        // non-canonical SID and any wildcard are refused.
+        for test in [
+            eq("high", true),
+            eq("s-1-16-4096", true),
+            eq("AppContainer", false),
+            eq("S-1-16-012288", false),
+            Test::Str(glob(vec![Piece::Lit("Hi".into()), Piece::AnyString], false)),
+        ] {
+            assert_eq!(render(&test).unwrap_err().construct, Construct::Value);
+        }
     }
 }

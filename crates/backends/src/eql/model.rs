@@ -55,7 +55,7 @@
 //! Other logsources (Zeek logs, web servers, cloud audit logs, and the
 //! remaining Windows categories) have no ECS scope here and are refused.
 //!
-//! `process.pe.product`/`description`/`company` come from Winlogbeat's
+//! `process.pe.product`/`description`/`company`/`file_version` come from Winlogbeat's
 //! Sysmon module; Elastic Defend's process events do not carry them (its
 //! documented fields stop at `process.pe.original_file_name` and
 //! `imphash`), so rules on those fields match Winlogbeat data only.
@@ -138,6 +138,9 @@ const PROCESS_FIELDS: &[FieldMap] = &[
     FieldMap::text("Product", "process.pe.product"),
     FieldMap::text("Description", "process.pe.description"),
     FieldMap::text("Company", "process.pe.company"),
+    // ECS `pe.file_version`, as Winlogbeat's Sysmon module writes Sysmon's
+    // `FileVersion` (Defend, like for `product`, does not document it).
+    FieldMap::text("FileVersion", "process.pe.file_version"),
     FieldMap::text("CurrentDirectory", "process.working_directory"),
     FieldMap::text("ParentImage", "process.parent.executable"),
     FieldMap::text("ParentCommandLine", "process.parent.command_line"),

@@ -428,3 +428,24 @@ fn sysmon_user_splits_into_ecs_domain_and_name() {
     );
     assert_eq!(c("User: 'a*b'").unwrap_err().construct, Construct::Value);
 }
+
+#[test]
+fn file_version_is_the_pe_file_version_of_the_process() {
+    assert_eq!(
+        condition(
+            WIN_PROC,
+            "    sel:\n        FileVersion|startswith: '10.0.'\n    condition: sel"
+        )
+        .unwrap(),
+        "process.pe.file_version : \"10.0.*\""
+    );
+    // Libraries have no documented file version in Elastic Defend.
+    assert_eq!(
+        refused(
+            "    category: image_load\n    product: windows",
+            "    sel:\n        FileVersion: '1.0'\n    condition: sel"
+        )
+        .construct,
+        crate::refusal::Construct::Field
+    );
+}

@@ -230,6 +230,100 @@ detection:
     }
 
     #[test]
+    fn sentinel_reads_system_events_from_the_event_table() {
+        // System fields only: no EventData parsing.
+        let text = render(
+            r#"
+title: t
+logsource: {product: windows, service: system}
+detection:
+    selection:
+        Provider_Name: Service Control Manager
+        EventID: 7036
+    condition: selection
+"#,
+            Some("sentinel"),
+        )
+        .unwrap();
+        assert!(text.contains("Event\n| where EventLog == \"System\"\n| where "));
+        assert!(text.contains("Source =~ \"Service Control Manager\""));
+        assert!(text.contains("EventID == 7036"));
+        assert!(!text.contains("EventProperties"));
+        // A 7045 data field: the bag is built, EventID stays a column.
+        let text = render(
+            r#"
+title: t
+logsource: {product: windows, service: system}
+detection:
+    selection:
+        EventID: 7045
+        ImagePath|contains: '\AppData\'
+    condition: selection
+"#,
+            Some("sentinel"),
+        )
+        .unwrap();
+        assert!(text.contains("| extend ImagePath = tostring(EventProperties[\"ImagePath\"])"));
+        assert!(text.contains("EventID == 7045"));
+        assert!(!text.contains("EventProperties[\"EventID\"]"));
+        // EventData names without a documented mapping are refused.
+        let refused = render(
+            r#"
+title: t
+logsource: {product: windows, service: system}
+detection:
+    selection:
+        EventID: 7036
+        param1: x
+    condition: selection
+"#,
+            Some("sentinel"),
+        )
+        .unwrap_err();
+        assert_eq!(refused.construct, Construct::Field);
+        // The default flavor has no Windows event log tables.
+        assert_eq!(
+            render(
+                r#"
+title: t
+logsource: {product: windows, service: system}
+detection:
+    selection:
+        EventID: 7036
+    condition: selection
+"#,
+                None,
+            )
+            .unwrap_err()
+            .construct,
+            Construct::Logsource
+        );
+    }
+
+    #[test]
+    fn sentinel_reads_linux_and_macos_processes_from_defender_tables() {
+        for product in ["linux", "macos"] {
+            let yaml = format!(
+                r#"
+title: t
+logsource: {{product: {product}, category: process_creation}}
+detection:
+    selection:
+        Image|endswith: /curl
+        User: root
+    condition: selection
+"#
+            );
+            let text = render(&yaml, Some("sentinel")).unwrap();
+            assert!(
+                text.contains("DeviceProcessEvents\n| extend User = "),
+                "{text}"
+            );
+            assert!(text.contains("FolderPath endswith \"/curl\""), "{text}");
+        }
+    }
+
+    #[test]
     fn unknown_flavor_and_unmapped_field_are_refused() {
         assert_eq!(
             render(REGISTRY, Some("asim")).unwrap_err().construct,

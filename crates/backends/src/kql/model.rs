@@ -49,7 +49,8 @@ pub enum Columns {
     Table(&'static [Computed]),
     /// Every field is an EventData property of a Windows event in the
     /// `Event` table, taken out of the bag the selector builds
-    /// ([`EVENT_DATA_BAG`]) and typed by its [`FieldKind`].
+    /// ([`EVENT_DATA_BAG`]) and typed by its [`FieldKind`] — except the
+    /// `Event` table's own columns ([`EVENT_COLUMNS`]), which are stored.
     EventData,
 }
 
@@ -70,6 +71,7 @@ impl Source {
                 .iter()
                 .find(|c| c.column == field.target)
                 .map(|c| c.expression.to_owned()),
+            Columns::EventData if EVENT_COLUMNS.contains(&field.target) => None,
             Columns::EventData => {
                 let raw = format!("{EVENT_DATA_BAG}[\"{}\"]", field.target);
                 Some(match field.kind {
@@ -121,10 +123,16 @@ impl KqlModel {
 /// The property bag the `Event` selectors build from `EventData`.
 pub const EVENT_DATA_BAG: &str = "EventProperties";
 
+/// Columns of Sentinel's `Event` table (Azure Monitor table reference,
+/// "Event") that a Sigma field may map to directly: the System part of the
+/// Windows event (`EventID`; `Source`, the provider; `EventLog`, the
+/// channel). A field mapped to one of them is never looked up in the bag.
+pub const EVENT_COLUMNS: &[&str] = &["EventID", "Source", "EventLog"];
+
 // ---------------------------------------------------------------- XDR ----
 
 /// Sysmon `User` (`DOMAIN\name`) from MDE's account columns.
-const ACCOUNT_USER: Computed = Computed {
+pub(super) const ACCOUNT_USER: Computed = Computed {
     column: "User",
     expression: r#"iff(isempty(AccountDomain), AccountName, strcat(AccountDomain, @"\", AccountName))"#,
 };
@@ -132,7 +140,7 @@ const INITIATING_USER: Computed = Computed {
     column: "User",
     expression: r#"iff(isempty(InitiatingProcessAccountDomain), InitiatingProcessAccountName, strcat(InitiatingProcessAccountDomain, @"\", InitiatingProcessAccountName))"#,
 };
-const PARENT_USER: Computed = Computed {
+pub(super) const PARENT_USER: Computed = Computed {
     column: "ParentUser",
     expression: r#"iff(isempty(InitiatingProcessAccountDomain), InitiatingProcessAccountName, strcat(InitiatingProcessAccountDomain, @"\", InitiatingProcessAccountName))"#,
 };
@@ -196,7 +204,7 @@ macro_rules! initiating_process_fields {
     };
 }
 
-const XDR_PROCESS_FIELDS: &[FieldMap] = &[
+pub(super) const XDR_PROCESS_FIELDS: &[FieldMap] = &[
     FieldMap::text("Image", "FolderPath"),
     FieldMap::text("CommandLine", "ProcessCommandLine"),
     FieldMap::int("ProcessId", "ProcessId"),
@@ -464,8 +472,57 @@ mod tests {
             name(SENTINEL, "windows", "registry_set"),
             Ok("Event (Sysmon 13)")
         );
-        let refused = name(SENTINEL, "linux", "process_creation").unwrap_err();
+        assert_eq!(
+            name(SENTINEL, "linux", "process_creation"),
+            Ok("DeviceProcessEvents")
+        );
+        assert_eq!(
+            name(SENTINEL, "macos", "process_creation"),
+            Ok("DeviceProcessEvents")
+        );
+        let refused = name(SENTINEL, "linux", "file_event").unwrap_err();
         assert_eq!(refused.construct, Construct::Logsource);
         assert!(name(XDR, "windows", "ps_script").is_err());
+        assert!(name(XDR, "windows", "system").is_err());
+    }
+
+    fn service(product: &str, service: &str) -> LogSource {
+        LogSource {
+            product: Some(product.to_owned()),
+            category: None,
+            service: Some(service.to_owned()),
+            definition: None,
+        }
+    }
+
+    #[test]
+    fn system_and_application_logs_come_from_the_event_table() {
+        let system = SENTINEL.sources_for(&service("windows", "system")).unwrap();
+        let names: Vec<_> = system.iter().map(|s| s.scope.name).collect();
+        assert_eq!(names, ["Event (System)", "Event (System, EventData)"]);
+        // The System part is stored in `Event` columns, never in the bag.
+        for source in &system {
+            for sigma in ["EventID", "Provider_Name", "Channel"] {
+                let field = source.scope.field(sigma).unwrap();
+                assert!(EVENT_COLUMNS.contains(&field.target), "{sigma}");
+                assert_eq!(source.computed(field), None, "{sigma}");
+            }
+        }
+        let image_path = system[1].scope.field("ImagePath").unwrap();
+        assert_eq!(
+            system[1].computed(image_path).unwrap(),
+            "tostring(EventProperties[\"ImagePath\"])"
+        );
+        assert!(system[0].scope.field("ImagePath").is_err());
+        assert!(system[1].scope.field("param1").is_err());
+        let application = SENTINEL
+            .sources_for(&service("windows", "application"))
+            .unwrap();
+        assert_eq!(application.len(), 1);
+        assert!(application[0].scope.field("Data").is_err());
+        assert_eq!(
+            application[0].scope.field("Provider_Name").unwrap().target,
+            "Source"
+        );
     }
 }

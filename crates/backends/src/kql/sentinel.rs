@@ -8,8 +8,31 @@
 //! Sysmon field names and event ids: Microsoft's Sysmon documentation
 //! (learn.microsoft.com/sysinternals/downloads/sysmon, "Events");
 //! PowerShell 4103/4104 EventData names as Windows writes them.
+//!
+//! Also served, each from a documented Sentinel table:
+//!
+//! * `windows` / `system` and `application` services: the `Event` table's
+//!   rows of that `EventLog`, Sigma's System fields as `Event` columns
+//!   (`EventID`; `Provider_Name` is `Source`, `Channel` is `EventLog`);
+//!   System rules on the Service Control Manager's 7045 data
+//!   (`ServiceName`, `ImagePath`, `ServiceType`, `StartType`,
+//!   `AccountName`) parse `EventData` as the Sysmon sources do. Other
+//!   EventData names (and Application's unnamed `Data`) are refused.
+//! * `linux` / `macos` process creation: `DeviceProcessEvents`, which the
+//!   Microsoft Defender XDR connector streams into the workspace (same
+//!   schema and mapping as the default flavor).
+//! * `SecurityEvent`: EventData fields that the table reference lists as
+//!   columns of the same name.
+//!
+//! Assumptions (docs/backends.md, "Assumptions to check on a live
+//! system"): `Event.Source` holds the provider name Sigma calls
+//! `Provider_Name` (as the Sysmon selectors already assume); an event
+//! with a single `<Data>` element parses to an object, not an array, and
+//! would not fill the property bag (7045 has five).
 
-use super::model::{Columns, KqlModel, Source, concat_fields};
+use super::model::{
+    ACCOUNT_USER, Columns, KqlModel, PARENT_USER, Source, XDR_PROCESS_FIELDS, concat_fields,
+};
 use crate::model::{FieldMap, LogsourceKey, Scope};
 
 /// Rows of one Windows event provider in Sentinel's `Event` table, with
@@ -23,6 +46,21 @@ macro_rules! event_data_selector {
             $source,
             "\" and EventID ",
             $event_ids,
+            "\n| extend EventDataItems = parse_xml(EventData).DataItem.EventData.Data",
+            "\n| mv-apply EventDataItem = EventDataItems on (summarize EventProperties = ",
+            "make_bag(bag_pack(tostring(EventDataItem[\"@Name\"]), tostring(EventDataItem[\"#text\"]))))"
+        )
+    };
+}
+
+/// Every event of one Windows log (`EventLog`) with its `EventData`
+/// parsed as in [`event_data_selector`].
+macro_rules! event_data_log_selector {
+    ($log:literal) => {
+        concat!(
+            "Event\n| where EventLog == \"",
+            $log,
+            "\"",
             "\n| extend EventDataItems = parse_xml(EventData).DataItem.EventData.Data",
             "\n| mv-apply EventDataItem = EventDataItems on (summarize EventProperties = ",
             "make_bag(bag_pack(tostring(EventDataItem[\"@Name\"]), tostring(EventDataItem[\"#text\"]))))"
@@ -93,6 +131,25 @@ const SECURITY_FIELDS: &[FieldMap] = &[
     FieldMap::text("MemberName", "MemberName"),
     FieldMap::text("MemberSid", "MemberSid"),
     FieldMap::text("SamAccountName", "SamAccountName"),
+    // Further EventData names that the SecurityEvent table reference
+    // (Azure Monitor, "SecurityEvent") lists as columns of the same name
+    // and type; EventData names it does not list stay refused.
+    FieldMap::text("AllowedToDelegateTo", "AllowedToDelegateTo"),
+    FieldMap::text("AuditPolicyChanges", "AuditPolicyChanges"),
+    FieldMap::text("ClassName", "ClassName"),
+    FieldMap::int("KeyLength", "KeyLength"),
+    FieldMap::text("NewUacValue", "NewUacValue"),
+    FieldMap::text("ObjectValueName", "ObjectValueName"),
+    FieldMap::text("Properties", "Properties"),
+    FieldMap::int("ServiceStartType", "ServiceStartType"),
+    FieldMap::text("ShareLocalPath", "ShareLocalPath"),
+    FieldMap::text("SidHistory", "SidHistory"),
+    FieldMap::text("SubcategoryGuid", "SubcategoryGuid"),
+    FieldMap::text("TargetInfo", "TargetInfo"),
+    FieldMap::text("TargetOutboundUserName", "TargetOutboundUserName"),
+    FieldMap::text("TargetSid", "TargetSid"),
+    FieldMap::text("TemplateContent", "TemplateContent"),
+    FieldMap::text("Workstation", "Workstation"),
 ];
 
 const SYSMON_PROCESS: [FieldMap; 3] = [
@@ -266,6 +323,69 @@ const POWERSHELL_MODULE_FIELDS: &[FieldMap] = &[
     FieldMap::text("UserData", "UserData"),
 ];
 
+/// The System part of a classic Windows event log record as `Event`
+/// columns: Sigma's `Provider_Name` is the provider the table stores in
+/// `Source`, `Channel` the log it stores in `EventLog`.
+const EVENT_SYSTEM_FIELDS: [FieldMap; 3] = [
+    FieldMap::int("EventID", "EventID"),
+    FieldMap::text("Provider_Name", "Source"),
+    FieldMap::text("Channel", "EventLog"),
+];
+
+/// The System and Application logs' events in the `Event` table, System
+/// fields only (no EventData parsing: events whose data is `UserData`,
+/// such as System 104, stay visible).
+const fn event_channel(
+    service: &'static str,
+    name: &'static str,
+    selector: &'static str,
+) -> Source {
+    Source {
+        scope: Scope {
+            key: LogsourceKey::service("windows", service),
+            name,
+            selector,
+            fields: &EVENT_SYSTEM_FIELDS,
+        },
+        columns: Columns::Table(&[]),
+    }
+}
+
+/// System-log events with EventData: the data of the Service Control
+/// Manager's service-installation event 7045 (`ServiceName`, `ImagePath`,
+/// `ServiceType`, `StartType`, `AccountName`; Microsoft's event schema for
+/// the provider), which SigmaHQ's System rules test. Other EventData names
+/// are refused rather than assumed.
+const SYSTEM_EVENT_DATA_FIELDS: &[FieldMap] = &concat_fields::<3, 5, 8>(
+    EVENT_SYSTEM_FIELDS,
+    [
+        FieldMap::text("ServiceName", "ServiceName"),
+        FieldMap::text("ImagePath", "ImagePath"),
+        FieldMap::text("ServiceType", "ServiceType"),
+        FieldMap::text("StartType", "StartType"),
+        FieldMap::text("AccountName", "AccountName"),
+    ],
+);
+
+/// Linux and macOS process creation in Sentinel: the `DeviceProcessEvents`
+/// table that Sentinel's Microsoft Defender XDR connector streams into the
+/// workspace (Azure Monitor table reference, "DeviceProcessEvents"; same
+/// columns as in Advanced Hunting), mapped as the default flavor maps it.
+/// Sentinel has no other documented table of Linux or macOS process
+/// creations (`Syslog` holds no process events; ASIM parsers are out of
+/// scope).
+const fn defender_process(product: &'static str) -> Source {
+    Source {
+        scope: Scope {
+            key: LogsourceKey::category(product, "process_creation"),
+            name: "DeviceProcessEvents",
+            selector: "DeviceProcessEvents",
+            fields: XDR_PROCESS_FIELDS,
+        },
+        columns: Columns::Table(&[ACCOUNT_USER, PARENT_USER]),
+    }
+}
+
 /// Microsoft Sentinel: `SecurityEvent` and Sysmon in `Event`.
 pub const SENTINEL: KqlModel = KqlModel {
     name: "Microsoft Sentinel",
@@ -294,6 +414,27 @@ pub const SENTINEL: KqlModel = KqlModel {
             },
             columns: Columns::Table(&[]),
         },
+        event_channel(
+            "system",
+            "Event (System)",
+            "Event\n| where EventLog == \"System\"",
+        ),
+        Source {
+            scope: Scope {
+                key: LogsourceKey::service("windows", "system"),
+                name: "Event (System, EventData)",
+                selector: event_data_log_selector!("System"),
+                fields: SYSTEM_EVENT_DATA_FIELDS,
+            },
+            columns: Columns::EventData,
+        },
+        event_channel(
+            "application",
+            "Event (Application)",
+            "Event\n| where EventLog == \"Application\"",
+        ),
+        defender_process("linux"),
+        defender_process("macos"),
         event_log(
             "network_connection",
             "Event (Sysmon 3)",

@@ -4,7 +4,8 @@
 //! Two data models (this file holds the first):
 //!
 //! * **Sysmon through the Splunk Add-on for Sysmon** (and the Splunk Add-on
-//!   for Microsoft Windows for the Security and PowerShell channels), with
+//!   for Microsoft Windows for the Security, System and PowerShell
+//!   channels), with
 //!   events collected as XML (`renderXml = true`). The add-ons extract every
 //!   `<Data Name="…">` element of `EventData` under its own name, so the
 //!   Sysmon field names of the Sysmon schema (`Image`, `CommandLine`,
@@ -308,6 +309,28 @@ const SECURITY: &[FieldMap] = &[
     FieldMap::text("DestinationDRA", "DestinationDRA"),
 ];
 
+/// System channel fields (Sigma `service: system`): `<Data Name="…">`
+/// elements the add-on extracts under their own names — the Service
+/// Control Manager's 7045 service install (`ServiceName`, `ImagePath`,
+/// `ServiceType`, `StartType`, `AccountName`, the names Splunk's own
+/// detections search, e.g. `EventCode=7045 ImagePath=…`) and the
+/// positional `param1`…`param4` of 7036/7040. `Provider_Name` (the
+/// `<Provider Name>` attribute) is not mapped: which field the add-on
+/// puts it in (`SourceName` holds `EventSourceName`, which can differ) was
+/// not verified, so rules testing it are refused.
+const SYSTEM: &[FieldMap] = &[
+    FieldMap::int("EventID", "EventCode"),
+    FieldMap::text("ServiceName", "ServiceName"),
+    FieldMap::text("ImagePath", "ImagePath"),
+    FieldMap::text("ServiceType", "ServiceType"),
+    FieldMap::text("StartType", "StartType"),
+    FieldMap::text("AccountName", "AccountName"),
+    FieldMap::text("param1", "param1"),
+    FieldMap::text("param2", "param2"),
+    FieldMap::text("param3", "param3"),
+    FieldMap::text("param4", "param4"),
+];
+
 /// A scope of the Sysmon channel.
 const fn sysmon_scope(
     category: &'static str,
@@ -525,6 +548,16 @@ pub const SYSMON: &[SplScope] = &[
             fields: SECURITY,
         },
         source: "XmlWinEventLog:Security",
+        event_codes: &[],
+    },
+    SplScope {
+        scope: Scope {
+            key: LogsourceKey::service("windows", "system"),
+            name: "Windows System channel",
+            selector: "XmlWinEventLog:System",
+            fields: SYSTEM,
+        },
+        source: "XmlWinEventLog:System",
         event_codes: &[],
     },
 ];

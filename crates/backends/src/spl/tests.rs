@@ -255,3 +255,25 @@ proptest! {
         prop_assert!(!inner.contains('\n') && !inner.contains('\r'));
     }
 }
+
+#[test]
+fn the_system_channel_maps_service_installs_and_refuses_provider_name() {
+    const SYSTEM: &str = "    product: windows\n    service: system";
+    let text = rule(
+        "    sel:\n        EventID: 7045\n        ServiceName: KrbSCM\n    condition: sel",
+        SYSTEM,
+    )
+    .with_input(|input| Spl.render(input, None))
+    .unwrap();
+    assert_eq!(
+        body(&text),
+        r#"source="XmlWinEventLog:System" EventCode=7045 AND ServiceName="KrbSCM""#
+    );
+    let refusal = rule(
+        "    sel:\n        Provider_Name: Service Control Manager\n        EventID: 7045\n    condition: sel",
+        SYSTEM,
+    )
+    .with_input(|input| Spl.render(input, None))
+    .unwrap_err();
+    assert_eq!(refusal.construct, Construct::Field);
+}

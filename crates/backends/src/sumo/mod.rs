@@ -28,6 +28,7 @@ pub mod model;
 pub(crate) mod render;
 mod search;
 pub mod sysmon;
+pub mod winevent;
 
 use crate::refusal::Refusal;
 use crate::{Backend, PackQuery, RuleInput, Target};
@@ -255,6 +256,85 @@ mod tests {
         assert_eq!(
             text.lines().filter(|l| !l.starts_with("//")).count(),
             4,
+            "{text}"
+        );
+    }
+
+    fn service_rule(product_and_kind: &str, detection: &str) -> Lowered {
+        Lowered::parse(&format!(
+            "title: Test\nid: 00000000-0000-4000-8000-0000000000ab\nlevel: high\nlogsource:\n    product: windows\n    {product_and_kind}\ndetection:\n{detection}"
+        ))
+    }
+
+    #[test]
+    fn search_reads_the_security_and_powershell_channels() {
+        let l = service_rule(
+            "service: security",
+            "    sel:\n        EventID: 4624\n        LogonType: 10\n        IpAddress|cidr: '10.0.0.0/8'\n    condition: sel\n",
+        );
+        let text = search(&l).unwrap();
+        assert!(
+            text.contains(concat!(
+                "_sourceCategory=windows/security\n",
+                "| json field=_raw \"Event.System.EventID\" as EventID nodrop\n",
+                "| json field=_raw \"Event.System.Channel\" as Channel nodrop\n",
+                "| json field=_raw \"Event.EventData.LogonType\" as LogonType nodrop\n",
+                "| json field=_raw \"Event.EventData.IpAddress\" as IpAddress nodrop\n",
+            )),
+            "{text}"
+        );
+        assert_eq!(
+            line(&text, "| where"),
+            r#"| where Channel = "Security" and (num(EventID) = 4624 and num(LogonType) = 10 and compareCIDRPrefix("10.0.0.0", IpAddress, "8"))"#
+        );
+        let l = service_rule(
+            "category: ps_script",
+            "    sel:\n        ScriptBlockText|contains: 'Invoke-Mimikatz'\n    condition: sel\n",
+        );
+        let text = search(&l).unwrap();
+        assert!(
+            text.contains("_sourceCategory=windows/powershell\n"),
+            "{text}"
+        );
+        assert_eq!(
+            line(&text, "| where"),
+            r#"| where (Channel = "Microsoft-Windows-PowerShell/Operational" and num(EventID) = 4104) and (ScriptBlockText matches /(?is)\A.*Invoke-Mimikatz.*\z/)"#
+        );
+        // Cloud SIEM has no record type for them; unmapped names refuse.
+        assert_eq!(cse(&l).unwrap_err().construct, Construct::Logsource);
+        let l = service_rule(
+            "service: security",
+            "    sel:\n        EventID: 4624\n        Keywords: x\n    condition: sel\n",
+        );
+        assert_eq!(search(&l).unwrap_err().construct, Construct::Field);
+        let l = service_rule(
+            "service: system",
+            "    sel:\n        EventID: 7045\n    condition: sel\n",
+        );
+        assert_eq!(search(&l).unwrap_err().construct, Construct::Logsource);
+    }
+
+    #[test]
+    fn pack_ors_the_source_categories_it_needs() {
+        let a = rule(
+            "process_creation",
+            "    sel:\n        Image|endswith: '\\netsh.exe'\n    condition: sel\n",
+        );
+        let b = service_rule(
+            "service: security",
+            "    sel:\n        EventID: 4698\n    condition: sel\n",
+        );
+        let text = a.with_input(|ia| {
+            b.with_input(|ib| Sumo.render_pack(&[*ia, *ib], Some(SEARCH_FLAVOR)).text)
+        });
+        assert!(
+            text.contains(
+                "\n(_sourceCategory=windows/sysmon OR _sourceCategory=windows/security)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"(Channel = "Security" and (num(EventID) = 4698))"#),
             "{text}"
         );
     }

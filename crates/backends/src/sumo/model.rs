@@ -13,11 +13,12 @@
 //! normalized attribute (`OriginalFileName`, `Description`, `Details`,
 //! `Initiated`, …) are not mapped: a rule using them is refused.
 //!
-//! **Log search over Sysmon JSON** (`search` flavor): the tables are in
-//! [`super::sysmon`]; every field is extracted with `json … nodrop` under
-//! its Sysmon name. The source scope is a convention, [`SEARCH_SOURCE`]:
-//! replace it with the source category your Sysmon JSON is collected
-//! under.
+//! **Log search over Windows event JSON** (`search` flavor): the tables
+//! are in [`super::sysmon`] (Sysmon) and [`super::winevent`] (Security and
+//! PowerShell/Operational channels); every field is extracted with
+//! `json … nodrop` under its event-schema name. The source scopes are
+//! conventions, [`SEARCH_SOURCE`] and [`SEARCH_SOURCES`]: replace them
+//! with the source categories your event JSON is collected under.
 
 use crate::model::{DataModel, FieldMap, LogsourceKey, Scope};
 
@@ -26,6 +27,37 @@ pub use super::sysmon::SYSMON_JSON;
 /// The search scope the log-search flavor starts with. Overridable by
 /// editing the query; named here so it is reviewed with the mapping.
 pub const SEARCH_SOURCE: &str = "_sourceCategory=windows/sysmon";
+
+/// The search scope of each non-Sysmon channel, by scope name
+/// ([`super::winevent`]); every other scope uses [`SEARCH_SOURCE`]. Like
+/// it, placeholders to set to where the channel is collected (the
+/// selectors also test `Channel`, so a shared category stays exact).
+pub const SEARCH_SOURCES: &[(&str, &str)] = &[
+    (
+        super::winevent::SECURITY_SCOPE,
+        "_sourceCategory=windows/security",
+    ),
+    (
+        super::winevent::PS_SCRIPT_SCOPE,
+        "_sourceCategory=windows/powershell",
+    ),
+    (
+        super::winevent::PS_MODULE_SCOPE,
+        "_sourceCategory=windows/powershell",
+    ),
+    (
+        super::winevent::PS_CHANNEL_SCOPE,
+        "_sourceCategory=windows/powershell",
+    ),
+];
+
+/// The search scope (`_sourceCategory=…`) a scope's records are under.
+pub fn search_source(scope: &Scope) -> &'static str {
+    SEARCH_SOURCES
+        .iter()
+        .find(|(name, _)| *name == scope.name)
+        .map_or(SEARCH_SOURCE, |(_, source)| source)
+}
 
 /// Where the Sysmon event id is in the JSON record, and the name the
 /// query extracts it as.
@@ -138,9 +170,14 @@ mod tests {
             for field in scope.fields {
                 let alias = search_alias(field.target);
                 assert!(alias.chars().all(|c| c.is_ascii_alphanumeric()), "{alias}");
-                assert_eq!(alias, field.sigma, "Sysmon JSON keeps Sysmon's names");
+                assert_eq!(alias, field.sigma, "evtx JSON keeps the event's names");
                 assert!(seen.insert(alias), "{alias} twice in {}", scope.name);
-                assert_ne!(alias, SEARCH_EVENT_ID.1);
+                // The event id is extracted once, always, under its alias.
+                assert_eq!(
+                    alias == SEARCH_EVENT_ID.1,
+                    field.target == SEARCH_EVENT_ID.0,
+                    "{alias}"
+                );
             }
         }
     }

@@ -28,7 +28,7 @@ use crate::refusal::Refusal;
 use crate::yaral::filter_names;
 use crate::{PackQuery, RuleInput};
 
-use super::model::{SEARCH_EVENT_ID, SEARCH_SOURCE, search_alias};
+use super::model::{SEARCH_EVENT_ID, search_alias, search_source};
 use super::one_line;
 use super::render::{Flavor, condition};
 
@@ -38,7 +38,7 @@ pub(super) fn rule(rule: &RuleInput<'_>) -> Result<String, Refusal> {
     for (key, value) in metadata(rule, scope) {
         out.push_str(&format!("// {key}: {}\n", one_line(&value)));
     }
-    out.push_str(SEARCH_SOURCE);
+    out.push_str(search_source(scope));
     out.push('\n');
     let mut paths = Vec::new();
     used_paths(scope, rule.expr, &mut paths);
@@ -72,8 +72,9 @@ fn metadata(rule: &RuleInput<'_>, scope: &Scope) -> Vec<(&'static str, String)> 
     out.push((
         "source",
         format!(
-            "{} as evtx JSON; set {SEARCH_SOURCE} to where it is collected",
-            scope.name
+            "{} as evtx JSON; set {} to where it is collected",
+            scope.name,
+            search_source(scope)
         ),
     ));
     out
@@ -83,7 +84,8 @@ fn metadata(rule: &RuleInput<'_>, scope: &Scope) -> Vec<(&'static str, String)> 
 /// selector and its predicates name (field references included).
 fn used_paths(scope: &Scope, expr: &Expr, paths: &mut Vec<&'static str>) {
     let mut add = |path: &'static str| {
-        if !paths.contains(&path) {
+        // The event id is always extracted first (`push_extractions`).
+        if path != SEARCH_EVENT_ID.0 && !paths.contains(&path) {
             paths.push(path);
         }
     };
@@ -146,10 +148,15 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut labels: Vec<&str> = Vec::new();
     let mut omitted = Vec::new();
     let mut paths = Vec::new();
+    let mut sources: Vec<&str> = Vec::new();
     for rule in rules {
         match condition(Flavor::Search, rule) {
             Ok((scope, text)) => {
                 used_paths(scope, rule.expr, &mut paths);
+                let source = search_source(scope);
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
                 labels.push(rule.label());
                 let guarded = format!("({} and ({text}))", scope.selector);
                 let branch = rule.branch().unwrap_or("Unlabelled").to_owned();
@@ -177,7 +184,12 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
         let names: Vec<&str> = omitted.iter().map(|(label, _)| label.as_str()).collect();
         out.push_str(&format!("// omitted: {}\n", one_line(&names.join(", "))));
     }
-    out.push_str(SEARCH_SOURCE);
+    // One source as it is; several as an OR of the keyword scopes.
+    if let [source] = sources.as_slice() {
+        out.push_str(source);
+    } else {
+        out.push_str(&format!("({})", sources.join(" OR ")));
+    }
     out.push('\n');
     push_extractions(&mut out, &paths);
     let mut label_expr = String::from("\"\"");

@@ -6,13 +6,17 @@
 //! field names, so each Sigma field is the EventData key of the same name;
 //! the tables below list, per Sysmon event, the fields of Microsoft's
 //! Sysmon schema (v15, `sysmon -s`) and nothing else, so a field Sysmon
-//! does not write is refused rather than searched in vain. Types: process
+//! does not write is refused rather than searched in vain (plus the
+//! `System` element `EventID` where Sigma rules test it: registry and WMI
+//! events). Types: process
 //! and thread ids and ports are numbers (compared through `num()`), the
 //! IP fields addresses; `LogonId` and `GrantedAccess` are hexadecimal
 //! text. A scope's selector is the EventID test (for `registry_add` /
 //! `registry_delete`, also Sysmon's `EventType`).
 
 use crate::model::{DataModel, FieldMap, LogsourceKey, Scope};
+
+use super::winevent;
 
 const fn any_product(category: &'static str) -> LogsourceKey {
     LogsourceKey {
@@ -157,6 +161,8 @@ const FILE_CREATE: &[FieldMap] = &[
 ];
 
 const REGISTRY: &[FieldMap] = &[
+    // The System element: registry rules tell 12/13/14 apart by it.
+    FieldMap::int("EventID", "Event.System.EventID"),
     FieldMap::text("EventType", "Event.EventData.EventType"),
     FieldMap::text("ProcessGuid", "Event.EventData.ProcessGuid"),
     FieldMap::int("ProcessId", "Event.EventData.ProcessId"),
@@ -188,6 +194,7 @@ const PIPE: &[FieldMap] = &[
 ];
 
 const WMI: &[FieldMap] = &[
+    FieldMap::int("EventID", "Event.System.EventID"),
     FieldMap::text("EventType", "Event.EventData.EventType"),
     FieldMap::text("Operation", "Event.EventData.Operation"),
     FieldMap::text("User", "Event.EventData.User"),
@@ -238,9 +245,11 @@ const FILE_BLOCK: &[FieldMap] = &[
     FieldMap::text("Hashes", "Event.EventData.Hashes"),
 ];
 
-/// Sysmon JSON for log search. Selectors test the extracted `EventID`.
+/// Sysmon JSON (and the Security and PowerShell channels, see
+/// [`super::winevent`]) for log search. Selectors test the extracted
+/// `EventID` (and, outside Sysmon, `Channel`).
 pub const SYSMON_JSON: DataModel = DataModel {
-    name: "Sumo Logic log search over Sysmon JSON",
+    name: "Sumo Logic log search over Windows event JSON",
     scopes: &[
         Scope {
             key: any_product("process_creation"),
@@ -385,6 +394,30 @@ pub const SYSMON_JSON: DataModel = DataModel {
             name: "Sysmon EventID 29",
             selector: "num(EventID) = 29",
             fields: FILE_BLOCK,
+        },
+        Scope {
+            key: LogsourceKey::service("windows", "security"),
+            name: winevent::SECURITY_SCOPE,
+            selector: r#"Channel = "Security""#,
+            fields: winevent::SECURITY,
+        },
+        Scope {
+            key: LogsourceKey::category("windows", "ps_script"),
+            name: winevent::PS_SCRIPT_SCOPE,
+            selector: r#"(Channel = "Microsoft-Windows-PowerShell/Operational" and num(EventID) = 4104)"#,
+            fields: winevent::PS_SCRIPT,
+        },
+        Scope {
+            key: LogsourceKey::category("windows", "ps_module"),
+            name: winevent::PS_MODULE_SCOPE,
+            selector: r#"(Channel = "Microsoft-Windows-PowerShell/Operational" and num(EventID) = 4103)"#,
+            fields: winevent::PS_MODULE,
+        },
+        Scope {
+            key: LogsourceKey::service("windows", "powershell"),
+            name: winevent::PS_CHANNEL_SCOPE,
+            selector: r#"Channel = "Microsoft-Windows-PowerShell/Operational""#,
+            fields: winevent::PS_CHANNEL,
         },
     ],
 };

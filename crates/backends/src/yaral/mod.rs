@@ -404,4 +404,51 @@ mod tests {
     fn meta_strings_are_single_line_and_escaped() {
         assert_eq!(meta_string("a\r\n\tb \"c\" \\"), "\"a b \\\"c\\\" \\\\\"");
     }
+
+    #[test]
+    fn file_events_select_file_creation_and_deletion() {
+        let head = "title: File Probe\nid: 8a4c1c6e-0000-4000-8000-000000000002\nlevel: high\n";
+        let detection = "    sel:\n        TargetFilename|endswith: '\\evil.dll'\n        Image|endswith: '\\rundll32.exe'\n    condition: sel\n";
+        let created = rule_with(
+            head,
+            "logsource:\n    category: file_event\n    product: windows\n",
+            detection,
+        );
+        let text = render(&created).unwrap();
+        assert!(
+            text.contains("    $e.metadata.event_type = \"FILE_CREATION\"\n"),
+            "{text}"
+        );
+        assert_eq!(
+            events_line(&created),
+            "($e.target.file.full_path = /\\\\evil\\.dll$/ nocase and $e.principal.process.file.full_path = /\\\\rundll32\\.exe$/ nocase)"
+        );
+        let deleted = rule_with(
+            head,
+            "logsource:\n    category: file_delete\n    product: windows\n",
+            detection,
+        );
+        assert!(
+            render(&deleted)
+                .unwrap()
+                .contains("    $e.metadata.event_type = \"FILE_DELETION\"\n")
+        );
+        // Fields the UDM file events do not document stay refused.
+        let hashes = rule_with(
+            head,
+            "logsource:\n    category: file_event\n    product: windows\n",
+            "    sel:\n        CreationUtcTime: 'x'\n    condition: sel\n",
+        );
+        assert_eq!(render(&hashes).unwrap_err().construct, Construct::Field);
+        // A file-timestamp change is not every modification.
+        let changed = rule_with(
+            head,
+            "logsource:\n    category: file_change\n    product: windows\n",
+            detection,
+        );
+        assert_eq!(
+            render(&changed).unwrap_err().construct,
+            Construct::Logsource
+        );
+    }
 }

@@ -28,6 +28,22 @@
 //! `registry_value_name` instead, rules that match the last path element
 //! of `TargetObject` must be re-checked.
 //!
+//! File events (added for SigmaHQ `file_event` / `file_delete`): the UDM
+//! event types `FILE_CREATION` and `FILE_DELETION` (event-type enum of the
+//! UDM usage guide, "file events performed on an endpoint"); the file acted
+//! on is `target.file` (UDM field list: `File.full_path`, the file's full
+//! path), the acting process `principal.process`, as for the other
+//! endpoint events above. A Google Threat Intelligence hunting query (the
+//! GRIDTIDE report) uses the same pairing: `metadata.event_type =
+//! "FILE_CREATION"` with `target.file.full_path`, next to
+//! `principal.process.file.full_path` for the acting process. Cross-check only:
+//! pySigma's secops pipeline maps Sysmon event 11 to `FILE_CREATION` and
+//! events 23/26 to `FILE_DELETION`. **Assumption** (not in the public
+//! parser page we could read): the WINDOWS_SYSMON parser writes event 11
+//! (a file created *or overwritten*) as `FILE_CREATION`, not
+//! `FILE_MODIFICATION`, and keeps `TargetFilename` as written (drive-letter
+//! path) in `target.file.full_path`.
+//!
 //! Left out on purpose (a rule using them is refused, never rewritten):
 //!
 //! * `OriginalFileName`: no UDM field is documented for it, and the parser
@@ -36,6 +52,14 @@
 //!   `network.direction`, but the parser documentation does not promise
 //!   that it is filled from `Initiated`; a query on it could silently
 //!   match nothing.
+//! * `image_load` / `driver_load` (`PROCESS_MODULE_LOAD`): whether the
+//!   loaded module is `target.file` or `target.process.file` is not
+//!   documented for the Sysmon parser; a guess could match nothing.
+//! * `file_change` (Sysmon event 2, a changed creation time): UDM's
+//!   `FILE_MODIFICATION` covers every modification, so it would widen.
+//! * `pipe_created`, `ps_script`, Windows `security`: no documented UDM
+//!   mapping of the event's own fields (`PipeName`, `ScriptBlockText`,
+//!   the per-event-ID `EventData`).
 //!
 //! Field kinds matter: `target.port` and `*.pid` are integers in UDM and
 //! compare with `=`/`<`/`>` against numbers; `*.ip` fields are strings that
@@ -114,6 +138,16 @@ const REGISTRY: &[FieldMap] = &[
     FieldMap::text("User", "principal.user.userid"),
 ];
 
+/// `FILE_CREATION` / `FILE_DELETION`: `target.file` is the file,
+/// `principal.process` the process that wrote or deleted it (UDM usage
+/// guide, file events; see the module doc for the parser assumption).
+const FILE: &[FieldMap] = &[
+    FieldMap::text("TargetFilename", "target.file.full_path"),
+    FieldMap::text("Image", "principal.process.file.full_path"),
+    FieldMap::int("ProcessId", "principal.process.pid"),
+    FieldMap::text("User", "principal.user.userid"),
+];
+
 /// The UDM data model. A scope's `selector` is the events-section line
 /// that picks its event type(s).
 pub const UDM: DataModel = DataModel {
@@ -160,6 +194,18 @@ pub const UDM: DataModel = DataModel {
             name: "REGISTRY_CREATION/MODIFICATION/DELETION",
             selector: r#"($e.metadata.event_type = "REGISTRY_CREATION" or $e.metadata.event_type = "REGISTRY_MODIFICATION" or $e.metadata.event_type = "REGISTRY_DELETION")"#,
             fields: REGISTRY,
+        },
+        Scope {
+            key: any_product("file_event"),
+            name: "FILE_CREATION",
+            selector: r#"$e.metadata.event_type = "FILE_CREATION""#,
+            fields: FILE,
+        },
+        Scope {
+            key: any_product("file_delete"),
+            name: "FILE_DELETION",
+            selector: r#"$e.metadata.event_type = "FILE_DELETION""#,
+            fields: FILE,
         },
     ],
 };
