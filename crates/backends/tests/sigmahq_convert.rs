@@ -99,9 +99,11 @@ fn sigmahq_rules_through_every_backend() {
     );
 
     let mut report: BTreeMap<(Target, &'static str), Tally> = BTreeMap::new();
+    let mut in_some_flavor: BTreeMap<Target, usize> = BTreeMap::new();
     for target in Target::ALL {
         let backend = backend(target);
         for (rule, filters, expr) in &lowered {
+            let mut rendered_somewhere = false;
             let input = RuleInput {
                 rule,
                 filters,
@@ -119,10 +121,12 @@ fn sigmahq_rules_through_every_backend() {
                             input.label()
                         );
                         tally.rendered += 1;
+                        rendered_somewhere = true;
                     }
                     Err(refusal) => *tally.refused.entry(refusal.grouping_key()).or_default() += 1,
                 }
             }
+            *in_some_flavor.entry(target).or_default() += usize::from(rendered_somewhere);
         }
     }
 
@@ -142,6 +146,10 @@ fn sigmahq_rules_through_every_backend() {
         if reasons.len() > 12 {
             println!("  … {} more reasons", reasons.len() - 12);
         }
+    }
+    println!();
+    for (target, count) in &in_some_flavor {
+        println!("{}: {count} of {total} rendered in at least one flavor", target.name());
     }
     for ((target, flavor), minimum) in MINIMUM_RENDERED {
         let tally = report
