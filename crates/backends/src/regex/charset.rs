@@ -14,7 +14,8 @@
 //! The residual difference is the Unicode version of the target's tables,
 //! which no rendering can remove.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind};
 
@@ -42,10 +43,72 @@ pub(super) enum SetError {
 /// The exact set of one class (or literal) of a pattern: `snippet` is its
 /// source text and `flags` the `(?…)` prefix for the flags in force.
 pub(super) fn exact_set(flags: &str, snippet: &str) -> Option<ClassUnicode> {
-    let text = format!("{flags}{snippet}");
+    static CACHE: OnceLock<Memo<Option<ClassUnicode>>> = OnceLock::new();
+    CACHE
+        .get_or_init(Memo::default)
+        .get_or_compute(format!("{flags}{snippet}"), compute_exact_set)
+}
+
+/// Whether simple case folding adds characters to the exact set of
+/// `snippet` (under `flags`, which must not include `i`).
+pub(super) fn grows_under_case_folding(flags: &str, snippet: &str) -> bool {
+    static CACHE: OnceLock<Memo<bool>> = OnceLock::new();
+    CACHE
+        .get_or_init(Memo::default)
+        .get_or_compute(format!("{flags}{snippet}"), |text| {
+            compute_exact_set(text).is_some_and(|set| {
+                let mut folded = set.clone();
+                folded.case_fold_simple();
+                folded != set
+            })
+        })
+}
+
+/// A small memo of set computations. Why: building and case-folding a
+/// class such as `[^\s]` walks a million code points, and the same few
+/// snippets recur in every rule and every target of an export.
+struct Memo<T> {
+    entries: Mutex<HashMap<String, T>>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Beyond this many snippets the memo starts over: a bound on memory for
+/// a process converting an unbounded stream of rules.
+const MEMO_CAPACITY: usize = 4096;
+
+impl<T: Clone> Memo<T> {
+    /// A panic while computing never leaves an entry half-written, so a
+    /// poisoned lock still guards a consistent map.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, T>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get_or_compute(&self, key: String, compute: impl FnOnce(&str) -> T) -> T {
+        let hit = self.lock().get(&key).cloned();
+        if let Some(hit) = hit {
+            return hit;
+        }
+        let value = compute(&key);
+        let mut entries = self.lock();
+        if entries.len() >= MEMO_CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, value.clone());
+        value
+    }
+}
+
+fn compute_exact_set(text: &str) -> Option<ClassUnicode> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
-        .parse(&text)
+        .parse(text)
         .ok()?;
     match hir.kind() {
         HirKind::Class(Class::Unicode(class)) => Some(class.clone()),

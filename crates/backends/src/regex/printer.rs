@@ -490,11 +490,7 @@ fn visit_case(pattern: &str, ast: &Ast, st: &mut State, f: &mut impl FnMut(bool)
             case_insensitive: false,
             ..*st
         });
-        charset::exact_set(&flags, snippet).is_some_and(|set| {
-            let mut folded = set.clone();
-            folded.case_fold_simple();
-            folded != set
-        })
+        charset::grows_under_case_folding(&flags, snippet)
     };
     match ast {
         Ast::Flags(set) => {
