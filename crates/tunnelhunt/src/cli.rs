@@ -31,7 +31,97 @@ pub enum Command {
     /// Replay labelled scenarios (events + expect.yml) through the rules;
     /// print a scenario × branch matrix. Exit 4 on any mismatch.
     Test(TestArgs),
+    /// Render rules as SIEM queries (KQL, SPL, EQL, AQL, Sumo Logic,
+    /// YARA-L 2.0, LogScale) or normalized Sigma. A rule a target cannot
+    /// express exactly is refused with the reason, never approximated.
+    #[command(after_help = EXPORT_AFTER_HELP)]
+    Export(ExportArgs),
 }
+
+/// Exit codes and layout notes printed under `tunnelhunt export --help`.
+const EXPORT_AFTER_HELP: &str = "Without --out, the queries of each target \
+are printed on stdout one after another (each starts with a comment naming \
+its rule); refusals are listed on stderr. With --out DIR: DIR/<target>/<rule>.<ext> \
+per rule (DIR/<target>/<rule>.<flavor>.<ext> for other flavors), \
+DIR/packs/pack[.<flavor>].<ext> for the pack queries and DIR/README.md as \
+the index. Exit codes: 0 done (refusals are reported, not errors); 1 some \
+rules were invalid and left out; 2 usage or setup error; 6 --strict and at \
+least one rendering was refused.";
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The query language, or `all`.
+    #[arg(long, short = 't', value_enum, value_name = "TARGET")]
+    pub target: ExportTarget,
+    /// Rule file or directory (repeat for several; default: the built-in
+    /// T1572 pack).
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Sigma filter files to fold into every rule they name: the exported
+    /// queries carry the tuning.
+    #[arg(long, value_name = "FILE")]
+    pub filters: Vec<PathBuf>,
+    #[command(flatten)]
+    pub placeholders: PlaceholderArgs,
+    /// Write one file per rule, target and flavor, the pack queries and a
+    /// README index into DIR (new, empty, or an earlier export).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only this flavor of the target (e.g. `sentinel` for kql, `cim` for
+    /// spl, `search` for sumo; `default` for the default one). Default:
+    /// every flavor with --out, the default flavor on stdout.
+    #[arg(long, value_name = "NAME")]
+    pub flavor: Option<String>,
+    /// Print the whole rule set as one hunting query per target (with a
+    /// detection-branch column) instead of one query per rule. With --out
+    /// the pack queries are always written.
+    #[arg(long)]
+    pub pack: bool,
+    /// Exit 6 when any rendering was refused.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `--target` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// Microsoft KQL (Defender XDR Advanced Hunting; flavor sentinel).
+    Kql,
+    /// Splunk SPL (Sysmon add-on; flavor cim).
+    Spl,
+    /// Elastic EQL over ECS.
+    Eql,
+    /// IBM QRadar AQL.
+    Aql,
+    /// Sumo Logic (Cloud SIEM rule expression; flavor search).
+    Sumo,
+    /// Google SecOps YARA-L 2.0.
+    Yaral,
+    /// CrowdStrike LogScale (Falcon events).
+    Cql,
+    /// Sigma YAML, normalized, filters folded in.
+    Sigma,
+    /// Every target.
+    All,
+}
+
+impl ExportTarget {
+    pub fn target(self) -> Option<tunnelhunt_backends::Target> {
+        use tunnelhunt_backends::Target;
+        Some(match self {
+            ExportTarget::Kql => Target::Kql,
+            ExportTarget::Spl => Target::Spl,
+            ExportTarget::Eql => Target::Eql,
+            ExportTarget::Aql => Target::Aql,
+            ExportTarget::Sumo => Target::Sumo,
+            ExportTarget::Yaral => Target::YaraL,
+            ExportTarget::Cql => Target::Cql,
+            ExportTarget::Sigma => Target::Sigma,
+            ExportTarget::All => return None,
+        })
+    }
+}
+
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {

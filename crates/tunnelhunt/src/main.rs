@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Show(args)) => commands::show::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
         Command::Test(args) => commands::test::run(&args),
+        Command::Export(args) => commands::export::run(&args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

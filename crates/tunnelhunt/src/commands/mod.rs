@@ -4,6 +4,7 @@
 //! error.
 
 pub mod check;
+pub mod export;
 pub mod list;
 pub mod scan;
 pub mod show;
@@ -34,6 +35,9 @@ pub enum Outcome {
     /// Exit 4 (`test`): some scenarios did not get the alerts they
     /// expect (a missed detection or a false positive).
     TestFailures,
+    /// Exit 6 (`export --strict`): some rules could not be rendered
+    /// exactly for a target; they were refused and listed.
+    Refusals,
 }
 
 impl Outcome {
@@ -44,6 +48,7 @@ impl Outcome {
             Outcome::UsageError => 2,
             Outcome::InputErrors => 3,
             Outcome::TestFailures => 4,
+            Outcome::Refusals => 6,
         })
     }
 }

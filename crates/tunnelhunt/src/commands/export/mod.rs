@@ -1,0 +1,145 @@
+//! `tunnelhunt export`: render rules as SIEM queries (or normalized Sigma).
+//!
+//! The rules are loaded and lowered exactly as `scan` does (same filters,
+//! same placeholders), then each target's backend renders every rule in
+//! every flavor. A rule a target cannot express is *refused* — reported
+//! with the construct and the reason — never rendered approximately. On
+//! stdout the queries of one target follow each other (each carries its
+//! metadata comment); with `--out DIR` every rendering goes into its own
+//! file, with the pack queries and a README index beside them.
+
+mod index;
+mod plan;
+
+use std::io::{self, Write};
+
+use anyhow::{Context, bail};
+use tunnelhunt_backends::{Target, backend};
+
+use crate::cli::{ExportArgs, ExportTarget};
+use crate::commands::{Outcome, report_rule_problems, require_existing};
+use crate::output::plural;
+use crate::placeholders;
+use crate::ruleset;
+
+use plan::{Exported, lower_all};
+
+pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
+    require_existing("rule path", &args.rules)?;
+    require_existing("filter file", &args.filters)?;
+    let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
+    let targets: Vec<Target> = match args.target {
+        ExportTarget::All => Target::ALL.to_vec(),
+        one => vec![one.target().expect("a single target")],
+    };
+    if let Some(flavor) = &args.flavor {
+        for &target in &targets {
+            let known = backend(target).flavors();
+            if !known.iter().any(|f| f.unwrap_or("default") == flavor) {
+                bail!(
+                    "target {} has no flavor '{flavor}' (flavors: {})",
+                    target.name(),
+                    flavor_names(known)
+                );
+            }
+        }
+    }
+
+    let loaded = ruleset::load_or_builtin(&args.rules, &args.filters);
+    let lowered = lower_all(&loaded, &placeholders);
+    let rule_errors = report_rule_problems(&lowered.problems, "left out of the export");
+
+    let exported: Vec<Exported> = targets
+        .iter()
+        .map(|&target| plan::render_target(backend(target), &lowered.rules, args.flavor.as_deref()))
+        .collect();
+    report_refusals(&exported);
+
+    match &args.out {
+        Some(dir) => {
+            index::write_tree(dir, &lowered.rules, &exported)
+                .with_context(|| format!("cannot write the export to {}", dir.display()))?;
+            let files: usize = exported.iter().map(Exported::file_count).sum();
+            eprintln!(
+                "tunnelhunt: wrote {} for {} to {} (index: {})",
+                plural(files, "file"),
+                plural(lowered.rules.len(), "rule"),
+                dir.display(),
+                dir.join("README.md").display()
+            );
+        }
+        None => print_stdout(&exported, args.pack)?,
+    }
+
+    let refused: usize = exported.iter().map(Exported::refusal_count).sum();
+    Ok(if rule_errors > 0 {
+        Outcome::RuleErrors
+    } else if refused > 0 && args.strict {
+        Outcome::Refusals
+    } else {
+        Outcome::Success
+    })
+}
+
+fn flavor_names(flavors: &[Option<&str>]) -> String {
+    flavors
+        .iter()
+        .map(|f| f.unwrap_or("default"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line per refusal on stderr, then a count per target.
+fn report_refusals(exported: &[Exported]) {
+    for target in exported {
+        for rendered in &target.rules {
+            for (flavor, refusal) in rendered.refusals() {
+                eprintln!(
+                    "tunnelhunt: {}{}: rule {}: refused: {refusal}",
+                    target.target.name(),
+                    flavor.map(|f| format!(" ({f})")).unwrap_or_default(),
+                    rendered.label,
+                );
+            }
+        }
+        let refused = target.refusal_count();
+        if refused > 0 {
+            eprintln!(
+                "tunnelhunt: {}: {} refused (the target cannot express them exactly)",
+                target.target.name(),
+                plural(refused, "rendering"),
+            );
+        }
+    }
+}
+
+/// Without `--out`: the renderings of each target (one flavor), or with
+/// `--pack` its pack query, separated by blank lines.
+fn print_stdout(exported: &[Exported], pack_only: bool) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    let mut first = true;
+    let mut separate = |out: &mut io::StdoutLock| -> io::Result<()> {
+        if !first {
+            writeln!(out)?;
+        }
+        first = false;
+        Ok(())
+    };
+    for target in exported {
+        if pack_only {
+            for pack in &target.packs {
+                separate(&mut out)?;
+                writeln!(out, "{}", pack.text.trim_end())?;
+            }
+            continue;
+        }
+        for rendered in &target.rules {
+            for (_, text) in rendered.texts() {
+                separate(&mut out)?;
+                writeln!(out, "{}", text.trim_end())?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! `tunnelhunt export` as a user runs it: one file per rule and target,
+//! the pack queries, the README index, refusals reported, filters folded
+//! into every output, and the directory safety rules.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{stderr, stdout, tunnelhunt};
+
+const EXTENSIONS: [(&str, &str); 8] = [
+    ("kql", "kql"),
+    ("spl", "spl"),
+    ("eql", "eql"),
+    ("aql", "aql"),
+    ("sumo", "sumo"),
+    ("yaral", "yaral"),
+    ("cql", "cql"),
+    ("sigma", "yml"),
+];
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn export_all_writes_every_rendering_the_packs_and_an_index() {
+    let dir = common::scratch("export", "all");
+    let out_dir = dir.join("out");
+    let out = tunnelhunt(&[
+        "export",
+        "--target",
+        "all",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let readme = fs::read_to_string(out_dir.join("README.md")).expect("README index");
+    let pack_rules = tunnelhunt_pack_rule_count();
+
+    for (target, extension) in EXTENSIONS {
+        let files = files_in(&out_dir.join(target));
+        assert!(
+            files.iter().all(|f| f.ends_with(&format!(".{extension}"))),
+            "{target}: {files:?}"
+        );
+        // Every rule is either written or listed as refused in the index.
+        let refused = readme
+            .lines()
+            .filter(|l| l.starts_with("- ") && l.contains(&format!(" — {target}")))
+            .count();
+        assert!(
+            files.len() + refused >= pack_rules,
+            "{target}: {} files + {refused} refusals for {pack_rules} rules",
+            files.len()
+        );
+        let packs = files_in(&out_dir.join("packs"));
+        assert!(
+            packs.iter().any(|p| p == &format!("pack.{extension}")),
+            "{target}: no pack query in {packs:?}"
+        );
+    }
+    // The sigma target writes every pack rule (nothing is inexpressible in
+    // Sigma), and the index links each file it names.
+    assert_eq!(files_in(&out_dir.join("sigma")).len(), pack_rules);
+    for line in readme.lines().filter(|l| l.starts_with("| ")) {
+        for link in line.split("](").skip(1) {
+            let target = link.split(')').next().unwrap();
+            assert!(
+                out_dir.join(target).is_file(),
+                "index links a missing file: {target}"
+            );
+        }
+    }
+
+    // Exporting again into the same directory replaces the earlier export.
+    let again = tunnelhunt(&[
+        "export",
+        "--target",
+        "kql",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        !out_dir.join("spl").exists(),
+        "stale files of the first export kept"
+    );
+    assert!(out_dir.join("kql").is_dir());
+}
+
+#[test]
+fn export_refuses_a_foreign_non_empty_directory() {
+    let dir = common::scratch("export", "foreign");
+    fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let out = tunnelhunt(&["export", "--target", "kql", "--out", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not written by `tunnelhunt export`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn export_to_stdout_prints_the_queries_and_a_pack() {
+    let out = tunnelhunt(&["export", "--target", "sigma"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches("\ntitle: ").count() + usize::from(text.starts_with("title: ")),
+        tunnelhunt_pack_rule_count(),
+        "{text}"
+    );
+    let pack = tunnelhunt(&["export", "--target", "kql", "--pack"]);
+    assert_eq!(pack.status.code(), Some(0), "{}", stderr(&pack));
+    assert!(
+        stdout(&pack).contains("DetectionBranch"),
+        "{}",
+        stdout(&pack)
+    );
+}
+
+#[test]
+fn export_folds_filters_into_the_outputs() {
+    let filter = "examples/filters/sanctioned_backup_tunnel.yml";
+    let plain = tunnelhunt(&["export", "--target", "sigma"]);
+    let tuned = tunnelhunt(&["export", "--target", "sigma", "--filters", filter]);
+    assert_eq!(tuned.status.code(), Some(0), "{}", stderr(&tuned));
+    assert_ne!(stdout(&plain), stdout(&tuned), "the filter changed nothing");
+    let kql = tunnelhunt(&["export", "--target", "kql", "--filters", filter]);
+    let kql_plain = tunnelhunt(&["export", "--target", "kql"]);
+    assert_ne!(
+        stdout(&kql),
+        stdout(&kql_plain),
+        "the filter is not in the KQL"
+    );
+}
+
+#[test]
+fn export_usage_errors() {
+    let bad_flavor = tunnelhunt(&["export", "--target", "kql", "--flavor", "nonesuch"]);
+    assert_eq!(bad_flavor.status.code(), Some(2), "{}", stderr(&bad_flavor));
+    assert!(stderr(&bad_flavor).contains("no flavor 'nonesuch'"));
+    let missing = tunnelhunt(&["export", "--target", "kql", "--rules", "does/not/exist"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+}
+
+#[test]
+fn export_strict_exits_6_on_a_refusal() {
+    let dir = common::scratch("export", "strict");
+    let rule = dir.join("keyword.yml");
+    fs::write(
+        &rule,
+        "title: Keyword probe\nid: 6c9a8e55-0b8e-4a55-9a51-0d7f1a1f2b31\nstatus: test\n\
+         logsource:\n  product: windows\n  category: process_creation\n\
+         detection:\n  keywords:\n    - dnscat2\n  condition: keywords\nlevel: low\n",
+    )
+    .unwrap();
+    let lenient = tunnelhunt(&[
+        "export",
+        "--target",
+        "eql",
+        "--rules",
+        rule.to_str().unwrap(),
+    ]);
+    assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
+    assert!(
+        stderr(&lenient).contains("refused: keyword"),
+        "{}",
+        stderr(&lenient)
+    );
+    let strict = tunnelhunt(&[
+        "export",
+        "--target",
+        "eql",
+        "--strict",
+        "--rules",
+        rule.to_str().unwrap(),
+    ]);
+    assert_eq!(strict.status.code(), Some(6), "{}", stderr(&strict));
+}
+
+fn tunnelhunt_pack_rule_count() -> usize {
+    let out = tunnelhunt(&["rules", "list", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).expect("rules list json");
+    rules.as_array().expect("array").len()
+}
