@@ -10,87 +10,14 @@
 //! at the start or end; it returns the string literals, which the property
 //! tests compare with the values that went in.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::regex::{Dialect, FlagPlacement, glob_to_regex};
 use tunnelhunt_backends::{RuleInput, Target, backend};
-use tunnelhunt_sigma::Span;
-use tunnelhunt_sigma::ast::{Filter, Rule};
-use tunnelhunt_sigma::collection::RuleCollection;
-use tunnelhunt_sigma::ir::{Expr, Piece, Predicate, StrMatch, Test};
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+use tunnelhunt_sigma::ir::StrMatch;
 
-/// A rule and its lowered condition.
-struct Loaded {
-    stem: String,
-    rule: Rule,
-    expr: Expr,
-}
-
-impl Loaded {
-    fn input(&self) -> RuleInput<'_> {
-        const NO_FILTERS: &[&Filter] = &[];
-        RuleInput {
-            rule: &self.rule,
-            filters: NO_FILTERS,
-            expr: &self.expr,
-        }
-    }
-}
-
-fn load(files: &[(String, String)]) -> Vec<Loaded> {
-    files
-        .iter()
-        .map(|(stem, text)| {
-            let mut collection = RuleCollection::new();
-            collection.add_file(Path::new(&format!("{stem}.yml")), text);
-            collection.finish();
-            assert!(
-                !collection.has_errors(),
-                "{stem}: {:?}",
-                collection.diagnostics()
-            );
-            let rule = collection.rules().next().expect("one rule").clone();
-            let expr = lower_rule(&rule, &[], &Placeholders::new()).expect("rule lowers");
-            Loaded {
-                stem: stem.clone(),
-                rule,
-                expr,
-            }
-        })
-        .collect()
-}
-
-fn pack_rules() -> Vec<Loaded> {
-    let files: Vec<(String, String)> = tunnelhunt_pack::builtin_rules()
-        .iter()
-        .map(|f| (f.stem().to_owned(), f.text.to_owned()))
-        .collect();
-    assert!(files.len() >= 25, "the T1572 pack is embedded");
-    load(&files)
-}
-
-fn probe_rules() -> Vec<Loaded> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/probes");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/probes")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
-        .collect();
-    paths.sort();
-    let files: Vec<(String, String)> = paths
-        .iter()
-        .map(|p| {
-            (
-                p.file_stem().unwrap().to_str().unwrap().to_owned(),
-                std::fs::read_to_string(p).expect("probe readable"),
-            )
-        })
-        .collect();
-    assert!(files.len() >= 50, "the probe set is present");
-    load(&files)
-}
+use common::{LoadedRule, contains_rule, hex_escaped, pack_rules, probe_rules};
 
 /// The rule's rendering, or its refusal as text; outputs are lexed.
 fn render_one(rule: &RuleInput<'_>) -> String {
@@ -109,7 +36,7 @@ fn render_one(rule: &RuleInput<'_>) -> String {
 fn pack_rules_golden() {
     for loaded in pack_rules() {
         insta::assert_snapshot!(
-            format!("pack_rule__{}", loaded.stem),
+            format!("pack_rule__{}", loaded.name),
             render_one(&loaded.input())
         );
     }
@@ -119,7 +46,7 @@ fn pack_rules_golden() {
 fn probe_rules_golden() {
     for loaded in probe_rules() {
         insta::assert_snapshot!(
-            format!("probe__{}", loaded.stem),
+            format!("probe__{}", loaded.name),
             render_one(&loaded.input())
         );
     }
@@ -128,7 +55,7 @@ fn probe_rules_golden() {
 #[test]
 fn pack_query_golden() {
     let rules = pack_rules();
-    let inputs: Vec<RuleInput<'_>> = rules.iter().map(Loaded::input).collect();
+    let inputs: Vec<RuleInput<'_>> = rules.iter().map(LoadedRule::input).collect();
     let pack = backend(Target::Aql).render_pack(&inputs, None);
     if let Err(problem) = lex(&pack.text) {
         panic!("pack: invalid AQL ({problem}):\n{}", pack.text);
@@ -241,54 +168,13 @@ fn the_lexer_rejects_broken_queries() {
     assert!(lex("SELECT * FROM events WHERE \"a = 1").is_err());
 }
 
-/// A `CommandLine|contains` rule over `value`, built directly in the IR so
-/// any string can be tried.
-fn contains_rule(value: &str, cased: bool) -> (Rule, Expr, StrMatch) {
-    let template = "title: injection\nid: 0b8c7f3e-2d7a-4d1e-9a4f-6f2b9a1c3d5e\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    sel:\n        CommandLine: x\n    condition: sel\n";
-    let mut collection = RuleCollection::new();
-    collection.add_file(Path::new("injection.yml"), template);
-    collection.finish();
-    let rule = collection.rules().next().unwrap().clone();
-    let glob = StrMatch::new(
-        [
-            Piece::AnyString,
-            Piece::Lit(value.to_owned()),
-            Piece::AnyString,
-        ],
-        cased,
-    );
-    let expr = Expr::Pred(Predicate {
-        field: Some("CommandLine".to_owned()),
-        test: Test::Str(glob.clone()),
-        span: Span::UNKNOWN,
-    });
-    (rule, expr, glob)
-}
-
 /// The Java pattern a `MATCHES` literal must carry: control characters as
 /// `\x{…}` escapes.
 fn expected_pattern(glob: &StrMatch) -> String {
     let pattern = glob_to_regex(glob, Dialect::Java, FlagPlacement::Inline)
         .expect("glob translates")
         .pattern;
-    let hex = |c: char| format!("\\x{{{:x}}}", u32::from(c));
-    let mut out = String::new();
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(n) if n.is_control() => out.push_str(&hex(n)),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
-            },
-            c if c.is_control() => out.push_str(&hex(c)),
-            c => out.push(c),
-        }
-    }
-    out
+    hex_escaped(&pattern, |c| c.is_control())
 }
 
 proptest! {

@@ -5,26 +5,24 @@
 //! query must also pass the literal-level tokenizer (no parser is available
 //! offline).
 
+mod common;
 mod cql_support;
-mod sigma_support;
 
 use tunnelhunt_backends::cql::Cql;
 use tunnelhunt_backends::{Backend, RuleInput};
 
-use sigma_support::{LoadedRule, load, pack_files, pack_rules, probe_rules, with_inputs};
+use common::{LoadedRule, or_refused, pack_rules, probe_rules, tuned_rules, with_inputs};
 
 fn rendered(rule: &LoadedRule) -> String {
-    rule.with_input(|input| match Cql.render(input, None) {
-        Ok(text) => {
-            if let Err(problem) = cql_support::literals(&text) {
+    rule.with_input(|input| {
+        or_refused(Cql.render(input, None).inspect(|text| {
+            if let Err(problem) = cql_support::literals(text) {
                 panic!(
                     "{}: query does not tokenize ({problem}):\n{text}",
                     rule.name
                 );
             }
-            text
-        }
-        Err(refusal) => format!("REFUSED {refusal}\n"),
+        }))
     })
 }
 
@@ -47,16 +45,7 @@ fn probe_rules_render_as_reviewed() {
 
 #[test]
 fn tuned_pack_rules_render_as_reviewed() {
-    let mut files = pack_files();
-    files.extend(
-        tunnelhunt_pack::example_filters()
-            .iter()
-            .map(|f| (f.path.to_owned(), f.text.to_owned())),
-    );
-    let tuned: Vec<LoadedRule> = load(&files)
-        .into_iter()
-        .filter(|r| !r.filters.is_empty())
-        .collect();
+    let tuned = tuned_rules();
     for rule in &tuned {
         let text = rendered(rule);
         if !text.starts_with("REFUSED") {

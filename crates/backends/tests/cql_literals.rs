@@ -12,8 +12,8 @@
 //!   `^<value escaped>$` with the same case rule — i.e. it matches that one
 //!   string (up to case when case-insensitive) and nothing else.
 
+mod common;
 mod cql_support;
-mod sigma_support;
 
 use proptest::prelude::*;
 use regex_syntax::ParserBuilder;
@@ -109,7 +109,7 @@ fn render(value: &str, cased: bool, shape: Shape) -> Result<String, Refusal> {
          detection:\n    sel:\n        {key}: {}\n    condition: sel\n",
         string(&sigma_escape(value), Style::Quoted)
     );
-    let rules = sigma_support::load(&[("literal.yml".into(), yaml)]);
+    let rules = common::load(&[("literal.yml".into(), yaml)]);
     rules[0].with_input(|input| Cql.render(input, None))
 }
 
@@ -220,11 +220,11 @@ proptest! {
             string(&title, Style::Quoted),
             string(&branch, Style::Quoted)
         );
-        let rules = sigma_support::load(&[("meta.yml".into(), yaml)]);
+        let rules = common::load(&[("meta.yml".into(), yaml)]);
         let query = rules[0].with_input(|input| Cql.render(input, None)).expect("renders");
         // The only literal is the value: the title stayed inside its comment.
         prop_assert_eq!(cql_support::literals(&query), Ok(vec![Literal::Str("*x*".into())]), "{}", query);
-        let pack = sigma_support::with_inputs(&rules, |inputs| Cql.render_pack(inputs, None));
+        let pack = common::with_inputs(&rules, |inputs| Cql.render_pack(inputs, None));
         let literals = cql_support::literals(&pack.text);
         prop_assert!(literals.is_ok(), "{:?}\n{}", literals, pack.text);
         let literals = literals.unwrap();

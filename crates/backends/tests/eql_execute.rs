@@ -17,6 +17,7 @@
 //! other pack rule is compared, and so is every pack query against the
 //! union of its rules. Needs `TUNNELHUNT_VALIDATORS`.
 
+mod common;
 mod eql_support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +33,8 @@ use tunnelhunt_engine::{Event, FieldValue, Lookup, MatcherBuilder};
 use tunnelhunt_sigma::ast::LogSource;
 use tunnelhunt_sources::AnyEvent;
 
-use eql_support::{LoadedRule, pack_rules, validator, with_inputs};
+use common::{LoadedRule, pack_rules, probe_rules, with_inputs};
+use eql_support::validator;
 
 /// Every record of every file of every scenario folder, keyed
 /// `scenario/file:position`.
@@ -357,7 +359,7 @@ fn difference(name: &str, eql: &[String], engine: &BTreeSet<String>) -> Option<S
 #[test]
 fn probe_eql_flags_exactly_what_the_engine_flags_on_the_scenario_corpus() {
     let Some(validator) = validator() else { return };
-    let rules = eql_support::probe_rules();
+    let rules = probe_rules();
     let (records, _) = scenario_records();
     let flagged = engine_matches(&rules, &records);
     let (documents, _) = documents_for(&rules, &records);

@@ -3,17 +3,14 @@
 //! <detail>`), and the pack query. A person reviews every snapshot; CI
 //! (`CI=true`) fails on a missing one.
 
-mod eql_support;
+mod common;
 
-use eql_support::{pack_rules, probe_rules, with_inputs};
+use common::{or_refused, pack_rules, probe_rules, with_inputs, with_omitted};
 use tunnelhunt_backends::eql::Eql;
 use tunnelhunt_backends::{Backend, RuleInput};
 
 fn rendered(input: &RuleInput<'_>) -> String {
-    match Eql.render(input, None) {
-        Ok(text) => text,
-        Err(refusal) => format!("REFUSED {refusal}\n"),
-    }
+    or_refused(Eql.render(input, None))
 }
 
 #[test]
@@ -40,10 +37,6 @@ fn probe_rules_render_as_reviewed() {
 fn pack_query_renders_as_reviewed() {
     let rules = pack_rules();
     let pack = with_inputs(&rules, |inputs| Eql.render_pack(inputs, None));
-    let mut text = pack.text.clone();
-    text.push_str("\n// ----- omitted -----\n");
-    for (label, refusal) in &pack.omitted {
-        text.push_str(&format!("// {label}: {refusal}\n"));
-    }
+    let text = with_omitted(&pack, "\n// ----- omitted -----\n", "// ");
     insta::assert_snapshot!("pack_query", text);
 }

@@ -8,9 +8,11 @@
 //! `EQL_SHOW_REFUSALS=1` and writes the failing queries to the file named
 //! by `EQL_DUMP_FAILURES`.
 
+mod common;
 mod eql_support;
 
-use eql_support::{pack_rules, probe_rules, validator, with_inputs};
+use common::{pack_rules, probe_rules, with_inputs};
+use eql_support::validator;
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::eql::{Eql, pack};
 
@@ -75,41 +77,17 @@ fn the_validator_rejects_what_elasticsearch_rejects() {
 #[test]
 fn every_sigmahq_rendering_parses() {
     use std::collections::BTreeMap;
-    use std::path::{Path, PathBuf};
 
     use tunnelhunt_backends::RuleInput;
-    use tunnelhunt_sigma::collection::RuleCollection;
     use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
-    let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
-        println!("skipped: TUNNELHUNT_CORPUS not set");
+    use common::{sigmahq_collection, sigmahq_corpus, sigmahq_files};
+
+    let Some(sigmahq) = sigmahq_corpus() else {
         return;
     };
     let Some(validator) = validator() else { return };
-    fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|e| e.expect("entry").path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                yaml_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "yml") {
-                out.push(path);
-            }
-        }
-    }
-    let sigmahq = PathBuf::from(root).join("sigmahq");
-    let mut files = Vec::new();
-    for dir in ["rules", "rules-emerging-threats", "rules-threat-hunting"] {
-        yaml_files(&sigmahq.join(dir), &mut files);
-    }
-    let mut collection = RuleCollection::new();
-    for file in &files {
-        collection.add_file(file, &std::fs::read_to_string(file).expect("rule readable"));
-    }
-    collection.finish();
+    let collection = sigmahq_collection(&sigmahq_files(&sigmahq));
     let mut queries = Vec::new();
     let mut labels = Vec::new();
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();

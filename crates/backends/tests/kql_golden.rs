@@ -3,25 +3,21 @@
 //! Sentinel), refusals written as text, plus the pack queries. A person
 //! reviews each snapshot; CI fails on a missing or changed one.
 
-mod kql_support;
+mod common;
 
-use tunnelhunt_backends::{Backend, RuleInput, kql::Kql};
+use tunnelhunt_backends::{Backend, kql::Kql};
 
-use kql_support::{LoadedRule, pack_rules, probe_rules};
+use common::{LoadedRule, flavor_sections, pack_rules, probe_rules, with_inputs};
 
 /// Both flavors of one rule, one snapshot.
 fn both_flavors(rule: &LoadedRule) -> String {
     rule.with_input(|input| {
-        Kql.render_all(input)
-            .into_iter()
-            .map(|(flavor, result)| {
-                let name = flavor.unwrap_or("default (Defender XDR)");
-                match result {
-                    Ok(text) => format!("===== {name} =====\n{text}\n"),
-                    Err(refusal) => format!("===== {name} =====\nREFUSED {refusal}\n"),
-                }
-            })
-            .collect()
+        flavor_sections(Kql.render_all(input), |flavor| {
+            format!(
+                "===== {} =====\n",
+                flavor.unwrap_or("default (Defender XDR)")
+            )
+        })
     })
 }
 
@@ -45,19 +41,8 @@ fn probe_rules_render_as_reviewed() {
 #[test]
 fn pack_queries_render_as_reviewed() {
     let rules = pack_rules();
-    let filters: Vec<Vec<&tunnelhunt_sigma::ast::Filter>> =
-        rules.iter().map(|r| r.filters.iter().collect()).collect();
-    let inputs: Vec<RuleInput<'_>> = rules
-        .iter()
-        .zip(&filters)
-        .map(|(r, f)| RuleInput {
-            rule: &r.rule,
-            filters: f,
-            expr: &r.expr,
-        })
-        .collect();
     for flavor in Kql.flavors() {
-        let pack = Kql.render_pack(&inputs, *flavor);
+        let pack = with_inputs(&rules, |inputs| Kql.render_pack(inputs, *flavor));
         assert_eq!(pack.flavor, *flavor);
         assert_eq!(
             pack.omitted.len() + pack.text.matches("| extend DetectionBranch = ").count(),

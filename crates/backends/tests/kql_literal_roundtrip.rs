@@ -9,6 +9,7 @@
 //! the variable it says it was skipped. Each proptest case sends one batch
 //! of queries to one node process.
 
+mod common;
 mod kql_support;
 
 use proptest::prelude::*;
@@ -17,7 +18,8 @@ use tunnelhunt_backends::{Backend, RuleInput};
 use tunnelhunt_sigma::Span;
 use tunnelhunt_sigma::ir::{Expr, Piece, Predicate, StrMatch, Test};
 
-use kql_support::{check, probe_rules, validator};
+use common::probe_rules;
+use kql_support::{check, validator};
 
 /// Characters that break naive escaping, mixed with arbitrary ones.
 fn nasty_char() -> impl Strategy<Value = char> {

@@ -8,61 +8,24 @@
 //! `TUNNELHUNT_VALIDATORS` too (with `validators/kql/setup.sh` run);
 //! without it only the conversion figures are printed.
 
+mod common;
 mod kql_support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use tunnelhunt_backends::refusal::Construct;
 use tunnelhunt_backends::{Backend, RuleInput, kql::Kql};
-use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
+use common::{sigmahq_collection, sigmahq_corpus, sigmahq_files};
 use kql_support::{check, validator};
-
-const RULE_DIRS: [&str; 3] = ["rules", "rules-emerging-threats", "rules-threat-hunting"];
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yml" | "yaml")
-        ) {
-            out.push(path);
-        }
-    }
-}
 
 #[test]
 fn every_sigmahq_kql_query_binds_cleanly() {
-    let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
-        println!("skipped: TUNNELHUNT_CORPUS not set");
+    let Some(sigmahq) = sigmahq_corpus() else {
         return;
     };
-    let sigmahq = PathBuf::from(root).join("sigmahq");
-    assert!(
-        sigmahq.join("rules").is_dir(),
-        "{} has no rules/",
-        sigmahq.display()
-    );
-    let mut files = Vec::new();
-    for dir in RULE_DIRS {
-        yaml_files(&sigmahq.join(dir), &mut files);
-    }
-    let mut collection = RuleCollection::new();
-    for file in &files {
-        let text =
-            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        collection.add_file(file, &text);
-    }
-    collection.finish();
+    let collection = sigmahq_collection(&sigmahq_files(&sigmahq));
     let placeholders = Placeholders::new();
     let mut labels = Vec::new();
     let mut queries = Vec::new();

@@ -6,11 +6,13 @@
 //! Needs `validators/kql/setup.sh` and `TUNNELHUNT_VALIDATORS=1`; without
 //! the variable it says it was skipped.
 
+mod common;
 mod kql_support;
 
-use tunnelhunt_backends::{Backend, RuleInput, kql::Kql};
+use tunnelhunt_backends::{Backend, kql::Kql};
 
-use kql_support::{check, pack_rules, probe_rules, validator};
+use common::{pack_rules, probe_rules, with_inputs};
+use kql_support::{check, validator};
 
 #[test]
 fn every_rendered_query_binds_cleanly() {
@@ -31,20 +33,9 @@ fn every_rendered_query_binds_cleanly() {
             }
         }
     }
-    let filters: Vec<Vec<&tunnelhunt_sigma::ast::Filter>> =
-        pack.iter().map(|r| r.filters.iter().collect()).collect();
-    let inputs: Vec<RuleInput<'_>> = pack
-        .iter()
-        .zip(&filters)
-        .map(|(r, f)| RuleInput {
-            rule: &r.rule,
-            filters: f,
-            expr: &r.expr,
-        })
-        .collect();
     for flavor in Kql.flavors() {
         labels.push(format!("pack query [{}]", flavor.unwrap_or("default")));
-        queries.push(Kql.render_pack(&inputs, *flavor).text);
+        queries.push(with_inputs(&pack, |inputs| Kql.render_pack(inputs, *flavor)).text);
     }
     assert!(
         queries.len() > 60,

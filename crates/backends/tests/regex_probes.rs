@@ -4,26 +4,15 @@
 //! named after these files, so a broken or renamed probe must fail here
 //! first, with a clear message, rather than as a confusing snapshot diff.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sigma::ir::{Expr, Test};
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
-fn probe_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probes")
-}
-
-fn probe_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(probe_dir())
-        .expect("tests/probes exists")
-        .map(|entry| entry.expect("readable directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yml"))
-        .collect();
-    files.sort();
-    files
-}
+use common::{probe_dir, probe_paths};
 
 fn is_probe_name(stem: &str) -> bool {
     let bytes = stem.as_bytes();
@@ -39,7 +28,7 @@ fn is_probe_name(stem: &str) -> bool {
 
 #[test]
 fn every_probe_loads_without_diagnostics_and_lowers() {
-    let files = probe_files();
+    let files = probe_paths();
     assert!(
         files.len() >= 50,
         "expected the full probe set, found {}",
@@ -91,7 +80,7 @@ fn every_probe_loads_without_diagnostics_and_lowers() {
 #[test]
 fn readme_lists_every_probe() {
     let readme = std::fs::read_to_string(probe_dir().join("README.md")).unwrap();
-    for path in probe_files() {
+    for path in probe_paths() {
         let name = path.file_name().unwrap().to_str().unwrap();
         assert!(
             readme.contains(&format!("`{name}`")),

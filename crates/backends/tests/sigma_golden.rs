@@ -3,20 +3,17 @@
 //! filters (folded in), and the pack stream. A person reviews each
 //! snapshot; CI fails on a missing or changed one.
 
-mod sigma_support;
+mod common;
 
 use tunnelhunt_backends::sigma::SigmaOut;
 use tunnelhunt_backends::{Backend, RuleInput};
 
-use sigma_support::{LoadedRule, load, pack_files, pack_rules, probe_rules, with_inputs};
+use common::{LoadedRule, or_refused, pack_rules, probe_rules, tuned_rules, with_inputs};
 
 fn snapshot_each(prefix: &str, rules: &[LoadedRule]) {
     assert!(!rules.is_empty(), "no {prefix} rules found");
     for rule in rules {
-        let text = rule.with_input(|input| match SigmaOut.render(input, None) {
-            Ok(text) => text,
-            Err(refusal) => format!("REFUSED {refusal}\n"),
-        });
+        let text = rule.with_input(|input| or_refused(SigmaOut.render(input, None)));
         insta::assert_snapshot!(format!("{prefix}__{}", rule.name), text);
     }
 }
@@ -33,16 +30,7 @@ fn probe_rules_write_as_reviewed() {
 
 #[test]
 fn tuned_pack_rules_write_as_reviewed() {
-    let mut files = pack_files();
-    files.extend(
-        tunnelhunt_pack::example_filters()
-            .iter()
-            .map(|f| (f.path.to_owned(), f.text.to_owned())),
-    );
-    let tuned: Vec<LoadedRule> = load(&files)
-        .into_iter()
-        .filter(|r| !r.filters.is_empty())
-        .collect();
+    let tuned = tuned_rules();
     snapshot_each("tuned", &tuned);
 }
 

@@ -7,6 +7,7 @@
 //! * random strings as values, titles, descriptions and custom attributes
 //!   come back exactly (property tests).
 
+mod common;
 mod sigma_support;
 
 use proptest::prelude::*;
@@ -14,9 +15,8 @@ use tunnelhunt_backends::sigma::SigmaOut;
 use tunnelhunt_backends::{Backend, RuleInput};
 use tunnelhunt_sigma::ast::{AttrValue, SearchBody, Value};
 
-use sigma_support::{
-    LoadedRule, ir_without_positions, load, pack_files, pack_rules, probe_rules, without_positions,
-};
+use common::{LoadedRule, load, pack_rules, probe_rules, tuned_rules};
+use sigma_support::{ir_without_positions, without_positions};
 
 fn write(rule: &LoadedRule) -> String {
     rule.with_input(|input| SigmaOut.render(input, None))
@@ -64,19 +64,12 @@ fn probe_rules_load_back_as_the_same_rules() {
 
 #[test]
 fn folded_filters_keep_the_meaning_of_rule_and_filters() {
-    let mut files = pack_files();
-    files.extend(
-        tunnelhunt_pack::example_filters()
-            .iter()
-            .map(|f| (f.path.to_owned(), f.text.to_owned())),
-    );
-    let rules = load(&files);
-    let tuned: Vec<&LoadedRule> = rules.iter().filter(|r| !r.filters.is_empty()).collect();
+    let tuned = tuned_rules();
     assert!(
         !tuned.is_empty(),
         "the example filters tune some pack rules"
     );
-    for rule in tuned {
+    for rule in &tuned {
         let text = write(rule);
         assert!(text.starts_with("# Tuned by tunnelhunt"), "{text}");
         let back = reload(&rule.name, &text);
@@ -206,7 +199,7 @@ proptest! {
 #[test]
 fn the_pack_is_one_multi_document_stream() {
     let rules = pack_rules();
-    let pack = sigma_support::with_inputs(&rules, |inputs: &[RuleInput<'_>]| {
+    let pack = common::with_inputs(&rules, |inputs: &[RuleInput<'_>]| {
         SigmaOut.render_pack(inputs, None)
     });
     assert!(pack.omitted.is_empty());

@@ -10,7 +10,7 @@
 //! `TUNNELHUNT_VENV`, default `target/validators-venv`); without it the
 //! test says it is skipped.
 
-mod sigma_support;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,16 +20,16 @@ use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::sigma::SigmaOut;
 use tunnelhunt_sigma::ast::{AttrValue, Rule, SearchBody, Value};
 
-use sigma_support::{LoadedRule, load, pack_files, pack_rules, probe_rules};
+use common::{
+    LoadedRule, load, pack_rules, probe_rules, repo_root, tuned_rules, validators_requested,
+    validators_venv,
+};
 
 fn python() -> Option<PathBuf> {
-    if std::env::var_os("TUNNELHUNT_VALIDATORS").is_none() {
-        println!("skipped: TUNNELHUNT_VALIDATORS not set");
+    if !validators_requested() {
         return None;
     }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let venv = std::env::var_os("TUNNELHUNT_VENV")
-        .map_or_else(|| repo.join("target/validators-venv"), PathBuf::from);
+    let venv = validators_venv();
     let python = venv.join("bin/python");
     let sigma = venv.join("bin/sigma");
     assert!(
@@ -227,16 +227,7 @@ fn pyyaml_and_sigma_check_read_written_rules_as_meant() {
         &mut expected_values,
         true,
     );
-    let mut files = pack_files();
-    files.extend(
-        tunnelhunt_pack::example_filters()
-            .iter()
-            .map(|f| (f.path.to_owned(), f.text.to_owned())),
-    );
-    let tuned: Vec<LoadedRule> = load(&files)
-        .into_iter()
-        .filter(|r| !r.filters.is_empty())
-        .collect();
+    let tuned = tuned_rules();
     write_group(&root.join("tuned"), &tuned, &mut expected_values, false);
 
     // The detection searches are compared under `detection`, key by key.
@@ -266,8 +257,7 @@ fn pyyaml_and_sigma_check_read_written_rules_as_meant() {
         serde_json::to_string_pretty(&manifest).expect("json"),
     )
     .expect("write manifest");
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../validators/sigma/sigma_check.py");
+    let script = repo_root().join("validators/sigma/sigma_check.py");
     let output = Command::new(&python)
         .arg(&script)
         .arg(&manifest_path)

@@ -12,46 +12,14 @@
 //! query, Elastic's `eql` parsing every EQL query) lives in
 //! `sigmahq_validate.rs`.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use tunnelhunt_backends::{RuleInput, Target, backend};
-use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
-const RULE_DIRS: [&str; 3] = ["rules", "rules-emerging-threats", "rules-threat-hunting"];
-
-fn corpus() -> Option<PathBuf> {
-    let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
-        println!("skipped: TUNNELHUNT_CORPUS not set");
-        return None;
-    };
-    let sigmahq = PathBuf::from(&root).join("sigmahq");
-    assert!(
-        sigmahq.join("rules").is_dir(),
-        "TUNNELHUNT_CORPUS={} has no sigmahq/rules",
-        Path::new(&root).display()
-    );
-    Some(sigmahq)
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yml" | "yaml")
-        ) {
-            out.push(path);
-        }
-    }
-}
+use common::{sigmahq_collection, sigmahq_corpus, sigmahq_files};
 
 /// Per target and flavor: rendered count and refusals by grouping key.
 #[derive(Default)]
@@ -62,18 +30,11 @@ struct Tally {
 
 #[test]
 fn sigmahq_rules_through_every_backend() {
-    let Some(sigmahq) = corpus() else { return };
-    let mut files = Vec::new();
-    for dir in RULE_DIRS {
-        yaml_files(&sigmahq.join(dir), &mut files);
-    }
-    let mut collection = RuleCollection::new();
-    for file in &files {
-        let text =
-            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        collection.add_file(file, &text);
-    }
-    collection.finish();
+    let Some(sigmahq) = sigmahq_corpus() else {
+        return;
+    };
+    let files = sigmahq_files(&sigmahq);
+    let collection = sigmahq_collection(&files);
     let mut placeholders = Placeholders::new();
     placeholders.insert(
         "known_cdcs",
@@ -149,7 +110,10 @@ fn sigmahq_rules_through_every_backend() {
     }
     println!();
     for (target, count) in &in_some_flavor {
-        println!("{}: {count} of {total} rendered in at least one flavor", target.name());
+        println!(
+            "{}: {count} of {total} rendered in at least one flavor",
+            target.name()
+        );
     }
     for ((target, flavor), minimum) in MINIMUM_RENDERED {
         let tally = report

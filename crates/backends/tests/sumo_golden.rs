@@ -4,27 +4,22 @@
 //! plus the pack query. A person reviews each snapshot; CI fails on a
 //! missing or changed one.
 
-#[path = "yaral_support/mod.rs"]
-mod support;
+mod common;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::sumo::Sumo;
 
-use support::{LoadedRule, pack_rules, probe_rules, with_inputs};
+use common::{LoadedRule, flavor_sections, pack_rules, probe_rules, with_inputs, with_omitted};
 
 /// Both flavors of one rule, one snapshot.
 fn both_flavors(rule: &LoadedRule) -> String {
     rule.with_input(|input| {
-        Sumo.render_all(input)
-            .into_iter()
-            .map(|(flavor, result)| {
-                let name = flavor.unwrap_or("default (Cloud SIEM match rule)");
-                match result {
-                    Ok(text) => format!("===== {name} =====\n{text}\n"),
-                    Err(refusal) => format!("===== {name} =====\nREFUSED {refusal}\n"),
-                }
-            })
-            .collect()
+        flavor_sections(Sumo.render_all(input), |flavor| {
+            format!(
+                "===== {} =====\n",
+                flavor.unwrap_or("default (Cloud SIEM match rule)")
+            )
+        })
     })
 }
 
@@ -58,10 +53,6 @@ fn pack_query_renders_as_reviewed() {
     assert_eq!(packs[0].text, packs[1].text);
     assert_eq!(packs[0].flavor, None);
     assert_eq!(packs[1].flavor, Some("search"));
-    let mut text = packs[0].text.clone();
-    text.push_str("\n===== omitted =====\n");
-    for (label, refusal) in &packs[0].omitted {
-        text.push_str(&format!("{label}: {refusal}\n"));
-    }
+    let text = with_omitted(&packs[0], "\n===== omitted =====\n", "");
     insta::assert_snapshot!("sumo_pack_query", text);
 }

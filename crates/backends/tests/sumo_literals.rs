@@ -7,14 +7,13 @@
 //! string anchored as the operator requires, nothing else. Metadata
 //! comments stay on their lines whatever the title.
 
-#[path = "yaral_support/mod.rs"]
-mod support;
+mod common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::sumo::Sumo;
 
-use support::{NASTY, literal_pattern, load_one, read_slashes, slash_literal_body, value_rule};
+use common::{NASTY, literal_pattern, load_one, read_slashes, slash_literal_body, value_rule};
 
 /// The regex compared with `field` in `condition`, and what follows it.
 fn regex_after<'t>(condition: &'t str, field: &str) -> (String, &'t str) {

@@ -11,13 +11,12 @@
 //!   search is comments, the source, `json … nodrop` lines and one
 //!   `where`; the pack labels with `if(…) as DetectionBranch`.
 
-#[path = "yaral_support/mod.rs"]
-mod support;
+mod common;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::sumo::Sumo;
 
-use support::{pack_rules, probe_rules, read_slashes, slash_literal_body, with_inputs};
+use common::{pack_rules, probe_rules, read_slashes, slash_literal_body, with_inputs};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {

@@ -3,20 +3,18 @@
 //! the pack rule. A person reviews each snapshot; CI fails on a missing or
 //! changed one.
 
-mod yaral_support;
+mod common;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::yaral::YaraL;
 
-use yaral_support::{
-    LoadedRule, pack_rules, probe_rules, read_slashes, slash_literal_body, with_inputs,
+use common::{
+    LoadedRule, or_refused, pack_rules, probe_rules, read_slashes, slash_literal_body, with_inputs,
+    with_omitted,
 };
 
 fn rendered(rule: &LoadedRule) -> String {
-    rule.with_input(|input| match YaraL.render(input, None) {
-        Ok(text) => text,
-        Err(refusal) => format!("REFUSED {refusal}\n"),
-    })
+    rule.with_input(|input| or_refused(YaraL.render(input, None)))
 }
 
 fn snapshot_each(prefix: &str, rules: &[LoadedRule]) {
@@ -40,11 +38,7 @@ fn probe_rules_render_as_reviewed() {
 fn pack_rule_renders_as_reviewed() {
     let rules = pack_rules();
     let pack = with_inputs(&rules, |inputs| YaraL.render_pack(inputs, None));
-    let mut text = pack.text.clone();
-    text.push_str("\n===== omitted =====\n");
-    for (label, refusal) in &pack.omitted {
-        text.push_str(&format!("{label}: {refusal}\n"));
-    }
+    let text = with_omitted(&pack, "\n===== omitted =====\n", "");
     insta::assert_snapshot!("yaral_pack_rule", text);
 }
 

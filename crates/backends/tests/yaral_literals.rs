@@ -4,15 +4,13 @@
 //! YARA-L — a double-quoted string (`\"`, `\\`) or a `/…/` RE2 literal
 //! (`\/`), whose pattern must be that string and nothing else.
 
-mod yaral_support;
+mod common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::yaral::YaraL;
 
-use yaral_support::{
-    NASTY, literal_pattern, load_one, read_slashes, slash_literal_body, value_rule,
-};
+use common::{NASTY, literal_pattern, load_one, read_slashes, slash_literal_body, value_rule};
 
 /// The line of the events section after the event-type line.
 fn condition_line(text: &str) -> &str {

@@ -3,15 +3,17 @@
 //! of `validators/yaral/yaral_check.py`. Runs when `TUNNELHUNT_VALIDATORS`
 //! is set (CI sets it); otherwise says it was skipped.
 
+mod common;
 mod yaral_support;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::yaral::{YaraL, rule_name};
 
-use yaral_support::{
-    NASTY, YaralItem, check_yaral, literal_pattern, load_one, pack_rules, probe_rules,
-    slash_literal_body, value_rule, with_inputs, yaral_checker,
+use common::{
+    NASTY, literal_pattern, load_one, pack_rules, probe_rules, slash_literal_body, value_rule,
+    with_inputs,
 };
+use yaral_support::{YaralItem, check_yaral, yaral_checker};
 
 fn one_line(text: &str) -> String {
     text.split(char::is_control)

@@ -1,115 +1,17 @@
-//! Shared by the EQL integration tests: loading the pack and the probe
-//! rules, the ECS schema the reference parser checks field names and
-//! types against, and the bridge to Elastic's `eql` package
-//! (`validators/eql/tunnelhunt_eql.py`).
+//! Shared by the EQL integration tests beyond `common`: the ECS schema
+//! the reference parser checks field names and types against, and the
+//! bridge to Elastic's `eql` package (`validators/eql/tunnelhunt_eql.py`).
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value, json};
-use tunnelhunt_backends::RuleInput;
 use tunnelhunt_backends::eql::model::{HASHES, SCOPES, SELECTOR_FIELDS};
 use tunnelhunt_backends::model::FieldKind;
-use tunnelhunt_sigma::ast::{Filter, Rule};
-use tunnelhunt_sigma::collection::RuleCollection;
-use tunnelhunt_sigma::ir::Expr;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
-/// A rule file, parsed and lowered.
-pub struct LoadedRule {
-    /// The file stem (`proc_creation_win_ssh_local_port_forward`).
-    pub name: String,
-    pub rule: Rule,
-    pub filters: Vec<Filter>,
-    pub expr: Expr,
-}
-
-impl LoadedRule {
-    pub fn with_input<T>(&self, f: impl FnOnce(&RuleInput<'_>) -> T) -> T {
-        let refs: Vec<&Filter> = self.filters.iter().collect();
-        f(&RuleInput {
-            rule: &self.rule,
-            filters: &refs,
-            expr: &self.expr,
-        })
-    }
-}
-
-/// Run `f` over the inputs of all `rules` at once (for pack queries).
-pub fn with_inputs<T>(rules: &[LoadedRule], f: impl FnOnce(&[RuleInput<'_>]) -> T) -> T {
-    let filter_refs: Vec<Vec<&Filter>> = rules.iter().map(|r| r.filters.iter().collect()).collect();
-    let inputs: Vec<RuleInput<'_>> = rules
-        .iter()
-        .zip(&filter_refs)
-        .map(|(r, filters)| RuleInput {
-            rule: &r.rule,
-            filters,
-            expr: &r.expr,
-        })
-        .collect();
-    f(&inputs)
-}
-
-fn load(name: &str, path: &Path, text: &str) -> LoadedRule {
-    let mut collection = RuleCollection::new();
-    collection.add_file(path, text);
-    collection.finish();
-    assert!(
-        !collection.has_errors(),
-        "{name} does not load: {:?}",
-        collection.diagnostics()
-    );
-    let rules: Vec<&Rule> = collection.rules().collect();
-    assert_eq!(rules.len(), 1, "{name}: one rule per file");
-    let rule = rules[0].clone();
-    let filters: Vec<Filter> = collection.filters_for(&rule).into_iter().cloned().collect();
-    let refs: Vec<&Filter> = filters.iter().collect();
-    let expr = lower_rule(&rule, &refs, &Placeholders::new())
-        .unwrap_or_else(|e| panic!("{name} does not lower: {e:?}"));
-    LoadedRule {
-        name: name.to_owned(),
-        rule,
-        filters,
-        expr,
-    }
-}
-
-/// The built-in T1572 pack, in path order.
-pub fn pack_rules() -> Vec<LoadedRule> {
-    tunnelhunt_pack::builtin_rules()
-        .iter()
-        .map(|file| load(file.stem(), Path::new(file.path), file.text))
-        .collect()
-}
-
-pub fn probe_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probes")
-}
-
-/// The one-feature probe rules (`tests/probes/p*.yml`), in name order.
-pub fn probe_rules() -> Vec<LoadedRule> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(probe_dir())
-        .expect("tests/probes exists")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).expect("probe readable");
-            let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
-            load(&name, path, &text)
-        })
-        .collect()
-}
-
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::common::{repo_root, validator_python};
 
 /// The ECS schema of [`SCOPES`] in the `eql` package's format: per event
 /// category, nested objects down to `"string"`/`"number"` leaves.
@@ -202,19 +104,7 @@ pub struct Verdict {
 /// The validator, or `None` (after saying so) when
 /// `TUNNELHUNT_VALIDATORS` is not set. Set but not installed is a failure.
 pub fn validator() -> Option<Validator> {
-    if std::env::var_os("TUNNELHUNT_VALIDATORS").is_none() {
-        println!("skipped: TUNNELHUNT_VALIDATORS not set");
-        return None;
-    }
-    let venv = std::env::var_os("TUNNELHUNT_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/validators-venv"));
-    let python = venv.join("bin/python");
-    assert!(
-        python.is_file(),
-        "TUNNELHUNT_VALIDATORS is set but {} is missing: run validators/eql/setup.sh",
-        python.display()
-    );
+    let python = validator_python("validators/eql/setup.sh")?;
     Some(Validator {
         python,
         script: repo_root().join("validators/eql/tunnelhunt_eql.py"),
