@@ -144,6 +144,42 @@ impl RuleInput<'_> {
     pub fn attack_techniques(&self) -> Vec<String> {
         self.rule.meta.attack_techniques()
     }
+
+    /// The titles of the filters folded into this rule.
+    pub fn filter_titles(&self) -> Vec<&str> {
+        self.filters
+            .iter()
+            .map(|f| f.meta.title.value.as_str())
+            .collect()
+    }
+
+    /// The facts backends write into a query's comments, as `(label,
+    /// value)` in a fixed order — id, level, attack, branch, confidence,
+    /// filters — each present only when the rule has it. Values are raw:
+    /// each backend sanitizes them for its comment syntax.
+    pub fn metadata_facts(&self) -> Vec<(&'static str, String)> {
+        let mut facts = Vec::new();
+        if let Some(id) = self.id() {
+            facts.push(("id", id.to_owned()));
+        }
+        if let Some(level) = self.level() {
+            facts.push(("level", level.to_owned()));
+        }
+        let techniques = self.attack_techniques();
+        if !techniques.is_empty() {
+            facts.push(("attack", techniques.join(", ")));
+        }
+        if let Some(branch) = self.branch() {
+            facts.push(("branch", branch.to_owned()));
+        }
+        if let Some(confidence) = self.custom_str("confidence") {
+            facts.push(("confidence", confidence.to_owned()));
+        }
+        if !self.filters.is_empty() {
+            facts.push(("filters", self.filter_titles().join(", ")));
+        }
+        facts
+    }
 }
 
 /// One rendering of a rule. Most targets have one flavor; some have

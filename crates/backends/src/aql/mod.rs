@@ -118,31 +118,11 @@ fn negated_predicates(expr: &Expr) -> HashSet<*const Predicate> {
 /// The rule's metadata as `/* … */` comment lines, each sanitized.
 fn metadata_comments(rule: &RuleInput<'_>) -> Vec<String> {
     let mut lines = vec![render::comment(&format!("title: {}", rule.title()))];
-    let mut facts = Vec::new();
-    if let Some(id) = rule.id() {
-        facts.push(format!("id: {id}"));
-    }
-    if let Some(level) = rule.level() {
-        facts.push(format!("level: {level}"));
-    }
-    let techniques = rule.attack_techniques();
-    if !techniques.is_empty() {
-        facts.push(format!("attack: {}", techniques.join(", ")));
-    }
-    if let Some(branch) = rule.branch() {
-        facts.push(format!("branch: {branch}"));
-    }
-    if let Some(confidence) = rule.custom_str("confidence") {
-        facts.push(format!("confidence: {confidence}"));
-    }
-    if !rule.filters.is_empty() {
-        let names: Vec<&str> = rule
-            .filters
-            .iter()
-            .map(|f| f.meta.title.value.as_str())
-            .collect();
-        facts.push(format!("filters: {}", names.join(", ")));
-    }
+    let facts: Vec<String> = rule
+        .metadata_facts()
+        .into_iter()
+        .map(|(label, value)| format!("{label}: {value}"))
+        .collect();
     if !facts.is_empty() {
         lines.push(render::comment(&facts.join(" | ")));
     }

@@ -81,35 +81,23 @@ impl RuleQuery {
 /// The metadata comment block of one rule.
 fn header(rule: &RuleInput<'_>, scope: &str) -> String {
     let mut lines = vec![format!("// {}", literal::one_line(rule.title()))];
-    let mut facts = Vec::new();
-    if let Some(id) = rule.id() {
-        facts.push(format!("id: {id}"));
-    }
-    if let Some(level) = rule.level() {
-        facts.push(format!("level: {level}"));
-    }
-    let techniques = rule.attack_techniques();
-    if !techniques.is_empty() {
-        facts.push(format!("ATT&CK: {}", techniques.join(", ")));
-    }
-    if let Some(branch) = rule.branch() {
-        facts.push(format!("branch: {branch}"));
-    }
-    if let Some(confidence) = rule.custom_str("confidence") {
-        facts.push(format!("confidence: {confidence}"));
-    }
+    // Filters get a line of their own, after the one-line facts.
+    let facts: Vec<String> = rule
+        .metadata_facts()
+        .into_iter()
+        .filter(|(label, _)| *label != "filters")
+        .map(|(label, value)| match label {
+            "attack" => format!("ATT&CK: {value}"),
+            _ => format!("{label}: {value}"),
+        })
+        .collect();
     if !facts.is_empty() {
         lines.push(format!("// {}", literal::one_line(&facts.join(" | "))));
     }
     if !rule.filters.is_empty() {
-        let names: Vec<&str> = rule
-            .filters
-            .iter()
-            .map(|f| f.meta.title.value.as_str())
-            .collect();
         lines.push(format!(
             "// filters applied: {}",
-            literal::one_line(&names.join("; "))
+            literal::one_line(&rule.filter_titles().join("; "))
         ));
     }
     lines.push(format!("// events: Falcon {scope}"));
