@@ -16,6 +16,8 @@
 #   BENCH_RULES_T1572   the "T1572 pack" rule set (default: rules/t1572 if the repository
 #                       has it, else examples/rules as a stand-in)
 #   BENCH_SETS          rule sets to run: "t1572 sigmahq"           (default: both)
+#   BENCH_PREFILTER     prefilter modes to run: "on off"            (default: both; "off"
+#                       adds --no-prefilter, for the same inputs and rules)
 #   BENCH_RESULTS       results file (default: bench/results/<UTC date>.md, or
 #                       <date>-<HHMM>.md if that exists; an explicit path is overwritten)
 #   CARGO_TARGET_DIR    (default: target-bench in the repository)
@@ -34,6 +36,7 @@ EVTXJSON_GB=${BENCH_EVTXJSON_GB:-1}
 COPIES=${BENCH_EVTX_COPIES:-10}
 SMALL_GB=${BENCH_SMALL_GB:-0.2}
 SETS=${BENCH_SETS:-t1572 sigmahq}
+MODES=${BENCH_PREFILTER:-on off}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target-bench}
 BIN=$CARGO_TARGET_DIR/release/tunnelhunt
 
@@ -142,10 +145,11 @@ OUT=${BENCH_RESULTS:-$HERE/results/$DATE.md}
 mkdir -p "$(dirname "$OUT")"
 ROWS=()
 CMDS=()
-run() {  # run LABEL SET INPUT-LABEL INPUT-PATH
-    local label=$1 set=$2 ilabel=$3 input=$4
+run() {  # run LABEL SET INPUT-LABEL INPUT-PATH [MODE]
+    local label=$1 set=$2 ilabel=$3 input=$4 mode=${5:-on}
     local -a args
     if [[ $set == t1572 ]]; then args=(--rules "$T1572_RULES"); else args=("${SIGMA_ARGS[@]}"); fi
+    [[ $mode == off ]] && args+=(--no-prefilter)
     local tf=$WORK/runs/$label.time ef=$WORK/runs/$label.stderr
     local load
     load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -159,20 +163,22 @@ run() {  # run LABEL SET INPUT-LABEL INPUT-PATH
     fi
     local wall user sys rss
     read -r wall user sys rss < <(tail -1 "$tf")
-    local bytes files events unparseable alerts rules
+    local bytes files events skipped unparseable alerts rules
     bytes=$(bytes_of "$input"); files=$(files_of "$input")
-    events=$(sed -n 's/^records: [0-9]* read = \([0-9]*\) evaluated.*/\1/p' "$ef")
+    # Events = records read (parsed or skipped by the prefilter).
+    events=$(sed -n 's/^records: \([0-9]*\) read = .*/\1/p' "$ef")
+    skipped=$(sed -n 's/^records: .* + \([0-9]*\) skipped by prefilter.*/\1/p' "$ef")
     unparseable=$(sed -n 's/^records: .* + \([0-9]*\) unparseable.*/\1/p' "$ef")
     alerts=$(sed -n 's/^alerts: \([0-9]*\).*/\1/p' "$ef")
     rules=$(sed -n 's/^rules: \([0-9]*\) rules\{0,1\} compiled.*/\1/p' "$ef")
-    ROWS+=("$(python3 - "$label" "$set" "$ilabel" "$bytes" "$files" "$events" "$unparseable" "$alerts" "$rules" "$wall" "$user" "$sys" "$rss" "$load" "$rc" <<'EOF'
+    ROWS+=("$(python3 - "$label" "$set" "$ilabel" "$bytes" "$files" "$events" "$unparseable" "$alerts" "$rules" "$wall" "$user" "$sys" "$rss" "$load" "$rc" "$mode" "${skipped:-0}" <<'EOF'
 import sys
-(label, rset, ilabel, b, files, ev, unp, alerts, rules, wall, user, sys_, rss, load, rc) = sys.argv[1:]
+(label, rset, ilabel, b, files, ev, unp, alerts, rules, wall, user, sys_, rss, load, rc, mode, skipped) = sys.argv[1:]
 b, ev, wall, cpu, rss = int(b), int(ev or 0), float(wall), float(user) + float(sys_), int(rss) / 1024
 wall = max(wall, 0.01)
 cpu_ = max(cpu, 0.01)
-print("| %s | %s | %s | %.2f GB / %s | %s | %s | %.2f | %.2f | %.2f | **%.0f** | **%s** | %.0f | %s | **%.0f** | %s | %s |" % (
-    label, rset, ilabel, b / 1e9, files, rules, format(ev, ","), wall, cpu, cpu / wall,
+print("| %s | %s | %s | %s | %.2f GB / %s | %s | %s | %s | %.2f | %.2f | %.2f | **%.0f** | **%s** | %.0f | %s | **%.0f** | %s | %s |" % (
+    label, rset, mode, ilabel, b / 1e9, files, rules, format(ev, ","), format(int(skipped), ","), wall, cpu, cpu / wall,
     b / 1e6 / wall, format(int(ev / wall), ","), b / 1e6 / cpu_, format(int(ev / cpu_), ","),
     rss, alerts or "?", load))
 EOF
@@ -182,11 +188,14 @@ EOF
 
 for set in $SETS; do
     run "fixed-$set" "$set" "examples/events" "$REPO/examples/events"
-    run "jsonl-$set" "$set" "JSON lines, generated" "$JSONL"
-    [[ -n $SMALL ]] && run "jsonl-prefix-$set" "$set" "JSON lines, first ${SMALL_GB} GB" "$SMALL"
-    [[ -n $EVTXJSON ]] && run "evtxjson-$set" "$set" "EVTX-JSON pretty, generated" "$EVTXJSON"
-    run "evtx-x1-$set" "$set" "EVTX, evtx-samples ×1" "$EVTX/copy-01"
-    run "evtx-$set" "$set" "EVTX, evtx-samples ×$COPIES" "$EVTX"
+    for mode in $MODES; do
+        sfx=; [[ $mode == off ]] && sfx=-nopf
+        run "jsonl-$set$sfx" "$set" "JSON lines, generated" "$JSONL" "$mode"
+        [[ -n $SMALL ]] && run "jsonl-prefix-$set$sfx" "$set" "JSON lines, first ${SMALL_GB} GB" "$SMALL" "$mode"
+        [[ -n $EVTXJSON ]] && run "evtxjson-$set$sfx" "$set" "EVTX-JSON pretty, generated" "$EVTXJSON" "$mode"
+        run "evtx-x1-$set$sfx" "$set" "EVTX, evtx-samples ×1" "$EVTX/copy-01" "$mode"
+        run "evtx-$set$sfx" "$set" "EVTX, evtx-samples ×$COPIES" "$EVTX" "$mode"
+    done
 done
 
 # --- report ----------------------------------------------------------------
@@ -221,10 +230,10 @@ manifest=${JSONL%.jsonl}.manifest.json
     echo
     echo "## Results"
     echo
-    echo "MB/s and events/s are per wall-clock second, whole process (rule loading included). CPU = user + sys; cores = CPU / wall. "per CPU-s" divides by CPU time instead: it is the steadier figure on a shared machine (when other jobs take CPU, wall time grows but CPU time hardly does), and × 2 it bounds what 2 idle cores could do. Peak RSS = GNU time \`%M\`. \`fixed-*\` rows scan 8 events: they are the fixed cost (rule loading)."
+    echo "Events = records read (parsed, or skipped by the literal prefilter without being parsed); prefilter \`off\` runs add \`--no-prefilter\` (same alerts, every record parsed and evaluated). MB/s and events/s are per wall-clock second, whole process (rule loading included). CPU = user + sys; cores = CPU / wall. "per CPU-s" divides by CPU time instead: it is the steadier figure on a shared machine (when other jobs take CPU, wall time grows but CPU time hardly does), and × 2 it bounds what 2 idle cores could do. Peak RSS = GNU time \`%M\`. \`fixed-*\` rows scan 8 events: they are the fixed cost (rule loading)."
     echo
-    echo "| run | rules | input | size / files | rules compiled | events | wall s | CPU s | cores | MB/s | events/s | MB per CPU-s | events per CPU-s | peak RSS MiB | alerts | load avg |"
-    echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| run | rules | prefilter | input | size / files | rules compiled | events | skipped by prefilter | wall s | CPU s | cores | MB/s | events/s | MB per CPU-s | events per CPU-s | peak RSS MiB | alerts | load avg |"
+    echo "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "Targets (issue 6, this 2-core machine): t1572 on JSON lines ≥ 500 MB/s; all SigmaHQ rules ≥ 100,000 events/s; peak RSS < 200 MB for any input size. Issue 3: peak RSS on ≥ 1 GB of EVTX and of JSON lines (the \`jsonl-*\` and \`evtx-*\` rows)."

@@ -83,6 +83,8 @@ pub struct MatcherBuilder {
     regexes: HashMap<FieldId, Vec<(PredId, RegexMatch)>>,
     rules: Vec<Node>,
     sources: Vec<LogSource>,
+    /// Each rule's IR, kept for deriving prefilters ([`crate::Prefilter`]).
+    exprs: Vec<Expr>,
 }
 
 static NEXT_MATCHER_ID: AtomicUsize = AtomicUsize::new(1);
@@ -110,6 +112,7 @@ impl MatcherBuilder {
         let node = self.node(expr);
         self.rules.push(node);
         self.sources.push(logsource.clone());
+        self.exprs.push(expr.clone());
         Ok(self.rules.len() - 1)
     }
 
@@ -185,6 +188,7 @@ impl MatcherBuilder {
             regexes,
             rules,
             sources,
+            exprs,
             ..
         } = self;
 
@@ -267,7 +271,7 @@ impl MatcherBuilder {
 
         // Logsource groups.
         let mut groups: Vec<SourceGroup> = Vec::new();
-        for (rule, ls) in sources.into_iter().enumerate() {
+        for (rule, ls) in sources.iter().cloned().enumerate() {
             match groups.iter_mut().find(|g| g.logsource == ls) {
                 Some(g) => g.rules.push(rule),
                 None => groups.push(SourceGroup {
@@ -288,6 +292,8 @@ impl MatcherBuilder {
             literals,
             banks,
             groups,
+            exprs,
+            sources,
         })
     }
 }

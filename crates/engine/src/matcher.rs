@@ -42,6 +42,9 @@ pub struct Matcher {
     /// The regex bank of each field, if it has regexes.
     pub(crate) banks: Vec<Option<RegexBank>>,
     pub(crate) groups: Vec<SourceGroup>,
+    /// Each rule's IR and logsource, by [`RuleId`] (for prefilters).
+    pub(crate) exprs: Vec<tunnelhunt_sigma::ir::Expr>,
+    pub(crate) sources: Vec<LogSource>,
 }
 
 const _: () = {

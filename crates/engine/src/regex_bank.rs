@@ -51,6 +51,20 @@ pub(crate) fn validate(r: &RegexMatch, field: &str) -> Result<(), CompileError> 
 /// Folded literals, one of which begins every match; `None` when the
 /// regex can match without any (e.g. `.*`, `^\d+$`).
 pub(crate) fn required_literals(r: &RegexMatch) -> Option<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for prefix in required_prefixes(r)? {
+        let folded = fold(&prefix);
+        if !out.contains(&folded) {
+            out.push(folded);
+        }
+    }
+    Some(out)
+}
+
+/// Literals one of which begins every match, as the matched text spells
+/// them (a case-insensitive regex lists its case variants); `None` when
+/// the regex can match without any.
+pub(crate) fn required_prefixes(r: &RegexMatch) -> Option<Vec<String>> {
     let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(r.case_insensitive)
         .multi_line(r.multi_line)
@@ -75,9 +89,8 @@ pub(crate) fn required_literals(r: &RegexMatch) -> Option<Vec<String>> {
         if valid.is_empty() {
             return None;
         }
-        let folded = fold(valid);
-        if !out.contains(&folded) {
-            out.push(folded);
+        if !out.iter().any(|o| o == valid) {
+            out.push(valid.to_owned());
         }
     }
     Some(out)

@@ -41,6 +41,8 @@ lookups and logsource rules for the three, not three copies.
 - [`detect`]: the [`Format`]s and content sniffing; [`SkipReason`].
 - [`decompress`]: gzip, detected by magic bytes, read as a stream.
 - [`inputs`]: walking the paths a user names.
+- [`prefilter`]: the engine's literal prefilter as the evtx-shape readers
+  apply it to raw bytes (what they do to values, and the skipping).
 - [`error`], [`origin`]: per-file and per-record errors; where a record is.
 - [`mapping`]: the Windows field-mapping table (aliases and derived fields
   such as Security 4688 `User`) shared by EVTX, evtx-JSON, XML and
@@ -66,6 +68,7 @@ pub mod json;
 pub mod mapping;
 pub mod mde;
 pub mod origin;
+pub mod prefilter;
 pub mod record;
 mod stream;
 mod time;

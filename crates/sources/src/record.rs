@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
+use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup, Prefilter};
 
 use crate::auditd::{AuditdEvent, AuditdReader};
 use crate::detect::{self, Format, SNIFF_LEN};
@@ -46,6 +46,19 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => Some(Cow::Borrowed(e.timestamp())),
             AnyEvent::Ecs(e) => e.timestamp(),
             AnyEvent::Mde(e) => e.timestamp(),
+        }
+    }
+
+    /// The record as its reader parsed it, as JSON (`scan --with-event`):
+    /// the evtx JSON shape for Windows events, the document for ECS, the
+    /// columns for Defender, the fields for Zeek, the records for auditd.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            AnyEvent::EvtxJson(e) => e.to_json(),
+            AnyEvent::Zeek(e) => e.to_json(),
+            AnyEvent::Auditd(e) => e.to_json(),
+            AnyEvent::Ecs(e) => e.to_json(),
+            AnyEvent::Mde(e) => e.to_json(),
         }
     }
 
@@ -140,6 +153,28 @@ impl RecordReader {
 
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// Skip, unparsed, the records whose raw bytes `prefilter` says no
+    /// rule can match, where this reader's format allows it
+    /// ([`crate::prefilter::supports`]); other readers ignore it. Build
+    /// the prefilter with [`crate::prefilter::evtx_shape_prefilter`].
+    pub fn set_prefilter(&mut self, prefilter: Arc<Prefilter>) {
+        match &mut self.inner {
+            Inner::EvtxJson(r) => r.set_prefilter(prefilter),
+            Inner::Evtx(r) => r.set_prefilter(prefilter),
+            _ => {}
+        }
+    }
+
+    /// How many records the prefilter skipped so far. They are read but
+    /// neither parsed nor yielded.
+    pub fn prefiltered(&self) -> u64 {
+        match &self.inner {
+            Inner::EvtxJson(r) => r.prefiltered(),
+            Inner::Evtx(r) => r.prefiltered(),
+            _ => 0,
+        }
     }
 }
 

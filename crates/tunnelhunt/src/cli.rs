@@ -14,7 +14,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 unsupported rules were reported and left out); 2 usage or setup error; \
 3 input errors (unreadable files, damaged EVTX chunks or unparseable \
 records were reported; with --strict, the scan stopped at the first); \
-4 (test) a scenario did not get the alerts it expects. \
+4 (test) a scenario did not get the alerts it expects; \
+5 (scan --fail-on-alert) alerts were found. \
 When several apply, the highest wins.")]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,7 +27,9 @@ pub enum Command {
     /// Check or list Sigma rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
-    /// Scan logs with Sigma rules and print one JSON object per alert.
+    /// Scan logs with Sigma rules and print the alerts (a table on a
+    /// terminal, JSON lines or CSV otherwise).
+    #[command(after_help = SCAN_AFTER_HELP)]
     Scan(ScanArgs),
     /// Replay labelled scenarios (events + expect.yml) through the rules;
     /// print a scenario × branch matrix. Exit 4 on any mismatch.
@@ -122,7 +125,6 @@ impl ExportTarget {
     }
 }
 
-
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// Parse, lower and compile rules; print every problem as
@@ -203,6 +205,100 @@ pub struct ScanArgs {
     /// How the summary is printed on stderr.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text)]
     pub summary: SummaryFormat,
+    /// How alerts are printed (default: table when stdout is a terminal,
+    /// jsonl otherwise or with --output/--with-event).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<AlertFormat>,
+    /// Write the alerts to FILE instead of stdout (created or truncated;
+    /// never read as an input).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// jsonl only: add `event` (the normalized Sigma fields and logsource)
+    /// and `original` (the record as its reader parsed it) to each alert.
+    #[arg(long)]
+    pub with_event: bool,
+    /// Only run rules of this level or higher (rules without a level
+    /// count as informational).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_level: Option<LevelArg>,
+    /// Only run the rules this selects: a rule id or id prefix, a rule file
+    /// name without extension, a tag (`attack.t1572`, or `t1572`) or a
+    /// branch (`SshPortForwarding`); case-insensitive. Repeat to select
+    /// more. A selector that matches no rule is a usage error.
+    #[arg(long = "rule", value_name = "ID|TAG")]
+    pub rule_selectors: Vec<String>,
+    /// Only alerts on events at or after this RFC 3339 time
+    /// (`2024-05-01T00:00:00Z`). Alerts whose event has no timestamp are
+    /// kept and counted in the summary.
+    #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
+    pub from: Option<jiff::Timestamp>,
+    /// Only alerts on events at or before this RFC 3339 time.
+    #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
+    pub to: Option<jiff::Timestamp>,
+    /// Exit with code 5 when any alert was printed (for CI and wrappers).
+    #[arg(long)]
+    pub fail_on_alert: bool,
+    /// Parse and evaluate every record, instead of skipping those whose
+    /// raw bytes hold none of the literals the rules need (same alerts;
+    /// for measuring and for checking the prefilter).
+    #[arg(long)]
+    pub no_prefilter: bool,
+    /// No progress bar and no text summary (rule errors and a
+    /// `--summary json` object are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Exit codes and notes printed under `tunnelhunt scan --help`.
+const SCAN_AFTER_HELP: &str = "Exit codes: 0 scan complete (alerts or \
+not, unless --fail-on-alert); 1 some rules were invalid or unsupported and \
+were left out (the others ran); 2 usage or setup error, nothing scanned \
+(bad option, missing path, --rule matching no rule, unwritable --output); \
+3 input errors: unreadable files, damaged EVTX chunks or unparseable \
+records were reported and counted, the rest was scanned (with --strict the \
+scan stopped at the first); 5 --fail-on-alert and at least one alert was \
+printed. When several apply, the highest wins. The progress bar (stderr, \
+only on a terminal) never changes what is printed on stdout.";
+
+/// Where and how alerts are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertFormat {
+    /// Aligned columns for people, one row per alert, long values cut.
+    Table,
+    /// One JSON object per alert (schema in the README).
+    Jsonl,
+    /// RFC 4180 CSV with a fixed header (columns in the README).
+    Csv,
+}
+
+/// A Sigma rule level, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<LevelArg> for tunnelhunt_sigma::ast::Level {
+    fn from(level: LevelArg) -> Self {
+        use tunnelhunt_sigma::ast::Level;
+        match level {
+            LevelArg::Informational => Level::Informational,
+            LevelArg::Low => Level::Low,
+            LevelArg::Medium => Level::Medium,
+            LevelArg::High => Level::High,
+            LevelArg::Critical => Level::Critical,
+        }
+    }
+}
+
+/// An RFC 3339 time with an offset (`Z` or `+02:00`).
+fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse::<jiff::Timestamp>().map_err(|e| {
+        format!("expected an RFC 3339 time with an offset, like 2024-05-01T00:00:00Z ({e})")
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -285,5 +381,36 @@ mod tests {
         };
         assert_eq!(args.rules, [PathBuf::from("r1"), PathBuf::from("r2")]);
         assert_eq!(args.inputs, [PathBuf::from("logs"), PathBuf::from("more")]);
+    }
+
+    #[test]
+    fn scan_rule_selectors_repeat_and_times_need_an_offset() {
+        let cli = Cli::try_parse_from([
+            "tunnelhunt",
+            "scan",
+            "--rule",
+            "attack.t1572",
+            "--rule",
+            "SshPortForwarding",
+            "--from",
+            "2024-05-01T00:00:00Z",
+            "--to",
+            "2024-05-02T01:00:00+02:00",
+            "logs",
+        ])
+        .unwrap();
+        let Command::Scan(args) = cli.command else {
+            panic!("scan");
+        };
+        assert_eq!(args.rule_selectors, ["attack.t1572", "SshPortForwarding"]);
+        assert_eq!(args.to.unwrap().to_string(), "2024-05-01T23:00:00Z");
+        let without_offset = Cli::try_parse_from([
+            "tunnelhunt",
+            "scan",
+            "--from",
+            "2024-05-01T00:00:00",
+            "logs",
+        ]);
+        assert!(without_offset.is_err());
     }
 }

@@ -192,6 +192,16 @@ impl CompiledRules<'_> {
 
 /// Lower every rule of `loaded` with its filters and compile it.
 pub fn compile<'a>(loaded: &'a LoadedRules, placeholders: &Placeholders) -> CompiledRules<'a> {
+    compile_selected(loaded, placeholders, |_| true)
+}
+
+/// [`compile`], for the rules `selected` accepts only (`scan --rule`,
+/// `--min-level`); the others are neither lowered nor compiled.
+pub fn compile_selected<'a>(
+    loaded: &'a LoadedRules,
+    placeholders: &Placeholders,
+    selected: impl Fn(&Rule) -> bool,
+) -> CompiledRules<'a> {
     let collection = &loaded.collection;
     let mut problems: Vec<Problem> = collection
         .diagnostics()
@@ -201,7 +211,7 @@ pub fn compile<'a>(loaded: &'a LoadedRules, placeholders: &Placeholders) -> Comp
         .collect();
     let mut builder = MatcherBuilder::new();
     let mut rules = Vec::new();
-    for rule in collection.rules() {
+    for rule in collection.rules().filter(|rule| selected(rule)) {
         let filters = collection.filters_for(rule);
         let expr = match lower_rule(rule, &filters, placeholders) {
             Ok(expr) => expr,

@@ -69,7 +69,7 @@ fn example_scan_prints_the_tunnels_and_nothing_else() {
     );
     let summary = stderr(&out);
     assert!(
-        summary.contains("records: 8 read = 8 evaluated + 0 unparseable"),
+        summary.contains("records: 29 read = ") && summary.contains(" + 0 unparseable\n"),
         "{summary}"
     );
     assert!(!summary.contains("correlation"), "{summary}");
@@ -178,8 +178,9 @@ fn unparseable_records_are_counted_located_and_exit_3() {
     let out = tunnelhunt(&["scan", "--rules", "examples/rules", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let summary = stderr(&out);
+    // Some records may be skipped by the prefilter; the bad one never is.
     assert!(
-        summary.contains("records: 7 read = 6 evaluated + 1 unparseable"),
+        summary.contains("records: 7 read = ") && summary.contains(" + 1 unparseable"),
         "{summary}"
     );
     assert!(summary.contains("mixed.jsonl:2: invalid JSON"), "{summary}");

@@ -80,6 +80,20 @@ impl AuditdEvent {
         &self.timestamp
     }
 
+    /// The event's records, each as an object of its fields (`type`
+    /// first, values as text), for `scan --with-event`.
+    pub fn to_json(&self) -> serde_json::Value {
+        self.records
+            .iter()
+            .map(|record| {
+                record
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+                    .collect::<serde_json::Map<_, _>>()
+            })
+            .collect()
+    }
+
     /// The event serial, `msg=audit(…:SERIAL)`.
     pub fn serial(&self) -> u64 {
         self.serial
@@ -255,6 +269,9 @@ impl Derived {
     }
 }
 
+/// How many arguments an EXECVE may lack between those it has.
+const MAX_MISSING_ARGS: usize = 1024;
+
 /// The arguments of the exec, from all EXECVE records, or `None` if there
 /// is no EXECVE record.
 fn execve_argv(records: &[RawRecord]) -> Option<Vec<String>> {
@@ -276,8 +293,12 @@ fn execve_argv(records: &[RawRecord]) -> Option<Vec<String>> {
         return None;
     }
     let count = argc.unwrap_or_else(|| args.keys().next_back().map_or(0, |&i| i as usize + 1));
-    // A corrupted argc must not make us allocate billions of strings.
-    let count = count.min(args.keys().next_back().map_or(0, |&i| i as usize + 1));
+    // A corrupted argc must not make us allocate billions of strings, nor
+    // may a corrupted index (`a179522743=`, found by fuzzing): missing
+    // arguments become empty strings, at most `MAX_MISSING_ARGS` of them.
+    let count = count
+        .min(args.keys().next_back().map_or(0, |&i| i as usize + 1))
+        .min(args.len() + MAX_MISSING_ARGS);
     Some(
         (0..count as u32)
             .map(|i| {
@@ -384,5 +405,14 @@ mod tests {
         assert_eq!(rfc3339(1_700_000_000, 123), "2023-11-14T22:13:20.123Z");
         assert_eq!(rfc3339(951_782_400, 5), "2000-02-29T00:00:00.005Z");
         assert_eq!(rfc3339(4_102_444_799, 999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn a_corrupted_argument_index_costs_no_memory() {
+        let line = b"type=EXECVE msg=audit(1.5:9): a0=\"ssh\" a179522743=\"x\"";
+        let record = crate::auditd::parse::parse_line(1, line).unwrap();
+        let argv = execve_argv(std::slice::from_ref(&record)).unwrap();
+        assert_eq!(argv.len(), 2 + MAX_MISSING_ARGS);
+        assert_eq!(argv[0], "ssh");
     }
 }

@@ -190,8 +190,10 @@ fn parse_body(
             .unwrap_or(body.len() - i);
         if body.get(word_end) != Some(&b'=') || word_end == i {
             // A word that is not `key=value` (`avc:  denied  { read } for`):
-            // free text, skipped.
-            i = word_end;
+            // free text, skipped. A `=` without a key (`b =3`) is skipped
+            // too: without the `+ 1` this loop never ended (found by the
+            // `auditd_reader` fuzz target).
+            i = word_end.max(i + 1);
             continue;
         }
         let key = String::from_utf8_lossy(&body[i..word_end]).into_owned();
@@ -322,6 +324,13 @@ mod tests {
         assert_eq!(get(&r, "key"), b"(null)");
         assert_eq!(get(&r, "ARCH"), b"x86_64");
         assert_eq!(get(&r, "AUID"), b"alice");
+    }
+
+    #[test]
+    fn a_stray_equals_sign_is_skipped() {
+        // Used to loop forever (fuzzing found it).
+        let r = parse_line(1, b"type=SYSCALL msg=audit(1.1:7): b =3 = pid=9 ==").unwrap();
+        assert_eq!(get(&r, "pid"), b"9");
     }
 
     #[test]

@@ -79,6 +79,24 @@ impl EcsEvent {
         Ok(event)
     }
 
+    /// The document as the reader parsed it, with `winlog.event_data`
+    /// (however it was spelled) put back, for `scan --with-event`.
+    pub fn to_json(&self) -> Value {
+        let mut doc = self.doc.clone();
+        if !self.event_data.is_empty() {
+            let data = Value::Object(self.event_data.clone());
+            match doc.get_mut("winlog") {
+                Some(Value::Object(winlog)) => {
+                    winlog.insert("event_data".to_owned(), data);
+                }
+                _ => {
+                    doc.insert(EVENT_DATA.to_owned(), data);
+                }
+            }
+        }
+        Value::Object(doc)
+    }
+
     /// Whether this is a Winlogbeat document of a Windows event.
     pub fn is_winlog(&self) -> bool {
         self.winlog

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use evtx::err::EvtxError;
-use evtx::{EvtxChunkData, ParserSettings, checksum_ieee};
+use evtx::{EvtxChunkData, EvtxChunkHeader, ParserSettings, checksum_ieee};
 use serde_json::Value;
 
 use super::chunks::{CHUNK_HEADER_SIZE, CHUNK_SIZE};
@@ -27,6 +27,7 @@ use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
 use crate::json::EvtxJsonEvent;
 use crate::origin::{Origin, Position};
+use crate::prefilter::RawFilter;
 
 /// What the reader yields for one record or one piece of damage.
 pub(crate) type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
@@ -65,6 +66,7 @@ pub(crate) fn decode_chunk(
     mut bytes: Vec<u8>,
     settings: &Arc<ParserSettings>,
     path: &Arc<Path>,
+    filter: Option<&mut RawFilter>,
     out: &mut VecDeque<Item>,
 ) {
     if bytes.iter().all(|&b| b == 0) {
@@ -79,7 +81,7 @@ pub(crate) fn decode_chunk(
         bytes.resize(CHUNK_SIZE, 0);
     }
     let run = catch_unwind(AssertUnwindSafe(|| {
-        decode(number, bytes, truncated, settings, path, out);
+        decode(number, bytes, truncated, settings, path, filter, out);
     }));
     if let Err(payload) = run {
         let message = panic_message(payload.as_ref());
@@ -94,6 +96,7 @@ fn decode(
     truncated: bool,
     settings: &Arc<ParserSettings>,
     path: &Arc<Path>,
+    mut filter: Option<&mut RawFilter>,
     out: &mut VecDeque<Item>,
 ) {
     let fail = |record_id, problem| Err(damage(path, Some(number), record_id, problem));
@@ -105,8 +108,23 @@ fn decode(
         }
     };
     chunk.number = Some(number);
-    if !truncated && let Some(reason) = checksum_problem(&chunk) {
-        out.push_back(fail(None, EvtxProblem::Checksum { reason }));
+    let damaged = truncated
+        || checksum_problem(&chunk)
+            .inspect(|reason| {
+                let reason = reason.clone();
+                out.push_back(fail(None, EvtxProblem::Checksum { reason }));
+            })
+            .is_some();
+    // A sound chunk whose UTF-16 holds no needle: its records are counted
+    // as skipped, not decoded. (A damaged one is decoded, so that its
+    // damage is reported.)
+    if !damaged
+        && let Some(f) = filter.as_deref_mut()
+        && f.skips_chunks()
+        && let Some(records) = record_count(&chunk.data, &chunk.header)
+        && !f.keep_chunk(&chunk.data, records)
+    {
+        return;
     }
     let (first, last) = (
         chunk.header.first_event_record_id,
@@ -142,6 +160,11 @@ fn decode(
                 continue;
             }
         };
+        if let Some(f) = filter.as_deref_mut()
+            && !f.keep_json(&rendered.data)
+        {
+            continue;
+        }
         let event = serde_json::from_slice::<Value>(&rendered.data)
             .map_err(|e| e.to_string())
             .and_then(|v| EvtxJsonEvent::from_value(v).map_err(str::to_owned));
@@ -196,6 +219,40 @@ fn checksum_problem(chunk: &EvtxChunkData) -> Option<String> {
         ),
     })
 }
+
+/// How many records a chunk holds, by walking its record headers (magic
+/// `**\0\0`, size, and the size repeated at the record's end) up to its
+/// free space; `None` unless the walk ends exactly there and agrees with
+/// the header's first and last `EventRecordID`.
+fn record_count(data: &[u8], header: &EvtxChunkHeader) -> Option<u64> {
+    let end = header.free_space_offset as usize;
+    let (first, last) = (header.first_event_record_id, header.last_event_record_id);
+    if end > data.len() || first > last {
+        return None;
+    }
+    let u32_at = |at: usize| {
+        data.get(at..at + 4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+    };
+    let (mut at, mut count) = (CHUNK_HEADER_SIZE, 0u64);
+    while at < end {
+        if data.get(at..at + 4)? != RECORD_MAGIC {
+            return None;
+        }
+        let size = u32_at(at + 4)?;
+        if size < RECORD_MIN_SIZE || at + size > end || u32_at(at + size - 4)? != size {
+            return None;
+        }
+        count += 1;
+        at += size;
+    }
+    (at == end && count == last - first + 1).then_some(count)
+}
+
+/// What every record starts with.
+const RECORD_MAGIC: &[u8] = b"\x2a\x2a\x00\x00";
+/// A record header (24 bytes) and the size copy at its end.
+const RECORD_MIN_SIZE: usize = 28;
 
 /// The `EventRecordID` an error names, if any.
 fn record_id_of(error: &EvtxError) -> Option<u64> {

@@ -44,8 +44,10 @@ pub use damage::{EvtxDamage, EvtxProblem};
 use crate::error::{OpenError, ReadError, ReadErrorKind};
 use crate::json::EvtxJsonEvent;
 use crate::origin::Origin;
+use crate::prefilter::RawFilter;
 use chunks::{Chunks, Piece, Survey};
 use decode::{Item, decode_chunk};
+use tunnelhunt_engine::Prefilter;
 
 /// Streams the events of one EVTX file, chunk by chunk.
 ///
@@ -59,6 +61,8 @@ pub struct EvtxReader {
     settings: Arc<ParserSettings>,
     /// The decoded items of the current chunk.
     ready: VecDeque<Item>,
+    /// Chunks and records no rule can match are skipped undecoded.
+    filter: Option<RawFilter>,
 }
 
 impl EvtxReader {
@@ -79,7 +83,19 @@ impl EvtxReader {
             chunks,
             settings: decode::settings(),
             ready: VecDeque::new(),
+            filter: None,
         }
+    }
+
+    /// Skip chunks whose UTF-16, and records whose rendered JSON,
+    /// `prefilter` says no rule can match (see [`crate::prefilter`]).
+    pub fn set_prefilter(&mut self, prefilter: Arc<Prefilter>) {
+        self.filter = Some(RawFilter::new(prefilter));
+    }
+
+    /// How many records the prefilter skipped so far.
+    pub fn prefiltered(&self) -> u64 {
+        self.filter.as_ref().map_or(0, |f| f.skipped)
     }
 }
 
@@ -173,7 +189,14 @@ impl Iterator for EvtxReader {
             }
             match self.chunks.next_piece()? {
                 Ok(Piece::Chunk { number, bytes }) => {
-                    decode_chunk(number, bytes, &self.settings, &self.path, &mut self.ready);
+                    decode_chunk(
+                        number,
+                        bytes,
+                        &self.settings,
+                        &self.path,
+                        self.filter.as_mut(),
+                        &mut self.ready,
+                    );
                 }
                 Ok(Piece::Damage(problem)) => {
                     return Some(Err(decode::damage(&self.path, None, None, problem)));

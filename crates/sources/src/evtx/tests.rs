@@ -385,3 +385,70 @@ fn chunk_ranges_read_one_after_another_are_the_whole_file() {
         }
     }
 }
+
+mod prefiltered {
+    use tunnelhunt_engine::{MatcherBuilder, Prefilter};
+    use tunnelhunt_sigma::Span;
+    use tunnelhunt_sigma::ast::LogSource;
+    use tunnelhunt_sigma::ir::{Expr, Piece, Predicate, StrMatch, Test};
+
+    use super::*;
+    use crate::prefilter::evtx_shape_prefilter;
+
+    fn prefilter(literal: &str) -> Arc<Prefilter> {
+        let mut b = MatcherBuilder::new();
+        let rule = Expr::Pred(Predicate {
+            field: Some("CommandLine".into()),
+            test: Test::Str(StrMatch::new(
+                [
+                    Piece::AnyString,
+                    Piece::Lit(literal.into()),
+                    Piece::AnyString,
+                ],
+                false,
+            )),
+            span: Span::UNKNOWN,
+        });
+        b.add_rule(&LogSource::default(), &rule).unwrap();
+        Arc::new(evtx_shape_prefilter(&b.build().unwrap()).unwrap())
+    }
+
+    fn read_with(bytes: Vec<u8>, literal: &str) -> (Items, u64) {
+        let mut reader =
+            EvtxReader::from_seekable(Cursor::new(bytes), Arc::from(Path::new("t.evtx")));
+        reader.set_prefilter(prefilter(literal));
+        let items = (&mut reader).collect();
+        (items, reader.prefiltered())
+    }
+
+    #[test]
+    fn a_chunk_without_needles_is_counted_not_decoded() {
+        let all = read(FIXTURE.to_vec());
+        assert!(all.iter().all(Result::is_ok));
+        // No record holds it: the whole chunk is skipped, every record counted.
+        let (items, skipped) = read_with(FIXTURE.to_vec(), "no such text anywhere");
+        assert!(items.is_empty(), "{items:?}");
+        assert_eq!(skipped, all.len() as u64);
+        // One record holds it (in UTF-16): the chunk is decoded, and the
+        // records whose rendered JSON lacks it are skipped one by one.
+        let (items, skipped) = read_with(FIXTURE.to_vec(), "portproxy add");
+        let kept = events(&items);
+        assert!(!kept.is_empty());
+        assert!(kept.iter().all(|(_, e)| {
+            text(e, "CommandLine").is_some_and(|c| c.to_lowercase().contains("portproxy add"))
+        }));
+        assert_eq!(kept.len() as u64 + skipped, all.len() as u64);
+    }
+
+    #[test]
+    fn a_damaged_chunk_is_decoded_so_that_its_damage_is_reported() {
+        // A flipped byte in a record's padding: the records CRC32 fails.
+        let mut chunk = chunk0();
+        let free = u32::from_le_bytes(chunk[48..52].try_into().unwrap()) as usize;
+        chunk[free - 1] ^= 0x55;
+        let (items, skipped) = read_with(file_of(&[chunk]), "no such text anywhere");
+        assert!(!damage_in(&items).is_empty(), "{items:?}");
+        // Its records are still skipped one by one.
+        assert_eq!(skipped, 8);
+    }
+}

@@ -87,6 +87,23 @@ impl EvtxJsonEvent {
         Ok(out)
     }
 
+    /// The record as the reader parsed it, in the evtx JSON shape
+    /// (`EventData` normalized to named fields), for `scan --with-event`.
+    pub fn to_json(&self) -> Value {
+        let mut event = Map::new();
+        event.insert("System".to_owned(), Value::Object(self.system.clone()));
+        event.insert(
+            "EventData".to_owned(),
+            Value::Object(self.event_data.clone()),
+        );
+        if !self.user_data.is_empty() {
+            event.insert("UserData".to_owned(), Value::Object(self.user_data.clone()));
+        }
+        let mut root = Map::new();
+        root.insert("Event".to_owned(), Value::Object(event));
+        Value::Object(root)
+    }
+
     /// `System/EventID`.
     pub fn event_id(&self) -> Option<u32> {
         self.event_id

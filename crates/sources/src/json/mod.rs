@@ -25,6 +25,8 @@ pub use frame::DEFAULT_MAX_RECORD_BYTES;
 use crate::detect::Format;
 use crate::error::{OpenError, ReadError};
 use crate::origin::Origin;
+use crate::prefilter::RawFilter;
+use tunnelhunt_engine::Prefilter;
 use values::ValueReader;
 
 /// Streams the events of one input in the evtx JSON shape.
@@ -50,6 +52,19 @@ impl<R: BufRead> EvtxJsonReader<R> {
             values: ValueReader::with_max_record_bytes(input, limit),
             path: path.into(),
         }
+    }
+}
+
+impl<R> EvtxJsonReader<R> {
+    /// Skip records whose raw text `prefilter` says no rule can match,
+    /// without parsing them (see [`crate::prefilter`]).
+    pub fn set_prefilter(&mut self, prefilter: Arc<Prefilter>) {
+        self.values.filter = Some(RawFilter::new(prefilter));
+    }
+
+    /// How many records the prefilter skipped so far.
+    pub fn prefiltered(&self) -> u64 {
+        self.values.filter.as_ref().map_or(0, |f| f.skipped)
     }
 }
 

@@ -24,6 +24,7 @@ use super::frame::{Frame, Framer, Problem};
 use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
 use crate::origin::{self, Origin};
+use crate::prefilter::RawFilter;
 
 /// Streams the JSON records of one input as parsed values.
 ///
@@ -32,6 +33,8 @@ use crate::origin::{self, Origin};
 /// stream ends.
 pub(crate) struct ValueReader<R> {
     framer: Framer<R>,
+    /// Records whose raw text no rule can match are skipped unparsed.
+    pub(crate) filter: Option<RawFilter>,
 }
 
 impl<R: BufRead> ValueReader<R> {
@@ -43,6 +46,7 @@ impl<R: BufRead> ValueReader<R> {
     pub(crate) fn with_max_record_bytes(input: R, limit: usize) -> Self {
         ValueReader {
             framer: Framer::new(input, limit),
+            filter: None,
         }
     }
 }
@@ -51,15 +55,22 @@ impl<R: BufRead> Iterator for ValueReader<R> {
     type Item = (u64, Result<Value, ReadErrorKind>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(match self.framer.next_frame()? {
-            Frame::Value {
-                line,
-                column,
-                bytes,
-            } => (line, parse_value(&bytes, line, column)),
-            Frame::Bad { line, problem } => (line, Err(problem_kind(problem))),
-            Frame::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
-        })
+        loop {
+            return Some(match self.framer.next_frame()? {
+                Frame::Value { bytes, .. }
+                    if self.filter.as_mut().is_some_and(|f| !f.keep_json(&bytes)) =>
+                {
+                    continue;
+                }
+                Frame::Value {
+                    line,
+                    column,
+                    bytes,
+                } => (line, parse_value(&bytes, line, column)),
+                Frame::Bad { line, problem } => (line, Err(problem_kind(problem))),
+                Frame::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
+            });
+        }
     }
 }
 

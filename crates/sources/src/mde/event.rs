@@ -116,6 +116,12 @@ impl MdeEvent {
         event
     }
 
+    /// The row's columns as the reader parsed them, for
+    /// `scan --with-event`.
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.columns.clone())
+    }
+
     /// The Advanced Hunting table of the row.
     pub fn table(&self) -> Table {
         self.table

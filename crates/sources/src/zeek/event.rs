@@ -133,6 +133,25 @@ impl ZeekEvent {
         &self.log
     }
 
+    /// The entry's set fields under their Zeek names, in file order, for
+    /// `scan --with-event`.
+    pub fn to_json(&self) -> serde_json::Value {
+        fn json(value: &Value) -> serde_json::Value {
+            match value {
+                Value::Str(s) => serde_json::Value::from(s.as_str()),
+                Value::Int(i) => serde_json::Value::from(*i),
+                Value::Float(f) => serde_json::Value::from(*f),
+                Value::Bool(b) => serde_json::Value::from(*b),
+                Value::List(items) => items.iter().map(json).collect(),
+            }
+        }
+        self.fields
+            .iter()
+            .map(|(name, value)| (name.to_string(), json(value)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+
     /// The value of a field under its Zeek name.
     pub fn native(&self, name: &str) -> Option<&Value> {
         self.fields

@@ -35,6 +35,8 @@ pub enum Outcome {
     /// Exit 4 (`test`): some scenarios did not get the alerts they
     /// expect (a missed detection or a false positive).
     TestFailures,
+    /// Exit 5 (`scan --fail-on-alert`): alerts were printed.
+    AlertsFound,
     /// Exit 6 (`export --strict`): some rules could not be rendered
     /// exactly for a target; they were refused and listed.
     Refusals,
@@ -48,6 +50,7 @@ impl Outcome {
             Outcome::UsageError => 2,
             Outcome::InputErrors => 3,
             Outcome::TestFailures => 4,
+            Outcome::AlertsFound => 5,
             Outcome::Refusals => 6,
         })
     }

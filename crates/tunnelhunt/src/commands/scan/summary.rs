@@ -10,7 +10,9 @@
 //!
 //! The same [`Report`] renders as text for people and, with
 //! `--summary json`, as one JSON object for programs (schema in the
-//! README; field names are a stable interface).
+//! README; field names are a stable interface). The text keeps the top
+//! [`SHOWN_TOP`] branches, rules and hosts by alerts; the JSON has them
+//! all.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -21,6 +23,9 @@ use serde::Serialize;
 use tunnelhunt_engine::RuleId;
 use tunnelhunt_sources::{Format, SkipReason};
 
+use tunnelhunt_sources::Record;
+
+use super::select::TimeRange;
 use crate::output::plural;
 use crate::ruleset::{self, CompiledRules, LoadedRules};
 
@@ -28,6 +33,11 @@ use crate::ruleset::{self, CompiledRules, LoadedRules};
 pub const SHOWN_LOCATIONS: usize = 5;
 /// How many skipped files the text summary names per reason.
 const SHOWN_SKIPPED: usize = 5;
+/// How many branches, rules and hosts the text summary lists by alerts.
+pub const SHOWN_TOP: usize = 10;
+/// Distinct hosts counted by name; alerts on further hosts are counted
+/// together, so a scan of a million-host collection keeps bounded memory.
+pub const MAX_HOSTS: usize = 100_000;
 
 /// Counts for one input format.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -39,6 +49,11 @@ pub struct FormatStats {
     pub records: u64,
     #[serde(rename = "events_evaluated")]
     pub events: u64,
+    /// Records the literal prefilter showed no rule can match, so they
+    /// were not parsed or evaluated. `records = events + prefiltered +
+    /// unparseable`.
+    #[serde(rename = "skipped_by_prefilter")]
+    pub prefiltered: u64,
     pub unparseable: u64,
     /// The first unparseable records, as `file:line: what is wrong`.
     pub first_unparseable: Vec<String>,
@@ -54,6 +69,7 @@ impl FormatStats {
         self.bytes += other.bytes;
         self.records += other.records;
         self.events += other.events;
+        self.prefiltered += other.prefiltered;
         self.unparseable += other.unparseable;
         self.damaged += other.damaged;
         self.alerts += other.alerts;
@@ -77,6 +93,56 @@ pub struct Tally {
     pub unreadable: Vec<String>,
     /// Alerts by [`RuleId`].
     pub alerts: Vec<u64>,
+    /// Alerts by the host of their event.
+    pub hosts: HostCounts,
+    /// Alerts left out because their event is outside `--from`/`--to`.
+    pub alerts_outside_time_range: u64,
+    /// Alerts kept under `--from`/`--to` although their event has no
+    /// timestamp (or one that is not a time).
+    pub alerts_without_timestamp: u64,
+}
+
+/// Alerts per host, bounded by [`MAX_HOSTS`] names.
+#[derive(Debug, Default)]
+pub struct HostCounts {
+    pub by_name: BTreeMap<String, u64>,
+    /// Alerts on events that name no host (Zeek entries, for one).
+    pub without_host: u64,
+    /// Alerts on hosts beyond the first [`MAX_HOSTS`] names.
+    pub not_listed: u64,
+}
+
+impl HostCounts {
+    fn add(&mut self, host: Option<&str>, n: u64) {
+        match host {
+            None => self.without_host += n,
+            Some(host) => {
+                if let Some(count) = self.by_name.get_mut(host) {
+                    *count += n;
+                } else if self.by_name.len() < MAX_HOSTS {
+                    self.by_name.insert(host.to_owned(), n);
+                } else {
+                    self.not_listed += n;
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: HostCounts) {
+        for (host, n) in other.by_name {
+            self.add(Some(&host), n);
+        }
+        self.without_host += other.without_host;
+        self.not_listed += other.not_listed;
+    }
+
+    /// Hosts by alerts, most first, then by name.
+    fn ranked(&self) -> Vec<(&str, u64)> {
+        let mut hosts: Vec<(&str, u64)> =
+            self.by_name.iter().map(|(h, &n)| (h.as_str(), n)).collect();
+        hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        hosts
+    }
 }
 
 impl Tally {
@@ -97,9 +163,11 @@ impl Tally {
         stats.bytes += bytes;
     }
 
-    pub fn count_alert(&mut self, format: Format, rule: RuleId) {
-        self.format(format).alerts += 1;
+    /// One alert printed: `rule` fired on `record`.
+    pub fn count_alert(&mut self, record: &Record, rule: RuleId) {
+        self.format(record.origin.format).alerts += 1;
         self.alerts[rule] += 1;
+        self.hosts.add(record.event.host(), 1);
     }
 
     pub fn unparseable(&mut self, format: Format, message: String) {
@@ -128,6 +196,9 @@ impl Tally {
         for (total, n) in self.alerts.iter_mut().zip(other.alerts) {
             *total += n;
         }
+        self.hosts.merge(other.hosts);
+        self.alerts_outside_time_range += other.alerts_outside_time_range;
+        self.alerts_without_timestamp += other.alerts_without_timestamp;
     }
 
     /// The sum over formats.
@@ -163,6 +234,10 @@ pub struct Report<'a> {
     pub scanning: Duration,
     /// `--strict`: the input error the scan stopped at.
     pub stopped: Option<&'a str>,
+    /// Rules left out by `--min-level` / `--rule`.
+    pub rules_not_selected: usize,
+    /// `--from` / `--to`.
+    pub time_range: TimeRange,
 }
 
 /// The summary as one JSON object (`--summary json`).
@@ -179,6 +254,13 @@ struct JsonSummary<'a> {
     skipped: Vec<JsonSkipGroup>,
     unreadable: &'a [String],
     alerts_by_rule: Vec<JsonRuleAlerts<'a>>,
+    alerts_by_branch: Vec<JsonBranchAlerts<'a>>,
+    alerts_by_host: Vec<JsonHostAlerts<'a>>,
+    /// Alerts on events that name no host.
+    alerts_without_host: u64,
+    /// Alerts on hosts beyond the first 100,000 names.
+    alerts_on_hosts_not_listed: u64,
+    time_range: JsonTimeRange,
     correlations_not_evaluated: Vec<String>,
     stopped: Option<&'a str>,
 }
@@ -188,6 +270,28 @@ struct JsonRules {
     compiled: usize,
     files: usize,
     errors: usize,
+    /// Left out by `--min-level` / `--rule`.
+    not_selected: usize,
+}
+
+#[derive(Serialize)]
+struct JsonBranchAlerts<'a> {
+    branch: Option<&'a str>,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct JsonHostAlerts<'a> {
+    host: &'a str,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct JsonTimeRange {
+    from: Option<String>,
+    to: Option<String>,
+    alerts_outside: u64,
+    alerts_without_timestamp: u64,
 }
 
 #[derive(Serialize)]
@@ -236,6 +340,12 @@ impl Report<'_> {
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (path, reason) in &self.tally.skipped {
             let (group, entry) = match reason {
+                // Rule and filter files often sit beside the logs (an
+                // evidence folder with its tuning, `examples/`): named as
+                // what they are, not as an unknown format.
+                SkipReason::Unrecognised { .. } if is_yaml(path) => {
+                    (YAML_GROUP.to_owned(), path.display().to_string())
+                }
                 SkipReason::Unrecognised { hint } => (
                     "unrecognised format".to_owned(),
                     format!("{} ({hint})", path.display()),
@@ -261,6 +371,21 @@ impl Report<'_> {
         by_rule
     }
 
+    /// Alerts per branch (the rules' `branch`; `None` for rules without
+    /// one), most first, then by name.
+    fn alerts_by_branch(&self) -> Vec<(Option<&str>, u64)> {
+        let mut by_branch: BTreeMap<Option<&str>, u64> = BTreeMap::new();
+        for (id, n) in self.alerts_by_rule() {
+            let branch = self.compiled.rule(id).meta.custom("branch");
+            *by_branch
+                .entry(branch.and_then(|b| b.as_str()))
+                .or_default() += n;
+        }
+        let mut ranked: Vec<(Option<&str>, u64)> = by_branch.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+    }
+
     fn correlations(&self) -> Vec<String> {
         self.loaded
             .collection
@@ -279,6 +404,7 @@ impl Report<'_> {
                 compiled: self.compiled.rules.len(),
                 files: self.loaded.files,
                 errors: self.rule_errors,
+                not_selected: self.rules_not_selected,
             },
             threads: self.threads,
             elapsed_seconds: self.elapsed.as_secs_f64(),
@@ -314,6 +440,26 @@ impl Report<'_> {
                     }
                 })
                 .collect(),
+            alerts_by_branch: self
+                .alerts_by_branch()
+                .into_iter()
+                .map(|(branch, count)| JsonBranchAlerts { branch, count })
+                .collect(),
+            alerts_by_host: self
+                .tally
+                .hosts
+                .ranked()
+                .into_iter()
+                .map(|(host, count)| JsonHostAlerts { host, count })
+                .collect(),
+            alerts_without_host: self.tally.hosts.without_host,
+            alerts_on_hosts_not_listed: self.tally.hosts.not_listed,
+            time_range: JsonTimeRange {
+                from: self.time_range.from.map(|t| t.to_string()),
+                to: self.time_range.to.map(|t| t.to_string()),
+                alerts_outside: self.tally.alerts_outside_time_range,
+                alerts_without_timestamp: self.tally.alerts_without_timestamp,
+            },
             correlations_not_evaluated: self.correlations(),
             stopped: self.stopped,
             totals,
@@ -325,9 +471,17 @@ impl Report<'_> {
     pub fn write_text(&self, w: &mut impl Write) -> io::Result<()> {
         let totals = self.tally.totals();
         writeln!(w, "--- tunnelhunt scan summary ---")?;
+        let not_selected = if self.rules_not_selected > 0 {
+            format!(
+                " ({} not selected by --min-level/--rule)",
+                plural(self.rules_not_selected, "rule")
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "rules: {} compiled from {}",
+            "rules: {} compiled from {}{not_selected}",
             plural(self.compiled.rules.len(), "rule"),
             plural(self.loaded.files, "file")
         )?;
@@ -359,24 +513,24 @@ impl Report<'_> {
         for (name, stats) in &self.tally.formats {
             self.write_format(w, name, stats)?;
         }
+        // The prefilter term appears once it skipped anything, so a scan
+        // without it reads as before.
+        let prefiltered = if totals.prefiltered > 0 {
+            format!(" + {} skipped by prefilter", totals.prefiltered)
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "records: {} read = {} evaluated + {} unparseable",
+            "records: {} read = {} evaluated{prefiltered} + {} unparseable",
             totals.records, totals.events, totals.unparseable
         )?;
         if totals.damaged > 0 {
             writeln!(w, "damage: {} (files or EVTX chunks)", totals.damaged)?;
         }
         writeln!(w, "alerts: {}", totals.alerts)?;
-        for (id, n) in self.alerts_by_rule() {
-            let rule = self.compiled.rule(id);
-            writeln!(
-                w,
-                "  {n:>6}  {:<13} {}",
-                rule.meta.level.map_or("-", |l| l.as_str()),
-                ruleset::rule_label(rule)
-            )?;
-        }
+        self.write_time_range(w)?;
+        self.write_alert_breakdowns(w)?;
         let throughput = self.throughput(&totals);
         writeln!(
             w,
@@ -407,15 +561,88 @@ impl Report<'_> {
         Ok(())
     }
 
+    fn write_time_range(&self, w: &mut impl Write) -> io::Result<()> {
+        if !self.time_range.is_bounded() {
+            return Ok(());
+        }
+        let bound = |t: Option<jiff::Timestamp>| t.map_or("-".to_owned(), |t| t.to_string());
+        writeln!(
+            w,
+            "  time range {} .. {}: {} left out (event outside the range)",
+            bound(self.time_range.from),
+            bound(self.time_range.to),
+            plural(self.tally.alerts_outside_time_range as usize, "alert")
+        )?;
+        if self.tally.alerts_without_timestamp > 0 {
+            writeln!(
+                w,
+                "  warning: {} kept although their event has no timestamp \
+                 (it cannot be placed in the time range)",
+                plural(self.tally.alerts_without_timestamp as usize, "alert")
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The top branches, rules and hosts by alerts.
+    fn write_alert_breakdowns(&self, w: &mut impl Write) -> io::Result<()> {
+        let branches = self.alerts_by_branch();
+        if !branches.is_empty() {
+            writeln!(w, "  by branch:")?;
+        }
+        for (branch, n) in branches.iter().take(SHOWN_TOP) {
+            writeln!(w, "  {n:>6}  {}", branch.unwrap_or("(no branch)"))?;
+        }
+        more(w, branches.len(), "branch")?;
+        let rules = self.alerts_by_rule();
+        if !rules.is_empty() {
+            writeln!(w, "  by rule:")?;
+        }
+        for &(id, n) in rules.iter().take(SHOWN_TOP) {
+            let rule = self.compiled.rule(id);
+            writeln!(
+                w,
+                "  {n:>6}  {:<13} {}",
+                rule.meta.level.map_or("-", |l| l.as_str()),
+                ruleset::rule_label(rule)
+            )?;
+        }
+        more(w, rules.len(), "rule")?;
+        let hosts = self.tally.hosts.ranked();
+        if !hosts.is_empty() || self.tally.hosts.without_host > 0 {
+            writeln!(w, "  by host:")?;
+        }
+        for (host, n) in hosts.iter().take(SHOWN_TOP) {
+            writeln!(w, "  {n:>6}  {host}")?;
+        }
+        more(w, hosts.len(), "host")?;
+        if self.tally.hosts.not_listed > 0 {
+            writeln!(
+                w,
+                "  {:>6}  (hosts beyond the first {MAX_HOSTS})",
+                self.tally.hosts.not_listed
+            )?;
+        }
+        if self.tally.hosts.without_host > 0 {
+            writeln!(w, "  {:>6}  (no host)", self.tally.hosts.without_host)?;
+        }
+        Ok(())
+    }
+
     fn write_format(&self, w: &mut impl Write, name: &str, s: &FormatStats) -> io::Result<()> {
         let damage = if s.damaged > 0 {
             format!(", {} damaged", s.damaged)
         } else {
             String::new()
         };
+        let prefiltered = if s.prefiltered > 0 {
+            format!(" + {} skipped by prefilter", s.prefiltered)
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "  {name}: {}, {} bytes; {} read = {} evaluated + {} unparseable{damage}; {}",
+            "  {name}: {}, {} bytes; {} read = {} evaluated{prefiltered} + {} unparseable{damage}; {}",
             plural(s.files as usize, "file"),
             s.bytes,
             s.records,
@@ -447,6 +674,32 @@ impl Report<'_> {
     }
 }
 
+/// The skip group of YAML files that are not logs.
+pub const YAML_GROUP: &str = "YAML (Sigma rules, filters or configuration), not a log";
+
+fn is_yaml(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+}
+
+/// `    … and 3 more branches` after a list cut at [`SHOWN_TOP`].
+fn more(w: &mut impl Write, listed: usize, what: &str) -> io::Result<()> {
+    if listed > SHOWN_TOP {
+        let rest = listed - SHOWN_TOP;
+        let what = match (rest, what) {
+            (1, _) => what.to_owned(),
+            (_, "branch") => "branches".to_owned(),
+            _ => format!("{what}s"),
+        };
+        writeln!(
+            w,
+            "          … and {rest} more {what} (all in --summary json)"
+        )?;
+    }
+    Ok(())
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -454,6 +707,34 @@ fn round2(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use tunnelhunt_sources::json::EvtxJsonEvent;
+    use tunnelhunt_sources::{AnyEvent, Origin};
+
+    fn record_on(host: &str) -> Record {
+        let doc = serde_json::json!({"Event": {"System": {"EventID": 1, "Computer": host},
+                                               "EventData": {"Image": "x.exe"}}});
+        Record {
+            origin: Origin::at_line(Arc::from(Path::new("x.jsonl")), 1, Format::EvtxJson),
+            event: AnyEvent::EvtxJson(EvtxJsonEvent::from_value(doc).unwrap()),
+        }
+    }
+
+    #[test]
+    fn hosts_are_counted_up_to_a_bound() {
+        let mut hosts = HostCounts::default();
+        for i in 0..MAX_HOSTS + 3 {
+            hosts.add(Some(&format!("h{i}")), 1);
+        }
+        hosts.add(Some("h0"), 4);
+        hosts.add(None, 2);
+        assert_eq!(hosts.by_name.len(), MAX_HOSTS);
+        assert_eq!((hosts.not_listed, hosts.without_host), (3, 2));
+        assert_eq!(hosts.ranked()[0], ("h0", 5));
+    }
 
     #[test]
     fn merging_keeps_the_first_locations_in_order() {
@@ -466,7 +747,7 @@ mod tests {
             }
             tally.format(Format::EvtxJson).records += 2;
             tally.format(Format::EvtxJson).events += 2;
-            tally.count_alert(Format::EvtxJson, 1);
+            tally.count_alert(&record_on(&format!("wks{}", unit % 2)), 1);
             total.merge(tally);
         }
         let s = &total.formats["evtx-json"];
@@ -477,6 +758,7 @@ mod tests {
             ["u0r0", "u0r1", "u0r2", "u1r0", "u1r1"]
         );
         assert_eq!(total.alerts, [0, 4]);
+        assert_eq!(total.hosts.ranked(), [("wks0", 2), ("wks1", 2)]);
         assert!(total.has_input_errors());
     }
 }

@@ -7,19 +7,19 @@
 
 use std::io;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use tunnelhunt_engine::{Matcher, RuleId, Scratch};
+use tunnelhunt_engine::{Matcher, Prefilter, RuleId, Scratch};
 use tunnelhunt_sigma::ast::Rule;
 use tunnelhunt_sources::{
-    Format, OpenError, Position, ReadError, ReadErrorKind, Record, RecordReader,
+    Format, OpenError, Position, ReadError, ReadErrorKind, Record, RecordReader, prefilter,
 };
 
+use super::alerts::AlertOutput;
 use super::spool::Spool;
 use super::summary::Tally;
 use super::units::{EvtxPart, Part, Work};
-use crate::output::{Alert, write_json_line};
 
 /// How many records a unit reads between looks at the cancellation mark.
 const CANCEL_CHECK_EVERY: u64 = 4096;
@@ -29,6 +29,8 @@ pub struct Context<'a> {
     pub matcher: &'a Matcher,
     /// Indexed by [`RuleId`].
     pub rules: &'a [&'a Rule],
+    /// The alert format and the `--from`/`--to` range.
+    pub output: &'a AlertOutput,
     /// One per pool thread, indexed by `rayon::current_thread_index`.
     pub scratches: Vec<Mutex<Scratch>>,
     /// `--strict`: the first input error ends the unit and the scan.
@@ -36,19 +38,44 @@ pub struct Context<'a> {
     /// Units numbered above this are not needed any more: an earlier unit
     /// stopped the scan (`--strict`), or the output was closed.
     pub cancel_after: AtomicUsize,
+    /// The literal prefilter for the readers that take one; `None` when
+    /// it is turned off (`--no-prefilter`) or could skip nothing.
+    pub prefilter: Option<Arc<Prefilter>>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(matcher: &'a Matcher, rules: &'a [&'a Rule], threads: usize, strict: bool) -> Self {
+    pub fn new(
+        matcher: &'a Matcher,
+        rules: &'a [&'a Rule],
+        output: &'a AlertOutput,
+        threads: usize,
+        strict: bool,
+    ) -> Self {
         Context {
             matcher,
             rules,
+            output,
             scratches: (0..threads.max(1))
                 .map(|_| Mutex::new(matcher.scratch()))
                 .collect(),
             strict,
             cancel_after: AtomicUsize::new(usize::MAX),
+            prefilter: None,
         }
+    }
+
+    /// Skip records no rule can match before parsing them, where the
+    /// readers allow it ([`tunnelhunt_sources::prefilter`]). The alerts
+    /// are the same either way; the summary counts the skipped records.
+    /// Nothing changes when some rule must see every record, or when the
+    /// prefilter cannot be built.
+    pub fn prefiltering(mut self, on: bool) -> Self {
+        self.prefilter = on
+            .then(|| prefilter::evtx_shape_prefilter(self.matcher).ok())
+            .flatten()
+            .filter(|p| !p.passes_everything())
+            .map(Arc::new);
+        self
     }
 
     /// Mark every unit after `seq` as not needed.
@@ -155,7 +182,22 @@ impl Unit<'_, '_> {
 
     /// Read every record of `reader`; `line_offset` is added to the line
     /// numbers it reports (a block starting further down its file).
-    fn records(&mut self, reader: RecordReader, format: Format, line_offset: u64) {
+    fn records(&mut self, mut reader: RecordReader, format: Format, line_offset: u64) {
+        if let Some(p) = &self.ctx.prefilter
+            && prefilter::supports(format)
+        {
+            reader.set_prefilter(Arc::clone(p));
+        }
+        self.read_all(&mut reader, format, line_offset);
+        let skipped = reader.prefiltered();
+        if skipped > 0 {
+            let stats = self.tally.format(format);
+            stats.records += skipped;
+            stats.prefiltered += skipped;
+        }
+    }
+
+    fn read_all(&mut self, reader: &mut RecordReader, format: Format, line_offset: u64) {
         let mut hits: Vec<RuleId> = Vec::new();
         let thread = rayon::current_thread_index().unwrap_or(0) % self.ctx.scratches.len();
         // Only this thread uses its scratch; the lock is never contended.
@@ -189,13 +231,16 @@ impl Unit<'_, '_> {
         stats.events += 1;
         hits.clear();
         self.ctx.matcher.matches(&record.event, scratch, hits);
+        if !self.ctx.output.admits(record, hits.len(), &mut self.tally) {
+            return;
+        }
         for &id in hits.iter() {
-            self.tally.count_alert(record.origin.format, id);
+            self.tally.count_alert(record, id);
             if self.write_error.is_some() {
                 continue;
             }
-            let alert = Alert::new(&self.ctx.rules[id].meta, record);
-            if let Err(e) = write_json_line(&mut self.alerts, &alert) {
+            let rule = &self.ctx.rules[id].meta;
+            if let Err(e) = self.ctx.output.write(&mut self.alerts, rule, record) {
                 self.write_error = Some(e);
             }
         }

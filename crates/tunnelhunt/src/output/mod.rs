@@ -1,6 +1,18 @@
 //! What a person or a program sees: the alert record, the rule listing,
 //! and small helpers for summaries. Commands decide *what* to print; this
 //! module decides *how*, so the JSON field names live in one place.
+//!
+//! An alert is printed in one of three formats ([`printer::Printer`]):
+//! JSON lines (this module's [`Alert`], the stable schema), CSV
+//! ([`csv`], a flat projection of the same fields) and an aligned table
+//! for people ([`table`]). Each alert is rendered on its own, without
+//! looking at the others, so alerts stream out in bounded memory whatever
+//! the format.
+
+pub mod csv;
+pub mod event;
+pub mod printer;
+pub mod table;
 
 use std::io::{self, Write};
 
@@ -8,6 +20,8 @@ use serde::Serialize;
 use tunnelhunt_engine::Event;
 use tunnelhunt_sigma::ast::{LogSource, Metadata};
 use tunnelhunt_sources::Record;
+
+use self::event::EventJson;
 
 /// One alert, printed as one JSON line. Field names are a stable
 /// interface; optional fields are left out when the event lacks them.
@@ -42,7 +56,73 @@ pub struct Alert<'a> {
     pub command_line: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_command_line: Option<String>,
+    /// Where the event connects to, when it is a network event.
+    #[serde(skip_serializing_if = "Destination::is_empty")]
+    pub destination: Destination,
+    /// The DNS name looked up (`QueryName`), for DNS events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The registry key written (`TargetObject`), for registry events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_object: Option<String>,
     pub source: AlertSource,
+    /// `--with-event`: the normalized fields and logsource of the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventJson>,
+    /// `--with-event`: the record as its reader parsed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<serde_json::Value>,
+}
+
+/// The network destination of an event; every part optional.
+#[derive(Debug, Default, Serialize)]
+pub struct Destination {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+impl Destination {
+    fn of(event: &dyn Event) -> Destination {
+        Destination {
+            hostname: first_text(event, "DestinationHostname").filter(|h| !is_unset(h)),
+            ip: first_text(event, "DestinationIp").filter(|ip| !is_unset(ip)),
+            port: first_text(event, "DestinationPort").and_then(|p| p.trim().parse().ok()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hostname.is_none() && self.ip.is_none() && self.port.is_none()
+    }
+
+    /// `host:port`, `ip:port`, `host`, `:port` — the host name first, the
+    /// way a person recognises a destination.
+    pub fn label(&self) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
+        let host = self.hostname.as_deref().or(self.ip.as_deref());
+        let host = match host {
+            Some(h) if h.contains(':') && self.port.is_some() => format!("[{h}]"),
+            Some(h) => h.to_owned(),
+            None => String::new(),
+        };
+        Some(match self.port {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        })
+    }
+}
+
+/// Windows writes `-` for a field it has no value for.
+fn is_unset(text: &str) -> bool {
+    let text = text.trim();
+    text.is_empty() || text == "-"
 }
 
 /// Where the matching record is: a line for text formats, the
@@ -79,6 +159,10 @@ impl<'a> Alert<'a> {
             image: first_text(event, "Image"),
             command_line: first_text(event, "CommandLine"),
             parent_image: first_text(event, "ParentImage"),
+            parent_command_line: first_text(event, "ParentCommandLine"),
+            destination: Destination::of(event),
+            query: first_text(event, "QueryName"),
+            target_object: first_text(event, "TargetObject"),
             source: AlertSource {
                 path: record.origin.path.display().to_string(),
                 line: record.origin.line(),
@@ -86,11 +170,21 @@ impl<'a> Alert<'a> {
                 chunk: record.origin.chunk(),
                 format: record.origin.format.as_str(),
             },
+            event: None,
+            original: None,
         }
+    }
+
+    /// The alert with the event attached (`--with-event`).
+    pub fn with_event(mut self, record: &Record) -> Alert<'a> {
+        self.event = Some(EventJson::of(&record.event));
+        self.original = Some(record.event.to_json());
+        self
     }
 }
 
-fn first_text(event: &dyn Event, field: &str) -> Option<String> {
+/// The first value of `field` as text, if it has one.
+pub fn first_text(event: &dyn Event, field: &str) -> Option<String> {
     let lookup = event.field(field);
     let text = lookup.values().first()?.as_text()?;
     Some(text.into_owned())

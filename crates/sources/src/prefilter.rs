@@ -1,0 +1,351 @@
+//! The engine's literal prefilter ([`tunnelhunt_engine::prefilter`]) as
+//! the readers apply it: what the readers do to values between raw bytes
+//! and events (the [`RawProfile`]), and the skipping itself.
+//!
+//! Only the readers of the evtx JSON shape from raw bytes take a
+//! prefilter: evtx-JSON ([`Format::EvtxJson`], each framed record's JSON
+//! text, before it is parsed) and EVTX ([`Format::Evtx`]: each chunk's
+//! UTF-16 before it is decoded, then each record's rendered JSON before it
+//! is parsed). The other readers ignore it and read everything; their
+//! raw forms (XML entities, CSV quoting, ECS and Defender field joins) are
+//! not described here.
+//!
+//! What the evtx shape does to values, and why the profile is sound:
+//!
+//! * field values are the JSON strings (or the UTF-16 strings of an EVTX
+//!   record, which the `evtx` crate renders to JSON); aliases such as
+//!   Security 4688 `Image` → `NewProcessName` only rename, so a value's
+//!   text is in the raw bytes whatever name a rule uses;
+//! * joins ([`mapping::Join`], Security 4688 `User` = `Domain\Name`) are
+//!   not: those fields are listed in [`RawProfile::joined`] with their
+//!   separator, and a needle never spans it;
+//! * in an EVTX chunk a string value is one UTF-16LE (or ANSI) run: a
+//!   substitution value of its record, or text of the chunk's template
+//!   definition; typed values (numbers, GUIDs, SIDs, times, hex, binary)
+//!   are binary and never needles (see the engine's fragment rules), and
+//!   string arrays, joined with `,` when rendered, are split there. A
+//!   value made of template text *and* a substitution in one element would
+//!   not be one run; Windows' manifests put each `Data` and `System` value
+//!   in one substitution, which `tests/prefilter_differential.rs` checks
+//!   over every EVTX corpus we have. The chunk check is only a first stage
+//!   (and only runs when every rule has needles); each record of a chunk
+//!   that passes is checked again, exactly, as the JSON the `evtx` crate
+//!   renders;
+//! * the routing (`EventKind` of [`crate::json::EvtxJsonEvent`]): the
+//!   product is `linux` exactly when `System/Channel` starts with
+//!   `Linux-Sysmon`, else `windows`; no service is declared, so a rule of
+//!   a service reaches only records whose channel is one of the service's
+//!   channels (`routing::service_channels`). [`evtx_route`] turns that
+//!   into the strings a record must hold.
+
+use std::sync::Arc;
+
+use tunnelhunt_engine::routing::{CATEGORIES, EQUIVALENT_CATEGORIES, service_channels};
+use tunnelhunt_engine::{CompileError, Matcher, Prefilter, RawProfile, RouteNeed};
+use tunnelhunt_sigma::ast::LogSource;
+
+use crate::detect::Format;
+use crate::mapping;
+
+/// Whether records of `format` can be prefiltered (see the module docs).
+pub fn supports(format: Format) -> bool {
+    matches!(format, Format::EvtxJson | Format::Evtx)
+}
+
+/// The prefilter of `matcher`'s rules for the evtx-shape readers (EVTX
+/// and evtx-JSON).
+pub fn evtx_shape_prefilter(matcher: &Matcher) -> Result<Prefilter, CompileError> {
+    let joined: Vec<(&str, &str)> = mapping::WINDOWS
+        .iter()
+        .flat_map(|t| t.joins.iter().map(|j| (j.sigma, j.separator)))
+        .collect();
+    Prefilter::new(
+        matcher,
+        &RawProfile {
+            joined: &joined,
+            route: &evtx_route,
+            event_ids: &evtx_event_ids,
+        },
+    )
+}
+
+/// The channel prefix that makes an evtx-shape event a `linux` one.
+const LINUX_CHANNEL: &str = "Linux-Sysmon";
+
+/// What a logsource requires of an evtx-shape record (mirrors
+/// `routing::decide` over the kinds `EvtxJsonEvent::kind` produces).
+pub fn evtx_route(ls: &LogSource) -> RouteNeed {
+    let product = ls.product.as_deref();
+    let linux = match product {
+        None => false,
+        Some(p) if p.eq_ignore_ascii_case("windows") => false,
+        Some(p) if p.eq_ignore_ascii_case("linux") => true,
+        Some(_) => return RouteNeed::Never,
+    };
+    if let Some(service) = ls.service.as_deref() {
+        let channels: Vec<String> = service_channels(service, product)
+            .map(str::to_owned)
+            .collect();
+        if channels.is_empty() {
+            return RouteNeed::Never;
+        }
+        return RouteNeed::AnyOf(channels);
+    }
+    if linux {
+        RouteNeed::AnyOf(vec![LINUX_CHANNEL.to_owned()])
+    } else {
+        RouteNeed::Unknown
+    }
+}
+
+/// The `EventID`s an evtx-shape record must have to reach a rule of
+/// logsource `ls`: a rule with a category reaches a `windows` event only
+/// through the routing table's entries for it (by `EventID`), and a
+/// `linux` one (Sysmon for Linux) only through the category its `EventID`
+/// declares; neither without an `EventID`. `None` for rules without a
+/// category.
+pub fn evtx_event_ids(ls: &LogSource) -> Option<Vec<u32>> {
+    let category = ls.category.as_deref()?;
+    let product = ls.product.as_deref();
+    let fits = |p: Option<&str>| match (p, product) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => true,
+    };
+    let mut ids: Vec<u32> = CATEGORIES
+        .iter()
+        .filter(|e| e.category.eq_ignore_ascii_case(category) && fits(e.product))
+        .flat_map(|e| e.event_ids.iter().copied())
+        .collect();
+    // Sysmon for Linux: its categories, and every category counted as
+    // the same.
+    let same = |declared: &str| {
+        declared.eq_ignore_ascii_case(category)
+            || EQUIVALENT_CATEGORIES.iter().any(|group| {
+                group.iter().any(|c| c.eq_ignore_ascii_case(declared))
+                    && group.iter().any(|c| c.eq_ignore_ascii_case(category))
+            })
+    };
+    if fits(Some("linux")) {
+        ids.extend(
+            mapping::LINUX_SYSMON_CATEGORIES
+                .iter()
+                .filter(|(_, c)| same(c))
+                .map(|(id, _)| *id),
+        );
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
+}
+
+/// The parts of the evtx shape `EvtxJsonEvent::from_value` insists on,
+/// read without building the document: an object with an `Event` object
+/// whose `System`, if any, is an object or null. Anything else (invalid
+/// JSON or UTF-8, a duplicate key) is `false`.
+struct Shape;
+
+/// Which object is being read.
+#[derive(Clone, Copy)]
+enum Level {
+    /// The record: needs an `Event` object.
+    Root,
+    /// `Event`: its `System`, if any, is an object or null.
+    Event,
+    /// Any object.
+    Any,
+}
+
+struct ShapeVisitor(Level);
+
+impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        let mut has_event = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match (self.0, key.as_str()) {
+                (Level::Root, "Event") => {
+                    map.next_value_seed(Seed(Level::Event))?;
+                    has_event = true;
+                }
+                (Level::Event, "System") => {
+                    map.next_value_seed(OptionSeed)?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match self.0 {
+            Level::Root if !has_event => Err(A::Error::custom("no Event")),
+            _ => Ok(Shape),
+        }
+    }
+}
+
+/// An object of the given level.
+struct Seed(Level);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Seed {
+    type Value = Shape;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Shape, D::Error> {
+        d.deserialize_map(ShapeVisitor(self.0))
+    }
+}
+
+/// Null, or any object.
+struct OptionSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for OptionSeed {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("null or an object")
+            }
+            fn visit_none<E>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_unit<E>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_map(ShapeVisitor(Level::Any)).map(|_| ())
+            }
+        }
+        d.deserialize_option(V)
+    }
+}
+
+/// Whether `raw` has the parts of the evtx shape that
+/// `EvtxJsonEvent::from_value` insists on, read without building the
+/// document: an object with an `Event` object whose `System`, if any, is
+/// an object or null. Invalid JSON or UTF-8 is `false`.
+fn evtx_shaped(raw: &[u8]) -> bool {
+    use serde::de::DeserializeSeed;
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return false;
+    };
+    let mut d = serde_json::Deserializer::from_str(text);
+    Seed(Level::Root).deserialize(&mut d).is_ok() && d.end().is_ok()
+}
+
+/// A prefilter in use by one reader: its scratch buffer and how many
+/// records it skipped.
+pub(crate) struct RawFilter {
+    prefilter: Arc<Prefilter>,
+    buf: Vec<u8>,
+    pub(crate) skipped: u64,
+}
+
+impl RawFilter {
+    pub(crate) fn new(prefilter: Arc<Prefilter>) -> Self {
+        RawFilter {
+            prefilter,
+            buf: Vec::new(),
+            skipped: 0,
+        }
+    }
+
+    /// Whether to parse the record whose JSON text is `raw`; counts it
+    /// as skipped if not. A record no rule can match is still parsed when
+    /// it is not an evtx-shape record, so that it is reported as
+    /// unparseable, as without the prefilter.
+    pub(crate) fn keep_json(&mut self, raw: &[u8]) -> bool {
+        let keep = self.prefilter.may_match_json(raw, &mut self.buf) || !evtx_shaped(raw);
+        if !keep {
+            self.skipped += 1;
+        }
+        keep
+    }
+
+    /// Whether to decode an EVTX chunk of `records` records; counts them
+    /// as skipped if not.
+    pub(crate) fn keep_chunk(&mut self, chunk: &[u8], records: u64) -> bool {
+        let keep = self.prefilter.may_match_utf16(chunk, &mut self.buf);
+        if !keep {
+            self.skipped += records;
+        }
+        keep
+    }
+
+    /// Whether looking at a chunk can skip anything.
+    pub(crate) fn skips_chunks(&self) -> bool {
+        self.prefilter.skips_chunks()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ls(product: Option<&str>, service: Option<&str>) -> LogSource {
+        LogSource {
+            product: product.map(str::to_owned),
+            service: service.map(str::to_owned),
+            ..LogSource::default()
+        }
+    }
+
+    #[test]
+    fn routes_of_the_evtx_shape() {
+        assert_eq!(evtx_route(&ls(Some("aws"), None)), RouteNeed::Never);
+        assert_eq!(evtx_route(&ls(Some("windows"), None)), RouteNeed::Unknown);
+        assert_eq!(evtx_route(&ls(None, None)), RouteNeed::Unknown);
+        assert_eq!(
+            evtx_route(&ls(Some("linux"), None)),
+            RouteNeed::AnyOf(vec!["Linux-Sysmon".into()])
+        );
+        match evtx_route(&ls(Some("windows"), Some("security"))) {
+            RouteNeed::AnyOf(c) => assert!(c.iter().any(|c| c == "Security")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            evtx_route(&ls(Some("windows"), Some("no-such-service"))),
+            RouteNeed::Never
+        );
+    }
+
+    #[test]
+    fn shape_check_accepts_what_the_reader_accepts() {
+        assert!(evtx_shaped(
+            br#"{"Event":{"System":{"EventID":1}},"x":[1]}"#
+        ));
+        assert!(evtx_shaped(br#"{"Event":{"System":null}}"#));
+        assert!(evtx_shaped(br#"{"Event":{}}"#));
+        assert!(!evtx_shaped(br#"{"Event":{"System":3}}"#));
+        assert!(!evtx_shaped(br#"{"Event":[]}"#));
+        assert!(!evtx_shaped(br#"{"winlog":{}}"#));
+        assert!(!evtx_shaped(br#"{"Event": {"System": oops}}"#));
+        assert!(!evtx_shaped(b"{\"Event\":{\"x\":\"caf\xE9\"}}"));
+    }
+
+    #[test]
+    fn event_ids_of_categories() {
+        let cat = |c: &str, p: Option<&str>| LogSource {
+            category: Some(c.into()),
+            product: p.map(str::to_owned),
+            ..LogSource::default()
+        };
+        let pc = evtx_event_ids(&cat("process_creation", Some("windows"))).unwrap();
+        assert!(pc.contains(&1) && pc.contains(&4688) && !pc.contains(&3));
+        let any = evtx_event_ids(&cat("process_creation", None)).unwrap();
+        assert!(any.contains(&1) && any.contains(&4688));
+        let linux = evtx_event_ids(&cat("network_connection", Some("linux"))).unwrap();
+        assert!(linux.contains(&3));
+        assert_eq!(
+            evtx_event_ids(&cat("no_such_category", Some("windows"))),
+            Some(vec![])
+        );
+        assert_eq!(evtx_event_ids(&LogSource::default()), None);
+    }
+}
