@@ -196,3 +196,32 @@ fn tunnelhunt_pack_rule_count() -> usize {
     let rules: serde_json::Value = serde_json::from_slice(&out.stdout).expect("rules list json");
     rules.as_array().expect("array").len()
 }
+
+#[test]
+fn export_names_correlation_rules_it_cannot_render() {
+    let dir = common::scratch("export", "correlation");
+    let rules = dir.join("rules.yml");
+    fs::write(
+        &rules,
+        "title: Plink run\nid: 0d5c1b6e-8f43-4a9e-9b51-3c1f0a9e7d21\nname: plink_run\n\
+         status: test\nlogsource:\n  product: windows\n  category: process_creation\n\
+         detection:\n  selection:\n    Image|endswith: '\\plink.exe'\n  condition: selection\n\
+         level: low\n---\n\
+         title: Many plink runs\nid: 5b2f7c1e-4d6a-4f0b-8e3c-9a1d2b3c4e5f\nstatus: test\n\
+         correlation:\n  type: event_count\n  rules:\n    - plink_run\n  group-by:\n    - Computer\n\
+         \x20 timespan: 10m\n  condition:\n    gte: 3\nlevel: medium\n",
+    )
+    .unwrap();
+    let path = rules.to_str().unwrap();
+    let out = tunnelhunt(&["export", "--target", "kql", "--rules", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("correlation rule \"Many plink runs\"")
+            && stderr(&out).contains("not exported"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("plink.exe"), "{}", stdout(&out));
+    let strict = tunnelhunt(&["export", "--target", "kql", "--strict", "--rules", path]);
+    assert_eq!(strict.status.code(), Some(6), "{}", stderr(&strict));
+}

@@ -26,7 +26,12 @@ use super::plan::{Exported, LoweredRule};
 const MARKER: &str = "<!-- written by tunnelhunt export; rewritten on the next export -->";
 const PACK_DIR: &str = "packs";
 
-pub fn write_tree(dir: &Path, rules: &[LoweredRule], exported: &[Exported]) -> anyhow::Result<()> {
+pub fn write_tree(
+    dir: &Path,
+    rules: &[LoweredRule],
+    exported: &[Exported],
+    correlations: &[String],
+) -> anyhow::Result<()> {
     prepare(dir)?;
     for target in exported {
         let target_dir = dir.join(target.target.name());
@@ -47,7 +52,10 @@ pub fn write_tree(dir: &Path, rules: &[LoweredRule], exported: &[Exported]) -> a
             write(&path, &pack.text)?;
         }
     }
-    write(&dir.join("README.md"), &readme(rules, exported))
+    write(
+        &dir.join("README.md"),
+        &readme(rules, exported, correlations),
+    )
 }
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -106,7 +114,7 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn readme(rules: &[LoweredRule], exported: &[Exported]) -> String {
+fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String]) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "{MARKER}");
     let _ = writeln!(md, "# Exported queries\n");
@@ -207,6 +215,17 @@ fn readme(rules: &[LoweredRule], exported: &[Exported]) -> String {
             })
         })
         .collect();
+    if !correlations.is_empty() {
+        let _ = writeln!(md, "\n## Correlation rules, not exported\n");
+        let _ = writeln!(
+            md,
+            "No backend renders correlation rules yet; the rules they aggregate are \
+             exported above.\n"
+        );
+        for label in correlations {
+            let _ = writeln!(md, "- {label}");
+        }
+    }
     if !refusals.is_empty() {
         let _ = writeln!(md, "\n## Refusals\n");
         for line in refusals {

@@ -49,6 +49,23 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
     let lowered = lower_all(&loaded, &placeholders);
     let rule_errors = report_rule_problems(&lowered.problems, "left out of the export");
 
+    // No backend renders correlation rules yet: say so for each one rather
+    // than leave it out silently (their base rules are exported).
+    let correlations: Vec<String> = loaded
+        .collection
+        .correlations()
+        .map(|c| match &c.meta.id {
+            Some(id) => format!("\"{}\" ({})", c.meta.title.value, id.value),
+            None => format!("\"{}\"", c.meta.title.value),
+        })
+        .collect();
+    for label in &correlations {
+        eprintln!(
+            "tunnelhunt: correlation rule {label}: not exported: no backend renders \
+             correlation rules yet (the rules it aggregates are exported)"
+        );
+    }
+
     let exported: Vec<Exported> = targets
         .iter()
         .map(|&target| plan::render_target(backend(target), &lowered.rules, args.flavor.as_deref()))
@@ -57,7 +74,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
 
     match &args.out {
         Some(dir) => {
-            index::write_tree(dir, &lowered.rules, &exported)
+            index::write_tree(dir, &lowered.rules, &exported, &correlations)
                 .with_context(|| format!("cannot write the export to {}", dir.display()))?;
             let files: usize = exported.iter().map(Exported::file_count).sum();
             eprintln!(
@@ -74,7 +91,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
     let refused: usize = exported.iter().map(Exported::refusal_count).sum();
     Ok(if rule_errors > 0 {
         Outcome::RuleErrors
-    } else if refused > 0 && args.strict {
+    } else if (refused > 0 || !correlations.is_empty()) && args.strict {
         Outcome::Refusals
     } else {
         Outcome::Success
