@@ -61,6 +61,7 @@ fn scenario_records() -> (Vec<(String, AnyEvent)>, usize) {
             })
             .collect();
         files.sort();
+        files.extend(corpus_files(&dir));
         for file in files {
             let prefix = format!(
                 "{}/{}",
@@ -86,6 +87,46 @@ fn scenario_records() -> (Vec<(String, AnyEvent)>, usize) {
         }
     }
     (records, unreadable)
+}
+
+/// The files of the shared corpus a scenario's `expect.yml` names
+/// (`corpus: real/…`), when `TUNNELHUNT_CORPUS` is set; without it they
+/// are left out and the test says so.
+fn corpus_files(scenario: &Path) -> Vec<PathBuf> {
+    let expect = std::fs::read_to_string(scenario.join("expect.yml")).unwrap_or_default();
+    let mut named: Vec<&str> = expect
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start().trim_start_matches("- ").trim_start();
+            line.strip_prefix("corpus:").map(str::trim)
+        })
+        .filter(|path| !path.is_empty())
+        .collect();
+    named.sort();
+    named.dedup();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
+        println!(
+            "{}: {} corpus file(s) skipped: TUNNELHUNT_CORPUS not set",
+            scenario.display(),
+            named.len()
+        );
+        return Vec::new();
+    };
+    named
+        .into_iter()
+        .map(|relative| {
+            let path = Path::new(&root).join(relative);
+            assert!(
+                path.is_file(),
+                "{} names {relative}, which is missing",
+                scenario.display()
+            );
+            path
+        })
+        .collect()
 }
 
 /// The scope of [`SCOPES`] the engine's routing puts `event` in: the first
