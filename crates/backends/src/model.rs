@@ -30,6 +30,16 @@ impl LogsourceKey {
         }
     }
 
+    /// A category on any product (UDM, CSE and JSON shapes that are the
+    /// same whatever the operating system).
+    pub const fn any_product(category: &'static str) -> LogsourceKey {
+        LogsourceKey {
+            product: None,
+            category: Some(category),
+            service: None,
+        }
+    }
+
     pub const fn service(product: &'static str, service: &'static str) -> LogsourceKey {
         LogsourceKey {
             product: Some(product),

@@ -276,11 +276,7 @@ pub const FALCON: DataModel = DataModel {
             fields: LINUX_PROCESS_FIELDS,
         },
         Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("process_creation"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("process_creation"),
             name: names::PROC_ANY,
             selector: PROCESS_EVENTS,
             fields: PROCESS_FIELDS,
@@ -292,11 +288,7 @@ pub const FALCON: DataModel = DataModel {
             fields: DNS_FIELDS,
         },
         Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("dns_query"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("dns_query"),
             name: names::DNS_ANY,
             selector: "#event_simpleName=DnsRequest",
             fields: DNS_FIELDS,
@@ -322,11 +314,7 @@ pub const FALCON: DataModel = DataModel {
             fields: NETWORK_FIELDS,
         },
         Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("network_connection"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("network_connection"),
             name: names::NET_ANY,
             selector: NETWORK_EVENTS,
             fields: NETWORK_FIELDS,

@@ -95,11 +95,7 @@ const fn scope(
     EcsScope {
         event_category,
         scope: Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some(sigma_category),
-                service: None,
-            },
+            key: LogsourceKey::any_product(sigma_category),
             name,
             selector,
             fields,

@@ -282,11 +282,7 @@ pub const XDR: KqlModel = KqlModel {
     sources: &[
         Source {
             scope: Scope {
-                key: LogsourceKey {
-                    product: None,
-                    category: Some("process_creation"),
-                    service: None,
-                },
+                key: LogsourceKey::any_product("process_creation"),
                 name: "DeviceProcessEvents",
                 selector: "DeviceProcessEvents",
                 fields: XDR_PROCESS_FIELDS,
@@ -295,11 +291,7 @@ pub const XDR: KqlModel = KqlModel {
         },
         Source {
             scope: Scope {
-                key: LogsourceKey {
-                    product: None,
-                    category: Some("network_connection"),
-                    service: None,
-                },
+                key: LogsourceKey::any_product("network_connection"),
                 name: "DeviceNetworkEvents",
                 selector: "DeviceNetworkEvents",
                 fields: XDR_NETWORK_FIELDS,
@@ -308,11 +300,7 @@ pub const XDR: KqlModel = KqlModel {
         },
         Source {
             scope: Scope {
-                key: LogsourceKey {
-                    product: None,
-                    category: Some("dns_query"),
-                    service: None,
-                },
+                key: LogsourceKey::any_product("dns_query"),
                 name: "DeviceEvents (DnsQueryResponse)",
                 selector: "DeviceEvents\n| where ActionType == \"DnsQueryResponse\"",
                 fields: XDR_DNS_FIELDS,

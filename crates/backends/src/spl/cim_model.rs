@@ -67,11 +67,7 @@ const CIM_FILESYSTEM: &[FieldMap] = &[
 pub const CIM: &[CimScope] = &[
     CimScope {
         scope: Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("process_creation"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("process_creation"),
             name: "Endpoint.Processes",
             selector: "Endpoint.Processes",
             fields: CIM_PROCESSES,
@@ -88,11 +84,7 @@ pub const CIM: &[CimScope] = &[
     },
     CimScope {
         scope: Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("registry_set"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("registry_set"),
             name: "Endpoint.Registry",
             selector: "Endpoint.Registry",
             fields: CIM_REGISTRY,
@@ -103,11 +95,7 @@ pub const CIM: &[CimScope] = &[
     },
     CimScope {
         scope: Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("registry_event"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("registry_event"),
             name: "Endpoint.Registry",
             selector: "Endpoint.Registry",
             fields: CIM_REGISTRY,
@@ -118,11 +106,7 @@ pub const CIM: &[CimScope] = &[
     },
     CimScope {
         scope: Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("network_connection"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("network_connection"),
             name: "Network_Traffic.All_Traffic",
             selector: "Network_Traffic",
             fields: CIM_TRAFFIC,
@@ -133,11 +117,7 @@ pub const CIM: &[CimScope] = &[
     },
     CimScope {
         scope: Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("file_event"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("file_event"),
             name: "Endpoint.Filesystem",
             selector: "Endpoint.Filesystem",
             fields: CIM_FILESYSTEM,
@@ -148,11 +128,7 @@ pub const CIM: &[CimScope] = &[
     },
     CimScope {
         scope: Scope {
-            key: LogsourceKey {
-                product: None,
-                category: Some("dns_query"),
-                service: None,
-            },
+            key: LogsourceKey::any_product("dns_query"),
             name: "Network_Resolution.DNS",
             selector: "Network_Resolution",
             fields: CIM_DNS,

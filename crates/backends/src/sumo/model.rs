@@ -63,14 +63,6 @@ pub fn search_source(scope: &Scope) -> &'static str {
 /// query extracts it as.
 pub const SEARCH_EVENT_ID: (&str, &str) = ("Event.System.EventID", "EventID");
 
-const fn any_product(category: &'static str) -> LogsourceKey {
-    LogsourceKey {
-        product: None,
-        category: Some(category),
-        service: None,
-    }
-}
-
 const CSE_PROCESS: &[FieldMap] = &[
     FieldMap::text("Image", "baseImage"),
     FieldMap::text("CommandLine", "commandLine"),
@@ -110,43 +102,43 @@ pub const CSE: DataModel = DataModel {
     name: "Sumo Logic Cloud SIEM records",
     scopes: &[
         Scope {
-            key: any_product("process_creation"),
+            key: LogsourceKey::any_product("process_creation"),
             name: "EndpointProcess",
             selector: r#"objectType = "EndpointProcess""#,
             fields: CSE_PROCESS,
         },
         Scope {
-            key: any_product("network_connection"),
+            key: LogsourceKey::any_product("network_connection"),
             name: "Network",
             selector: r#"objectType = "Network""#,
             fields: CSE_NETWORK,
         },
         Scope {
-            key: any_product("dns_query"),
+            key: LogsourceKey::any_product("dns_query"),
             name: "NetworkDNS",
             selector: r#"objectType = "NetworkDNS""#,
             fields: CSE_DNS,
         },
         Scope {
-            key: any_product("registry_set"),
+            key: LogsourceKey::any_product("registry_set"),
             name: "Endpoint",
             selector: r#"objectType = "Endpoint""#,
             fields: CSE_REGISTRY,
         },
         Scope {
-            key: any_product("registry_add"),
+            key: LogsourceKey::any_product("registry_add"),
             name: "Endpoint",
             selector: r#"objectType = "Endpoint""#,
             fields: CSE_REGISTRY,
         },
         Scope {
-            key: any_product("registry_delete"),
+            key: LogsourceKey::any_product("registry_delete"),
             name: "Endpoint",
             selector: r#"objectType = "Endpoint""#,
             fields: CSE_REGISTRY,
         },
         Scope {
-            key: any_product("registry_event"),
+            key: LogsourceKey::any_product("registry_event"),
             name: "Endpoint",
             selector: r#"objectType = "Endpoint""#,
             fields: CSE_REGISTRY,

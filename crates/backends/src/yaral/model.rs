@@ -91,14 +91,6 @@ pub fn is_repeated(path: &str) -> bool {
 /// The one event variable every rendered rule uses.
 pub const EVENT: &str = "$e";
 
-const fn any_product(category: &'static str) -> LogsourceKey {
-    LogsourceKey {
-        product: None,
-        category: Some(category),
-        service: None,
-    }
-}
-
 const PROCESS_LAUNCH: &[FieldMap] = &[
     FieldMap::text("Image", "target.process.file.full_path"),
     FieldMap::text("CommandLine", "target.process.command_line"),
@@ -154,55 +146,55 @@ pub const UDM: DataModel = DataModel {
     name: "Google SecOps UDM",
     scopes: &[
         Scope {
-            key: any_product("process_creation"),
+            key: LogsourceKey::any_product("process_creation"),
             name: "PROCESS_LAUNCH",
             selector: r#"$e.metadata.event_type = "PROCESS_LAUNCH""#,
             fields: PROCESS_LAUNCH,
         },
         Scope {
-            key: any_product("network_connection"),
+            key: LogsourceKey::any_product("network_connection"),
             name: "NETWORK_CONNECTION",
             selector: r#"$e.metadata.event_type = "NETWORK_CONNECTION""#,
             fields: NETWORK_CONNECTION,
         },
         Scope {
-            key: any_product("dns_query"),
+            key: LogsourceKey::any_product("dns_query"),
             name: "NETWORK_DNS",
             selector: r#"$e.metadata.event_type = "NETWORK_DNS""#,
             fields: NETWORK_DNS,
         },
         Scope {
-            key: any_product("registry_set"),
+            key: LogsourceKey::any_product("registry_set"),
             name: "REGISTRY_MODIFICATION",
             selector: r#"$e.metadata.event_type = "REGISTRY_MODIFICATION""#,
             fields: REGISTRY,
         },
         Scope {
-            key: any_product("registry_add"),
+            key: LogsourceKey::any_product("registry_add"),
             name: "REGISTRY_CREATION",
             selector: r#"$e.metadata.event_type = "REGISTRY_CREATION""#,
             fields: REGISTRY,
         },
         Scope {
-            key: any_product("registry_delete"),
+            key: LogsourceKey::any_product("registry_delete"),
             name: "REGISTRY_DELETION",
             selector: r#"$e.metadata.event_type = "REGISTRY_DELETION""#,
             fields: REGISTRY,
         },
         Scope {
-            key: any_product("registry_event"),
+            key: LogsourceKey::any_product("registry_event"),
             name: "REGISTRY_CREATION/MODIFICATION/DELETION",
             selector: r#"($e.metadata.event_type = "REGISTRY_CREATION" or $e.metadata.event_type = "REGISTRY_MODIFICATION" or $e.metadata.event_type = "REGISTRY_DELETION")"#,
             fields: REGISTRY,
         },
         Scope {
-            key: any_product("file_event"),
+            key: LogsourceKey::any_product("file_event"),
             name: "FILE_CREATION",
             selector: r#"$e.metadata.event_type = "FILE_CREATION""#,
             fields: FILE,
         },
         Scope {
-            key: any_product("file_delete"),
+            key: LogsourceKey::any_product("file_delete"),
             name: "FILE_DELETION",
             selector: r#"$e.metadata.event_type = "FILE_DELETION""#,
             fields: FILE,
