@@ -1,7 +1,8 @@
 //! From rule paths to a compiled matcher, collecting every problem.
 //!
-//! Shared by `rules check` (which reports the problems) and `scan` (which
-//! reports them and goes on with the rules that compiled). The pipeline is
+//! Shared by `rules check` (which reports the problems), `scan` (which
+//! reports them and goes on with the rules that compiled) and `export`
+//! (which stops after lowering). The pipeline is
 //! the one every consumer of rules follows: read files → `RuleCollection`
 //! (parse + cross-file checks) → `lower_rule` with the rule's filters →
 //! `MatcherBuilder::add_rule` → `build`. A rule that fails at any step is
@@ -12,8 +13,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use tunnelhunt_engine::{CompileError, Matcher, MatcherBuilder, RuleId};
-use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_sigma::ast::{Filter, Rule};
 use tunnelhunt_sigma::collection::RuleCollection;
+use tunnelhunt_sigma::ir::Expr;
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 use tunnelhunt_sigma::{Diagnostic, Severity};
 use tunnelhunt_sources::inputs;
@@ -202,24 +204,10 @@ pub fn compile_selected<'a>(
     placeholders: &Placeholders,
     selected: impl Fn(&Rule) -> bool,
 ) -> CompiledRules<'a> {
-    let collection = &loaded.collection;
-    let mut problems: Vec<Problem> = collection
-        .diagnostics()
-        .iter()
-        .cloned()
-        .map(Problem::Diagnostic)
-        .collect();
+    let (lowered, mut problems) = lower_selected(loaded, placeholders, selected);
     let mut builder = MatcherBuilder::new();
     let mut rules = Vec::new();
-    for rule in collection.rules().filter(|rule| selected(rule)) {
-        let filters = collection.filters_for(rule);
-        let expr = match lower_rule(rule, &filters, placeholders) {
-            Ok(expr) => expr,
-            Err(diagnostics) => {
-                problems.extend(diagnostics.into_iter().map(Problem::Diagnostic));
-                continue;
-            }
-        };
+    for LoweredRule { rule, expr, .. } in lowered {
         match builder.add_rule(&rule.logsource, &expr) {
             Ok(id) => {
                 debug_assert_eq!(id, rules.len());
@@ -251,6 +239,50 @@ pub fn compile_selected<'a>(
             });
         }
     }
+    sort_problems(&mut problems);
+    CompiledRules {
+        matcher,
+        rules,
+        problems,
+    }
+}
+
+/// A rule lowered together with the filters that apply to it.
+pub struct LoweredRule<'a> {
+    pub rule: &'a Rule,
+    pub filters: Vec<&'a Filter>,
+    pub expr: Expr,
+}
+
+/// Lower every selected rule of `loaded` with its filters — the step every
+/// consumer of rules shares (the matcher, the query backends). A rule that
+/// does not lower is left out. The problems are the load diagnostics, the
+/// lowering diagnostics and the unreadable files, unsorted: callers add
+/// their own and then [`sort_problems`].
+pub fn lower_selected<'a>(
+    loaded: &'a LoadedRules,
+    placeholders: &Placeholders,
+    selected: impl Fn(&Rule) -> bool,
+) -> (Vec<LoweredRule<'a>>, Vec<Problem>) {
+    let collection = &loaded.collection;
+    let mut problems: Vec<Problem> = collection
+        .diagnostics()
+        .iter()
+        .cloned()
+        .map(Problem::Diagnostic)
+        .collect();
+    let mut lowered = Vec::new();
+    for rule in collection.rules().filter(|rule| selected(rule)) {
+        let filters = collection.filters_for(rule);
+        match lower_rule(rule, &filters, placeholders) {
+            Ok(expr) => lowered.push(LoweredRule {
+                rule,
+                filters,
+                expr,
+            }),
+            Err(diagnostics) => problems.extend(diagnostics.into_iter().map(Problem::Diagnostic)),
+        }
+    }
     problems.extend(
         loaded
             .unreadable
@@ -260,12 +292,12 @@ pub fn compile_selected<'a>(
                 message: message.clone(),
             }),
     );
+    (lowered, problems)
+}
+
+/// In reading order: file, line, column.
+pub fn sort_problems(problems: &mut [Problem]) {
     problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    CompiledRules {
-        matcher,
-        rules,
-        problems,
-    }
 }
 
 /// `"Title" (id)`, or the title alone for a rule without an id.

@@ -173,7 +173,7 @@ fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String])
     }
     let _ = writeln!(md, "{header}\n{rule_line}");
     for (i, lowered) in rules.iter().enumerate() {
-        let meta = &lowered.rule.meta;
+        let meta = &lowered.rule().meta;
         let _ = write!(
             md,
             "| {} | {} | {} |",

@@ -6,18 +6,15 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use tunnelhunt_backends::{Backend, PackQuery, Refusal, RuleInput, Target};
-use tunnelhunt_sigma::ast::{Filter, Rule};
-use tunnelhunt_sigma::ir::Expr;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_sigma::lower::Placeholders;
 
-use crate::ruleset::{LoadedRules, Problem, rule_label};
+use crate::ruleset::{self, LoadedRules, Problem, rule_label};
 
 /// A rule with its filters, lowered, and the file stem its outputs are
 /// named after.
 pub struct LoweredRule<'a> {
-    pub rule: &'a Rule,
-    pub filters: Vec<&'a Filter>,
-    pub expr: Expr,
+    pub lowered: ruleset::LoweredRule<'a>,
     /// Unique among the exported rules: the rule file's stem, with the
     /// document number for files holding several rules.
     pub stem: String,
@@ -26,55 +23,39 @@ pub struct LoweredRule<'a> {
 }
 
 impl LoweredRule<'_> {
+    pub fn rule(&self) -> &Rule {
+        self.lowered.rule
+    }
+
     pub fn input<'b>(&'b self) -> RuleInput<'b> {
         RuleInput {
-            rule: self.rule,
-            filters: &self.filters,
-            expr: &self.expr,
+            rule: self.lowered.rule,
+            filters: &self.lowered.filters,
+            expr: &self.lowered.expr,
         }
     }
 }
 
 pub struct Lowered<'a> {
     pub rules: Vec<LoweredRule<'a>>,
-    /// Load and lowering problems, in `rules check` form.
+    /// Load and lowering problems, in `rules check` form and order.
     pub problems: Vec<Problem>,
 }
 
-/// Lower every rule of the collection with the filters that apply to it.
-/// A rule that does not lower is left out and its diagnostics kept.
+/// Lower every rule of the collection with the filters that apply to it,
+/// as scan does, and give each a unique output stem.
 pub fn lower_all<'a>(loaded: &'a LoadedRules, placeholders: &Placeholders) -> Lowered<'a> {
-    let collection = &loaded.collection;
-    let mut problems: Vec<Problem> = collection
-        .diagnostics()
-        .iter()
-        .cloned()
-        .map(Problem::Diagnostic)
-        .collect();
-    problems.extend(
-        loaded
-            .unreadable
-            .iter()
-            .map(|(file, message)| Problem::Unreadable {
-                file: file.clone(),
-                message: message.clone(),
-            }),
-    );
+    let (lowered, mut problems) = ruleset::lower_selected(loaded, placeholders, |_| true);
+    ruleset::sort_problems(&mut problems);
     let mut taken = HashSet::new();
-    let mut rules = Vec::new();
-    for rule in collection.rules() {
-        let filters = collection.filters_for(rule);
-        match lower_rule(rule, &filters, placeholders) {
-            Ok(expr) => rules.push(LoweredRule {
-                rule,
-                filters,
-                expr,
-                stem: unique_stem(rule, &mut taken),
-                label: rule_label(rule),
-            }),
-            Err(diagnostics) => problems.extend(diagnostics.into_iter().map(Problem::Diagnostic)),
-        }
-    }
+    let rules = lowered
+        .into_iter()
+        .map(|lowered| LoweredRule {
+            stem: unique_stem(lowered.rule, &mut taken),
+            label: rule_label(lowered.rule),
+            lowered,
+        })
+        .collect();
     Lowered { rules, problems }
 }
 
