@@ -17,8 +17,9 @@
 //! never holds) and `true` or a negated predicate leaves no requirement.
 //! A string predicate needs one *fragment* of one of its glob's literal
 //! pieces (every match contains every piece, so every fragment of every
-//! piece), a regex one fragment of each of the prefixes its matches begin
-//! with (`regex-syntax`'s extractor); the other tests need none.
+//! piece), a regex one fragment of each of the literals one of which every
+//! match contains (its prefixes, or factors found anywhere in it, see
+//! `factors`); the other tests need none.
 //!
 //! A fragment is a run of a literal (case-folded as the matcher folds it,
 //! unless `|cased`) that is spelled the same in the raw bytes as in the
@@ -32,11 +33,15 @@
 //! * the separator of a field the reader synthesises by joining two native
 //!   fields ([`RawProfile::joined`], e.g. Security 4688 `User` =
 //!   `Domain\Name`): a fragment without it lies in one of the two;
-//! * a fragment made only of characters a number, GUID, SID, hex value or
-//!   timestamp is rendered with (`0-9 a-f x s t z . + - ?`, or a part of
-//!   `true`/`false`/`null`/`nan`/`infinity`) is not used at all: such
-//!   values are stored in binary in EVTX and may be spelled differently in
-//!   JSON (`1e3`), so their text is not in the raw bytes.
+//! * a fragment that could be (part of) the text of a typed value is not
+//!   used at all. In an EVTX chunk numbers, GUIDs, SIDs, hex values and
+//!   timestamps are binary, so no fragment made only of the characters
+//!   they render with (`0-9 a-f x s t z . + - ?`) is searched there; in
+//!   JSON text only a number may be spelled otherwise than it reads
+//!   (`1e3`), so there only fragments of number characters with at most
+//!   one `.` are left out (`127.0.0.1` is a string, spelled as it reads).
+//!   Parts of `true`/`false`/`null`/`nan`/`infinity` are left out in both.
+//!   Needles are therefore made twice: for JSON text and for chunks.
 //!
 //! Of the safe fragments the longest is taken; along a conjunction the
 //! child with the cheapest needles wins (see [`cost`]).
@@ -59,7 +64,10 @@
 //! lowercased into a scratch buffer). Case folding is per character
 //! (`crate::text`), and only two non-ASCII characters fold to something
 //! with an ASCII letter in it (U+0130 `İ` → `i̇`, U+212A `K` → `k`, see
-//! [`ASCII_FOLDING`]); a record holding one of them is let through.
+//! [`ASCII_FOLDING`]); a record holding one of them is let through. So is
+//! one holding a character a case-insensitive regex matches for an ASCII
+//! letter (the long s, the Kelvin sign: [`REGEX_FOLDING`]), which lets
+//! `(?i)s` be searched as `s`.
 //!
 //! * **JSON** ([`Prefilter::may_match_json`]): a string is written with
 //!   one spelling per character once `\uXXXX` and `\/` escapes are ruled
@@ -69,6 +77,7 @@
 //!   ASCII needle is searched in a copy of the chunk with every zero byte
 //!   removed, where an ASCII run of UTF-16 becomes contiguous ASCII.
 
+pub(crate) mod factors;
 mod fragment;
 mod scan;
 
@@ -79,8 +88,8 @@ use tunnelhunt_sigma::ir::{Expr, Predicate, Test};
 use crate::error::CompileError;
 use crate::matcher::Matcher;
 use crate::regex_bank::required_prefixes;
-pub use fragment::ASCII_FOLDING;
-use fragment::best_fragment;
+pub use fragment::{ASCII_FOLDING, REGEX_FOLDING};
+use fragment::{RawForm, best_fragment};
 
 /// What a rule's logsource requires of a record's raw bytes, for one
 /// family of readers.
@@ -127,26 +136,28 @@ fn better(a: Need, b: Need) -> Need {
     }
 }
 
-/// The needles `e` being `want` requires.
-fn need(e: &Expr, want: bool, profile: &RawProfile<'_>) -> Need {
+/// The needles `e` being `want` requires, searched in `form`.
+fn need(e: &Expr, want: bool, profile: &RawProfile<'_>, form: RawForm) -> Need {
     match e {
         Expr::Const(b) => (*b != want).then(Vec::new),
         Expr::Pred(p) => {
             if want {
-                pred_need(p, profile)
+                pred_need(p, profile, form)
             } else {
                 None
             }
         }
-        Expr::Not(x) => need(x, !want, profile),
+        Expr::Not(x) => need(x, !want, profile, form),
         Expr::And(xs) | Expr::Or(xs) => {
             let conjunctive = matches!(e, Expr::And(_)) == want;
             if conjunctive {
-                xs.iter().map(|x| need(x, want, profile)).fold(None, better)
+                xs.iter()
+                    .map(|x| need(x, want, profile, form))
+                    .fold(None, better)
             } else {
                 let mut all = Vec::new();
                 for x in xs {
-                    all.extend(need(x, want, profile)?);
+                    all.extend(need(x, want, profile, form)?);
                 }
                 all.sort_unstable();
                 all.dedup();
@@ -156,7 +167,7 @@ fn need(e: &Expr, want: bool, profile: &RawProfile<'_>) -> Need {
     }
 }
 
-fn pred_need(p: &Predicate, profile: &RawProfile<'_>) -> Need {
+fn pred_need(p: &Predicate, profile: &RawProfile<'_>, form: RawForm) -> Need {
     let split = p
         .field
         .as_deref()
@@ -165,19 +176,25 @@ fn pred_need(p: &Predicate, profile: &RawProfile<'_>) -> Need {
     match &p.test {
         Test::Str(m) => m
             .literals()
-            .filter_map(|l| best_fragment(l, !m.cased, split))
+            .filter_map(|l| best_fragment(l, !m.cased, split, form))
             .max_by_key(String::len)
             .map(|f| vec![f]),
         Test::Regex(r) => {
+            let fragment = |l: &str| best_fragment(l, false, split, form);
             // Case-insensitive regexes already list their case variants.
-            let prefixes = required_prefixes(r)?;
-            let mut out: Vec<String> = prefixes
-                .iter()
-                .map(|l| best_fragment(l, false, split))
-                .collect::<Option<_>>()?;
-            out.sort_unstable();
-            out.dedup();
-            Some(out)
+            let prefixes = required_prefixes(r).and_then(|prefixes| {
+                let out: Vec<String> = prefixes
+                    .iter()
+                    .map(|l| fragment(l))
+                    .collect::<Option<_>>()?;
+                Some(out)
+            });
+            let prefixes = prefixes.map(|mut out| {
+                out.sort_unstable();
+                out.dedup();
+                out
+            });
+            better(prefixes, factors::required_factors(r, &fragment, true))
         }
         Test::Cidr(_)
         | Test::Num(..)
@@ -188,27 +205,118 @@ fn pred_need(p: &Predicate, profile: &RawProfile<'_>) -> Need {
     }
 }
 
-/// The needles of one rule's condition; `None` if it has none.
+/// The needles of one rule's condition in JSON text; `None` if it has
+/// none.
+#[cfg(test)]
 pub(crate) fn rule_need(expr: &Expr, profile: &RawProfile<'_>) -> Need {
-    need(expr, true, profile)
+    need(expr, true, profile, RawForm::Json)
 }
 
 /// The prefilter of one rule set for one family of readers. Immutable and
 /// shared between threads; the callers bring the scratch buffer.
 pub struct Prefilter {
+    /// For JSON text: the records of JSON files, and EVTX records as the
+    /// `evtx` crate renders them.
+    json: JsonSide,
+    /// For EVTX chunks; `None` when some rule has no needle there (the
+    /// `EventID`s of a chunk's records are not in its raw bytes, so such a
+    /// rule may want any chunk).
+    chunk: Option<AhoCorasick>,
+}
+
+struct JsonSide {
     /// Rules without needles: they must see every record of their route.
     always: Vec<usize>,
-    /// Some rule without needles may see any record.
-    anywhere: bool,
-    /// The `EventID`s some rules without needles need (sorted).
-    ids: Vec<u32>,
-    /// The channels (lowercase) the other rules without needles need.
-    channels: Vec<String>,
-    /// All needles, lowercase, raw (as in the squeezed UTF-16 copy).
+    /// The routes of the rules without needles.
+    always_gate: Gate,
+    /// All needles, lowercase, as they read in the value.
     needles: Vec<String>,
     /// The needles as JSON escapes them.
-    json: Option<AhoCorasick>,
-    plain: Option<AhoCorasick>,
+    automaton: Option<AhoCorasick>,
+    /// The routes of the rules that need each needle, by needle; empty
+    /// when every needle has a rule that any record may reach (a found
+    /// needle then always lets the record through).
+    needle_gates: Vec<Gate>,
+}
+
+/// Which records some rules may see by their routes: any (`any`), or
+/// those whose `EventID` is one of `ids` or whose `Channel` contains one
+/// of `channels` (lowercase), both read from the raw text.
+#[derive(Debug, Clone, Default)]
+struct Gate {
+    any: bool,
+    ids: Vec<u32>,
+    channels: Vec<String>,
+}
+
+impl Gate {
+    /// Let in the records a rule of this route and these `EventID`s sees.
+    fn add(&mut self, route: &RouteNeed, ids: Option<Vec<u32>>) {
+        match (route, ids) {
+            (RouteNeed::AnyOf(names), _) => {
+                self.channels
+                    .extend(names.iter().map(|n| n.to_ascii_lowercase()));
+            }
+            (_, Some(some)) => self.ids.extend(some),
+            (_, None) => self.any = true,
+        }
+    }
+
+    fn finish(&mut self) {
+        self.ids = sorted(std::mem::take(&mut self.ids));
+        self.channels = sorted(std::mem::take(&mut self.channels));
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.any && self.ids.is_empty() && self.channels.is_empty()
+    }
+
+    /// Whether a record with these keys may pass (unsure keys pass).
+    fn admits(&self, keys: &mut RecordKeys<'_>) -> bool {
+        self.any
+            || !self.ids.is_empty()
+                && keys
+                    .ids()
+                    .is_none_or(|found| found.iter().any(|id| self.ids.binary_search(id).is_ok()))
+            || !self.channels.is_empty()
+                && keys.channels().is_none_or(|found| {
+                    found
+                        .iter()
+                        .any(|c| self.channels.iter().any(|w| contains_ci(c, w)))
+                })
+    }
+}
+
+/// A JSON record's `EventID`s and `Channel`s, read from its text when
+/// first asked for (`None`: unsure).
+struct RecordKeys<'a> {
+    raw: &'a [u8],
+    ids: Option<Option<Vec<u32>>>,
+    channels: Option<Option<Vec<&'a str>>>,
+}
+
+impl<'a> RecordKeys<'a> {
+    fn new(raw: &'a [u8]) -> Self {
+        RecordKeys {
+            raw,
+            ids: None,
+            channels: None,
+        }
+    }
+
+    fn ids(&mut self) -> Option<&[u32]> {
+        let raw = self.raw;
+        self.ids
+            .get_or_insert_with(|| scan::event_ids(raw))
+            .as_deref()
+    }
+
+    fn channels(&mut self) -> Option<&[&'a str]> {
+        let raw = self.raw;
+        self.channels
+            .get_or_insert_with(|| scan::channels(raw))
+            .as_deref()
+    }
 }
 
 /// Whether `haystack` contains `needle` (lowercase), ASCII
@@ -220,10 +328,19 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-fn automaton(needles: impl IntoIterator<Item = String>) -> Result<AhoCorasick, CompileError> {
+/// An automaton over `needles`; `overlapping` reports every needle found
+/// (slower), else only whether one is.
+fn automaton(
+    needles: impl IntoIterator<Item = String>,
+    overlapping: bool,
+) -> Result<AhoCorasick, CompileError> {
     let needles: Vec<String> = needles.into_iter().collect();
     let mut b = AhoCorasick::builder();
-    b.match_kind(MatchKind::LeftmostFirst);
+    b.match_kind(if overlapping {
+        MatchKind::Standard
+    } else {
+        MatchKind::LeftmostFirst
+    });
     if needles.len() <= 2048 {
         b.kind(Some(AhoCorasickKind::DFA));
     }
@@ -233,128 +350,149 @@ fn automaton(needles: impl IntoIterator<Item = String>) -> Result<AhoCorasick, C
     })
 }
 
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 impl Prefilter {
     /// The prefilter of `matcher`'s rules for readers described by
     /// `profile`.
     pub fn new(matcher: &Matcher, profile: &RawProfile<'_>) -> Result<Prefilter, CompileError> {
         let mut always = Vec::new();
-        let mut anywhere = false;
-        let (mut ids, mut channels) = (Vec::new(), Vec::new());
-        let mut needles: Vec<String> = Vec::new();
+        let mut always_gate = Gate::default();
+        // Each rule's JSON needles with its route.
+        let mut needy: Vec<(Vec<String>, RouteNeed, Option<Vec<u32>>)> = Vec::new();
+        let mut chunk_needles: Option<Vec<String>> = Some(Vec::new());
         for (rule, (expr, ls)) in matcher.exprs.iter().zip(&matcher.sources).enumerate() {
             let route = (profile.route)(ls);
             if route == RouteNeed::Never {
                 continue;
             }
-            if let Some(n) = rule_need(expr, profile) {
-                needles.extend(n);
-                continue;
-            }
-            always.push(rule);
-            match (route, (profile.event_ids)(ls)) {
-                (RouteNeed::AnyOf(names), _) => {
-                    channels.extend(names.iter().map(|n| n.to_ascii_lowercase()));
+            chunk_needles = chunk_needles.and_then(|mut all| {
+                all.extend(need(expr, true, profile, RawForm::Chunk)?);
+                Some(all)
+            });
+            match need(expr, true, profile, RawForm::Json) {
+                Some(n) => needy.push((n, route, (profile.event_ids)(ls))),
+                None => {
+                    always.push(rule);
+                    always_gate.add(&route, (profile.event_ids)(ls));
                 }
-                (_, Some(some)) => ids.extend(some),
-                (_, None) => anywhere = true,
             }
         }
-        channels.sort_unstable();
-        channels.dedup();
-        needles.sort_unstable();
-        needles.dedup();
-        ids.sort_unstable();
-        ids.dedup();
-        let (json, plain) = if !anywhere && !needles.is_empty() {
-            (
-                Some(automaton(needles.iter().map(|n| n.replace('\\', "\\\\")))?),
-                Some(automaton(needles.iter().cloned())?),
-            )
+        always_gate.finish();
+        if always_gate.any {
+            // Every record passes: no automaton is worth its memory (tens
+            // of MB for SigmaHQ's needles). The chunk side is stricter, so
+            // it has a rule without needles too.
+            return Ok(Prefilter {
+                json: JsonSide {
+                    always,
+                    always_gate,
+                    needles: Vec::new(),
+                    automaton: None,
+                    needle_gates: Vec::new(),
+                },
+                chunk: None,
+            });
+        }
+        let needles = sorted(needy.iter().flat_map(|(n, ..)| n.clone()).collect());
+        let mut needle_gates = vec![Gate::default(); needles.len()];
+        for (rule_needles, route, ids) in &needy {
+            for n in rule_needles {
+                let at = needles.binary_search(n).expect("every needle is listed");
+                needle_gates[at].add(route, ids.clone());
+            }
+        }
+        needle_gates.iter_mut().for_each(Gate::finish);
+        if needle_gates.iter().all(|g| g.any) {
+            needle_gates.clear();
+        }
+        let json_automaton = if !needles.is_empty() {
+            let escaped = needles.iter().map(|n| n.replace('\\', "\\\\"));
+            Some(automaton(escaped, !needle_gates.is_empty())?)
         } else {
-            (None, None)
+            None
+        };
+        let chunk = match chunk_needles.map(sorted) {
+            Some(n) if !n.is_empty() => Some(automaton(n, false)?),
+            _ => None,
         };
         Ok(Prefilter {
-            always,
-            anywhere,
-            ids,
-            channels,
-            needles,
-            json,
-            plain,
+            json: JsonSide {
+                always,
+                always_gate,
+                needles,
+                automaton: json_automaton,
+                needle_gates,
+            },
+            chunk,
         })
     }
 
-    /// Whether every record is let through (some rule has no needle and
-    /// may see any record).
+    /// Whether every JSON record is let through (some rule has no needle
+    /// and may see any record).
     pub fn passes_everything(&self) -> bool {
-        self.anywhere
+        self.json.always_gate.any
     }
 
-    /// Whether an EVTX chunk can be skipped (no rule lacks needles: the
-    /// `EventID`s of a chunk's records are not in its raw bytes).
+    /// Whether an EVTX chunk can be skipped: every rule has needles that
+    /// can be searched in a chunk.
     pub fn skips_chunks(&self) -> bool {
-        self.always.is_empty() && !self.needles.is_empty()
+        self.chunk.is_some()
     }
 
-    /// The rules that have no needle, by [`crate::RuleId`].
+    /// The rules that have no needle in JSON text, by [`crate::RuleId`].
     pub fn always_rules(&self) -> &[usize] {
-        &self.always
+        &self.json.always
     }
 
-    /// Every needle, lowercase, as it reads in the value.
+    /// Every needle searched in JSON text, lowercase, as it reads in the
+    /// value.
     pub fn needles(&self) -> &[String] {
-        &self.needles
+        &self.json.needles
     }
 
     /// Whether a rule may match the record whose JSON text is `raw`.
     /// `buf` is scratch space.
     pub fn may_match_json(&self, raw: &[u8], buf: &mut Vec<u8>) -> bool {
-        if self.passes_everything() {
+        let side = &self.json;
+        if side.always_gate.any {
             return true;
         }
+        // A record spelled otherwise than the needles and the keys are
+        // looked for (with `\u` or `\/` escapes) may match anyway.
+        let unsure = || scan::json_unsure(raw);
+        let mut keys = RecordKeys::new(raw);
         // The rules without needles first: reading a record's `EventID`
         // and `Channel` is cheaper than the needle search, and a record
         // one of them must see needs no search.
-        let routed = !self.ids.is_empty() || !self.channels.is_empty();
-        let unsure = routed && scan::json_unsure(raw);
-        if unsure || routed && self.route_may_match(raw) {
+        if !side.always_gate.is_empty() && (unsure() || side.always_gate.admits(&mut keys)) {
             return true;
         }
-        if let Some(ac) = &self.json {
+        if let Some(ac) = &side.automaton {
             scan::lowercase_into(raw, buf);
-            if ac.is_match(buf.as_slice()) {
+            if side.needle_gates.is_empty() {
+                if ac.is_match(buf.as_slice()) {
+                    return true;
+                }
+            } else if ac
+                .find_overlapping_iter(buf.as_slice())
+                .any(|m| side.needle_gates[m.pattern().as_usize()].admits(&mut keys))
+            {
                 return true;
             }
         }
-        // No needle: only a record spelled otherwise than the needles
-        // assume may still match (there is nothing to spell without any).
-        !self.needles.is_empty() && !routed && scan::json_unsure(raw)
-    }
-
-    /// Whether a rule without needles may see the JSON record `raw`
-    /// (spelled without `\u` or `\/` escapes), by its `EventID`s and
-    /// `Channel`s.
-    fn route_may_match(&self, raw: &[u8]) -> bool {
-        let by_id = !self.ids.is_empty()
-            && scan::event_ids(raw)
-                .is_none_or(|found| found.iter().any(|id| self.ids.binary_search(id).is_ok()));
-        by_id
-            || !self.channels.is_empty()
-                && scan::channels(raw).is_none_or(|found| {
-                    found
-                        .iter()
-                        .any(|c| self.channels.iter().any(|w| contains_ci(c, w)))
-                })
+        !side.needles.is_empty() && unsure()
     }
 
     /// Whether a rule may match a record of the EVTX chunk whose bytes
     /// are `chunk`. `buf` is scratch space.
     pub fn may_match_utf16(&self, chunk: &[u8], buf: &mut Vec<u8>) -> bool {
-        if !self.always.is_empty() {
+        let Some(ac) = &self.chunk else {
             return true;
-        }
-        let Some(ac) = &self.plain else {
-            return false;
         };
         scan::squeeze_lowercase_into(chunk, buf);
         ac.is_match(buf.as_slice()) || scan::utf16_unsure(chunk)

@@ -7,9 +7,13 @@
 //! with the default the cache thrashes and the set falls back to the
 //! PikeVM, about 200× slower on SigmaHQ's regexes (rust-crates.md §4).
 //!
-//! Each regex also contributes the literals every match must begin with
-//! (regex-syntax's prefix extractor) to the literal index, so a regex whose
-//! literals are absent is false without running anything.
+//! Each regex also contributes literals one of which every match holds —
+//! the ones it begins with (regex-syntax's prefix extractor) or, when
+//! cheaper, ones it holds anywhere (`prefilter::factors`: `(?:^|\s)-connect`
+//! has no literal prefix but always holds `-connect`) — to the literal
+//! index, so a regex whose literals are absent is false without running
+//! anything. On SigmaHQ this keeps most sets from running at all, and so
+//! their lazy DFAs from thrashing their capped caches.
 
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -18,6 +22,7 @@ use tunnelhunt_sigma::ir::RegexMatch;
 use crate::compile::PredId;
 use crate::error::CompileError;
 use crate::eval::regex_source;
+use crate::prefilter::cost;
 use crate::text::fold;
 
 /// Lazy DFA cache limit for a field's set.
@@ -48,17 +53,28 @@ pub(crate) fn validate(r: &RegexMatch, field: &str) -> Result<(), CompileError> 
         })
 }
 
-/// Folded literals, one of which begins every match; `None` when the
-/// regex can match without any (e.g. `.*`, `^\d+$`).
+/// Folded literals, one of which every match contains: the ones it begins
+/// with, or the cheapest ones it holds anywhere (`prefilter::factors`);
+/// `None` when the regex can match without any (e.g. `.*`, `^\d+$`).
 pub(crate) fn required_literals(r: &RegexMatch) -> Option<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for prefix in required_prefixes(r)? {
-        let folded = fold(&prefix);
-        if !out.contains(&folded) {
-            out.push(folded);
+    let prefixes = required_prefixes(r).map(|prefixes| {
+        let mut out: Vec<String> = Vec::new();
+        for prefix in prefixes {
+            let folded = fold(&prefix);
+            if !out.contains(&folded) {
+                out.push(folded);
+            }
         }
+        out
+    });
+    let keep = |s: &str| (!s.is_empty()).then(|| fold(s));
+    let factors = crate::prefilter::factors::required_factors(r, &keep, false)
+        .filter(|f| f.len() <= MAX_GATE_LITERALS);
+    match (prefixes, factors) {
+        (Some(p), Some(f)) if cost(&f) < cost(&p) => Some(f),
+        (Some(p), _) => Some(p),
+        (None, f) => f,
     }
-    Some(out)
 }
 
 /// Literals one of which begins every match, as the matched text spells
@@ -167,7 +183,15 @@ mod tests {
             required_literals(&re("Invoke-(Expression|WebRequest)", false)),
             Some(vec!["invoke-expression".into(), "invoke-webrequest".into()])
         );
-        assert_eq!(required_literals(&re(".*foo", false)), None);
+        // Literals anywhere in a match, not only at its start.
+        assert_eq!(
+            required_literals(&re(".*foo", false)),
+            Some(vec!["foo".into()])
+        );
+        assert_eq!(
+            required_literals(&re("(?:^|\\s)-connect\\s", true)),
+            Some(vec!["-connect".into()])
+        );
         assert_eq!(required_literals(&re("^\\d+$", false)), None);
         let ci = required_literals(&re("abc", true)).unwrap();
         assert!(ci.iter().all(|l| l == "abc"), "{ci:?}");

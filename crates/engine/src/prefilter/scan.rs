@@ -3,7 +3,7 @@
 
 use memchr::memmem;
 
-use super::ASCII_FOLDING;
+use super::{ASCII_FOLDING, REGEX_FOLDING};
 
 /// `raw`, ASCII-lowercased, into `buf`.
 pub(super) fn lowercase_into(raw: &[u8], buf: &mut Vec<u8>) {
@@ -41,18 +41,24 @@ pub(super) fn json_unsure(raw: &[u8]) -> bool {
     escape(b"\\u") || escape(b"\\/") || utf8_folding(raw)
 }
 
+/// The non-ASCII characters a needle may stand for (see
+/// [`ASCII_FOLDING`] and [`REGEX_FOLDING`]).
+fn folding() -> impl Iterator<Item = char> {
+    ASCII_FOLDING
+        .into_iter()
+        .chain(REGEX_FOLDING.into_iter().map(|(c, _)| c))
+}
+
 fn utf8_folding(raw: &[u8]) -> bool {
     let mut buf = [0; 4];
-    ASCII_FOLDING
-        .iter()
-        .any(|c| memmem::find(raw, c.encode_utf8(&mut buf).as_bytes()).is_some())
+    folding().any(|c| memmem::find(raw, c.encode_utf8(&mut buf).as_bytes()).is_some())
 }
 
 /// Whether the EVTX chunk `raw` may hold a character whose case folding is
 /// ASCII (as UTF-16LE, at any alignment), or one as UTF-8 (an ANSI string).
 pub(super) fn utf16_unsure(raw: &[u8]) -> bool {
     let mut units = [0; 2];
-    ASCII_FOLDING.iter().any(|c| {
+    folding().any(|c| {
         c.encode_utf16(&mut units);
         memmem::find(raw, &units[0].to_le_bytes()).is_some()
     }) || utf8_folding(raw)

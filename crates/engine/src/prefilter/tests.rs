@@ -105,7 +105,7 @@ fn joined_fields_split_at_their_separator() {
 }
 
 #[test]
-fn regexes_need_one_of_their_prefixes() {
+fn regexes_need_one_of_their_literals() {
     let re = |p: &str, i: bool| {
         pred(
             Some("CommandLine"),
@@ -121,7 +121,13 @@ fn regexes_need_one_of_their_prefixes() {
         needs(&re("(plink|putty)\\.exe", false)),
         v(&["plink.exe", "putty.exe"])
     );
-    assert_eq!(needs(&re(".*x", false)), None);
+    // Factors anywhere in a match, not only its prefixes.
+    assert_eq!(needs(&re(".*x", false)), v(&["x"]));
+    assert_eq!(
+        needs(&re("(?:^|\\s)client\\s+R:socks", false)),
+        v(&["client"])
+    );
+    assert_eq!(needs(&re(".*\\d", false)), None);
     assert_eq!(needs(&re("^\\d+$", false)), None);
 }
 
@@ -154,8 +160,29 @@ fn routes_gate_the_rules_without_needles() {
     let mut may = |raw: &str| p.may_match_json(raw.as_bytes(), &mut buf);
     assert!(may(r#"{"System":{"Channel":"SECURITY"}}"#));
     assert!(!may(r#"{"System":{"Channel":"System","Security":{}}}"#));
-    assert!(may(r#"{"System":{"Channel":"System"},"x":"PortProxy"}"#));
     assert!(may(r#"{"System":{"Channel":["x"]}}"#));
+    // A needle lets a record through only on a route its rule has.
+    assert!(!may(r#"{"System":{"Channel":"System"},"x":"PortProxy"}"#));
+    let mut b = MatcherBuilder::new();
+    b.add_rule(&service("security"), &num("EventID", 4624))
+        .unwrap();
+    b.add_rule(&service("security"), &contains("CommandLine", "portproxy"))
+        .unwrap();
+    b.add_rule(&LogSource::default(), &contains("CommandLine", "netsh"))
+        .unwrap();
+    let p2 = Prefilter::new(&b.build().unwrap(), &profile).unwrap();
+    let mut may2 = |raw: &str| p2.may_match_json(raw.as_bytes(), &mut buf);
+    assert!(!may2(r#"{"System":{"Channel":"System"},"x":"PortProxy"}"#));
+    assert!(may2(
+        r#"{"System":{"Channel":"System"},"x":"netsh PortProxy"}"#
+    ));
+    assert!(may2(
+        r#"{"System":{"Channel":"x"},"Channel":"Security","y":"portproxy"}"#
+    ));
+    // Keys it cannot read for sure let it through.
+    assert!(may2(
+        r#"{"System":{"Channel":"Syst\u0065m"},"x":"PortProxy"}"#
+    ));
 }
 
 fn prefilter(rules: &[Expr]) -> Prefilter {
