@@ -19,9 +19,25 @@
 //!   truncated document is closed there;
 //! * a raw line break inside a string is never valid JSON: the record is
 //!   reported and the scanner skips to the next plausible record start.
+//!
+//! Stepping the scanner byte by byte is most of the cost of reading a big
+//! JSON-lines file, so a line that is plainly one record is framed in one
+//! go: when the scanner is between records at the start of a line, outside
+//! any array and not in a pretty-printed file, and the line (all of it in
+//! the reader's buffer) holds an object that opens in the first column and
+//! closes at its last non-blank byte, [`skim`] finds the closing brace with
+//! the same depth and string rules as the scanner. That is the one case
+//! where stepping would only push the bytes, close the record on its start
+//! line and skip blanks to the line end, so the fast path produces the same
+//! frame and leaves the scanner in the same state. Every other line (one
+//! cut by the buffer's end, unbalanced, holding two records or trailing
+//! text, too large, a byte-order mark) is stepped as before.
 
 use std::io::{self, BufRead};
 
+use memchr::memchr;
+
+use super::skim;
 use crate::stream::with_chunk;
 
 /// Default limit on one record's size. A single record bigger than this is
@@ -86,22 +102,18 @@ impl<R: BufRead> Framer<R> {
     pub(crate) fn new(input: R, max_record: usize) -> Self {
         Framer {
             input,
-            scan: Scanner {
-                line: 1,
-                column: 1,
-                state: State::Between,
-                layout: Layout::Unknown,
-                depth: 0,
-                in_string: false,
-                escaped: false,
-                array_depth: 0,
-                buf: Vec::new(),
-                start_line: 1,
-                start_column: 1,
-                max_record,
-            },
+            scan: Scanner::new(max_record),
             finished: false,
         }
+    }
+
+    /// A framer that steps every byte: the reference the fast path is
+    /// tested against.
+    #[cfg(test)]
+    fn without_fast_path(input: R, max_record: usize) -> Self {
+        let mut framer = Framer::new(input, max_record);
+        framer.scan.fast_path = false;
+        framer
     }
 
     /// The next frame, or `None` at the end of the input.
@@ -117,9 +129,22 @@ impl<R: BufRead> Framer<R> {
                 if chunk.is_empty() {
                     return (0, None);
                 }
-                for (i, &b) in chunk.iter().enumerate() {
-                    if let Some(frame) = scan.step(b) {
-                        return (i + 1, Some(Some(frame)));
+                let mut i = 0;
+                while i < chunk.len() {
+                    if let Some((used, frame)) = scan.whole_line_record(&chunk[i..]) {
+                        return (i + used, Some(Some(frame)));
+                    }
+                    // Step to the end of the line at most, so that the
+                    // next line gets its chance at the fast path.
+                    loop {
+                        let b = chunk[i];
+                        i += 1;
+                        if let Some(frame) = scan.step(b) {
+                            return (i, Some(Some(frame)));
+                        }
+                        if b == b'\n' || i == chunk.len() {
+                            break;
+                        }
                     }
                 }
                 (chunk.len(), Some(None))
@@ -160,9 +185,71 @@ struct Scanner {
     start_line: u64,
     start_column: u64,
     max_record: usize,
+    /// Off only in tests, to compare with plain stepping.
+    fast_path: bool,
 }
 
 impl Scanner {
+    fn new(max_record: usize) -> Self {
+        Scanner {
+            line: 1,
+            column: 1,
+            state: State::Between,
+            layout: Layout::Unknown,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            array_depth: 0,
+            buf: Vec::new(),
+            start_line: 1,
+            start_column: 1,
+            max_record,
+            fast_path: true,
+        }
+    }
+
+    /// The fast path (see the module documentation): when `rest` starts
+    /// with a whole line that stepping would frame as one record closing on
+    /// its start line, that record and how many bytes of `rest` it took
+    /// (the line with its `\n`); `None` to step through the line instead.
+    fn whole_line_record(&mut self, rest: &[u8]) -> Option<(usize, Frame)> {
+        if !(self.fast_path
+            && self.column == 1
+            && self.state == State::Between
+            && self.array_depth == 0
+            && self.layout != Layout::Pretty
+            && rest.first() == Some(&b'{'))
+        {
+            return None;
+        }
+        // A line cut by the end of the buffer or of the input is stepped:
+        // what follows decides what it is.
+        let line = &rest[..memchr(b'\n', rest)?];
+        let close = skim::value_end(line)?;
+        // Stepping checks the size after each byte it pushes except the
+        // closing one, so a record of `max_record + 1` bytes still passes.
+        if close > self.max_record || !line[close + 1..].iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let frame = Frame::Value {
+            line: self.line,
+            column: 1,
+            bytes: line[..=close].to_vec(),
+        };
+        // The state stepping would leave behind.
+        self.start_line = self.line;
+        self.start_column = 1;
+        self.depth = 0;
+        self.in_string = false;
+        self.escaped = false;
+        self.buf.clear();
+        if self.layout == Layout::Unknown {
+            self.layout = Layout::Lines;
+        }
+        self.line += 1;
+        Some((line.len() + 1, frame))
+    }
+
     fn at_eof(&mut self) -> Option<Frame> {
         let line = self.start_line;
         match std::mem::replace(&mut self.state, State::Between) {
@@ -344,133 +431,5 @@ fn snippet(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Frame `input` into (line, text-or-problem) pairs.
-    fn frames(input: &str) -> Vec<(u64, Result<String, Problem>)> {
-        frames_limited(input, DEFAULT_MAX_RECORD_BYTES)
-    }
-
-    fn frames_limited(input: &str, limit: usize) -> Vec<(u64, Result<String, Problem>)> {
-        // A tiny buffer exercises records that straddle chunks.
-        let reader = io::BufReader::with_capacity(7, input.as_bytes());
-        let mut framer = Framer::new(reader, limit);
-        let mut out = Vec::new();
-        while let Some(frame) = framer.next_frame() {
-            out.push(match frame {
-                Frame::Value { line, bytes, .. } => (line, Ok(String::from_utf8(bytes).unwrap())),
-                Frame::Bad { line, problem } => (line, Err(problem)),
-                Frame::Io { error, .. } => panic!("{error}"),
-            });
-        }
-        out
-    }
-
-    #[test]
-    fn json_lines() {
-        let got = frames("{\"a\":1}\n{\"b\":\"}{\"}\r\n\n{\"c\":[{}]}");
-        assert_eq!(
-            got,
-            vec![
-                (1, Ok("{\"a\":1}".into())),
-                (2, Ok("{\"b\":\"}{\"}".into())),
-                (4, Ok("{\"c\":[{}]}".into())),
-            ]
-        );
-    }
-
-    #[test]
-    fn concatenated_pretty_documents() {
-        let input = "{\n  \"a\": {\n    \"x\": \"\\\"{\"\n  }\n}\n{\n  \"b\": 2\n}\n";
-        let got = frames(input);
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].0, 1);
-        assert_eq!(got[1], (6, Ok("{\n  \"b\": 2\n}".into())));
-    }
-
-    #[test]
-    fn arrays_on_one_line_and_pretty() {
-        let got = frames("[{\"a\":1},{\"b\":2}]");
-        assert_eq!(
-            got,
-            vec![(1, Ok("{\"a\":1}".into())), (1, Ok("{\"b\":2}".into()))]
-        );
-        let got = frames("[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": 2\n  }\n]\n");
-        assert_eq!(got.iter().map(|f| f.0).collect::<Vec<_>>(), vec![2, 5]);
-    }
-
-    #[test]
-    fn truncated_json_line_does_not_swallow_the_next() {
-        let got = frames("{\"a\":1}\n{\"a\":{\"b\":2}\n{\"c\":3}\nnot json at all\n{\"d\":4}\n");
-        assert_eq!(
-            got,
-            vec![
-                (1, Ok("{\"a\":1}".into())),
-                (2, Err(Problem::Truncated)),
-                (3, Ok("{\"c\":3}".into())),
-                (
-                    4,
-                    Err(Problem::NotJson {
-                        snippet: "not json at all".into()
-                    })
-                ),
-                (5, Ok("{\"d\":4}".into())),
-            ]
-        );
-    }
-
-    #[test]
-    fn truncated_pretty_document_is_closed_by_the_next() {
-        let got = frames("{\n  \"a\": {\n    \"b\": 1\n{\n  \"c\": 2\n}\n");
-        assert_eq!(
-            got,
-            vec![
-                (1, Err(Problem::Truncated)),
-                (4, Ok("{\n  \"c\": 2\n}".into()))
-            ]
-        );
-    }
-
-    #[test]
-    fn unterminated_string_resynchronises() {
-        let got = frames("{\"a\":1}\n{\"a\":\"oops\n{\"b\":2}\n");
-        assert_eq!(
-            got,
-            vec![
-                (1, Ok("{\"a\":1}".into())),
-                (2, Err(Problem::UnterminatedString)),
-                (3, Ok("{\"b\":2}".into())),
-            ]
-        );
-        let got = frames("{\n  \"a\": \"oops\n  \"x\": 1\n}\n{\n  \"b\": 2\n}");
-        assert_eq!(got[0], (1, Err(Problem::UnterminatedString)));
-        assert_eq!(got[1], (5, Ok("{\n  \"b\": 2\n}".into())));
-        assert_eq!(got.len(), 2);
-    }
-
-    #[test]
-    fn end_of_input_inside_a_record() {
-        assert_eq!(
-            frames("{\"a\":1}\n{\"a\":"),
-            vec![(1, Ok("{\"a\":1}".into())), (2, Err(Problem::Truncated))]
-        );
-        assert_eq!(frames(""), vec![]);
-        assert_eq!(frames("\u{feff}{}"), vec![(1, Ok("{}".into()))]);
-    }
-
-    #[test]
-    fn oversized_record_is_skipped() {
-        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(100));
-        let input = format!("{{\"ok\":1}}\n{big}\n{{\"ok\":2}}\n");
-        let got = frames_limited(&input, 50);
-        assert_eq!(
-            got,
-            vec![
-                (1, Ok("{\"ok\":1}".into())),
-                (2, Err(Problem::TooLarge { limit: 50 })),
-                (3, Ok("{\"ok\":2}".into())),
-            ]
-        );
-    }
-}
+#[path = "frame_tests.rs"]
+mod tests;

@@ -8,10 +8,12 @@
 //! only how a parsed document becomes an event: the evtx JSON shape here
 //! ([`evtx_shape`]), ECS in [`crate::ecs`], Defender for Endpoint in
 //! [`crate::mde`]; all three readers are a `values::ValueReader` plus
-//! their shape's `from_value`.
+//! their shape's `from_value`. [`skim`] finds where an object ends without
+//! parsing it, for the framer and for callers that cut big files.
 
 pub mod evtx_shape;
 mod frame;
+pub mod skim;
 pub(crate) mod values;
 
 use std::fs::File;
