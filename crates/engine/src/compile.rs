@@ -294,6 +294,7 @@ impl MatcherBuilder {
             groups,
             exprs,
             sources,
+            shared_routes: Default::default(),
         })
     }
 }

@@ -1,7 +1,8 @@
 //! The compiled matcher and its routes.
 //!
 //! Per event: find the route for the event's [`EventKind`] (computed once
-//! per distinct kind and cached in the [`Scratch`]), scan the fields the
+//! per distinct kind, shared by every thread and looked up without a lock
+//! through the [`Scratch`]'s own copy), scan the fields the
 //! routed rules' gates need through the literal index, collect the
 //! candidate rules — the routed rules without a gate, plus the gated ones
 //! whose literals turned up — and evaluate only those, in ascending order.
@@ -9,6 +10,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tunnelhunt_sigma::ast::LogSource;
 
@@ -45,6 +47,10 @@ pub struct Matcher {
     /// Each rule's IR and logsource, by [`RuleId`] (for prefilters).
     pub(crate) exprs: Vec<tunnelhunt_sigma::ir::Expr>,
     pub(crate) sources: Vec<LogSource>,
+    /// Every route built so far. A route holds literal automata for its
+    /// fields (megabytes on EVTX's many kinds with SigmaHQ), so threads
+    /// share them rather than each building its own.
+    pub(crate) shared_routes: Mutex<RouteCache>,
 }
 
 const _: () = {
@@ -316,13 +322,28 @@ fn hash_kind(k: &EventKind<'_>) -> u64 {
 
 /// Routes computed so far, by kind.
 #[derive(Default)]
-struct RouteCache {
+pub(crate) struct RouteCache {
     by_hash: HashMap<u64, Vec<usize>>,
-    routes: Vec<(KindKey, Route)>,
+    routes: Vec<(KindKey, Arc<Route>)>,
     last: Option<usize>,
 }
 
 impl RouteCache {
+    fn find(&self, kind: &EventKind<'_>, h: u64) -> Option<usize> {
+        self.by_hash
+            .get(&h)
+            .and_then(|ids| ids.iter().copied().find(|&i| self.routes[i].0.is(kind)))
+    }
+
+    fn insert(&mut self, kind: &EventKind<'_>, h: u64, route: Arc<Route>) -> usize {
+        self.routes.push((KindKey::new(kind), route));
+        let i = self.routes.len() - 1;
+        self.by_hash.entry(h).or_default().push(i);
+        i
+    }
+
+    /// The route of `kind`: from this cache, else from the matcher's
+    /// shared one (built there if no thread has yet).
     fn get(&mut self, m: &Matcher, kind: &EventKind<'_>) -> &Route {
         if let Some(i) = self.last
             && self.routes[i].0.is(kind)
@@ -330,17 +351,26 @@ impl RouteCache {
             return &self.routes[i].1;
         }
         let h = hash_kind(kind);
-        let found = self
-            .by_hash
-            .get(&h)
-            .and_then(|ids| ids.iter().copied().find(|&i| self.routes[i].0.is(kind)));
-        let i = match found {
+        let i = match self.find(kind, h) {
             Some(i) => i,
             None => {
-                self.routes.push((KindKey::new(kind), Route::new(m, kind)));
-                let i = self.routes.len() - 1;
-                self.by_hash.entry(h).or_default().push(i);
-                i
+                let route = {
+                    // A panic elsewhere leaves the cache consistent: a
+                    // route is inserted whole or not at all.
+                    let mut shared = m
+                        .shared_routes
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    match shared.find(kind, h) {
+                        Some(j) => Arc::clone(&shared.routes[j].1),
+                        None => {
+                            let route = Arc::new(Route::new(m, kind));
+                            shared.insert(kind, h, Arc::clone(&route));
+                            route
+                        }
+                    }
+                };
+                self.insert(kind, h, route)
             }
         };
         self.last = Some(i);
