@@ -43,14 +43,17 @@ lookups and logsource rules for the three, not three copies.
 - [`inputs`]: walking the paths a user names.
 - [`prefilter`]: the engine's literal prefilter as the evtx-shape readers
   apply it to raw bytes (what they do to values, and the skipping).
+- [`json::projection`]: the fields the evtx-shape readers keep when told
+  which ones the caller reads ([`RecordReader::set_projection`]); the
+  others are skipped while parsing.
 - [`error`], [`origin`]: per-file and per-record errors; where a record is.
 - [`mapping`]: the Windows field-mapping table (aliases and derived fields
   such as Security 4688 `User`) shared by EVTX, evtx-JSON, XML and
   Winlogbeat events; each other source keeps its table in its own module
   (`ecs::mapping`, `mde::mapping`, `zeek::mapping`).
 - One module per source family, listed above. Shared machinery, written
-  once: JSON framing, parsing and value conversion (`json::values`, also
-  used by ECS and Defender), byte lines with a size limit and chunked
+  once: JSON framing, error placement and value conversion
+  (`json::values`, also used by ECS and Defender), byte lines with a size limit and chunked
   reading (`stream`, for Zeek, auditd and the JSON and XML framers), and
   timestamp normalization to RFC 3339 UTC (`time`).
 

@@ -45,6 +45,7 @@ use tunnelhunt_engine::{CompileError, Matcher, Prefilter, RawProfile, RouteNeed}
 use tunnelhunt_sigma::ast::LogSource;
 
 use crate::detect::Format;
+use crate::json::evtx_shape::Key;
 use crate::mapping;
 
 /// Whether records of `format` can be prefiltered (see the module docs).
@@ -167,8 +168,9 @@ impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
         use serde::de::{Error, IgnoredAny};
         let mut has_event = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match (self.0, key.as_str()) {
+        // Borrowed keys: this runs on every record the prefilter skips.
+        while let Some(Key(key)) = map.next_key()? {
+            match (self.0, &*key) {
                 (Level::Root, "Event") => {
                     map.next_value_seed(Seed(Level::Event))?;
                     has_event = true;
@@ -322,6 +324,9 @@ mod tests {
         ));
         assert!(evtx_shaped(br#"{"Event":{"System":null}}"#));
         assert!(evtx_shaped(br#"{"Event":{}}"#));
+        // Escaped keys are unescaped, as the reader does.
+        assert!(evtx_shaped(br#"{"\u0045vent":{"Syst\u0065m":null}}"#));
+        assert!(!evtx_shaped(br#"{"\u0045vent":{"Syst\u0065m":3}}"#));
         assert!(!evtx_shaped(br#"{"Event":{"System":3}}"#));
         assert!(!evtx_shaped(br#"{"Event":[]}"#));
         assert!(!evtx_shaped(br#"{"winlog":{}}"#));

@@ -21,7 +21,7 @@ use crate::detect::{self, Format, SNIFF_LEN};
 use crate::ecs::{EcsEvent, EcsReader};
 use crate::error::{OpenError, ReadError};
 use crate::evtx::EvtxReader;
-use crate::json::{EvtxJsonEvent, EvtxJsonReader};
+use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
 use crate::xml::XmlReader;
@@ -163,6 +163,19 @@ impl RecordReader {
         match &mut self.inner {
             Inner::EvtxJson(r) => r.set_prefilter(prefilter),
             Inner::Evtx(r) => r.set_prefilter(prefilter),
+            _ => {}
+        }
+    }
+
+    /// Keep in each event only the fields `projection` asks for, where
+    /// this reader parses the evtx JSON shape from raw bytes (evtx-JSON
+    /// and EVTX); other readers ignore it and keep everything. Build it
+    /// from every field the caller will look up (see
+    /// [`crate::json::projection`]).
+    pub fn set_projection(&mut self, projection: Arc<EvtxProjection>) {
+        match &mut self.inner {
+            Inner::EvtxJson(r) => r.set_projection(projection),
+            Inner::Evtx(r) => r.set_projection(projection),
             _ => {}
         }
     }

@@ -4,10 +4,12 @@
 //! template tables), so it can be decoded alone, and any damage found in it
 //! stays in it. Each record is rendered by the `evtx` crate as compact JSON
 //! bytes (`separate_json_attributes(false)`, the `evtx_dump -o jsonl`
-//! shape) and parsed into the [`EvtxJsonEvent`] the JSON reader builds, so
-//! an `.evtx` file and its JSON export are one event type with one field
+//! shape) and parsed by the JSON reader's parser into the same
+//! [`EvtxJsonEvent`] (with the same field projection, if any), so an
+//! `.evtx` file and its JSON export are one event type with one field
 //! mapping. JSON *bytes*, not `records_json_value()`: the latter renders a
-//! string and re-parses it, 4.8× slower (reference/rust-crates.md §1.3).
+//! string and re-parses it, 4.8× slower (reference/rust-crates.md §1.3),
+//! and builds the whole document a projection avoids.
 //!
 //! The crate has panicked on crafted files before; decoding runs under
 //! `catch_unwind`, so a panic costs the rest of its chunk, not the scan.
@@ -19,28 +21,41 @@ use std::sync::Arc;
 
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxChunkHeader, ParserSettings, checksum_ieee};
-use serde_json::Value;
 
 use super::chunks::{CHUNK_HEADER_SIZE, CHUNK_SIZE};
 use super::damage::{EvtxDamage, EvtxProblem, chain, panic_message};
 use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
-use crate::json::EvtxJsonEvent;
+use crate::json::{EvtxJsonEvent, EvtxProjection};
 use crate::origin::{Origin, Position};
 use crate::prefilter::RawFilter;
 
 /// What the reader yields for one record or one piece of damage.
 pub(crate) type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
 
-/// The settings every chunk is parsed with.
-pub(crate) fn settings() -> Arc<ParserSettings> {
-    Arc::new(
-        ParserSettings::new()
-            .num_threads(1)
-            .validate_checksums(false)
-            .separate_json_attributes(false)
-            .indent(false),
-    )
+/// How a reader decodes its chunks, the same for each.
+pub(crate) struct Decoder {
+    settings: Arc<ParserSettings>,
+    /// Chunks and records no rule can match are skipped undecoded.
+    pub(crate) filter: Option<RawFilter>,
+    /// What each event keeps.
+    pub(crate) projection: Option<Arc<EvtxProjection>>,
+}
+
+impl Decoder {
+    pub(crate) fn new() -> Self {
+        Decoder {
+            settings: Arc::new(
+                ParserSettings::new()
+                    .num_threads(1)
+                    .validate_checksums(false)
+                    .separate_json_attributes(false)
+                    .indent(false),
+            ),
+            filter: None,
+            projection: None,
+        }
+    }
 }
 
 /// The damage as a [`ReadError`] of `path`.
@@ -64,9 +79,8 @@ pub(crate) fn damage(
 pub(crate) fn decode_chunk(
     number: u64,
     mut bytes: Vec<u8>,
-    settings: &Arc<ParserSettings>,
+    decoder: &mut Decoder,
     path: &Arc<Path>,
-    filter: Option<&mut RawFilter>,
     out: &mut VecDeque<Item>,
 ) {
     if bytes.iter().all(|&b| b == 0) {
@@ -81,7 +95,7 @@ pub(crate) fn decode_chunk(
         bytes.resize(CHUNK_SIZE, 0);
     }
     let run = catch_unwind(AssertUnwindSafe(|| {
-        decode(number, bytes, truncated, settings, path, filter, out);
+        decode(number, bytes, truncated, decoder, path, out);
     }));
     if let Err(payload) = run {
         let message = panic_message(payload.as_ref());
@@ -94,11 +108,16 @@ fn decode(
     number: u64,
     bytes: Vec<u8>,
     truncated: bool,
-    settings: &Arc<ParserSettings>,
+    decoder: &mut Decoder,
     path: &Arc<Path>,
-    mut filter: Option<&mut RawFilter>,
     out: &mut VecDeque<Item>,
 ) {
+    let Decoder {
+        settings,
+        filter,
+        projection,
+    } = decoder;
+    let mut filter = filter.as_mut();
     let fail = |record_id, problem| Err(damage(path, Some(number), record_id, problem));
     let mut chunk = match EvtxChunkData::new(bytes, false) {
         Ok(chunk) => chunk,
@@ -165,9 +184,8 @@ fn decode(
         {
             continue;
         }
-        let event = serde_json::from_slice::<Value>(&rendered.data)
-            .map_err(|e| e.to_string())
-            .and_then(|v| EvtxJsonEvent::from_value(v).map_err(str::to_owned));
+        let event = EvtxJsonEvent::from_json_slice(&rendered.data, projection.as_deref())
+            .map_err(|e| e.to_string());
         out.push_back(match event {
             Ok(event) => Ok((
                 Origin {

@@ -36,17 +36,15 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use evtx::ParserSettings;
-
 pub use chunks::ReadSeek;
 pub use damage::{EvtxDamage, EvtxProblem};
 
 use crate::error::{OpenError, ReadError, ReadErrorKind};
-use crate::json::EvtxJsonEvent;
+use crate::json::{EvtxJsonEvent, EvtxProjection};
 use crate::origin::Origin;
 use crate::prefilter::RawFilter;
 use chunks::{Chunks, Piece, Survey};
-use decode::{Item, decode_chunk};
+use decode::{Decoder, Item, decode_chunk};
 use tunnelhunt_engine::Prefilter;
 
 /// Streams the events of one EVTX file, chunk by chunk.
@@ -58,11 +56,9 @@ use tunnelhunt_engine::Prefilter;
 pub struct EvtxReader {
     path: Arc<Path>,
     chunks: Chunks,
-    settings: Arc<ParserSettings>,
+    decoder: Decoder,
     /// The decoded items of the current chunk.
     ready: VecDeque<Item>,
-    /// Chunks and records no rule can match are skipped undecoded.
-    filter: Option<RawFilter>,
 }
 
 impl EvtxReader {
@@ -81,21 +77,26 @@ impl EvtxReader {
         EvtxReader {
             path,
             chunks,
-            settings: decode::settings(),
+            decoder: Decoder::new(),
             ready: VecDeque::new(),
-            filter: None,
         }
     }
 
     /// Skip chunks whose UTF-16, and records whose rendered JSON,
     /// `prefilter` says no rule can match (see [`crate::prefilter`]).
     pub fn set_prefilter(&mut self, prefilter: Arc<Prefilter>) {
-        self.filter = Some(RawFilter::new(prefilter));
+        self.decoder.filter = Some(RawFilter::new(prefilter));
     }
 
     /// How many records the prefilter skipped so far.
     pub fn prefiltered(&self) -> u64 {
-        self.filter.as_ref().map_or(0, |f| f.skipped)
+        self.decoder.filter.as_ref().map_or(0, |f| f.skipped)
+    }
+
+    /// Keep in each event only what `projection` asks for (see
+    /// [`crate::json::projection`]).
+    pub fn set_projection(&mut self, projection: Arc<EvtxProjection>) {
+        self.decoder.projection = Some(projection);
     }
 }
 
@@ -192,9 +193,8 @@ impl Iterator for EvtxReader {
                     decode_chunk(
                         number,
                         bytes,
-                        &self.settings,
+                        &mut self.decoder,
                         &self.path,
-                        self.filter.as_mut(),
                         &mut self.ready,
                     );
                 }

@@ -8,30 +8,42 @@
 //! `EventData` comes in two layouts: named fields as a plain object (the
 //! usual evtx_dump rendering), or the raw XML-ish
 //! `{"Data": [{"#attributes": {"Name": "X"}, "#text": "v"}, …]}`. Both are
-//! normalized into one map when the event is built, so lookups stay simple
-//! map lookups that borrow from the parsed document.
+//! normalized into one list of named fields when the event is built, so
+//! lookups stay simple and borrow from the event.
+//!
+//! Records are read straight into the event, without a document tree in
+//! between (`de`), and optionally keeping only the fields some rule reads
+//! ([`EvtxProjection`]); [`EvtxJsonEvent::from_value`] runs the same code
+//! over a parsed document.
+
+mod de;
+mod fields;
 
 use std::borrow::Cow;
 
+use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
-use super::values::{insert_repeated, to_field};
+use super::projection::EvtxProjection;
+use super::values::to_field;
 use crate::mapping::{self, Alias};
 pub use crate::time::normalize_timestamp;
+pub(crate) use de::Key;
+use fields::Fields;
 
 /// Name used in messages for this shape.
 pub const SHAPE: &str = "evtx JSON shape";
 
-/// One event in the evtx JSON shape, owning its parsed document.
+/// One event in the evtx JSON shape, owning the values it keeps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvtxJsonEvent {
-    system: Map<String, Value>,
+    system: Fields,
     /// Named event fields, normalized (see the module docs). Unnamed
     /// `Data` elements are kept under the name `Data`.
-    event_data: Map<String, Value>,
+    event_data: Fields,
     /// The children of `UserData` (usually one element, e.g. `EventXML`).
-    user_data: Map<String, Value>,
+    user_data: Fields,
     event_id: Option<u32>,
     aliases: &'static [Alias],
     /// Sigma fields joined from several native ones ([`mapping::Join`]),
@@ -39,29 +51,66 @@ pub struct EvtxJsonEvent {
     derived: Vec<(&'static str, String)>,
 }
 
+/// Why a record did not become an [`EvtxJsonEvent`].
+#[derive(Debug, thiserror::Error)]
+pub enum EvtxParseError {
+    /// Not JSON (for bytes, also: not UTF-8). The message and position
+    /// are serde_json's, relative to the record.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// JSON, but not in the evtx shape; says why.
+    #[error("{0}")]
+    Shape(&'static str),
+}
+
 impl EvtxJsonEvent {
     /// Build an event from a parsed JSON document. The error says why the
     /// document is not in the evtx JSON shape.
     pub fn from_value(value: Value) -> Result<EvtxJsonEvent, &'static str> {
-        let Value::Object(mut root) = value else {
-            return Err("the record is not a JSON object");
-        };
-        let Some(event) = root.remove("Event") else {
-            return Err("no top-level `Event` key");
-        };
-        let Value::Object(mut event) = event else {
-            return Err("`Event` is not an object");
-        };
-        let system = match event.remove("System") {
-            Some(Value::Object(system)) => system,
-            None | Some(Value::Null) => Map::new(),
-            Some(_) => return Err("`Event.System` is not an object"),
-        };
-        let event_data = normalize_event_data(event.remove("EventData"));
-        let user_data = match event.remove("UserData") {
-            Some(Value::Object(children)) => children,
-            _ => Map::new(),
-        };
+        // A `Value` reads as any JSON value would: the seed cannot fail
+        // on one, only find it out of shape.
+        let shaped = de::Record(None)
+            .deserialize(value)
+            .unwrap_or(Err("the record cannot be read as JSON"));
+        shaped.map(Self::from_parts)
+    }
+
+    /// Parse one record of JSON text, keeping what `projection` asks
+    /// for (everything without one). Errors are those of
+    /// `serde_json::from_str` followed by [`EvtxJsonEvent::from_value`]:
+    /// a syntax error anywhere in the record comes before a shape problem.
+    pub fn from_json(
+        text: &str,
+        projection: Option<&EvtxProjection>,
+    ) -> Result<EvtxJsonEvent, EvtxParseError> {
+        Self::from_json_with(serde_json::Deserializer::from_str(text), projection)
+    }
+
+    /// [`EvtxJsonEvent::from_json`] for bytes, which serde_json checks
+    /// for UTF-8 as it reads them (as `serde_json::from_slice` does).
+    pub fn from_json_slice(
+        bytes: &[u8],
+        projection: Option<&EvtxProjection>,
+    ) -> Result<EvtxJsonEvent, EvtxParseError> {
+        Self::from_json_with(serde_json::Deserializer::from_slice(bytes), projection)
+    }
+
+    fn from_json_with<'de, R: serde_json::de::Read<'de>>(
+        mut d: serde_json::Deserializer<R>,
+        projection: Option<&EvtxProjection>,
+    ) -> Result<EvtxJsonEvent, EvtxParseError> {
+        let shaped = de::Record(projection).deserialize(&mut d)?;
+        // Trailing text is a syntax error, and so comes first.
+        d.end()?;
+        shaped.map(Self::from_parts).map_err(EvtxParseError::Shape)
+    }
+
+    fn from_parts(parts: de::Parts) -> EvtxJsonEvent {
+        let de::Parts {
+            system,
+            event_data,
+            user_data,
+        } = parts;
         let event_id = system.get("EventID").and_then(|v| match text_of(v) {
             Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
             Value::String(s) => s.trim().parse().ok(),
@@ -84,20 +133,18 @@ impl EvtxJsonEvent {
                 })
                 .collect();
         }
-        Ok(out)
+        out
     }
 
     /// The record as the reader parsed it, in the evtx JSON shape
     /// (`EventData` normalized to named fields), for `scan --with-event`.
+    /// Read with a projection, it holds only the fields kept.
     pub fn to_json(&self) -> Value {
         let mut event = Map::new();
-        event.insert("System".to_owned(), Value::Object(self.system.clone()));
-        event.insert(
-            "EventData".to_owned(),
-            Value::Object(self.event_data.clone()),
-        );
+        event.insert("System".to_owned(), self.system.to_object());
+        event.insert("EventData".to_owned(), self.event_data.to_object());
         if !self.user_data.is_empty() {
-            event.insert("UserData".to_owned(), Value::Object(self.user_data.clone()));
+            event.insert("UserData".to_owned(), self.user_data.to_object());
         }
         let mut root = Map::new();
         root.insert("Event".to_owned(), Value::Object(event));
@@ -238,62 +285,6 @@ fn visit_leaves(v: &Value, visit: &mut dyn FnMut(&FieldValue<'_>)) {
             }
         }
         leaf => visit(&to_field(leaf)),
-    }
-}
-
-/// Flatten `EventData` into `name → value`.
-fn normalize_event_data(event_data: Option<Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    match event_data {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(fields)) => {
-            for (name, value) in fields {
-                match name.as_str() {
-                    "#attributes" => {}
-                    "Data" => add_data(&mut out, value),
-                    _ => insert_repeated(&mut out, name, value),
-                }
-            }
-        }
-        // `<EventData>text</EventData>` rendered as a bare value.
-        Some(other) => insert_repeated(&mut out, "Data".to_owned(), other),
-    }
-    out
-}
-
-/// Add `Data` element(s): named ones under their `Name`, the rest as `Data`.
-fn add_data(out: &mut Map<String, Value>, data: Value) {
-    let items = match data {
-        Value::Array(items) => items,
-        one => vec![one],
-    };
-    let mut unnamed = Vec::new();
-    for item in items {
-        match named(item) {
-            Ok((name, value)) => insert_repeated(out, name, value),
-            Err(item) => unnamed.push(text_of(&item).clone()),
-        }
-    }
-    match unnamed.len() {
-        0 => {}
-        1 => insert_repeated(out, "Data".to_owned(), unnamed.remove(0)),
-        _ => insert_repeated(out, "Data".to_owned(), Value::Array(unnamed)),
-    }
-}
-
-/// `{"#attributes": {"Name": "X"}, "#text": v}` → `("X", v)`.
-fn named(item: Value) -> Result<(String, Value), Value> {
-    let name = item
-        .get("#attributes")
-        .and_then(|a| a.get("Name"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    match (name, item) {
-        (Some(name), Value::Object(mut m)) => {
-            let value = m.remove("#text").unwrap_or(Value::Null);
-            Ok((name, value))
-        }
-        (_, item) => Err(item),
     }
 }
 

@@ -2,17 +2,20 @@
 //!
 //! [`frame`] splits a byte stream into records whatever the layout (JSON
 //! lines, one document, an array, concatenated pretty-printed documents)
-//! and keeps the line each starts on; `values` parses each record with
-//! serde_json, with errors placed in the file, and turns JSON values into
-//! the engine's field values. What differs between the JSON sources is
-//! only how a parsed document becomes an event: the evtx JSON shape here
-//! ([`evtx_shape`]), ECS in [`crate::ecs`], Defender for Endpoint in
-//! [`crate::mde`]; all three readers are a `values::ValueReader` plus
-//! their shape's `from_value`. [`skim`] finds where an object ends without
-//! parsing it, for the framer and for callers that cut big files.
+//! and keeps the line each starts on; `values` hands each record to its
+//! reader's parser with errors placed in the file, and turns JSON values
+//! into the engine's field values. What differs between the JSON sources
+//! is how a record becomes an event: ECS ([`crate::ecs`]) and Defender for
+//! Endpoint ([`crate::mde`]) parse it into a `serde_json::Value` and build
+//! their event from that; the evtx JSON shape ([`evtx_shape`]), read on
+//! every record of the big Windows logs, is parsed straight into its
+//! event, keeping only the fields the rules read when given a
+//! [`projection`]. [`skim`] finds where an object ends without parsing
+//! it, for the framer and for callers that cut big files.
 
 pub mod evtx_shape;
 mod frame;
+pub mod projection;
 pub mod skim;
 pub(crate) mod values;
 
@@ -21,15 +24,16 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
-pub use evtx_shape::EvtxJsonEvent;
+pub use evtx_shape::{EvtxJsonEvent, EvtxParseError};
 pub use frame::DEFAULT_MAX_RECORD_BYTES;
+pub use projection::EvtxProjection;
 
 use crate::detect::Format;
-use crate::error::{OpenError, ReadError};
+use crate::error::{OpenError, ReadError, ReadErrorKind};
 use crate::origin::Origin;
 use crate::prefilter::RawFilter;
 use tunnelhunt_engine::Prefilter;
-use values::ValueReader;
+use values::JsonRecords;
 
 /// Streams the events of one input in the evtx JSON shape.
 ///
@@ -38,8 +42,9 @@ use values::ValueReader;
 /// error it goes on with the next record, except after an I/O error, which
 /// ends the stream.
 pub struct EvtxJsonReader<R> {
-    values: ValueReader<R>,
+    records: JsonRecords<R>,
     path: Arc<Path>,
+    projection: Option<Arc<EvtxProjection>>,
 }
 
 impl<R: BufRead> EvtxJsonReader<R> {
@@ -51,8 +56,9 @@ impl<R: BufRead> EvtxJsonReader<R> {
     /// Like [`EvtxJsonReader::new`], with a limit on one record's size.
     pub fn with_max_record_bytes(input: R, path: impl Into<Arc<Path>>, limit: usize) -> Self {
         EvtxJsonReader {
-            values: ValueReader::with_max_record_bytes(input, limit),
+            records: JsonRecords::with_max_record_bytes(input, limit),
             path: path.into(),
+            projection: None,
         }
     }
 }
@@ -61,12 +67,18 @@ impl<R> EvtxJsonReader<R> {
     /// Skip records whose raw text `prefilter` says no rule can match,
     /// without parsing them (see [`crate::prefilter`]).
     pub fn set_prefilter(&mut self, prefilter: Arc<Prefilter>) {
-        self.values.filter = Some(RawFilter::new(prefilter));
+        self.records.filter = Some(RawFilter::new(prefilter));
     }
 
     /// How many records the prefilter skipped so far.
     pub fn prefiltered(&self) -> u64 {
-        self.values.filter.as_ref().map_or(0, |f| f.skipped)
+        self.records.filter.as_ref().map_or(0, |f| f.skipped)
+    }
+
+    /// Keep in each event only what `projection` asks for (see
+    /// [`projection`]).
+    pub fn set_projection(&mut self, projection: Arc<EvtxProjection>) {
+        self.projection = Some(projection);
     }
 }
 
@@ -88,16 +100,36 @@ impl<R: BufRead> Iterator for EvtxJsonReader<R> {
     type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (line, value) = self.values.next()?;
-        Some(values::event_at(
-            &self.path,
-            line,
-            Format::EvtxJson,
-            evtx_shape::SHAPE,
-            value,
-            EvtxJsonEvent::from_value,
-        ))
+        let projection = self.projection.as_deref();
+        let (line, event) = self
+            .records
+            .next_with(|bytes, line, column| parse_event(bytes, line, column, projection))?;
+        Some(match event {
+            Ok(event) => Ok((
+                Origin::at_line(Arc::clone(&self.path), line, Format::EvtxJson),
+                event,
+            )),
+            Err(kind) => Err(ReadError::new(&self.path, line, kind)),
+        })
     }
+}
+
+/// Parse one framed record that starts at `line`, `column` of the file,
+/// with errors placed in the file.
+fn parse_event(
+    bytes: &[u8],
+    line: u64,
+    column: u64,
+    projection: Option<&EvtxProjection>,
+) -> Result<EvtxJsonEvent, ReadErrorKind> {
+    let text = values::utf8_text(bytes, line, column)?;
+    EvtxJsonEvent::from_json(text, projection).map_err(|e| match e {
+        EvtxParseError::Json(e) => values::json_error(&e, line, column),
+        EvtxParseError::Shape(reason) => ReadErrorKind::WrongShape {
+            shape: evtx_shape::SHAPE,
+            reason,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -230,6 +262,42 @@ mod tests {
             .collect();
         assert_eq!(ids, vec![Some(1), Some(13)]);
         assert_eq!(lines_of(&items), vec![Ok(1), Ok(11)]);
+    }
+
+    #[test]
+    fn a_projection_changes_the_events_not_the_errors() {
+        // Errors in values the projection skips, placed in the file.
+        let mut input = b"{\n  \"Event\": {\"EventData\": {\n    \"X\": \"\\uD800\"}}}\n".to_vec();
+        input.extend_from_slice(GOOD.as_bytes());
+        input.push(b'\n');
+        input.extend_from_slice(b"{\"Event\":{\"EventData\":{\"X\":\"caf\xE9\"}}}\n");
+        input.extend_from_slice(b"{\"Event\":{\"System\":3,\"EventData\":{\"X\":1e999}}}\n");
+        input.extend_from_slice(b"{\"Event\":{\"System\":3,\"EventData\":{\"X\":1}}}\n");
+        let full = read(&input);
+        let mut reader = EvtxJsonReader::new(Cursor::new(input), Path::new("t.json"));
+        reader.set_projection(Arc::new(EvtxProjection::new(["Image"])));
+        let projected: Vec<_> = reader.collect();
+        let errors = |items: &[Result<(Origin, EvtxJsonEvent), ReadError>]| {
+            (items.iter())
+                .filter_map(|r| r.as_ref().err().map(ToString::to_string))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(errors(&projected), errors(&full));
+        assert_eq!(
+            errors(&full),
+            [
+                "t.json:1: invalid JSON at line 3, column 17: unexpected end of hex escape",
+                "t.json:5: invalid UTF-8 at line 5, column 32",
+                "t.json:6: invalid JSON at line 6, column 43: number out of range",
+                "t.json:7: not an event in the evtx JSON shape: `Event.System` is not an object",
+            ]
+        );
+        let (Ok((_, full)), Ok((_, projected))) = (&full[1], &projected[1]) else {
+            panic!("{full:?}");
+        };
+        assert_eq!(full.field("Image"), projected.field("Image"));
+        assert!(matches!(full.field("CommandLine"), Lookup::One(_)));
+        assert_eq!(projected.field("CommandLine"), Lookup::Absent);
     }
 
     #[test]

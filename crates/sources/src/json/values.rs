@@ -1,60 +1,56 @@
-//! JSON records as parsed values, and JSON values as field values.
+//! JSON records framed and placed in their file, and JSON values as field
+//! values.
 //!
 //! The evtx JSON shape, ECS documents and Defender for Endpoint rows come
 //! in the same layouts (JSON lines, arrays, pretty-printed documents), so
-//! one [`ValueReader`] frames ([`super::frame`]) and parses them for all
-//! three, with errors placed in the file; what differs is only how a
-//! parsed document becomes an event, which each shape does on the
-//! [`Value`] handed over ([`event_at`] makes that a reader's item). The
-//! helpers at the bottom turn JSON values into the engine's
-//! [`FieldValue`]s the same way for every JSON-backed event (the evtx
-//! shape unwraps its `#text` elements first, see
-//! [`super::evtx_shape`]).
+//! one [`JsonRecords`] frames them ([`super::frame`]) for all three, with
+//! the prefilter's skipping and errors placed in the file; each reader
+//! then parses a record's text its own way. ECS and Defender build a
+//! [`Value`] first ([`ValueReader`]) and their event from it; the evtx
+//! shape parses the text straight into its event (see
+//! [`super::evtx_shape`]), with errors placed the same way
+//! ([`utf8_text`], [`json_error`]). The helpers at the bottom
+//! turn JSON values into the engine's [`FieldValue`]s the same way for
+//! every JSON-backed event (the evtx shape unwraps its `#text` elements
+//! first).
 
 use std::borrow::Cow;
 use std::io::{BufRead, Cursor};
-use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use tunnelhunt_engine::{FieldValue, Lookup};
 
 use super::DEFAULT_MAX_RECORD_BYTES;
 use super::frame::{Frame, Framer, Problem};
-use crate::detect::Format;
-use crate::error::{ReadError, ReadErrorKind};
-use crate::origin::{self, Origin};
+use crate::error::ReadErrorKind;
+use crate::origin;
 use crate::prefilter::RawFilter;
 
-/// Streams the JSON records of one input as parsed values.
-///
-/// Each item is the 1-based line the record starts on, and the value or
-/// what was wrong with it. After an I/O error (a `ReadErrorKind::Io`) the
-/// stream ends.
-pub(crate) struct ValueReader<R> {
+/// The JSON records of one input, framed, each handed to a parser with
+/// the line and column it starts at.
+pub(crate) struct JsonRecords<R> {
     framer: Framer<R>,
     /// Records whose raw text no rule can match are skipped unparsed.
     pub(crate) filter: Option<RawFilter>,
 }
 
-impl<R: BufRead> ValueReader<R> {
-    pub(crate) fn new(input: R) -> Self {
-        Self::with_max_record_bytes(input, DEFAULT_MAX_RECORD_BYTES)
-    }
-
-    /// Like [`ValueReader::new`], with a limit on one record's size.
+impl<R: BufRead> JsonRecords<R> {
+    /// Frame `input`, with a limit on one record's size.
     pub(crate) fn with_max_record_bytes(input: R, limit: usize) -> Self {
-        ValueReader {
+        JsonRecords {
             framer: Framer::new(input, limit),
             filter: None,
         }
     }
-}
 
-impl<R: BufRead> Iterator for ValueReader<R> {
-    type Item = (u64, Result<Value, ReadErrorKind>);
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next record as the 1-based line it starts on, and what `parse`
+    /// makes of its bytes (given that line and column) or what was wrong
+    /// with it; `None` at the end. After an I/O error (a
+    /// `ReadErrorKind::Io`) there is no next record.
+    pub(crate) fn next_with<T>(
+        &mut self,
+        mut parse: impl FnMut(&[u8], u64, u64) -> Result<T, ReadErrorKind>,
+    ) -> Option<(u64, Result<T, ReadErrorKind>)> {
         loop {
             return Some(match self.framer.next_frame()? {
                 Frame::Value { bytes, .. }
@@ -66,11 +62,35 @@ impl<R: BufRead> Iterator for ValueReader<R> {
                     line,
                     column,
                     bytes,
-                } => (line, parse_value(&bytes, line, column)),
+                } => (line, parse(&bytes, line, column)),
                 Frame::Bad { line, problem } => (line, Err(problem_kind(problem))),
                 Frame::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
             });
         }
+    }
+}
+
+/// Streams the JSON records of one input as parsed values.
+///
+/// Each item is the 1-based line the record starts on, and the value or
+/// what was wrong with it. After an I/O error (a `ReadErrorKind::Io`) the
+/// stream ends.
+pub(crate) struct ValueReader<R>(JsonRecords<R>);
+
+impl<R: BufRead> ValueReader<R> {
+    pub(crate) fn new(input: R) -> Self {
+        ValueReader(JsonRecords::with_max_record_bytes(
+            input,
+            DEFAULT_MAX_RECORD_BYTES,
+        ))
+    }
+}
+
+impl<R: BufRead> Iterator for ValueReader<R> {
+    type Item = (u64, Result<Value, ReadErrorKind>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_with(parse_value)
     }
 }
 
@@ -86,47 +106,37 @@ fn problem_kind(problem: Problem) -> ReadErrorKind {
 /// Parse one framed record that starts at `line`, `column` of the file,
 /// with errors placed in the file.
 fn parse_value(bytes: &[u8], line: u64, column: u64) -> Result<Value, ReadErrorKind> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
+    let text = utf8_text(bytes, line, column)?;
+    serde_json::from_str(text).map_err(|e| json_error(&e, line, column))
+}
+
+/// The text of a record that starts at `line`, `column` of the file, or
+/// where in the file it stops being UTF-8.
+pub(crate) fn utf8_text(bytes: &[u8], line: u64, column: u64) -> Result<&str, ReadErrorKind> {
+    std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = origin::position_in(bytes, e.valid_up_to(), line, column);
         ReadErrorKind::InvalidUtf8 { line, column }
-    })?;
-    serde_json::from_str(text).map_err(|e| {
-        let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
-        let message = e.to_string();
-        let reason = match message.rfind(" at line ") {
-            Some(i) => message[..i].to_owned(),
-            None => message,
-        };
-        ReadErrorKind::Json {
-            line: line + rel_line.saturating_sub(1),
-            column: if rel_line <= 1 {
-                column + rel_col.saturating_sub(1)
-            } else {
-                rel_col
-            },
-            reason,
-        }
     })
 }
 
-/// One record of a JSON reader as the reader's item: the event `build`
-/// makes of the parsed `value`, with its origin, or the error at `line`
-/// (`shape` names the shape when `build` refuses the value, with its
-/// reason).
-pub(crate) fn event_at<E>(
-    path: &Arc<Path>,
-    line: u64,
-    format: Format,
-    shape: &'static str,
-    value: Result<Value, ReadErrorKind>,
-    build: impl FnOnce(Value) -> Result<E, &'static str>,
-) -> Result<(Origin, E), ReadError> {
-    let kind = match value.map(build) {
-        Ok(Ok(event)) => return Ok((Origin::at_line(Arc::clone(path), line, format), event)),
-        Ok(Err(reason)) => ReadErrorKind::WrongShape { shape, reason },
-        Err(kind) => kind,
+/// serde_json's error `e` in a record that starts at `line`, `column` of
+/// the file, placed in the file.
+pub(crate) fn json_error(e: &serde_json::Error, line: u64, column: u64) -> ReadErrorKind {
+    let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
+    let message = e.to_string();
+    let reason = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
     };
-    Err(ReadError::new(path, line, kind))
+    ReadErrorKind::Json {
+        line: line + rel_line.saturating_sub(1),
+        column: if rel_line <= 1 {
+            column + rel_col.saturating_sub(1)
+        } else {
+            rel_col
+        },
+        reason,
+    }
 }
 
 /// How many framed records of a file's head [`first_object`] looks at.
@@ -182,8 +192,9 @@ pub(crate) fn visit_leaves(v: &Value, visit: &mut dyn FnMut(&FieldValue<'_>)) {
     }
 }
 
-/// Insert into a map built from repeated elements (XML children, `Data`
-/// items), turning a repeated name into a list of its values.
+/// Insert into a map built from repeated elements (XML children),
+/// turning a repeated name into a list of its values. (The evtx shape's
+/// `Data` items do the same in its own field list.)
 pub(crate) fn insert_repeated(map: &mut Map<String, Value>, name: String, value: Value) {
     match map.get_mut(&name) {
         None => {

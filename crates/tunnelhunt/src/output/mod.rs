@@ -139,6 +139,23 @@ pub struct AlertSource {
     pub format: &'static str,
 }
 
+/// The fields [`Alert::new`] reads by name (with [`Destination::of`]):
+/// a reader that keeps only some fields (`scan`'s projection) must keep
+/// these whether or not a rule reads them. Time, host, event id and
+/// channel are the event's own and always kept.
+pub const ALERT_FIELDS: [&str; 10] = [
+    "User",
+    "Image",
+    "CommandLine",
+    "ParentImage",
+    "ParentCommandLine",
+    "DestinationHostname",
+    "DestinationIp",
+    "DestinationPort",
+    "QueryName",
+    "TargetObject",
+];
+
 impl<'a> Alert<'a> {
     pub fn new(meta: &'a Metadata, record: &Record) -> Alert<'a> {
         let event = &record.event;

@@ -154,7 +154,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         time_range,
     };
     let ctx = worker::Context::new(matcher, &compiled.rules, &output, threads, args.strict)
-        .prefiltering(!args.no_prefilter);
+        .prefiltering(!args.no_prefilter)
+        .projecting(!args.with_event);
     let progress = Progress::new(!args.quiet, &found.files);
     let alerts_share_the_terminal = args.output.is_none() && io::stdout().is_terminal();
     let mut write_error: Option<io::Error> = None;

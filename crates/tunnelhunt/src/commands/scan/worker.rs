@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use tunnelhunt_engine::{Matcher, Prefilter, RuleId, Scratch};
 use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_sources::json::EvtxProjection;
 use tunnelhunt_sources::{
     Format, OpenError, Position, ReadError, ReadErrorKind, Record, RecordReader, prefilter,
 };
@@ -20,6 +21,7 @@ use super::alerts::AlertOutput;
 use super::spool::Spool;
 use super::summary::Tally;
 use super::units::{EvtxPart, Part, Work};
+use crate::output::ALERT_FIELDS;
 
 /// How many records a unit reads between looks at the cancellation mark.
 const CANCEL_CHECK_EVERY: u64 = 4096;
@@ -41,6 +43,8 @@ pub struct Context<'a> {
     /// The literal prefilter for the readers that take one; `None` when
     /// it is turned off (`--no-prefilter`) or could skip nothing.
     pub prefilter: Option<Arc<Prefilter>>,
+    /// The fields the readers that take a projection keep; `None`: all.
+    pub projection: Option<Arc<EvtxProjection>>,
 }
 
 impl<'a> Context<'a> {
@@ -61,6 +65,7 @@ impl<'a> Context<'a> {
             strict,
             cancel_after: AtomicUsize::new(usize::MAX),
             prefilter: None,
+            projection: None,
         }
     }
 
@@ -75,6 +80,19 @@ impl<'a> Context<'a> {
             .flatten()
             .filter(|p| !p.passes_everything())
             .map(Arc::new);
+        self
+    }
+
+    /// Have the evtx-shape readers keep only the fields the rules and the
+    /// alerts read ([`tunnelhunt_sources::json::projection`]); the alerts
+    /// are the same either way. Nothing changes when some rule searches
+    /// keywords (they read every value), or when `on` is false: an alert
+    /// that prints the whole record (`--with-event`) needs all of it.
+    pub fn projecting(mut self, on: bool) -> Self {
+        self.projection = (on && !self.matcher.uses_keywords()).then(|| {
+            let fields = self.matcher.referenced_fields().chain(ALERT_FIELDS);
+            Arc::new(EvtxProjection::new(fields))
+        });
         self
     }
 
@@ -187,6 +205,9 @@ impl Unit<'_, '_> {
             && prefilter::supports(format)
         {
             reader.set_prefilter(Arc::clone(p));
+        }
+        if let Some(p) = &self.ctx.projection {
+            reader.set_projection(Arc::clone(p));
         }
         self.read_all(&mut reader, format, line_offset);
         let skipped = reader.prefiltered();

@@ -1,0 +1,116 @@
+//! One level of an event (`System`, `EventData`, `UserData`): names and
+//! values in document order.
+//!
+//! A level holds a few dozen names at most, and each record builds three:
+//! a vector searched front to back costs less than hashing every name
+//! into a map (serde_json's `Map` is an `IndexMap` with SipHash here,
+//! since the `evtx` crate turns on `preserve_order`). Values stay
+//! `serde_json::Value`s, so what a lookup returns is what it always was.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fields(Vec<(String, Value)>);
+
+impl Fields {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Fields(Vec::with_capacity(n))
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Set `name` as a JSON object does when parsed: a repeated name
+    /// keeps its first place and its last value.
+    pub(crate) fn set(&mut self, name: Cow<'_, str>, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name.into_owned(), value)),
+        }
+    }
+
+    /// Add a value of repeated elements (`Data` items): a name met again
+    /// becomes a list of its values, in its first place.
+    pub(crate) fn insert_repeated(&mut self, name: String, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            None => self.0.push((name, value)),
+            Some((_, Value::Array(items))) => items.push(value),
+            Some((_, existing)) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, value]);
+            }
+        }
+    }
+
+    /// The level as a JSON object, in document order.
+    pub(crate) fn to_object(&self) -> Value {
+        Value::Object(self.0.iter().cloned().collect::<Map<String, Value>>())
+    }
+}
+
+impl IntoIterator for Fields {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// Equal when the names and their values are, in any order, as two
+/// parsed JSON objects compare (names are unique in a level).
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn set_keeps_the_first_place_and_the_last_value() {
+        let mut f = Fields::default();
+        f.set("a".into(), json!(1));
+        f.set("b".into(), json!(2));
+        f.set("a".into(), json!(3));
+        assert_eq!(f.to_object().to_string(), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn repeated_names_become_lists_in_their_first_place() {
+        let mut f = Fields::default();
+        f.insert_repeated("a".into(), json!(1));
+        f.insert_repeated("b".into(), json!(2));
+        f.insert_repeated("a".into(), json!([3]));
+        f.insert_repeated("a".into(), json!(4));
+        assert_eq!(f.to_object().to_string(), r#"{"a":[1,[3],4],"b":2}"#);
+    }
+
+    #[test]
+    fn equality_ignores_order() {
+        let mut a = Fields::default();
+        a.set("x".into(), json!(1));
+        a.set("y".into(), json!(2));
+        let mut b = Fields::default();
+        b.set("y".into(), json!(2));
+        b.set("x".into(), json!(1));
+        assert_eq!(a, b);
+        b.set("x".into(), json!(0));
+        assert_ne!(a, b);
+    }
+}
