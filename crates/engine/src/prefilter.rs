@@ -54,9 +54,16 @@
 //! without needles lets through, in JSON, only the records whose
 //! `Channel` is one of its service's channels or, for a category, whose
 //! `EventID` is one of the category's — both read from the raw text
-//! (`scan::key_values`, unsure → let through). In an EVTX chunk neither
-//! is readable (binary, or shared template text), so a chunk is skipped
-//! only when every rule has needles.
+//! (`scan::key_values`, unsure → let through). The rules with needles are
+//! held to their routes the same way: their needles are searched in
+//! groups, one per route (up to [`MAX_GROUPS`], else one group behind the
+//! union of the routes), and a record is searched only for the groups
+//! whose route it may be on — a `ssh` in a registry event does not let it
+//! through for a process-creation rule, and a process-creation record is
+//! not searched for the registry rules' needles. In an EVTX chunk neither
+//! `EventID` nor `Channel` is readable (binary, or shared template text),
+//! so a chunk is searched for every needle, and skipped only when every
+//! rule has needles.
 //!
 //! # Raw forms
 //!
@@ -231,18 +238,25 @@ struct JsonSide {
     always_gate: Gate,
     /// All needles, lowercase, as they read in the value.
     needles: Vec<String>,
-    /// The needles as JSON escapes them.
-    automaton: Option<AhoCorasick>,
-    /// The routes of the rules that need each needle, by needle; empty
-    /// when every needle has a rule that any record may reach (a found
-    /// needle then always lets the record through).
-    needle_gates: Vec<Gate>,
+    /// The needles grouped by the route of the rules that need them: a
+    /// record is searched only for the needles of rules it may reach.
+    groups: Vec<NeedleGroup>,
 }
+
+/// Needles of rules with one route, as JSON escapes them.
+struct NeedleGroup {
+    gate: Gate,
+    automaton: AhoCorasick,
+}
+
+/// More routes than this among the rules with needles and their needles
+/// are searched as one group, behind the union of the routes.
+const MAX_GROUPS: usize = 16;
 
 /// Which records some rules may see by their routes: any (`any`), or
 /// those whose `EventID` is one of `ids` or whose `Channel` contains one
 /// of `channels` (lowercase), both read from the raw text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Gate {
     any: bool,
     ids: Vec<u32>,
@@ -265,6 +279,16 @@ impl Gate {
     fn finish(&mut self) {
         self.ids = sorted(std::mem::take(&mut self.ids));
         self.channels = sorted(std::mem::take(&mut self.channels));
+        if self.any {
+            self.ids.clear();
+            self.channels.clear();
+        }
+    }
+
+    fn union(&mut self, other: &Gate) {
+        self.any |= other.any;
+        self.ids.extend_from_slice(&other.ids);
+        self.channels.extend_from_slice(&other.channels);
     }
 
     fn is_empty(&self) -> bool {
@@ -328,19 +352,10 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// An automaton over `needles`; `overlapping` reports every needle found
-/// (slower), else only whether one is.
-fn automaton(
-    needles: impl IntoIterator<Item = String>,
-    overlapping: bool,
-) -> Result<AhoCorasick, CompileError> {
+fn automaton(needles: impl IntoIterator<Item = String>) -> Result<AhoCorasick, CompileError> {
     let needles: Vec<String> = needles.into_iter().collect();
     let mut b = AhoCorasick::builder();
-    b.match_kind(if overlapping {
-        MatchKind::Standard
-    } else {
-        MatchKind::LeftmostFirst
-    });
+    b.match_kind(MatchKind::LeftmostFirst);
     if needles.len() <= 2048 {
         b.kind(Some(AhoCorasickKind::DFA));
     }
@@ -354,6 +369,39 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort_unstable();
     v.dedup();
     v
+}
+
+/// The needles of each rule (with its route), grouped by route.
+fn needle_groups(
+    needy: Vec<(Vec<String>, RouteNeed, Option<Vec<u32>>)>,
+) -> Result<Vec<NeedleGroup>, CompileError> {
+    let mut by_gate: std::collections::BTreeMap<Gate, Vec<String>> = Default::default();
+    for (needles, route, ids) in needy {
+        let mut gate = Gate::default();
+        gate.add(&route, ids);
+        gate.finish();
+        by_gate.entry(gate).or_default().extend(needles);
+    }
+    if by_gate.len() > MAX_GROUPS {
+        let mut union = Gate::default();
+        let mut all = Vec::new();
+        for (gate, needles) in std::mem::take(&mut by_gate) {
+            union.union(&gate);
+            all.extend(needles);
+        }
+        union.finish();
+        by_gate.insert(union, all);
+    }
+    by_gate
+        .into_iter()
+        .map(|(gate, needles)| {
+            let escaped = sorted(needles).into_iter().map(|n| n.replace('\\', "\\\\"));
+            Ok(NeedleGroup {
+                gate,
+                automaton: automaton(escaped)?,
+            })
+        })
+        .collect()
 }
 
 impl Prefilter {
@@ -392,32 +440,15 @@ impl Prefilter {
                     always,
                     always_gate,
                     needles: Vec::new(),
-                    automaton: None,
-                    needle_gates: Vec::new(),
+                    groups: Vec::new(),
                 },
                 chunk: None,
             });
         }
         let needles = sorted(needy.iter().flat_map(|(n, ..)| n.clone()).collect());
-        let mut needle_gates = vec![Gate::default(); needles.len()];
-        for (rule_needles, route, ids) in &needy {
-            for n in rule_needles {
-                let at = needles.binary_search(n).expect("every needle is listed");
-                needle_gates[at].add(route, ids.clone());
-            }
-        }
-        needle_gates.iter_mut().for_each(Gate::finish);
-        if needle_gates.iter().all(|g| g.any) {
-            needle_gates.clear();
-        }
-        let json_automaton = if !needles.is_empty() {
-            let escaped = needles.iter().map(|n| n.replace('\\', "\\\\"));
-            Some(automaton(escaped, !needle_gates.is_empty())?)
-        } else {
-            None
-        };
+        let groups = needle_groups(needy)?;
         let chunk = match chunk_needles.map(sorted) {
-            Some(n) if !n.is_empty() => Some(automaton(n, false)?),
+            Some(n) if !n.is_empty() => Some(automaton(n)?),
             _ => None,
         };
         Ok(Prefilter {
@@ -425,8 +456,7 @@ impl Prefilter {
                 always,
                 always_gate,
                 needles,
-                automaton: json_automaton,
-                needle_gates,
+                groups,
             },
             chunk,
         })
@@ -464,24 +494,25 @@ impl Prefilter {
         }
         // A record spelled otherwise than the needles and the keys are
         // looked for (with `\u` or `\/` escapes) may match anyway.
-        let unsure = || scan::json_unsure(raw);
+        let mut unsure_once = None;
+        let mut unsure = || *unsure_once.get_or_insert_with(|| scan::json_unsure(raw));
         let mut keys = RecordKeys::new(raw);
         // The rules without needles first: reading a record's `EventID`
         // and `Channel` is cheaper than the needle search, and a record
         // one of them must see needs no search.
-        if !side.always_gate.is_empty() && (unsure() || side.always_gate.admits(&mut keys)) {
+        if !side.always_gate.is_empty() && (side.always_gate.admits(&mut keys) || unsure()) {
             return true;
         }
-        if let Some(ac) = &side.automaton {
-            scan::lowercase_into(raw, buf);
-            if side.needle_gates.is_empty() {
-                if ac.is_match(buf.as_slice()) {
-                    return true;
-                }
-            } else if ac
-                .find_overlapping_iter(buf.as_slice())
-                .any(|m| side.needle_gates[m.pattern().as_usize()].admits(&mut keys))
-            {
+        let mut lowered = false;
+        for group in &side.groups {
+            if !group.gate.admits(&mut keys) {
+                continue;
+            }
+            if !lowered {
+                scan::lowercase_into(raw, buf);
+                lowered = true;
+            }
+            if group.automaton.is_match(buf.as_slice()) {
                 return true;
             }
         }

@@ -1,9 +1,37 @@
 //! The raw-byte side of the prefilter: haystack copies, and the records
 //! whose raw form may spell a value otherwise than the needles assume.
 
-use memchr::memmem;
+use std::sync::LazyLock;
+
+use memchr::memmem::{self, Finder};
 
 use super::{ASCII_FOLDING, REGEX_FOLDING};
+
+/// Searchers built once: building one costs about as much as searching a
+/// record, and every record is searched for these.
+struct Finders {
+    /// `\u` and `\/`.
+    escapes: [Finder<'static>; 2],
+    /// The folding characters, as UTF-8.
+    folding_utf8: Vec<Finder<'static>>,
+    event_id: Finder<'static>,
+    channel: Finder<'static>,
+}
+
+static FINDERS: LazyLock<Finders> = LazyLock::new(|| Finders {
+    escapes: [
+        Finder::new(b"\\u").into_owned(),
+        Finder::new(b"\\/").into_owned(),
+    ],
+    folding_utf8: folding()
+        .map(|c| {
+            let mut buf = [0; 4];
+            Finder::new(c.encode_utf8(&mut buf).as_bytes()).into_owned()
+        })
+        .collect(),
+    event_id: Finder::new(b"\"EventID\"").into_owned(),
+    channel: Finder::new(b"\"Channel\"").into_owned(),
+});
 
 /// `raw`, ASCII-lowercased, into `buf`.
 pub(super) fn lowercase_into(raw: &[u8], buf: &mut Vec<u8>) {
@@ -37,8 +65,9 @@ fn escapes(raw: &[u8], i: usize) -> bool {
 /// spelling per character: it has a `\uXXXX` or `\/` escape, or holds a
 /// non-ASCII character whose case folding is ASCII (as UTF-8).
 pub(super) fn json_unsure(raw: &[u8]) -> bool {
-    let escape = |pattern: &[u8]| memmem::find_iter(raw, pattern).any(|i| escapes(raw, i));
-    escape(b"\\u") || escape(b"\\/") || utf8_folding(raw)
+    let f = &*FINDERS;
+    let escape = |finder: &Finder<'_>| finder.find_iter(raw).any(|i| escapes(raw, i));
+    f.escapes.iter().any(escape) || utf8_folding(raw)
 }
 
 /// The non-ASCII characters a needle may stand for (see
@@ -50,8 +79,7 @@ fn folding() -> impl Iterator<Item = char> {
 }
 
 fn utf8_folding(raw: &[u8]) -> bool {
-    let mut buf = [0; 4];
-    folding().any(|c| memmem::find(raw, c.encode_utf8(&mut buf).as_bytes()).is_some())
+    FINDERS.folding_utf8.iter().any(|f| f.find(raw).is_some())
 }
 
 /// Whether the EVTX chunk `raw` may hold a character whose case folding is
@@ -75,10 +103,10 @@ pub(super) enum Scalar<'a> {
 /// quotes), read the way the evtx shape reads `System` values: a number, a
 /// string, or either as the `#text` of an object; `None` when one is
 /// something else, or not read here (an escape, a fraction or exponent).
-pub(super) fn key_values<'a>(raw: &'a [u8], key: &[u8]) -> Option<Vec<Scalar<'a>>> {
+fn key_values<'a>(raw: &'a [u8], key: &Finder<'_>) -> Option<Vec<Scalar<'a>>> {
     let mut out = Vec::new();
-    for at in memmem::find_iter(raw, key) {
-        let at = skip_blanks(raw, at + key.len());
+    for at in key.find_iter(raw) {
+        let at = skip_blanks(raw, at + key.needle().len());
         // A string followed by anything but `:` is a value, not a key.
         if raw.get(at) != Some(&b':') {
             continue;
@@ -95,7 +123,7 @@ pub(super) fn key_values<'a>(raw: &'a [u8], key: &[u8]) -> Option<Vec<Scalar<'a>
 /// The `EventID`s a JSON record may have (see [`key_values`]): numbers
 /// and strings that read as one; `None` when unsure.
 pub(super) fn event_ids(raw: &[u8]) -> Option<Vec<u32>> {
-    let values = key_values(raw, b"\"EventID\"")?;
+    let values = key_values(raw, &FINDERS.event_id)?;
     Some(
         values
             .iter()
@@ -110,7 +138,7 @@ pub(super) fn event_ids(raw: &[u8]) -> Option<Vec<u32>> {
 /// The `Channel`s a JSON record may have (strings only); `None` when
 /// unsure.
 pub(super) fn channels(raw: &[u8]) -> Option<Vec<&str>> {
-    let values = key_values(raw, b"\"Channel\"")?;
+    let values = key_values(raw, &FINDERS.channel)?;
     Some(
         values
             .into_iter()
