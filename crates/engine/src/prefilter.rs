@@ -56,7 +56,7 @@
 //! `EventID` is one of the category's — both read from the raw text
 //! (`scan::key_values`, unsure → let through). The rules with needles are
 //! held to their routes the same way: their needles are searched in
-//! groups, one per route (up to [`MAX_GROUPS`], else one group behind the
+//! groups, one per route (up to `MAX_GROUPS`, else one group behind the
 //! union of the routes), and a record is searched only for the groups
 //! whose route it may be on — a `ssh` in a registry event does not let it
 //! through for a process-creation rule, and a process-creation record is
