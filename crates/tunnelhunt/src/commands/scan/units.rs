@@ -21,6 +21,10 @@
 //! At the first line that is anything else (a `[`, a pretty-printed
 //! document, a line longer than [`Limits::max_line`]) cutting stops, and
 //! the rest of the file from the last cut is one unit read sequentially.
+//! Once the file has shown itself to be one record per line, a line with
+//! no `[` byte needs no classifying (only the one a cut would go before
+//! does): in that layout the framer is between records at every line
+//! start, and only a top-level `[` could change that.
 //!
 //! Big uncompressed EVTX files (more than [`Limits::evtx_chunks`] chunks)
 //! are cut into ranges of that many consecutive chunks in the order the
@@ -284,9 +288,18 @@ impl Cutter {
                 // A line too long to hold: the rest is read as a stream.
                 return Some(self.part(block, first_line, Some(input)));
             }
-            let shape = line_shape(text, self.line == 1);
+            let cut_wanted = start > 0 && start >= self.limits.block;
+            // Once the file is one record per line, a line without a `[`
+            // can be nothing that stops cutting (no array can open on it),
+            // so only a line where a cut is wanted needs classifying.
+            let shape = if self.lines_layout && !cut_wanted && memchr::memchr(b'[', text).is_none()
+            {
+                Shape::NoRecord
+            } else {
+                line_shape(text, self.line == 1)
+            };
             self.line += 1;
-            let cut_here = start > 0 && start >= self.limits.block && shape == Shape::OneLineRecord;
+            let cut_here = cut_wanted && shape == Shape::OneLineRecord;
             match shape {
                 Shape::OneLineRecord | Shape::Records => self.lines_layout = true,
                 Shape::NoRecord => {}
@@ -464,8 +477,15 @@ mod tests {
         let mut with_utf8 = clean.clone().into_bytes();
         with_utf8.extend_from_slice(b"\n{\"Event\":{\"System\":{\"EventID\":\"\xff\"}}}\n");
         with_utf8.extend_from_slice(format!("{}\n", event(99)).as_bytes());
+        // In an array a record open at its line end goes on to the next
+        // line instead of being cut short there: a block reader that missed
+        // the `[` would frame line 52 differently.
         let mut array = lines.clone();
+        array[52] = "{\"Event\":{\"System\":{".to_owned();
+        let mut array_after_record = array.clone();
         array.insert(45, "[".to_owned());
+        // A `[` after a record on its line opens an array too.
+        array_after_record[47] = format!("{} [", event(47));
         let mut long = lines.clone();
         long[40] = format!("{{\"Event\":{{\"x\":\"{}\"}}}}", "a".repeat(3000));
         let pretty = lines[..10]
@@ -483,6 +503,11 @@ mod tests {
                 true,
             ),
             ("array", array.join("\n").into_bytes(), true),
+            (
+                "array_after_record",
+                array_after_record.join("\n").into_bytes(),
+                true,
+            ),
             ("long", long.join("\n").into_bytes(), true),
             ("pretty", pretty.into_bytes(), false),
             ("garbage_first", garbage_first.into_bytes(), false),
