@@ -202,6 +202,11 @@ pub struct ScanArgs {
     /// record (exit 3, naming it) instead of reporting it and going on.
     #[arg(long)]
     pub strict: bool,
+    /// Give up on a file (or a part of a big one) that is not read after
+    /// SECONDS plus one second per MB of it — a parser stuck on a crafted
+    /// file — report it as unreadable (exit 3) and go on with the others.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_timeout: u64,
     /// How the summary is printed on stderr.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text)]
     pub summary: SummaryFormat,

@@ -35,7 +35,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use tunnelhunt_sigma::ast::Rule;
@@ -48,12 +48,13 @@ use crate::output::plural;
 use crate::output::printer::Printer;
 use crate::output::table::{self, Layout};
 use crate::placeholders;
-use crate::ruleset;
+use crate::ruleset::{self, CompiledRules, LoadedRules};
 use alerts::AlertOutput;
-use pipeline::Flow;
+use pipeline::{Flow, TimeLimit};
 use progress::Progress;
 use select::{RuleSelection, TimeRange};
 use summary::{Report, Tally};
+use units::Work;
 
 /// Units in flight per thread: enough that a thread finishing a unit finds
 /// the next one ready, few enough to bound memory (see `pipeline.rs`).
@@ -75,7 +76,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         bail!("--from {from} is after --to {to}: no event can be in that range");
     }
     let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
-    let loaded = ruleset::load_or_builtin(&args.rules, &args.filters);
+    // The rules, the matcher, the pool and the workers' context live until
+    // the process ends: a worker stuck in a parser is never joined (see
+    // `pipeline::run_ordered`), so what it uses must not be freed under it.
+    let loaded: &'static LoadedRules = Box::leak(Box::new(ruleset::load_or_builtin(
+        &args.rules,
+        &args.filters,
+    )));
     let selection = RuleSelection::new(args.min_level.map(Into::into), &args.rule_selectors);
     let all_rules: Vec<&Rule> = loaded.collection.rules().collect();
     let unmatched = selection.unmatched(&all_rules);
@@ -90,7 +97,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     if selection.is_active() && rules_not_selected == all_rules.len() && !all_rules.is_empty() {
         bail!("--min-level and --rule together select none of the rules; nothing to scan with");
     }
-    let compiled = ruleset::compile_selected(&loaded, &placeholders, |r| selection.selects(r));
+    let compiled: &'static CompiledRules<'static> = Box::leak(Box::new(ruleset::compile_selected(
+        loaded,
+        &placeholders,
+        |r| selection.selects(r),
+    )));
     let rule_errors =
         crate::commands::report_rule_problems(&compiled.problems, "left out of this scan");
     let Some(matcher) = &compiled.matcher else {
@@ -115,11 +126,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         NonZeroUsize::get,
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("tunnelhunt-scan-{i}"))
-        .build()
-        .with_context(|| format!("cannot start {}", plural(threads, "scan thread")))?;
+    let pool: &'static rayon::ThreadPool = Box::leak(Box::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("tunnelhunt-scan-{i}"))
+            .build()
+            .with_context(|| format!("cannot start {}", plural(threads, "scan thread")))?,
+    ));
 
     let (mut out, printer) = open_output(args, format)?;
 
@@ -149,13 +162,19 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         None
     };
 
-    let output = AlertOutput {
+    let output: &'static AlertOutput = Box::leak(Box::new(AlertOutput {
         printer,
         time_range,
+    }));
+    let ctx: &'static worker::Context<'static> = Box::leak(Box::new(
+        worker::Context::new(matcher, &compiled.rules, output, threads, args.strict)
+            .prefiltering(!args.no_prefilter)
+            .projecting(!args.with_event),
+    ));
+    let limit = TimeLimit {
+        base: Duration::from_secs(args.file_timeout),
+        per_mib: Duration::from_secs(1),
     };
-    let ctx = worker::Context::new(matcher, &compiled.rules, &output, threads, args.strict)
-        .prefiltering(!args.no_prefilter)
-        .projecting(!args.with_event);
     let progress = Progress::new(!args.quiet, &found.files);
     let alerts_share_the_terminal = args.output.is_none() && io::stdout().is_terminal();
     let mut write_error: Option<io::Error> = None;
@@ -164,11 +183,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     }
     let scanning = Instant::now();
     if stopped.is_none() && write_error.is_none() {
+        let strict = args.strict;
         pipeline::run_ordered(
-            &pool,
+            pool,
             WINDOW_PER_THREAD * threads,
             units::plan(found.files, units::Limits::default()),
-            |seq, work| worker::scan(&ctx, seq, work),
+            move |seq, work| worker::scan(ctx, seq, work),
+            Work::describe,
+            limit,
+            |late| worker::overdue(compiled.rules.len(), strict, late),
             |result| {
                 tally.merge(result.tally);
                 progress.update(&tally);
@@ -220,8 +243,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let report = Report {
         tally: &tally,
         files_found,
-        compiled: &compiled,
-        loaded: &loaded,
+        compiled,
+        loaded,
         rule_errors,
         threads,
         elapsed: started.elapsed(),

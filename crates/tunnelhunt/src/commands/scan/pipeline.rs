@@ -23,9 +23,18 @@
 //! The order of emission depends only on the order of the input, never on
 //! the number of threads or on timing, which is what makes the scan's
 //! output byte-identical for any `--threads`.
+//!
+//! Why a stuck parser cannot hang the scan: the consumer wakes up every
+//! 200 ms and gives up a unit that has run past its time limit (emitting a
+//! stand-in result in its place); the producer and the pool are detached
+//! from the caller, so nothing ever joins the stuck worker, which ends with
+//! the process. Giving up depends on timing, but only a unit that would
+//! otherwise never finish is given up (the limit is generous), so output
+//! stays deterministic for every scan that can finish.
 
-use std::collections::BTreeMap;
-use std::sync::mpsc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use rayon::ThreadPool;
 
@@ -37,6 +46,40 @@ pub enum Flow {
     Stop,
 }
 
+/// How long a unit may take before it is given up: `base`, plus
+/// `per_mib` for each MiB of the unit's input.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeLimit {
+    pub base: Duration,
+    pub per_mib: Duration,
+}
+
+impl TimeLimit {
+    fn for_bytes(&self, bytes: u64) -> Duration {
+        let mib = u32::try_from(bytes.div_ceil(1 << 20)).unwrap_or(u32::MAX);
+        self.base.saturating_add(self.per_mib.saturating_mul(mib))
+    }
+}
+
+/// A unit a worker has not finished within its [`TimeLimit`].
+#[derive(Debug)]
+pub struct Overdue {
+    /// What [`run_ordered`]'s `describe` said of the unit.
+    pub label: String,
+    pub after: Duration,
+}
+
+enum Message<R> {
+    /// A worker took unit `seq` up.
+    Started(usize),
+    Done(usize, R),
+    /// The producer handed out this many units and stops.
+    Produced(usize),
+}
+
+/// How often the consumer looks at the running units' clocks.
+const WATCH_EVERY: Duration = Duration::from_millis(200);
+
 /// Run `work` on every unit of `units` on `pool`, and `emit` the results
 /// in the order of `units`, with at most `window` units in flight.
 ///
@@ -44,100 +87,171 @@ pub enum Flow {
 /// [`Flow::Stop`], units already handed out still finish (their results
 /// are dropped) and no further unit is taken from `units`; `work` can ask
 /// its own cancellation flag to return early.
+///
+/// A unit that runs past its time limit (`limit`, for the input size
+/// `describe` gives) is given up: `overdue` makes its result, which is
+/// emitted in its place, and whatever its worker returns later is
+/// dropped. A thread cannot be stopped from outside, so a worker stuck in
+/// a parser stays stuck, but nothing waits for it: the producer and the
+/// workers run detached (hence `'static`), and this returns once every
+/// unit is emitted or given up. The scan goes on with the other threads;
+/// the stuck one ends with the process.
+#[allow(clippy::too_many_arguments)]
 pub fn run_ordered<U, R>(
-    pool: &ThreadPool,
+    pool: &'static ThreadPool,
     window: usize,
-    units: impl Iterator<Item = U> + Send,
-    work: impl Fn(usize, U) -> R + Sync,
+    units: impl Iterator<Item = U> + Send + 'static,
+    work: impl Fn(usize, U) -> R + Send + Sync + 'static,
+    describe: impl Fn(&U) -> (String, u64) + Send + 'static,
+    limit: TimeLimit,
+    overdue: impl Fn(Overdue) -> R,
     mut emit: impl FnMut(R) -> Flow,
 ) where
-    U: Send,
-    R: Send,
+    U: Send + 'static,
+    R: Send + 'static,
 {
     let window = window.max(1);
-    let (done_tx, done_rx) = mpsc::channel::<(usize, R)>();
+    let (tx, rx) = mpsc::channel::<Message<R>>();
+    // What each handed-out unit is and how long it may take, by seq.
+    let (about_tx, about_rx) = mpsc::channel::<(usize, String, Duration)>();
     // A slot token is sent before a unit is handed out and received after
     // it is emitted: a counting semaphore of `window` permits.
     let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(window);
-    let work = &work;
-    std::thread::scope(|threads| {
-        threads.spawn(move || {
-            pool.in_place_scope(|scope| {
-                for (seq, unit) in units.enumerate() {
-                    if slot_tx.send(()).is_err() {
-                        // The consumer has stopped.
-                        break;
-                    }
-                    let done = done_tx.clone();
-                    scope.spawn(move |_| {
-                        let result = work(seq, unit);
-                        // The consumer may have stopped listening.
-                        let _ = done.send((seq, result));
-                    });
+    std::thread::spawn(move || {
+        let work = &work;
+        pool.in_place_scope(|scope| {
+            let mut produced = 0;
+            for (seq, unit) in units.enumerate() {
+                if slot_tx.send(()).is_err() {
+                    // The consumer has stopped.
+                    break;
                 }
-            });
-            // `done_tx` drops here, ending the consumer's loop once every
-            // spawned unit has reported.
+                let (label, bytes) = describe(&unit);
+                let _ = about_tx.send((seq, label, limit.for_bytes(bytes)));
+                produced = seq + 1;
+                let tx = tx.clone();
+                scope.spawn(move |_| {
+                    // The consumer may have stopped listening.
+                    let _ = tx.send(Message::Started(seq));
+                    let result = work(seq, unit);
+                    let _ = tx.send(Message::Done(seq, result));
+                });
+            }
+            let _ = tx.send(Message::Produced(produced));
         });
+    });
 
-        let mut next = 0;
-        let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
-        let mut stopped = false;
-        let mut slot_rx = Some(slot_rx);
-        for (seq, result) in done_rx {
-            waiting.insert(seq, result);
-            while let Some(result) = waiting.remove(&next) {
-                next += 1;
-                if !stopped && emit(result) == Flow::Stop {
-                    stopped = true;
-                    // Closing the window makes the producer's next `send`
-                    // fail, so it stops taking units.
-                    slot_rx = None;
-                }
-                if let Some(slots) = &slot_rx {
-                    // Free the unit's slot, now that it is emitted. The
-                    // token is there: it was sent before the unit was
-                    // handed out.
-                    let _ = slots.recv();
+    let mut next = 0;
+    let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
+    let mut about: HashMap<usize, (String, Duration)> = HashMap::new();
+    let mut running: HashMap<usize, Instant> = HashMap::new();
+    // Units whose result is in (done or given up), and how many units the
+    // producer handed out once it has said so.
+    let mut settled = 0;
+    let mut produced: Option<usize> = None;
+    let mut given_up: Vec<usize> = Vec::new();
+    let mut stopped = false;
+    let mut slot_rx = Some(slot_rx);
+    while produced != Some(settled) {
+        let message = match rx.recv_timeout(WATCH_EVERY) {
+            Ok(message) => Some(message),
+            Err(RecvTimeoutError::Timeout) => None,
+            // Every sender is gone: nothing more will come.
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        about.extend(about_rx.try_iter().map(|(seq, label, d)| (seq, (label, d))));
+        match message {
+            Some(Message::Started(seq)) => {
+                running.insert(seq, Instant::now());
+            }
+            Some(Message::Done(seq, result)) => {
+                running.remove(&seq);
+                if !given_up.contains(&seq) {
+                    waiting.insert(seq, result);
+                    settled += 1;
                 }
             }
+            Some(Message::Produced(n)) => produced = Some(n),
+            None => {}
         }
-    });
+        let late: Vec<(usize, Duration)> = running
+            .iter()
+            .filter_map(|(&seq, started)| {
+                let allowed = about.get(&seq).map(|(_, d)| *d)?;
+                let after = started.elapsed();
+                (after > allowed).then_some((seq, after))
+            })
+            .collect();
+        for (seq, after) in late {
+            running.remove(&seq);
+            given_up.push(seq);
+            let label = about
+                .remove(&seq)
+                .map(|(label, _)| label)
+                .unwrap_or_default();
+            waiting.insert(seq, overdue(Overdue { label, after }));
+            settled += 1;
+        }
+        while let Some(result) = waiting.remove(&next) {
+            about.remove(&next);
+            next += 1;
+            if !stopped && emit(result) == Flow::Stop {
+                stopped = true;
+                // Closing the window makes the producer's next `send`
+                // fail, so it stops taking units.
+                slot_rx = None;
+            }
+            if let Some(slots) = &slot_rx {
+                // Free the unit's slot, now that it is emitted. The token
+                // is there: it was sent before the unit was handed out.
+                let _ = slots.recv();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
 
     use super::*;
 
-    fn pool(threads: usize) -> ThreadPool {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
+    fn pool(threads: usize) -> &'static ThreadPool {
+        Box::leak(Box::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap(),
+        ))
     }
+
+    const GENEROUS: TimeLimit = TimeLimit {
+        base: Duration::from_secs(600),
+        per_mib: Duration::ZERO,
+    };
 
     #[test]
     fn emits_in_input_order_with_a_bounded_window() {
-        let in_flight = AtomicUsize::new(0);
-        let peak = AtomicUsize::new(0);
+        static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+        static PEAK: AtomicUsize = AtomicUsize::new(0);
         let mut seen = Vec::new();
         run_ordered(
-            &pool(4),
+            pool(4),
             3,
             (0..40u64).inspect(|_| {
-                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                peak.fetch_max(now, Ordering::SeqCst);
+                let now = IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
+                PEAK.fetch_max(now, Ordering::SeqCst);
             }),
             |seq, unit| {
                 // Later units tend to finish first.
                 std::thread::sleep(Duration::from_micros(((40 - unit) * 50) % 700));
                 (seq, unit * 2)
             },
+            |_| (String::new(), 0),
+            GENEROUS,
+            |_| unreachable!("no unit is late"),
             |(seq, doubled)| {
-                in_flight.fetch_sub(1, Ordering::SeqCst);
+                IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
                 seen.push((seq, doubled));
                 Flow::Continue
             },
@@ -145,20 +259,23 @@ mod tests {
         let expected: Vec<(usize, u64)> = (0..40).map(|i| (i as usize, i * 2)).collect();
         assert_eq!(seen, expected);
         // The window, plus the one unit the producer holds while it waits.
-        assert!(peak.load(Ordering::SeqCst) <= 4, "{peak:?}");
+        assert!(PEAK.load(Ordering::SeqCst) <= 4, "{PEAK:?}");
     }
 
     #[test]
     fn stop_ends_the_emission_and_the_production() {
-        let produced = AtomicUsize::new(0);
+        static PRODUCED: AtomicUsize = AtomicUsize::new(0);
         let mut seen = Vec::new();
         run_ordered(
-            &pool(2),
+            pool(2),
             2,
             (0..1000).inspect(|_| {
-                produced.fetch_add(1, Ordering::SeqCst);
+                PRODUCED.fetch_add(1, Ordering::SeqCst);
             }),
             |_, unit| unit,
+            |_| (String::new(), 0),
+            GENEROUS,
+            |_| unreachable!("no unit is late"),
             |unit| {
                 seen.push(unit);
                 if unit == 5 {
@@ -169,6 +286,52 @@ mod tests {
             },
         );
         assert_eq!(seen, [0, 1, 2, 3, 4, 5]);
-        assert!(produced.load(Ordering::SeqCst) < 20, "{produced:?}");
+        assert!(PRODUCED.load(Ordering::SeqCst) < 20, "{PRODUCED:?}");
+    }
+
+    #[test]
+    fn a_unit_that_never_ends_is_given_up_in_its_place() {
+        let limit = TimeLimit {
+            base: Duration::from_millis(300),
+            per_mib: Duration::from_millis(100),
+        };
+        let started = Instant::now();
+        let mut seen = Vec::new();
+        run_ordered(
+            pool(2),
+            4,
+            0..12u64,
+            |_, unit| {
+                if unit == 3 {
+                    // A parser in an endless loop.
+                    loop {
+                        std::thread::sleep(Duration::from_secs(3600));
+                    }
+                }
+                Ok(unit)
+            },
+            |unit| (format!("unit {unit}"), 2 << 20),
+            limit,
+            |late| Err(format!("{} after {:?}", late.label, late.after)),
+            |result| {
+                seen.push(result);
+                Flow::Continue
+            },
+        );
+        // Every other unit, in order, on the thread left.
+        assert_eq!(seen.len(), 12);
+        for (i, result) in seen.iter().enumerate() {
+            match result {
+                Ok(unit) => assert_eq!(*unit, i as u64),
+                Err(message) => {
+                    assert_eq!(i, 3);
+                    assert!(message.starts_with("unit 3 after"), "{message}");
+                }
+            }
+        }
+        // 300 ms + 2 MiB × 100 ms, then at most one look later.
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(500), "{took:?}");
+        assert!(took < Duration::from_secs(30), "{took:?}");
     }
 }

@@ -95,6 +95,32 @@ pub enum Work {
     },
 }
 
+impl Work {
+    /// What the unit is, for a person (the file, and which part of it),
+    /// and about how many bytes it reads (an upper bound).
+    pub fn describe(&self) -> (String, u64) {
+        let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
+        match self {
+            Work::File(path) => (path.display().to_string(), size(path)),
+            Work::Part(part) => (
+                format!("{} (from line {})", part.path.display(), part.first_line),
+                size(&part.path),
+            ),
+            Work::EvtxChunks(part) => (
+                format!(
+                    "{} (chunks {} to {} of {})",
+                    part.plan.path().display(),
+                    part.range.start + 1,
+                    part.range.end,
+                    part.plan.chunk_order().len()
+                ),
+                part.range.len() as u64 * 65536,
+            ),
+            Work::Failed { path, .. } => (path.display().to_string(), 0),
+        }
+    }
+}
+
 /// A block of lines of a file, or the rest of a file from a line on.
 pub struct Part {
     pub path: Arc<Path>,

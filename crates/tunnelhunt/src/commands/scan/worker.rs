@@ -18,6 +18,7 @@ use tunnelhunt_sources::{
 };
 
 use super::alerts::AlertOutput;
+use super::pipeline::Overdue;
 use super::spool::Spool;
 use super::summary::Tally;
 use super::units::{EvtxPart, Part, Work};
@@ -114,8 +115,39 @@ pub struct UnitResult {
     pub stop: Option<String>,
 }
 
+/// The result of a unit given up after `late.after` (see
+/// `pipeline::run_ordered`): its file is reported unreadable; whatever the
+/// stuck worker had found is lost with it.
+pub fn overdue(rules: usize, strict: bool, late: Overdue) -> UnitResult {
+    let message = format!(
+        "{}: not read after {} s (a parser stuck on a damaged or crafted file?); \
+         the rest of it was not scanned",
+        late.label,
+        late.after.as_secs()
+    );
+    let mut tally = Tally::new(rules);
+    tally.unreadable.push(message.clone());
+    UnitResult {
+        alerts: Ok(Spool::new()),
+        tally,
+        stop: strict.then_some(message),
+    }
+}
+
+/// Names the file whose unit `scan` makes hang, for the test that shows
+/// a stuck parser cannot hang the scan (`tests/cli_scan_stall.rs`): no
+/// real parser can be made to hang on demand.
+const STALL_FOR_TESTS: &str = "TUNNELHUNT_TEST_STALL_ON";
+
 /// Scan one unit. `seq` is its place in input order.
 pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
+    if let Some(name) = std::env::var_os(STALL_FOR_TESTS)
+        && work.describe().0.contains(name.to_string_lossy().as_ref())
+    {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
     let mut unit = Unit {
         ctx,
         seq,
