@@ -24,6 +24,7 @@
 
 mod alerts;
 mod pipeline;
+mod pretty;
 mod progress;
 mod select;
 mod spool;

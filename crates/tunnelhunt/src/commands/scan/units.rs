@@ -18,9 +18,14 @@
 //! known to be one record per line, a record cut short at its line end —
 //! and the block after the cut starts with a complete one-line record, so
 //! that its fresh reader settles on one-record-per-line as the file's did.
+//! A file whose first record goes on past its first line is a stream of
+//! pretty-printed documents (what `evtx_dump -o json` writes); it is
+//! followed line by line instead (`super::pretty`) and cut before a line
+//! that opens a document in its first column.
 //! At the first line that is anything else (a `[`, a pretty-printed
-//! document, a line longer than [`Limits::max_line`]) cutting stops, and
-//! the rest of the file from the last cut is one unit read sequentially.
+//! document in a one-record-per-line file, a line longer than
+//! [`Limits::max_line`]) cutting stops, and the rest of the file from the
+//! last cut is one unit read sequentially.
 //! Once the file has shown itself to be one record per line, a line with
 //! no `[` byte needs no classifying (only the one a cut would go before
 //! does): in that layout the framer is between records at every line
@@ -51,6 +56,12 @@ use tunnelhunt_sources::Format;
 use tunnelhunt_sources::decompress::is_gzip;
 use tunnelhunt_sources::detect::{self, SNIFF_LEN};
 use tunnelhunt_sources::evtx::{self, EvtxPlan};
+
+use super::pretty::{Pretty, Step};
+
+/// A block that finds no place to cut within this many times
+/// [`Limits::block`] ends cutting for the rest of its file.
+const MAX_BLOCK_FACTOR: usize = 4;
 use tunnelhunt_sources::json::skim;
 
 /// Sizes that decide when and how files are cut.
@@ -221,12 +232,16 @@ struct Cutter {
     size: Option<u64>,
     /// 1-based number of the next line to read.
     line: u64,
-    /// A line read past the end of the previous block, which starts the
-    /// next one.
+    /// Lines read past the end of the previous block, which start the
+    /// next one, and the number of the first of them.
     carry: Vec<u8>,
+    carry_line: u64,
     /// Whether the file has shown itself to be one record per line (a
     /// record opened and closed on one line).
     lines_layout: bool,
+    /// Set when the file's first record goes on past its line: the file
+    /// is followed as pretty-printed documents.
+    pretty: Option<Pretty>,
     /// A read error met after the current block, reported after it.
     failure: Option<(u64, io::Error)>,
 }
@@ -269,7 +284,9 @@ impl Cutter {
             size: Some(size),
             line: 1,
             carry: Vec::new(),
+            carry_line: 1,
             lines_layout: false,
+            pretty: None,
             failure: None,
         }))
     }
@@ -283,9 +300,15 @@ impl Cutter {
             });
         }
         let mut input = self.input.take()?;
-        // The carried line (if any) is the one read last.
-        let first_line = self.line - u64::from(!self.carry.is_empty());
+        let first_line = if self.carry.is_empty() {
+            self.line
+        } else {
+            self.carry_line
+        };
         let mut block = std::mem::take(&mut self.carry);
+        // Where the last pretty-printed candidate line starts in `block`,
+        // and its line number (see `Pretty`).
+        let mut candidate: Option<(usize, u64)> = None;
         // Room for the whole block up front: growing it by doubling would
         // copy it again and fault in fresh pages at each step.
         block.reserve(self.limits.block.saturating_add(64 * 1024));
@@ -315,29 +338,68 @@ impl Cutter {
                 return Some(self.part(block, first_line, Some(input)));
             }
             let cut_wanted = start > 0 && start >= self.limits.block;
-            // Once the file is one record per line, a line without a `[`
-            // can be nothing that stops cutting (no array can open on it),
-            // so only a line where a cut is wanted needs classifying.
-            let shape = if self.lines_layout && !cut_wanted && memchr::memchr(b'[', text).is_none()
-            {
-                Shape::NoRecord
-            } else {
-                line_shape(text, self.line == 1)
-            };
+            let line_number = self.line;
+            let first_line_of_file = line_number == 1;
             self.line += 1;
-            let cut_here = cut_wanted && shape == Shape::OneLineRecord;
-            match shape {
-                Shape::OneLineRecord | Shape::Records => self.lines_layout = true,
-                Shape::NoRecord => {}
-                Shape::OpenAtEnd if self.lines_layout => {}
-                Shape::OpenAtEnd | Shape::Unsafe => {
-                    // Not JSON-lines-shaped: the rest of the file, from the
-                    // start of this block, is one sequential unit.
-                    return Some(self.part(block, first_line, Some(input)));
+            let cut_at = if let Some(pretty) = &mut self.pretty {
+                match pretty.next_line(text) {
+                    None => None,
+                    Some(Step::Candidate) => {
+                        candidate = Some((start, line_number));
+                        Some(None)
+                    }
+                    Some(Step::Confirmed) => Some(
+                        candidate
+                            .take()
+                            .filter(|&(at, _)| at > 0 && at >= self.limits.block),
+                    ),
+                    Some(Step::Other) => Some(None),
                 }
-            }
-            if cut_here {
-                self.carry = block.split_off(start);
+            } else {
+                // Once the file is one record per line, a line without a
+                // `[` can be nothing that stops cutting (no array can open
+                // on it), so only a line where a cut is wanted needs
+                // classifying.
+                let shape =
+                    if self.lines_layout && !cut_wanted && memchr::memchr(b'[', text).is_none() {
+                        Shape::NoRecord
+                    } else {
+                        line_shape(text, first_line_of_file)
+                    };
+                let here =
+                    (cut_wanted && shape == Shape::OneLineRecord).then_some((start, line_number));
+                match shape {
+                    Shape::OneLineRecord | Shape::Records => {
+                        self.lines_layout = true;
+                        Some(here)
+                    }
+                    Shape::NoRecord => Some(None),
+                    Shape::OpenAtEnd if self.lines_layout => Some(None),
+                    // The first record goes on past its line: the file is
+                    // pretty-printed, followed from here by `Pretty`.
+                    Shape::OpenAtEnd => {
+                        let text = if first_line_of_file {
+                            text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
+                        } else {
+                            text
+                        };
+                        self.pretty = Pretty::start(text);
+                        self.pretty.map(|_| None)
+                    }
+                    Shape::Unsafe => None,
+                }
+            };
+            // Not a shape cutting follows, or no place to cut has come for
+            // long (blank or garbage lines, records cut short): the rest of
+            // the file, from the start of this block, is one sequential
+            // unit, rather than a block growing without bound.
+            let too_long = block.len() > self.limits.block.saturating_mul(MAX_BLOCK_FACTOR);
+            let Some(cut_at) = cut_at.filter(|_| !too_long) else {
+                return Some(self.part(block, first_line, Some(input)));
+            };
+            if let Some((at, line)) = cut_at {
+                self.carry = block.split_off(at);
+                self.carry_line = line;
                 self.input = Some(input);
                 return Some(self.part(block, first_line, None));
             }
@@ -514,11 +576,46 @@ mod tests {
         array_after_record[47] = format!("{} [", event(47));
         let mut long = lines.clone();
         long[40] = format!("{{\"Event\":{{\"x\":\"{}\"}}}}", "a".repeat(3000));
-        let pretty = lines[..10]
+        let pretty_doc = |l: &String| l.replace(",", ",\n  ").replace("{\"", "{\n  \"");
+        let pretty = lines[..40]
             .iter()
-            .map(|l| l.replace(",", ",\n  "))
+            .map(pretty_doc)
             .collect::<Vec<_>>()
             .join("\n");
+        // evtx_dump's `Record N` lines, a document cut short (closed by the
+        // next), a string holding braces, garbage and a stray `}`.
+        let mut pretty_damaged: Vec<String> = Vec::new();
+        for (i, l) in lines[..50].iter().enumerate() {
+            pretty_damaged.push(format!("Record {i}"));
+            pretty_damaged.push(match i {
+                7 => "{\n  \"Event\": {\n    \"System\": {".to_owned(),
+                12 => "{\n  \"x\": \"}{[\",\n  \"y\": 1\n}".to_owned(),
+                30 => "{\n  \"Event\": \"unterminated\n}".to_owned(),
+                // A one-line document, then one cut short: a block may not
+                // start at the first (its reader would take the file for
+                // one record per line and cut the second short at its
+                // first line end).
+                20 => event(20),
+                // A document cut short right before a one-line one: no
+                // block may start at the first.
+                26 => "{\n  \"Event\": {\n    \"System\": {".to_owned(),
+                27 => event(27),
+                21 => "{\n  \"Event\": {\n    \"System\": {\n  \"x\": 1".to_owned(),
+                _ => pretty_doc(l),
+            });
+        }
+        let pretty_damaged = pretty_damaged.join("\n");
+        let mut pretty_then_array = lines[..30].iter().map(pretty_doc).collect::<Vec<_>>();
+        pretty_then_array.insert(25, "[".to_owned());
+        let pretty_then_array = pretty_then_array.join("\n");
+        // The first document cut short, then one-line records: one record
+        // per line after all.
+        let truncated_first = format!("{{\n  \"a\": {{\n{clean}");
+        // No place to cut for many blocks: read on as one unit, not held.
+        let mut garbage_flood = lines.clone();
+        for l in &mut garbage_flood[5..55] {
+            *l = "garbage".repeat(20);
+        }
         let garbage_first = format!("header line\n{{\"Event\":{{\n{clean}");
         let cases: Vec<(&str, Vec<u8>, bool)> = vec![
             ("clean", clean.clone().into_bytes(), true),
@@ -535,12 +632,25 @@ mod tests {
                 true,
             ),
             ("long", long.join("\n").into_bytes(), true),
-            ("pretty", pretty.into_bytes(), false),
+            ("pretty", pretty.into_bytes(), true),
+            ("pretty_damaged", pretty_damaged.into_bytes(), true),
+            ("pretty_then_array", pretty_then_array.into_bytes(), true),
+            ("truncated_first", truncated_first.into_bytes(), false),
+            (
+                "garbage_flood",
+                garbage_flood.join("\n").into_bytes(),
+                false,
+            ),
             ("garbage_first", garbage_first.into_bytes(), false),
         ];
-        for (name, content, cut) in cases {
+        // Several block sizes, so that cuts fall before many different lines.
+        for ((name, content, cut), block) in cases
+            .iter()
+            .flat_map(|case| [170, 300, 520].map(|block| (case, block)))
+        {
+            let limits = Limits { block, ..limits };
             let path = tmp.path().join(format!("{name}.jsonl"));
-            std::fs::write(&path, &content).unwrap();
+            std::fs::write(&path, content).unwrap();
             let (whole, _) = read(&path, None);
             let (parts, units) = read(&path, Some(limits));
             let first_difference = parts.iter().zip(&whole).position(|(a, b)| a != b);
@@ -551,7 +661,7 @@ mod tests {
                 first_difference.map(|i| (&parts[i], &whole[i]))
             );
             assert!(whole.len() >= 10, "{name}: {whole:#?}");
-            assert_eq!(units > 2, cut, "{name}: {units} units");
+            assert_eq!(units > 2, *cut, "{name}: {units} units");
         }
     }
 
