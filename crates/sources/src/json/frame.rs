@@ -137,6 +137,10 @@ impl<R: BufRead> Framer<R> {
                     // Step to the end of the line at most, so that the
                     // next line gets its chance at the fast path.
                     loop {
+                        i += scan.take_plain(&chunk[i..]);
+                        if i == chunk.len() {
+                            break;
+                        }
                         let b = chunk[i];
                         i += 1;
                         if let Some(frame) = scan.step(b) {
@@ -248,6 +252,35 @@ impl Scanner {
         }
         self.line += 1;
         Some((line.len() + 1, frame))
+    }
+
+    /// Take the run of bytes at the start of `bytes` that `step` would
+    /// only append to the record (inside a record: string contents up to a
+    /// quote, backslash or line break; between strings anything but
+    /// structure and line breaks), all at once; how many were taken. Those
+    /// bytes change nothing but the column and the buffer, so this is the
+    /// byte-by-byte path without its per-byte cost — what makes
+    /// pretty-printed records, which the whole-line path cannot take,
+    /// cheap to frame.
+    fn take_plain(&mut self, bytes: &[u8]) -> usize {
+        if !self.fast_path || self.state != State::Value || self.escaped {
+            return 0;
+        }
+        // Stay within the size limit: the byte that crosses it goes
+        // through `step`, which reports it.
+        let room = self.max_record.saturating_sub(self.buf.len());
+        let bytes = &bytes[..bytes.len().min(room)];
+        let n = if self.in_string {
+            memchr::memchr3(b'"', b'\\', b'\n', bytes).unwrap_or(bytes.len())
+        } else {
+            bytes
+                .iter()
+                .position(|b| matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b'\n'))
+                .unwrap_or(bytes.len())
+        };
+        self.buf.extend_from_slice(&bytes[..n]);
+        self.column += n as u64;
+        n
     }
 
     fn at_eof(&mut self) -> Option<Frame> {
