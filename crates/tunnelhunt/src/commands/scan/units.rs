@@ -59,6 +59,26 @@ use tunnelhunt_sources::evtx::{self, EvtxPlan};
 
 use super::pretty::{Pretty, Step};
 
+/// How much is read at a time (the reader's buffer).
+const READ_AHEAD: usize = 1024 * 1024;
+
+/// Append the next piece of `input` to `block`; how many bytes (0 at the
+/// end of the input).
+fn read_more(input: &mut BufReader<File>, block: &mut Vec<u8>) -> io::Result<usize> {
+    loop {
+        match input.fill_buf() {
+            Ok(piece) => {
+                let n = piece.len();
+                block.extend_from_slice(piece);
+                input.consume(n);
+                return Ok(n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// A block that finds no place to cut within this many times
 /// [`Limits::block`] ends cutting for the rest of its file.
 const MAX_BLOCK_FACTOR: usize = 4;
@@ -230,8 +250,6 @@ struct Cutter {
     input: Option<BufReader<File>>,
     limits: Limits,
     size: Option<u64>,
-    /// 1-based number of the next line to read.
-    line: u64,
     /// Lines read past the end of the previous block, which start the
     /// next one, and the number of the first of them.
     carry: Vec<u8>,
@@ -279,10 +297,9 @@ impl Cutter {
         Some(Cut::Lines(Cutter {
             path: Arc::from(path),
             format,
-            input: Some(BufReader::with_capacity(1024 * 1024, file)),
+            input: Some(BufReader::with_capacity(READ_AHEAD, file)),
             limits,
             size: Some(size),
-            line: 1,
             carry: Vec::new(),
             carry_line: 1,
             lines_layout: false,
@@ -300,109 +317,119 @@ impl Cutter {
             });
         }
         let mut input = self.input.take()?;
-        let first_line = if self.carry.is_empty() {
-            self.line
-        } else {
-            self.carry_line
-        };
+        let first_line = self.carry_line;
         let mut block = std::mem::take(&mut self.carry);
         // Where the last pretty-printed candidate line starts in `block`,
         // and its line number (see `Pretty`).
         let mut candidate: Option<(usize, u64)> = None;
+        // The file is read in big pieces, not line by line, and the lines
+        // are then looked at in place: `block[..done]` holds whole lines
+        // already classified, `line` is the number of the next.
+        let mut done = 0;
+        let mut line = first_line;
         // Room for the whole block up front: growing it by doubling would
         // copy it again and fault in fresh pages at each step.
-        block.reserve(self.limits.block.saturating_add(64 * 1024));
+        block.reserve(self.limits.block.saturating_add(READ_AHEAD + 64 * 1024));
         loop {
-            let start = block.len();
-            let limit = self.limits.max_line as u64 + 1;
-            let read = match (&mut input).take(limit).read_until(b'\n', &mut block) {
-                Ok(n) => n,
+            while let Some(end) = memchr::memchr(b'\n', &block[done..]).map(|n| done + n + 1) {
+                let start = done;
+                let cut_at = self.classify(&block[start..end], start, line, &mut candidate);
+                done = end;
+                line += 1;
+                // Not a shape cutting follows, or no place to cut has come
+                // for long (blank or garbage lines, records cut short): the
+                // rest of the file, from the start of this block, is one
+                // sequential unit, rather than a block growing without
+                // bound.
+                let too_long = end > self.limits.block.saturating_mul(MAX_BLOCK_FACTOR);
+                let Some(cut_at) = cut_at.filter(|_| !too_long) else {
+                    return Some(self.part(block, first_line, Some(input)));
+                };
+                if let Some((at, at_line)) = cut_at {
+                    self.carry = block.split_off(at);
+                    self.carry_line = at_line;
+                    self.input = Some(input);
+                    return Some(self.part(block, first_line, None));
+                }
+            }
+            if block.len() - done > self.limits.max_line {
+                // A line too long to hold: the rest is read as a stream.
+                return Some(self.part(block, first_line, Some(input)));
+            }
+            match read_more(&mut input, &mut block) {
+                Ok(0) => {
+                    // End of file: the last block (its last line may have
+                    // no line break; it cannot change where to cut).
+                    return (!block.is_empty()).then(|| self.part(block, first_line, None));
+                }
+                Ok(_) => {}
                 Err(error) => {
-                    // The records read so far first, then the failure.
-                    block.truncate(start);
-                    self.failure = Some((self.line, error));
+                    // The whole lines read so far first, then the failure.
+                    block.truncate(done);
+                    self.failure = Some((line, error));
                     if block.is_empty() {
                         return self.next_unit();
                     }
                     return Some(self.part(block, first_line, None));
                 }
-            };
-            if read == 0 {
-                // End of file: the last block.
-                return (!block.is_empty()).then(|| self.part(block, first_line, None));
             }
-            let text = &block[start..];
-            let ended = text.last() == Some(&b'\n');
-            if !ended && read as u64 == limit {
-                // A line too long to hold: the rest is read as a stream.
-                return Some(self.part(block, first_line, Some(input)));
-            }
-            let cut_wanted = start > 0 && start >= self.limits.block;
-            let line_number = self.line;
-            let first_line_of_file = line_number == 1;
-            self.line += 1;
-            let cut_at = if let Some(pretty) = &mut self.pretty {
-                match pretty.next_line(text) {
-                    None => None,
-                    Some(Step::Candidate) => {
-                        candidate = Some((start, line_number));
-                        Some(None)
-                    }
-                    Some(Step::Confirmed) => Some(
-                        candidate
-                            .take()
-                            .filter(|&(at, _)| at > 0 && at >= self.limits.block),
-                    ),
-                    Some(Step::Other) => Some(None),
+        }
+    }
+
+    /// Classify one line (`text`, with its line break) that starts at
+    /// `start` in the block and is line number `line` of the file:
+    /// `None` to stop cutting, else where the block may be cut, if here.
+    fn classify(
+        &mut self,
+        text: &[u8],
+        start: usize,
+        line: u64,
+        candidate: &mut Option<(usize, u64)>,
+    ) -> Option<Option<(usize, u64)>> {
+        let cut_wanted = start > 0 && start >= self.limits.block;
+        let first_line_of_file = line == 1;
+        if let Some(pretty) = &mut self.pretty {
+            return match pretty.next_line(text)? {
+                Step::Candidate => {
+                    *candidate = Some((start, line));
+                    Some(None)
                 }
-            } else {
-                // Once the file is one record per line, a line without a
-                // `[` can be nothing that stops cutting (no array can open
-                // on it), so only a line where a cut is wanted needs
-                // classifying.
-                let shape =
-                    if self.lines_layout && !cut_wanted && memchr::memchr(b'[', text).is_none() {
-                        Shape::NoRecord
-                    } else {
-                        line_shape(text, first_line_of_file)
-                    };
-                let here =
-                    (cut_wanted && shape == Shape::OneLineRecord).then_some((start, line_number));
-                match shape {
-                    Shape::OneLineRecord | Shape::Records => {
-                        self.lines_layout = true;
-                        Some(here)
-                    }
-                    Shape::NoRecord => Some(None),
-                    Shape::OpenAtEnd if self.lines_layout => Some(None),
-                    // The first record goes on past its line: the file is
-                    // pretty-printed, followed from here by `Pretty`.
-                    Shape::OpenAtEnd => {
-                        let text = if first_line_of_file {
-                            text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
-                        } else {
-                            text
-                        };
-                        self.pretty = Pretty::start(text);
-                        self.pretty.map(|_| None)
-                    }
-                    Shape::Unsafe => None,
-                }
+                Step::Confirmed => Some(
+                    candidate
+                        .take()
+                        .filter(|&(at, _)| at > 0 && at >= self.limits.block),
+                ),
+                Step::Other => Some(None),
             };
-            // Not a shape cutting follows, or no place to cut has come for
-            // long (blank or garbage lines, records cut short): the rest of
-            // the file, from the start of this block, is one sequential
-            // unit, rather than a block growing without bound.
-            let too_long = block.len() > self.limits.block.saturating_mul(MAX_BLOCK_FACTOR);
-            let Some(cut_at) = cut_at.filter(|_| !too_long) else {
-                return Some(self.part(block, first_line, Some(input)));
-            };
-            if let Some((at, line)) = cut_at {
-                self.carry = block.split_off(at);
-                self.carry_line = line;
-                self.input = Some(input);
-                return Some(self.part(block, first_line, None));
+        }
+        // Once the file is one record per line, a line without a `[` can
+        // be nothing that stops cutting (no array can open on it), so only
+        // a line where a cut is wanted needs classifying.
+        let shape = if self.lines_layout && !cut_wanted && memchr::memchr(b'[', text).is_none() {
+            Shape::NoRecord
+        } else {
+            line_shape(text, first_line_of_file)
+        };
+        let here = (cut_wanted && shape == Shape::OneLineRecord).then_some((start, line));
+        match shape {
+            Shape::OneLineRecord | Shape::Records => {
+                self.lines_layout = true;
+                Some(here)
             }
+            Shape::NoRecord => Some(None),
+            Shape::OpenAtEnd if self.lines_layout => Some(None),
+            // The first record goes on past its line: the file is
+            // pretty-printed, followed from here by `Pretty`.
+            Shape::OpenAtEnd => {
+                let text = if first_line_of_file {
+                    text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
+                } else {
+                    text
+                };
+                self.pretty = Pretty::start(text);
+                self.pretty.map(|_| None)
+            }
+            Shape::Unsafe => None,
         }
     }
 
