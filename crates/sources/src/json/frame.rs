@@ -44,18 +44,20 @@ use crate::stream::with_chunk;
 /// reported and skipped instead of growing memory without bound.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 256 * 1024 * 1024;
 
+/// The record buffer is reused from record to record, but not kept bigger
+/// than this after an exceptionally big record.
+const KEPT_BUFFER: usize = 1 << 20;
+
 /// How many bytes of a non-JSON line are kept for the error message.
 const SNIPPET_LEN: usize = 60;
 
 /// One framed piece of input.
 #[derive(Debug)]
 pub(crate) enum Frame {
-    /// A balanced `{…}` starting at `line`, `column` (both 1-based).
-    Value {
-        line: u64,
-        column: u64,
-        bytes: Vec<u8>,
-    },
+    /// A balanced `{…}` starting at `line`, `column` (both 1-based); its
+    /// bytes are [`Framer::record`] until the next frame is asked for (one
+    /// buffer serves every record, rather than an allocation each).
+    Value { line: u64, column: u64 },
     /// Input that is not a complete record.
     Bad { line: u64, problem: Problem },
     /// Reading failed at `line`; the framer is finished.
@@ -114,6 +116,11 @@ impl<R: BufRead> Framer<R> {
         let mut framer = Framer::new(input, max_record);
         framer.scan.fast_path = false;
         framer
+    }
+
+    /// The bytes of the record the last [`Frame::Value`] framed.
+    pub(crate) fn record(&self) -> &[u8] {
+        &self.scan.buf
     }
 
     /// The next frame, or `None` at the end of the input.
@@ -238,7 +245,6 @@ impl Scanner {
         let frame = Frame::Value {
             line: self.line,
             column: 1,
-            bytes: line[..=close].to_vec(),
         };
         // The state stepping would leave behind.
         self.start_line = self.line;
@@ -246,7 +252,8 @@ impl Scanner {
         self.depth = 0;
         self.in_string = false;
         self.escaped = false;
-        self.buf.clear();
+        self.clear_buf();
+        self.buf.extend_from_slice(&line[..=close]);
         if self.layout == Layout::Unknown {
             self.layout = Layout::Lines;
         }
@@ -371,8 +378,18 @@ impl Scanner {
         self.depth = 1;
         self.in_string = false;
         self.escaped = false;
-        self.buf.clear();
+        self.clear_buf();
         self.buf.push(b);
+    }
+
+    /// Empty the record buffer for the next record, letting go of the room
+    /// an exceptionally big one took.
+    fn clear_buf(&mut self) {
+        if self.buf.capacity() > KEPT_BUFFER {
+            self.buf = Vec::new();
+        } else {
+            self.buf.clear();
+        }
     }
 
     fn value(&mut self, b: u8, line: u64, column: u64, at_line_start: bool) -> Option<Frame> {
@@ -420,7 +437,6 @@ impl Scanner {
                         return Some(Frame::Value {
                             line: self.start_line,
                             column: self.start_column,
-                            bytes: std::mem::take(&mut self.buf),
                         });
                     }
                 }

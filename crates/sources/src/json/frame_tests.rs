@@ -40,11 +40,7 @@ fn seen(input: &[u8], capacity: usize, limit: usize, fast: bool) -> Vec<Seen> {
     let mut out = Vec::new();
     while let Some(frame) = framer.next_frame() {
         out.push(match frame {
-            Frame::Value {
-                line,
-                column,
-                bytes,
-            } => Seen::Value(line, column, bytes),
+            Frame::Value { line, column } => Seen::Value(line, column, framer.record().to_vec()),
             Frame::Bad { line, problem } => Seen::Bad(line, problem),
             Frame::Io { error, .. } => panic!("{error}"),
         });
@@ -167,10 +163,10 @@ fn fast(rest: &[u8], limit: usize) -> Option<(usize, Vec<u8>)> {
 
 fn fast_in(scan: &mut Scanner, rest: &[u8]) -> Option<(usize, Vec<u8>)> {
     let (used, frame) = scan.whole_line_record(rest)?;
-    let Frame::Value { bytes, .. } = frame else {
+    let Frame::Value { .. } = frame else {
         panic!("the fast path framed {frame:?}");
     };
-    Some((used, bytes))
+    Some((used, scan.buf.clone()))
 }
 
 #[test]

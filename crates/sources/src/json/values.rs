@@ -53,16 +53,13 @@ impl<R: BufRead> JsonRecords<R> {
     ) -> Option<(u64, Result<T, ReadErrorKind>)> {
         loop {
             return Some(match self.framer.next_frame()? {
-                Frame::Value { bytes, .. }
-                    if self.filter.as_mut().is_some_and(|f| !f.keep_json(&bytes)) =>
-                {
-                    continue;
+                Frame::Value { line, column } => {
+                    let bytes = self.framer.record();
+                    if self.filter.as_mut().is_some_and(|f| !f.keep_json(bytes)) {
+                        continue;
+                    }
+                    (line, parse(bytes, line, column))
                 }
-                Frame::Value {
-                    line,
-                    column,
-                    bytes,
-                } => (line, parse(&bytes, line, column)),
                 Frame::Bad { line, problem } => (line, Err(problem_kind(problem))),
                 Frame::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
             });
