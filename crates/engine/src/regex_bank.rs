@@ -77,17 +77,23 @@ pub(crate) fn required_literals(r: &RegexMatch) -> Option<Vec<String>> {
     }
 }
 
-/// Literals one of which begins every match, as the matched text spells
-/// them (a case-insensitive regex lists its case variants); `None` when
-/// the regex can match without any.
-pub(crate) fn required_prefixes(r: &RegexMatch) -> Option<Vec<String>> {
-    let hir = regex_syntax::ParserBuilder::new()
+/// The pattern of `r` as regex-syntax reads it with `r`'s flags; `None`
+/// if it does not parse.
+pub(crate) fn hir(r: &RegexMatch) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new()
         .case_insensitive(r.case_insensitive)
         .multi_line(r.multi_line)
         .dot_matches_new_line(r.dot_matches_new_line)
         .build()
         .parse(&r.pattern)
-        .ok()?;
+        .ok()
+}
+
+/// Literals one of which begins every match, as the matched text spells
+/// them (a case-insensitive regex lists its case variants); `None` when
+/// the regex can match without any.
+pub(crate) fn required_prefixes(r: &RegexMatch) -> Option<Vec<String>> {
+    let hir = hir(r)?;
     let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
     let lits = seq.literals()?;
     if lits.is_empty() || lits.len() > MAX_GATE_LITERALS {

@@ -44,13 +44,7 @@ pub(crate) fn required_factors(
     fragment: &dyn Fn(&str) -> Option<String>,
     letter_folding: bool,
 ) -> Need {
-    let hir = regex_syntax::ParserBuilder::new()
-        .case_insensitive(r.case_insensitive)
-        .multi_line(r.multi_line)
-        .dot_matches_new_line(r.dot_matches_new_line)
-        .build()
-        .parse(&r.pattern)
-        .ok()?;
+    let hir = crate::regex_bank::hir(r)?;
     Walk {
         fragment,
         letter_folding,
