@@ -166,9 +166,7 @@ fn need(e: &Expr, want: bool, profile: &RawProfile<'_>, form: RawForm) -> Need {
                 for x in xs {
                     all.extend(need(x, want, profile, form)?);
                 }
-                all.sort_unstable();
-                all.dedup();
-                Some(all)
+                Some(sorted(all))
             }
         }
     }
@@ -190,16 +188,11 @@ fn pred_need(p: &Predicate, profile: &RawProfile<'_>, form: RawForm) -> Need {
             let fragment = |l: &str| best_fragment(l, false, split, form);
             // Case-insensitive regexes already list their case variants.
             let prefixes = required_prefixes(r).and_then(|prefixes| {
-                let out: Vec<String> = prefixes
+                prefixes
                     .iter()
                     .map(|l| fragment(l))
-                    .collect::<Option<_>>()?;
-                Some(out)
-            });
-            let prefixes = prefixes.map(|mut out| {
-                out.sort_unstable();
-                out.dedup();
-                out
+                    .collect::<Option<Vec<_>>>()
+                    .map(sorted)
             });
             better(prefixes, factors::required_factors(r, &fragment, true))
         }
@@ -365,7 +358,8 @@ fn automaton(needles: impl IntoIterator<Item = String>) -> Result<AhoCorasick, C
     })
 }
 
-fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+/// `v` sorted, without repeats.
+pub(crate) fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort_unstable();
     v.dedup();
     v

@@ -26,7 +26,7 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use super::{Need, REGEX_FOLDING, better};
+use super::{Need, REGEX_FOLDING, better, sorted};
 use tunnelhunt_sigma::ir::RegexMatch;
 
 /// More alternatives than this and a node's `exact` set is given up.
@@ -194,12 +194,6 @@ fn push_unique(v: &mut Vec<String>, s: String) {
     if !v.contains(&s) {
         v.push(s);
     }
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 /// The members of a small class, ASCII letters lowercased (the haystack
