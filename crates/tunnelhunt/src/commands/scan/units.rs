@@ -59,24 +59,18 @@ use tunnelhunt_sources::evtx::{self, EvtxPlan};
 
 use super::pretty::{Pretty, Step};
 
-/// How much is read at a time (the reader's buffer).
+/// How much is read at a time.
 const READ_AHEAD: usize = 1024 * 1024;
 
-/// Append the next piece of `input` to `block`; how many bytes (0 at the
-/// end of the input).
-fn read_more(input: &mut BufReader<File>, block: &mut Vec<u8>) -> io::Result<usize> {
-    loop {
-        match input.fill_buf() {
-            Ok(piece) => {
-                let n = piece.len();
-                block.extend_from_slice(piece);
-                input.consume(n);
-                return Ok(n);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+/// Append up to [`READ_AHEAD`] more bytes of `input` to `block`; how many
+/// (0 at the end of the input). They are read straight into the block's
+/// spare room: going through a `BufReader` would copy every byte of the
+/// file once more, on the one thread that feeds all the others.
+fn read_more(input: &mut File, block: &mut Vec<u8>) -> io::Result<usize> {
+    block.reserve(READ_AHEAD);
+    // `read_to_end` retries interrupted reads and stops at the limit or
+    // the end of the file.
+    input.take(READ_AHEAD as u64).read_to_end(block)
 }
 
 /// A block that finds no place to cut within this many times
@@ -247,7 +241,7 @@ impl EvtxRanges {
 struct Cutter {
     path: Arc<Path>,
     format: Format,
-    input: Option<BufReader<File>>,
+    input: Option<File>,
     limits: Limits,
     size: Option<u64>,
     /// Lines read past the end of the previous block, which start the
@@ -297,7 +291,7 @@ impl Cutter {
         Some(Cut::Lines(Cutter {
             path: Arc::from(path),
             format,
-            input: Some(BufReader::with_capacity(READ_AHEAD, file)),
+            input: Some(file),
             limits,
             size: Some(size),
             carry: Vec::new(),
@@ -434,7 +428,7 @@ impl Cutter {
     }
 
     /// A unit over `block`, followed by the rest of `rest` when given.
-    fn part(&mut self, block: Vec<u8>, first_line: u64, rest: Option<BufReader<File>>) -> Work {
+    fn part(&mut self, block: Vec<u8>, first_line: u64, rest: Option<File>) -> Work {
         let input: Box<dyn BufRead + Send> = match rest {
             Some(rest) => Box::new(BufReader::with_capacity(
                 256 * 1024,
