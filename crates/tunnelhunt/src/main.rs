@@ -4,6 +4,7 @@
 //! reading in `tunnelhunt-sources`. This crate only wires them together and
 //! decides what a person sees; it owns no detection logic and no format.
 
+mod allocator;
 mod cli;
 mod commands;
 mod evaluate;
@@ -19,6 +20,7 @@ use crate::cli::{Cli, Command, RulesCommand};
 use crate::commands::Outcome;
 
 fn main() -> ExitCode {
+    allocator::configure();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Rules(RulesCommand::Check(args)) => commands::check::run(&args),
