@@ -59,18 +59,23 @@ use tunnelhunt_sources::evtx::{self, EvtxPlan};
 
 use super::pretty::{Pretty, Step};
 
-/// How much is read at a time.
+/// How much is read at a time, at most.
 const READ_AHEAD: usize = 1024 * 1024;
 
-/// Append up to [`READ_AHEAD`] more bytes of `input` to `block`; how many
-/// (0 at the end of the input). They are read straight into the block's
-/// spare room: going through a `BufReader` would copy every byte of the
-/// file once more, on the one thread that feeds all the others.
-fn read_more(input: &mut File, block: &mut Vec<u8>) -> io::Result<usize> {
-    block.reserve(READ_AHEAD);
+/// How far past [`Limits::block`] a block is read before the cut is
+/// looked for: enough for a cut line to come (records are a few KB), and
+/// little, since what lies past the cut is copied into the next block.
+const PAST_LIMIT: usize = 64 * 1024;
+
+/// Append up to `want` more bytes of `input` to `block`; how many (0 at
+/// the end of the input). They are read straight into the block's spare
+/// room: going through a `BufReader` would copy every byte of the file
+/// once more, on the one thread that feeds all the others.
+fn read_more(input: &mut File, block: &mut Vec<u8>, want: usize) -> io::Result<usize> {
+    block.reserve(want);
     // `read_to_end` retries interrupted reads and stops at the limit or
     // the end of the file.
-    input.take(READ_AHEAD as u64).read_to_end(block)
+    input.take(want as u64).read_to_end(block)
 }
 
 /// A block that finds no place to cut within this many times
@@ -323,7 +328,7 @@ impl Cutter {
         let mut line = first_line;
         // Room for the whole block up front: growing it by doubling would
         // copy it again and fault in fresh pages at each step.
-        block.reserve(self.limits.block.saturating_add(READ_AHEAD + 64 * 1024));
+        block.reserve(self.limits.block.saturating_add(PAST_LIMIT + 64 * 1024));
         loop {
             while let Some(end) = memchr::memchr(b'\n', &block[done..]).map(|n| done + n + 1) {
                 let start = done;
@@ -350,7 +355,13 @@ impl Cutter {
                 // A line too long to hold: the rest is read as a stream.
                 return Some(self.part(block, first_line, Some(input)));
             }
-            match read_more(&mut input, &mut block) {
+            // Read up to a little past the block size, then in small
+            // pieces until the cut: the bytes after it are carried over.
+            let want = match self.limits.block.checked_sub(block.len()) {
+                Some(short) => short.saturating_add(PAST_LIMIT).min(READ_AHEAD),
+                None => PAST_LIMIT,
+            };
+            match read_more(&mut input, &mut block, want) {
                 Ok(0) => {
                     // End of file: the last block (its last line may have
                     // no line break; it cannot change where to cut).
