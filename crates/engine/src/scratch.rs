@@ -9,9 +9,10 @@
 //! the literal scan needs it, and read from there afterwards.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 
 use crate::compile::{FieldId, KEYWORDS, Node, PredId, PredKind, RuleId};
-use crate::eval::{bool_test, cidr_test, fieldref_texts, num_test};
+use crate::eval::{bool_test, fieldref_texts, num_test};
 use crate::event::{Event, FieldValue};
 use crate::literal::{LitId, SubsetScan};
 use crate::matcher::{Matcher, Route, condition_holds};
@@ -58,6 +59,13 @@ pub(crate) struct EventState {
     regex_hits: Vec<bool>,
     /// Per field: (generation, regexes evaluated one by one this event).
     regex_runs: Vec<(u32, u32)>,
+    /// Per field: the generation its values were last read as addresses.
+    ips_gen: Vec<u32>,
+    /// Per loaded value (indexed as `vals`): the address its text reads
+    /// as, once a CIDR predicate of its field has asked. A rule's list of
+    /// networks is one predicate each, so without this the same text was
+    /// parsed once per network.
+    ips: Vec<Option<IpAddr>>,
 }
 
 /// Regexes of one field evaluated singly per event before the whole
@@ -88,6 +96,8 @@ impl EventState {
             active_conds: Vec::new(),
             regex_hits: Vec::new(),
             regex_runs: vec![(0, 0); nf],
+            ips_gen: vec![0; nf],
+            ips: Vec::new(),
         }
     }
 
@@ -99,6 +109,7 @@ impl EventState {
                 &mut self.lit_gen,
                 &mut self.rule_gen,
                 &mut self.pred_gen,
+                &mut self.ips_gen,
             ] {
                 stamps.iter_mut().for_each(|s| *s = 0);
             }
@@ -278,6 +289,12 @@ impl EventState {
         if let PredKind::Regex(i) = pred.kind {
             return self.regex(m, p, i, loaded.vals);
         }
+        if let PredKind::Cidr(net) = &pred.kind {
+            let (start, end) = self.addresses(pred.field, loaded.vals);
+            return self.ips[start..end]
+                .iter()
+                .any(|ip| ip.is_some_and(|ip| net.contains(ip)));
+        }
         let vals = &self.vals[loaded.vals.0 as usize..loaded.vals.1 as usize];
         let arena = self.arena.as_str();
         let text = |v: &Val, folded: bool| {
@@ -297,7 +314,6 @@ impl EventState {
                 .iter()
                 .filter(non_null)
                 .any(|v| glob.is_match(text(v, !glob.cased()))),
-            PredKind::Cidr(net) => vals.iter().any(|v| cidr_test(net, &value(v))),
             PredKind::Num(op, n) => vals.iter().any(|v| num_test(*op, *n, &value(v))),
             PredKind::Bool(b) => vals.iter().any(|v| bool_test(*b, &value(v))),
             PredKind::Null => {
@@ -330,8 +346,31 @@ impl EventState {
                 };
                 texts(mine).any(|a| texts(theirs).any(|b| fieldref_texts(shape, a, b)))
             }
-            PredKind::Regex(_) => unreachable!("answered above"),
+            PredKind::Regex(_) | PredKind::Cidr(_) => unreachable!("answered above"),
         }
+    }
+
+    /// Where in `ips` the addresses of field `f`'s values (`vals`, as
+    /// loaded) are, reading them the first time this event: a string
+    /// value that parses as an IPv4 or IPv6 address (as `eval::cidr_test`
+    /// reads it), `None` for anything else.
+    fn addresses(&mut self, f: FieldId, (start, end): (u32, u32)) -> (usize, usize) {
+        let (start, end) = (start as usize, end as usize);
+        if self.ips_gen[f as usize] != self.generation {
+            self.ips_gen[f as usize] = self.generation;
+            if self.ips.len() < end {
+                self.ips.resize(end, None);
+            }
+            for (ip, v) in self.ips[start..end].iter_mut().zip(&self.vals[start..end]) {
+                *ip = match v.kind {
+                    Kind::Str => self.arena[v.text.0 as usize..v.text.1 as usize]
+                        .parse()
+                        .ok(),
+                    _ => None,
+                };
+            }
+        }
+        (start, end)
     }
 
     /// A regex predicate. One pattern alone, with its own prefilter, is far
