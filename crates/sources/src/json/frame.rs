@@ -21,23 +21,44 @@
 //!   reported and the scanner skips to the next plausible record start.
 //!
 //! Stepping the scanner byte by byte is most of the cost of reading a big
-//! JSON-lines file, so a line that is plainly one record is framed in one
-//! go: when the scanner is between records at the start of a line, outside
-//! any array and not in a pretty-printed file, and the line (all of it in
-//! the reader's buffer) holds an object that opens in the first column and
-//! closes at its last non-blank byte, [`skim`] finds the closing brace with
-//! the same depth and string rules as the scanner. That is the one case
-//! where stepping would only push the bytes, close the record on its start
-//! line and skip blanks to the line end, so the fast path produces the same
-//! frame and leaves the scanner in the same state. Every other line (one
-//! cut by the buffer's end, unbalanced, holding two records or trailing
-//! text, too large, a byte-order mark) is stepped as before.
+//! JSON-lines file, and looking for where a record ends is work the parser
+//! does again, so a line that looks like one record is framed on trust:
+//! when the scanner is between records at the start of a line, outside any
+//! array and not in a pretty-printed file, and the line (all of it in the
+//! reader's buffer, up to its `\n`) starts with `{` and, without its
+//! trailing ASCII whitespace, ends with `}` and is within the size limit,
+//! that text is framed whole as a [`Frame::Line`], without looking inside.
+//! The line stays in the reader until the next frame is asked for: if the
+//! consumer's parser rejects the text, [`Framer::reframe`] puts the
+//! scanner back as it was before the line and steps through it, so that a
+//! line which is not one valid record (two records, a record and more
+//! text, a brace in a string, a truncated record) is framed and reported
+//! exactly as stepping frames it. Every other line (one cut by the
+//! buffer's end, not ending in `}`, too large, a byte-order mark) is
+//! stepped at once.
+//!
+//! A line the parser accepts is framed as stepping would frame it. The
+//! parser accepts only text that is one complete JSON value (the contract
+//! of `JsonRecords::next_with`). In such text brackets and braces nest,
+//! every string is closed and an escape is a backslash and one byte
+//! (`\u` then four hex digits, which are plain bytes), so stepping, whose
+//! depth and string rules are JSON's without the checks, closes the object
+//! that opens in the first column at the end of that value: the last byte
+//! of the text, which is `}`. Stepping would then skip the trailing
+//! whitespace (the same ASCII whitespace that was trimmed, form feed
+//! included, which serde_json would reject but is never shown it) to the
+//! line end, and leave the scanner between records at the next line, with
+//! an unknown layout settled to JSON lines: the state a line framed on
+//! trust leaves. Stepping checks the size after each byte it pushes except
+//! the closing one, so it lets a record of `max_record + 1` bytes through,
+//! and so does the size condition here. A record the prefilter skips is
+//! never parsed, but the prefilter skips only text it has read as one
+//! complete JSON value (see `crate::prefilter`), which is just as good.
 
 use std::io::{self, BufRead};
 
 use memchr::memchr;
 
-use super::skim;
 use crate::stream::with_chunk;
 
 /// Default limit on one record's size. A single record bigger than this is
@@ -58,6 +79,12 @@ pub(crate) enum Frame {
     /// bytes are [`Framer::record`] until the next frame is asked for (one
     /// buffer serves every record, rather than an allocation each).
     Value { line: u64, column: u64 },
+    /// A line that starts with `{` and ends with `}`, framed whole on trust
+    /// (see the module documentation): its text without the trailing
+    /// whitespace is [`Framer::record`], at column 1. It is a record if it
+    /// is one valid JSON value; if not, [`Framer::reframe`] frames the line
+    /// again properly.
+    Line { line: u64 },
     /// Input that is not a complete record.
     Bad { line: u64, problem: Problem },
     /// Reading failed at `line`; the framer is finished.
@@ -98,6 +125,10 @@ pub(crate) struct Framer<R> {
     input: R,
     scan: Scanner,
     finished: bool,
+    /// The length of the line the last [`Frame::Line`] framed, with its
+    /// `\n`: it is still in `input`, consumed only when the next frame is
+    /// asked for, so that [`Framer::reframe`] can read it again.
+    unconsumed: usize,
 }
 
 impl<R: BufRead> Framer<R> {
@@ -106,30 +137,52 @@ impl<R: BufRead> Framer<R> {
             input,
             scan: Scanner::new(max_record),
             finished: false,
+            unconsumed: 0,
         }
     }
 
     /// A framer that steps every byte: the reference the fast path is
     /// tested against.
     #[cfg(test)]
-    fn without_fast_path(input: R, max_record: usize) -> Self {
+    pub(super) fn without_fast_path(input: R, max_record: usize) -> Self {
         let mut framer = Framer::new(input, max_record);
         framer.scan.fast_path = false;
         framer
     }
 
-    /// The bytes of the record the last [`Frame::Value`] framed.
+    /// The bytes of the record the last [`Frame::Value`] or
+    /// [`Frame::Line`] framed.
     pub(crate) fn record(&self) -> &[u8] {
         &self.scan.buf
     }
 
+    /// Take back the [`Frame::Line`] just framed, whose text is not one
+    /// JSON value: the next frames are what stepping through that line
+    /// makes of it. Does nothing after any other frame.
+    pub(crate) fn reframe(&mut self) {
+        let Some(Rewind { line, layout }) = self.scan.rewind.take() else {
+            return;
+        };
+        // Framing the line on trust changed nothing else that stepping
+        // reads: the scanner was between records, in the first column,
+        // outside arrays, and is so again.
+        self.scan.line = line;
+        self.scan.layout = layout;
+        self.scan.step_line = true;
+        self.unconsumed = 0;
+    }
+
     /// The next frame, or `None` at the end of the input.
     pub(crate) fn next_frame(&mut self) -> Option<Frame> {
+        // The line last framed on trust is kept: read past it for good.
+        self.scan.rewind = None;
+        self.input.consume(std::mem::take(&mut self.unconsumed));
         if self.finished {
             return None;
         }
         loop {
             let scan = &mut self.scan;
+            let unconsumed = &mut self.unconsumed;
             // `None` at the end of the input, else the frame the chunk
             // completed, if any.
             let read = with_chunk(&mut self.input, |chunk| {
@@ -138,8 +191,9 @@ impl<R: BufRead> Framer<R> {
                 }
                 let mut i = 0;
                 while i < chunk.len() {
-                    if let Some((used, frame)) = scan.whole_line_record(&chunk[i..]) {
-                        return (i + used, Some(Some(frame)));
+                    if let Some((len, frame)) = scan.line_on_trust(&chunk[i..]) {
+                        *unconsumed = len;
+                        return (i, Some(Some(frame)));
                     }
                     // Step to the end of the line at most, so that the
                     // next line gets its chance at the fast path.
@@ -198,6 +252,17 @@ struct Scanner {
     max_record: usize,
     /// Off only in tests, to compare with plain stepping.
     fast_path: bool,
+    /// Set by [`Framer::reframe`]: step through the next line even if it
+    /// looks like one record.
+    step_line: bool,
+    /// What framing the last line on trust changed, until the next frame.
+    rewind: Option<Rewind>,
+}
+
+/// The scanner's line and layout before a line it framed on trust.
+struct Rewind {
+    line: u64,
+    layout: Layout,
 }
 
 impl Scanner {
@@ -216,36 +281,41 @@ impl Scanner {
             start_column: 1,
             max_record,
             fast_path: true,
+            step_line: false,
+            rewind: None,
         }
     }
 
     /// The fast path (see the module documentation): when `rest` starts
-    /// with a whole line that stepping would frame as one record closing on
-    /// its start line, that record and how many bytes of `rest` it took
-    /// (the line with its `\n`); `None` to step through the line instead.
-    fn whole_line_record(&mut self, rest: &[u8]) -> Option<(usize, Frame)> {
-        if !(self.fast_path
-            && self.column == 1
-            && self.state == State::Between
-            && self.array_depth == 0
-            && self.layout != Layout::Pretty
-            && rest.first() == Some(&b'{'))
+    /// with a whole line that may be one record, that line framed on trust
+    /// and its length with the `\n` (the caller leaves it unconsumed);
+    /// `None` to step through the line instead.
+    fn line_on_trust(&mut self, rest: &[u8]) -> Option<(usize, Frame)> {
+        if std::mem::take(&mut self.step_line)
+            || !(self.fast_path
+                && self.column == 1
+                && self.state == State::Between
+                && self.array_depth == 0
+                && self.layout != Layout::Pretty
+                && rest.first() == Some(&b'{'))
         {
             return None;
         }
         // A line cut by the end of the buffer or of the input is stepped:
-        // what follows decides what it is.
+        // what follows decides what it is, and it could not be read again.
         let line = &rest[..memchr(b'\n', rest)?];
-        let close = skim::value_end(line)?;
+        // `trim_ascii_end` takes off what stepping skips after a record.
+        let record = line.trim_ascii_end();
         // Stepping checks the size after each byte it pushes except the
         // closing one, so a record of `max_record + 1` bytes still passes.
-        if close > self.max_record || !line[close + 1..].iter().all(u8::is_ascii_whitespace) {
+        if record.last() != Some(&b'}') || record.len() - 1 > self.max_record {
             return None;
         }
-        let frame = Frame::Value {
+        let frame = Frame::Line { line: self.line };
+        self.rewind = Some(Rewind {
             line: self.line,
-            column: 1,
-        };
+            layout: self.layout,
+        });
         // The state stepping would leave behind.
         self.start_line = self.line;
         self.start_column = 1;
@@ -253,7 +323,7 @@ impl Scanner {
         self.in_string = false;
         self.escaped = false;
         self.clear_buf();
-        self.buf.extend_from_slice(&line[..=close]);
+        self.buf.extend_from_slice(record);
         if self.layout == Layout::Unknown {
             self.layout = Layout::Lines;
         }

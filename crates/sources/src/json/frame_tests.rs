@@ -1,6 +1,10 @@
 //! Tests of the JSON framer, and of its fast path against plain stepping.
 
+use serde_json::Value;
+
 use super::*;
+use crate::error::ReadErrorKind;
+use crate::json::values::JsonRecords;
 
 /// Frame `input` into (line, text-or-problem) pairs.
 fn frames(input: &str) -> Vec<(u64, Result<String, Problem>)> {
@@ -29,7 +33,8 @@ enum Seen {
 }
 
 /// Every frame of `input` read through a buffer of `capacity` bytes,
-/// with or without the fast path.
+/// with or without the fast path. A line framed on trust is kept if it is
+/// valid JSON, else framed again, as `JsonRecords` does.
 fn seen(input: &[u8], capacity: usize, limit: usize, fast: bool) -> Vec<Seen> {
     let reader = io::BufReader::with_capacity(capacity, input);
     let mut framer = if fast {
@@ -41,6 +46,13 @@ fn seen(input: &[u8], capacity: usize, limit: usize, fast: bool) -> Vec<Seen> {
     while let Some(frame) = framer.next_frame() {
         out.push(match frame {
             Frame::Value { line, column } => Seen::Value(line, column, framer.record().to_vec()),
+            Frame::Line { line } => {
+                if serde_json::from_slice::<Value>(framer.record()).is_err() {
+                    framer.reframe();
+                    continue;
+                }
+                Seen::Value(line, 1, framer.record().to_vec())
+            }
             Frame::Bad { line, problem } => Seen::Bad(line, problem),
             Frame::Io { error, .. } => panic!("{error}"),
         });
@@ -155,30 +167,45 @@ fn oversized_record_is_skipped() {
     );
 }
 
-/// What the fast path makes of `rest` in a fresh scanner: the bytes it
-/// took and the record.
+/// What the fast path makes of `rest` in a fresh scanner: the length of
+/// the line it framed on trust, and the record's text.
 fn fast(rest: &[u8], limit: usize) -> Option<(usize, Vec<u8>)> {
     fast_in(&mut Scanner::new(limit), rest)
 }
 
 fn fast_in(scan: &mut Scanner, rest: &[u8]) -> Option<(usize, Vec<u8>)> {
-    let (used, frame) = scan.whole_line_record(rest)?;
-    let Frame::Value { .. } = frame else {
+    let line = scan.line;
+    let (len, frame) = scan.line_on_trust(rest)?;
+    let Frame::Line { line: framed } = frame else {
         panic!("the fast path framed {frame:?}");
     };
-    Some((used, scan.buf.clone()))
+    assert_eq!(framed, line);
+    Some((len, scan.buf.clone()))
 }
 
 #[test]
-fn fast_path_takes_plain_record_lines() {
+fn fast_path_takes_lines_that_may_be_one_record() {
     let max = DEFAULT_MAX_RECORD_BYTES;
     assert_eq!(fast(b"{\"a\":1}\n{", max), Some((8, b"{\"a\":1}".to_vec())));
+    // Trailing whitespace, form feed included, is not the record's.
     assert_eq!(
-        fast(b"{\"a\":\"}\\\"{\"} \t\r\n", max),
-        Some((16, b"{\"a\":\"}\\\"{\"}".to_vec()))
+        fast(b"{\"a\":\"}\\\"{\"} \t\x0C\r\n", max),
+        Some((17, b"{\"a\":\"}\\\"{\"}".to_vec()))
     );
-    // Depth counts brackets and braces alike, as stepping does.
-    assert_eq!(fast(b"{]\n", max), Some((3, b"{]".to_vec())));
+    // Whether the text is one record is the parser's to say.
+    for line in [
+        &b"{}{}\n"[..],
+        b"{]}\n",
+        b"{} {}\n",
+        b"{}}\n",
+        b"{\"a\":{}\n",
+        b"{\"a}\n",
+        b"{\"a\":}\n",
+        b"{x}\n",
+    ] {
+        let text = line.trim_ascii_end().to_vec();
+        assert_eq!(fast(line, max), Some((line.len(), text)));
+    }
     // Stepping lets a record of one byte over the limit through.
     assert!(fast(b"{\"a\":1}\n", 6).is_some());
     assert!(fast(b"{\"a\":1}\n", 5).is_none());
@@ -187,30 +214,28 @@ fn fast_path_takes_plain_record_lines() {
 #[test]
 fn fast_path_steps_aside_for_anything_else() {
     let max = DEFAULT_MAX_RECORD_BYTES;
-    let lines: [&[u8]; 13] = [
+    let lines: [&[u8]; 10] = [
         b"{\"a\":1}",
-        b"{}{}\n",
-        b"{} {}\n",
         b"{} x\n",
-        b"{}}\n",
-        b"{\"a\":{}\n",
-        b"{\"a}\n",
-        b"{\"\\\"}\n",
+        b"{\"a\":\"}\"\n",
         b"{\"a\\\n",
+        b"{\n",
         b" {}\n",
         b"\xEF\xBB\xBF{}\n",
         b"{}\xEF\n",
         b"[{}]\n",
+        b"\n",
     ];
     for line in lines {
         assert_eq!(fast(line, max), None, "{}", line.escape_ascii());
     }
     type Tweak = fn(&mut Scanner);
-    let tweaks: [Tweak; 4] = [
+    let tweaks: [Tweak; 5] = [
         |s| s.column = 2,
         |s| s.array_depth = 1,
         |s| s.layout = Layout::Pretty,
         |s| s.state = State::Skip { to_line_end: false },
+        |s| s.step_line = true,
     ];
     for tweak in tweaks {
         let mut scan = Scanner::new(max);
@@ -221,6 +246,40 @@ fn fast_path_steps_aside_for_anything_else() {
     scan.layout = Layout::Lines;
     assert!(fast_in(&mut scan, b"{}\n").is_some());
     assert_eq!((scan.line, scan.column, scan.layout), (2, 1, Layout::Lines));
+    // A line reframed is stepped once; the next is fast again.
+    scan.step_line = true;
+    assert_eq!(fast_in(&mut scan, b"{}\n"), None);
+    assert!(fast_in(&mut scan, b"{}\n").is_some());
+}
+
+#[test]
+fn reframing_reads_the_line_again() {
+    let input = b"{\"a\":1}{}\n{}\n";
+    let mut framer = Framer::new(io::BufReader::with_capacity(64, &input[..]), 64);
+    let Some(Frame::Line { line: 1 }) = framer.next_frame() else {
+        panic!("not framed on trust");
+    };
+    assert_eq!(framer.record(), b"{\"a\":1}{}");
+    assert_eq!(framer.scan.layout, Layout::Lines);
+    framer.reframe();
+    assert_eq!((framer.scan.line, framer.scan.layout), (1, Layout::Unknown));
+    // Taking back twice, or after another frame, does nothing.
+    framer.reframe();
+    let mut got = Vec::new();
+    while let Some(frame) = framer.next_frame() {
+        if let Frame::Value { .. } = frame {
+            framer.reframe();
+        }
+        got.push(format!("{frame:?} {}", framer.record().escape_ascii()));
+    }
+    assert_eq!(
+        got,
+        [
+            "Value { line: 1, column: 1 } {\\\"a\\\":1}",
+            "Value { line: 1, column: 8 } {}",
+            "Line { line: 2 } {}",
+        ]
+    );
 }
 
 #[test]
@@ -288,6 +347,215 @@ fn fast_path_boundaries_frame_like_stepping() {
             seen(input, capacity, 64, false)
         );
     }
+}
+
+/// One item of `JsonRecords::next_with`, comparable: the line, and the
+/// column and text of a record or the error.
+type Record = (u64, Result<(u64, String), String>);
+
+/// The records of `input` as a reader gets them, each parsed by
+/// serde_json, through a buffer of `capacity` bytes, with or without the
+/// fast path. A syntax error names the record's start and text.
+fn read(input: &[u8], capacity: usize, limit: usize, fast: bool) -> Vec<Record> {
+    let reader = io::BufReader::with_capacity(capacity, input);
+    let mut records = if fast {
+        JsonRecords::with_max_record_bytes(reader, limit)
+    } else {
+        JsonRecords::stepping(reader, limit)
+    };
+    let parse = |bytes: &[u8], line: u64, column: u64| match serde_json::from_slice::<Value>(bytes)
+    {
+        Ok(_) => Ok((column, String::from_utf8(bytes.to_vec()).unwrap())),
+        Err(e) => Err(ReadErrorKind::Json {
+            line,
+            column,
+            reason: format!("{e} in `{}`", bytes.escape_ascii()),
+        }),
+    };
+    std::iter::from_fn(|| records.next_with(parse))
+        .map(|(line, parsed)| (line, parsed.map_err(|e| e.to_string())))
+        .collect()
+}
+
+fn records(input: &str) -> Vec<Record> {
+    records_limited(input, DEFAULT_MAX_RECORD_BYTES)
+}
+
+/// [`read`] with the fast path, checked against plain stepping, with
+/// buffers that cut every line and that hold them all.
+fn records_limited(input: &str, limit: usize) -> Vec<Record> {
+    let got = read(input.as_bytes(), 4096, limit, true);
+    for capacity in [1, 7, 4096] {
+        for fast in [true, false] {
+            let again = read(input.as_bytes(), capacity, limit, fast);
+            assert_eq!(again, got, "buffer of {capacity} bytes, fast: {fast}");
+        }
+    }
+    got
+}
+
+fn ok(line: u64, column: u64, text: &str) -> Record {
+    (line, Ok((column, text.into())))
+}
+
+fn error(line: u64, e: ReadErrorKind) -> Record {
+    (line, Err(e.to_string()))
+}
+
+fn invalid(line: u64, column: u64, reason: &str) -> Record {
+    let reason = reason.into();
+    error(
+        line,
+        ReadErrorKind::Json {
+            line,
+            column,
+            reason,
+        },
+    )
+}
+
+#[test]
+fn lines_framed_on_trust_that_are_records() {
+    assert_eq!(records("{\"a\":1}\n"), [ok(1, 1, "{\"a\":1}")]);
+    assert_eq!(
+        records("{\"a\":1}\r\n{\"b\":[{}]} \t\r\n"),
+        [ok(1, 1, "{\"a\":1}"), ok(2, 1, "{\"b\":[{}]}")]
+    );
+    // serde_json would reject a form feed after the record, but it is
+    // trimmed off, as stepping skips it.
+    assert_eq!(
+        records("{\"a\":1}\x0C\n{\"b\":2}\x0C \x0C\r\n"),
+        [ok(1, 1, "{\"a\":1}"), ok(2, 1, "{\"b\":2}")]
+    );
+}
+
+#[test]
+fn lines_framed_on_trust_that_are_not_one_record() {
+    assert_eq!(
+        records("{\"a\":1}{\"b\":2}\n{} {}\n{}\n"),
+        [
+            ok(1, 1, "{\"a\":1}"),
+            ok(1, 8, "{\"b\":2}"),
+            ok(2, 1, "{}"),
+            ok(2, 4, "{}"),
+            ok(3, 1, "{}"),
+        ]
+    );
+    assert_eq!(
+        records("{\"a\":\"}\"}{\"b\":1}\n"),
+        [ok(1, 1, "{\"a\":\"}\"}"), ok(1, 10, "{\"b\":1}")]
+    );
+    // Balanced, so stepping frames the same text, and the error is the
+    // parser's.
+    assert_eq!(
+        records("{\"a\":}\n{\"b\":1}\n"),
+        [
+            invalid(1, 1, "expected value at line 1 column 6 in `{\\\"a\\\":}`"),
+            ok(2, 1, "{\"b\":1}"),
+        ]
+    );
+    assert_eq!(
+        records("{\"a\":1}\n{\"a\":{}\n{\"a\":\"x}\n{}}\n"),
+        [
+            ok(1, 1, "{\"a\":1}"),
+            error(2, ReadErrorKind::Truncated),
+            error(3, ReadErrorKind::UnterminatedString),
+            ok(4, 1, "{}"),
+            error(
+                4,
+                ReadErrorKind::NotJson {
+                    snippet: "}".into()
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_line_framed_again_leaves_the_layout_unsettled() {
+    // The first line is not one record; stepping through it again must
+    // start with the layout unknown, so that the document goes on to the
+    // next line instead of being cut as a truncated JSON line.
+    assert_eq!(
+        records("{\"a\":{}\n}\n{\"b\":1}\n"),
+        [ok(1, 1, "{\"a\":{}\n}"), ok(3, 1, "{\"b\":1}")]
+    );
+    assert_eq!(
+        records("{\"a\":[}\n]}\n"),
+        [
+            invalid(
+                1,
+                1,
+                "expected value at line 1 column 7 in `{\\\"a\\\":[}\\n]`"
+            ),
+            error(
+                2,
+                ReadErrorKind::NotJson {
+                    snippet: "}".into()
+                }
+            ),
+        ]
+    );
+    // A first line that is balanced settles it as stepping does.
+    assert_eq!(
+        records("{\"a\" 1}\n{\"b\":\n1}\n"),
+        [
+            invalid(1, 1, "expected `:` at line 1 column 6 in `{\\\"a\\\" 1}`"),
+            error(2, ReadErrorKind::Truncated),
+            error(
+                3,
+                ReadErrorKind::NotJson {
+                    snippet: "1}".into()
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn lines_framed_on_trust_and_the_size_limit() {
+    assert_eq!(
+        records_limited("{\"a\":1}\n{\"ab\":1}\n{\"a\":2} \n", 6),
+        [
+            ok(1, 1, "{\"a\":1}"),
+            error(2, ReadErrorKind::TooLarge { limit: 6 }),
+            ok(3, 1, "{\"a\":2}"),
+        ]
+    );
+}
+
+#[test]
+fn a_line_framed_on_trust_then_a_pretty_document() {
+    // The JSON-lines layout, settled by the first line, cuts the document.
+    assert_eq!(
+        records("{\"a\":1}\n{\n  \"b\": 2\n}\n"),
+        [
+            ok(1, 1, "{\"a\":1}"),
+            error(2, ReadErrorKind::Truncated),
+            error(
+                3,
+                ReadErrorKind::NotJson {
+                    snippet: "\"b\": 2".into()
+                }
+            ),
+            error(
+                4,
+                ReadErrorKind::NotJson {
+                    snippet: "}".into()
+                }
+            ),
+        ]
+    );
+    // A pretty document first, then no line is framed on trust.
+    let got = records("{\n  \"b\": 2\n}\n{\"a\":1}{}\n");
+    assert_eq!(
+        got,
+        [
+            ok(1, 1, "{\n  \"b\": 2\n}"),
+            ok(4, 1, "{\"a\":1}"),
+            ok(4, 8, "{}")
+        ]
+    );
 }
 
 mod generated {
@@ -390,6 +658,20 @@ mod generated {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn fast_path_reads_like_stepping(
+            input in input(),
+            limit in prop_oneof![3 => 1..48usize, 1 => Just(DEFAULT_MAX_RECORD_BYTES)],
+        ) {
+            for capacity in [7, 64, 4096] {
+                prop_assert_eq!(
+                    read(&input, capacity, limit, true),
+                    read(&input, capacity, limit, false),
+                    "buffer of {} bytes", capacity
+                );
+            }
+        }
 
         #[test]
         fn fast_path_frames_like_stepping(

@@ -11,7 +11,7 @@
 //! every record of the big Windows logs, is parsed straight into its
 //! event, keeping only the fields the rules read when given a
 //! [`projection`]. [`skim`] finds where an object ends without parsing
-//! it, for the framer and for callers that cut big files.
+//! it, by the framer's rules, for callers that cut big files.
 
 pub mod evtx_shape;
 mod frame;

@@ -1,11 +1,11 @@
 //! Finding where a JSON value ends without parsing it.
 //!
-//! The JSON framer and the command that cuts big JSON-lines files into
-//! blocks both need to know where an object that opens on a line closes,
-//! by the framer's rules: outside strings `{`/`[` open and `}`/`]` close
-//! (alike, so `{]` is balanced), and in a string a backslash escapes
-//! exactly the next byte. Nothing else is checked; whether the text is
-//! valid JSON is the parser's business.
+//! The command that cuts big JSON-lines files into blocks needs to know
+//! where an object that opens on a line closes, by the JSON framer's rules
+//! (the framer itself leaves that to the parser, see `frame`): outside
+//! strings `{`/`[` open and `}`/`]` close (alike, so `{]` is balanced),
+//! and in a string a backslash escapes exactly the next byte. Nothing else
+//! is checked; whether the text is valid JSON is the parser's business.
 //!
 //! Most of an event's bytes are inside strings, where only `"` and `\`
 //! matter, so string contents are skipped with `memchr2`; only the short

@@ -43,26 +43,62 @@ impl<R: BufRead> JsonRecords<R> {
         }
     }
 
+    /// Like [`JsonRecords::with_max_record_bytes`], with a framer that
+    /// steps every byte: the reference the fast path is tested against.
+    #[cfg(test)]
+    pub(super) fn stepping(input: R, limit: usize) -> Self {
+        JsonRecords {
+            framer: Framer::without_fast_path(input, limit),
+            filter: None,
+        }
+    }
+
     /// The next record as the 1-based line it starts on, and what `parse`
     /// makes of its bytes (given that line and column) or what was wrong
     /// with it; `None` at the end. After an I/O error (a
     /// `ReadErrorKind::Io`) there is no next record.
+    ///
+    /// `parse` must return `Ok` only for text that is one complete JSON
+    /// value, with nothing after it but whitespace (as `serde_json::from_str`
+    /// does, or a `Deserializer` checked with `end()`): the framer takes a
+    /// line that looks like one record as framed on trust, and only a
+    /// failed parse makes it frame the line properly (see
+    /// [`super::frame`]).
     pub(crate) fn next_with<T>(
         &mut self,
         mut parse: impl FnMut(&[u8], u64, u64) -> Result<T, ReadErrorKind>,
     ) -> Option<(u64, Result<T, ReadErrorKind>)> {
+        // A line framed on trust that `parse` rejected: its line, the
+        // length of its text and the error.
+        let mut rejected: Option<(u64, usize, ReadErrorKind)> = None;
         loop {
-            return Some(match self.framer.next_frame()? {
-                Frame::Value { line, column } => {
-                    let bytes = self.framer.record();
-                    if self.filter.as_mut().is_some_and(|f| !f.keep_json(bytes)) {
-                        continue;
-                    }
-                    (line, parse(bytes, line, column))
+            let failed = rejected.take();
+            let (line, column, on_trust) = match self.framer.next_frame()? {
+                Frame::Value { line, column } => (line, column, false),
+                Frame::Line { line } => (line, 1, true),
+                Frame::Bad { line, problem } => return Some((line, Err(problem_kind(problem)))),
+                Frame::Io { line, error } => return Some((line, Err(ReadErrorKind::Io(error)))),
+            };
+            let bytes = self.framer.record();
+            if let Some((at, len, error)) = failed {
+                // The first record stepping framed of a rejected line: if it
+                // starts where the line does and is as long, it is the same
+                // text, which the prefilter kept and `parse` rejected
+                // already.
+                if (at, column, len) == (line, 1, bytes.len()) {
+                    return Some((line, Err(error)));
                 }
-                Frame::Bad { line, problem } => (line, Err(problem_kind(problem))),
-                Frame::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
-            });
+            }
+            if self.filter.as_mut().is_some_and(|f| !f.keep_json(bytes)) {
+                continue;
+            }
+            match parse(bytes, line, column) {
+                Err(error) if on_trust => {
+                    rejected = Some((line, bytes.len(), error));
+                    self.framer.reframe();
+                }
+                parsed => return Some((line, parsed)),
+            }
         }
     }
 }
