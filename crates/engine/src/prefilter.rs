@@ -54,7 +54,7 @@
 //! without needles lets through, in JSON, only the records whose
 //! `Channel` is one of its service's channels or, for a category, whose
 //! `EventID` is one of the category's — both read from the raw text
-//! (`scan::key_values`, unsure → let through). The rules with needles are
+//! (`scan::KeyValues`, unsure → let through). The rules with needles are
 //! held to their routes the same way: their needles are searched in
 //! groups, one per route (up to `MAX_GROUPS`, else one group behind the
 //! union of the routes), and a record is searched only for the groups
@@ -67,19 +67,28 @@
 //!
 //! # Raw forms
 //!
-//! Case-insensitive needles match ASCII case-insensitively (the haystack is
-//! lowercased into a scratch buffer). Case folding is per character
-//! (`crate::text`), and only two non-ASCII characters fold to something
-//! with an ASCII letter in it (U+0130 `İ` → `i̇`, U+212A `K` → `k`, see
-//! [`ASCII_FOLDING`]); a record holding one of them is let through. So is
-//! one holding a character a case-insensitive regex matches for an ASCII
-//! letter (the long s, the Kelvin sign: [`REGEX_FOLDING`]), which lets
-//! `(?i)s` be searched as `s`.
+//! Needles match ASCII case-insensitively: a group of up to 16, or up to
+//! 64 of at least 4 bytes, is found with Teddy (SIMD) in a copy of the
+//! haystack lowercased into a scratch buffer, others by an Aho-Corasick
+//! automaton that lowercases each byte as it reads it, walking several
+//! parts of the haystack at once (see `search`). Case folding is per
+//! character (`crate::text`), and only two non-ASCII characters fold to
+//! something with an ASCII letter in it (U+0130 `İ` → `i̇`, U+212A `K` →
+//! `k`, see [`ASCII_FOLDING`]); a record holding one of them is let
+//! through. So is one holding a character a case-insensitive regex
+//! matches for an ASCII letter (the long s, the Kelvin sign:
+//! [`REGEX_FOLDING`]), which lets `(?i)s` be searched as `s`.
 //!
 //! * **JSON** ([`Prefilter::may_match_json`]): a string is written with
 //!   one spelling per character once `\uXXXX` and `\/` escapes are ruled
 //!   out, so a needle is searched in its escaped form (`\` → `\\`), and a
-//!   record with a `\u` or `\/` escape is let through.
+//!   record with a `\u` or `\/` escape is let through. Whether a record has
+//!   one, or a folding character, is asked last, of the records the gates
+//!   and needles would skip: one pass finds every candidate, and only an
+//!   escape-looking one has its backslashes counted (`scan::json_unsure`).
+//!   The keys the gates read (`EventID`, `Channel`) are read only as far
+//!   as a gate needs: a record whose first `EventID` lets it in is not
+//!   read further.
 //! * **EVTX** ([`Prefilter::may_match_utf16`]): strings are UTF-16LE; an
 //!   ASCII needle is searched in a copy of the chunk with every zero byte
 //!   removed, where an ASCII run of UTF-16 becomes contiguous ASCII.
@@ -87,8 +96,8 @@
 pub(crate) mod factors;
 mod fragment;
 mod scan;
+mod search;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use tunnelhunt_sigma::ast::LogSource;
 use tunnelhunt_sigma::ir::{Expr, Predicate, Test};
 
@@ -97,6 +106,7 @@ use crate::matcher::Matcher;
 use crate::regex_bank::required_prefixes;
 pub use fragment::{ASCII_FOLDING, REGEX_FOLDING};
 use fragment::{RawForm, best_fragment};
+use search::Needles;
 
 /// What a rule's logsource requires of a record's raw bytes, for one
 /// family of readers.
@@ -221,7 +231,7 @@ pub struct Prefilter {
     /// For EVTX chunks; `None` when some rule has no needle there (the
     /// `EventID`s of a chunk's records are not in its raw bytes, so such a
     /// rule may want any chunk).
-    chunk: Option<AhoCorasick>,
+    chunk: Option<Needles>,
 }
 
 struct JsonSide {
@@ -239,7 +249,7 @@ struct JsonSide {
 /// Needles of rules with one route, as JSON escapes them.
 struct NeedleGroup {
     gate: Gate,
-    automaton: AhoCorasick,
+    needles: Needles,
 }
 
 /// More routes than this among the rules with needles and their needles
@@ -291,71 +301,44 @@ impl Gate {
     /// Whether a record with these keys may pass (unsure keys pass).
     fn admits(&self, keys: &mut RecordKeys<'_>) -> bool {
         self.any
-            || !self.ids.is_empty()
-                && keys
-                    .ids()
-                    .is_none_or(|found| found.iter().any(|id| self.ids.binary_search(id).is_ok()))
+            || !self.ids.is_empty() && keys.ids.any(|id| self.ids.binary_search(&id).is_ok())
             || !self.channels.is_empty()
-                && keys.channels().is_none_or(|found| {
-                    found
-                        .iter()
-                        .any(|c| self.channels.iter().any(|w| contains_ci(c, w)))
-                })
+                && keys
+                    .channels
+                    .any(|c| self.channels.iter().any(|w| contains_ci(c, w)))
     }
 }
 
-/// A JSON record's `EventID`s and `Channel`s, read from its text when
-/// first asked for (`None`: unsure).
+/// A JSON record's `EventID`s and `Channel`s, read from its text as far
+/// as the gates need.
 struct RecordKeys<'a> {
-    raw: &'a [u8],
-    ids: Option<Option<Vec<u32>>>,
-    channels: Option<Option<Vec<&'a str>>>,
+    ids: scan::KeyValues<'a, u32>,
+    channels: scan::KeyValues<'a, &'a str>,
 }
 
 impl<'a> RecordKeys<'a> {
     fn new(raw: &'a [u8]) -> Self {
         RecordKeys {
-            raw,
-            ids: None,
-            channels: None,
+            ids: scan::event_ids(raw),
+            channels: scan::channels(raw),
         }
     }
-
-    fn ids(&mut self) -> Option<&[u32]> {
-        let raw = self.raw;
-        self.ids
-            .get_or_insert_with(|| scan::event_ids(raw))
-            .as_deref()
-    }
-
-    fn channels(&mut self) -> Option<&[&'a str]> {
-        let raw = self.raw;
-        self.channels
-            .get_or_insert_with(|| scan::channels(raw))
-            .as_deref()
-    }
 }
 
-/// Whether `haystack` contains `needle` (lowercase), ASCII
+/// Whether `haystack` contains `needle` (lowercase, not empty), ASCII
 /// case-insensitively.
 fn contains_ci(haystack: &str, needle: &str) -> bool {
-    haystack
-        .as_bytes()
-        .windows(needle.len().max(1))
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
-fn automaton(needles: impl IntoIterator<Item = String>) -> Result<AhoCorasick, CompileError> {
-    let needles: Vec<String> = needles.into_iter().collect();
-    let mut b = AhoCorasick::builder();
-    b.match_kind(MatchKind::LeftmostFirst);
-    if needles.len() <= 2048 {
-        b.kind(Some(AhoCorasickKind::DFA));
-    }
-    b.build(&needles).map_err(|e| CompileError::LiteralIndex {
-        field: "<prefilter>".to_owned(),
-        message: e.to_string(),
-    })
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return false;
+    };
+    let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    // Only where the first byte is: comparing at every position cost more
+    // than the rest of a gate.
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &haystack[..=last_start])
+        .any(|i| haystack[i + 1..i + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 /// `v` sorted, without repeats.
@@ -389,10 +372,13 @@ fn needle_groups(
     by_gate
         .into_iter()
         .map(|(gate, needles)| {
-            let escaped = sorted(needles).into_iter().map(|n| n.replace('\\', "\\\\"));
+            let escaped: Vec<String> = sorted(needles)
+                .into_iter()
+                .map(|n| n.replace('\\', "\\\\"))
+                .collect();
             Ok(NeedleGroup {
                 gate,
-                automaton: automaton(escaped)?,
+                needles: Needles::new(&escaped)?,
             })
         })
         .collect()
@@ -442,7 +428,7 @@ impl Prefilter {
         let needles = sorted(needy.iter().flat_map(|(n, ..)| n.clone()).collect());
         let groups = needle_groups(needy)?;
         let chunk = match chunk_needles.map(sorted) {
-            Some(n) if !n.is_empty() => Some(automaton(n)?),
+            Some(n) if !n.is_empty() => Some(Needles::new(&n)?),
             _ => None,
         };
         Ok(Prefilter {
@@ -486,15 +472,11 @@ impl Prefilter {
         if side.always_gate.any {
             return true;
         }
-        // A record spelled otherwise than the needles and the keys are
-        // looked for (with `\u` or `\/` escapes) may match anyway.
-        let mut unsure_once = None;
-        let mut unsure = || *unsure_once.get_or_insert_with(|| scan::json_unsure(raw));
         let mut keys = RecordKeys::new(raw);
         // The rules without needles first: reading a record's `EventID`
         // and `Channel` is cheaper than the needle search, and a record
         // one of them must see needs no search.
-        if !side.always_gate.is_empty() && (side.always_gate.admits(&mut keys) || unsure()) {
+        if !side.always_gate.is_empty() && side.always_gate.admits(&mut keys) {
             return true;
         }
         let mut lowered = false;
@@ -502,25 +484,38 @@ impl Prefilter {
             if !group.gate.admits(&mut keys) {
                 continue;
             }
-            if !lowered {
-                scan::lowercase_into(raw, buf);
-                lowered = true;
-            }
-            if group.automaton.is_match(buf.as_slice()) {
+            let hay = if group.needles.want_lowercase() {
+                if !lowered {
+                    scan::lowercase_into(raw, buf);
+                    lowered = true;
+                }
+                buf.as_slice()
+            } else {
+                raw
+            };
+            if group.needles.occur_in(hay) {
                 return true;
             }
         }
-        !side.needles.is_empty() && unsure()
+        // A record spelled otherwise than the needles and the keys are
+        // looked for (a `\u` or `\/` escape, a folding character) may be
+        // seen by a rule without needles, or match one with needles, so it
+        // passes if any rule is left. The answer is thus `gate admits ||
+        // unsure || a group's needles occur || unsure`, each part a
+        // function of `raw` alone: asking `unsure` once, last, gives the
+        // same answer and spares it the records let through above (every
+        // `return` above is `true`).
+        (!side.always_gate.is_empty() || !side.needles.is_empty()) && scan::json_unsure(raw)
     }
 
     /// Whether a rule may match a record of the EVTX chunk whose bytes
     /// are `chunk`. `buf` is scratch space.
     pub fn may_match_utf16(&self, chunk: &[u8], buf: &mut Vec<u8>) -> bool {
-        let Some(ac) = &self.chunk else {
+        let Some(needles) = &self.chunk else {
             return true;
         };
         scan::squeeze_lowercase_into(chunk, buf);
-        ac.is_match(buf.as_slice()) || scan::utf16_unsure(chunk)
+        needles.occur_in(buf) || scan::utf16_unsure(chunk)
     }
 }
 

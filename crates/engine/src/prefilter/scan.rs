@@ -1,43 +1,66 @@
-//! The raw-byte side of the prefilter: haystack copies, and the records
-//! whose raw form may spell a value otherwise than the needles assume.
+//! The raw-byte side of the prefilter: haystack copies, the records whose
+//! raw form may spell a value otherwise than the needles assume, and the
+//! `EventID`s and `Channel`s of JSON records.
 
 use std::sync::LazyLock;
 
-use memchr::memmem::{self, Finder};
+use memchr::memmem::Finder;
 
+use super::search::Literals;
 use super::{ASCII_FOLDING, REGEX_FOLDING};
 
 /// Searchers built once: building one costs about as much as searching a
 /// record, and every record is searched for these.
 struct Finders {
-    /// `\u` and `\/`.
-    escapes: [Finder<'static>; 2],
-    /// The folding characters, as UTF-8.
-    folding_utf8: Vec<Finder<'static>>,
+    /// [`JSON_ESCAPES`], then the folding characters as UTF-8.
+    json_unsure: Literals,
+    /// The folding characters as UTF-16LE, then as UTF-8.
+    utf16_unsure: Literals,
     event_id: Finder<'static>,
     channel: Finder<'static>,
 }
 
+/// The escapes of JSON strings whose escaped form needles are not searched
+/// in (`\\` is searched for `\`, and no needle holds `"`).
+const JSON_ESCAPES: [&[u8]; 2] = [b"\\u", b"\\/"];
+
 static FINDERS: LazyLock<Finders> = LazyLock::new(|| Finders {
-    escapes: [
-        Finder::new(b"\\u").into_owned(),
-        Finder::new(b"\\/").into_owned(),
-    ],
-    folding_utf8: folding()
-        .map(|c| {
-            let mut buf = [0; 4];
-            Finder::new(c.encode_utf8(&mut buf).as_bytes()).into_owned()
-        })
-        .collect(),
+    json_unsure: Literals::new(&json_unsure_literals()),
+    utf16_unsure: Literals::new(&utf16_unsure_literals()),
     event_id: Finder::new(b"\"EventID\"").into_owned(),
     channel: Finder::new(b"\"Channel\"").into_owned(),
 });
 
+fn folding_utf8() -> impl Iterator<Item = Vec<u8>> {
+    folding().map(|c| c.encode_utf8(&mut [0; 4]).as_bytes().to_vec())
+}
+
+/// What [`json_unsure`] looks for.
+fn json_unsure_literals() -> Vec<Vec<u8>> {
+    JSON_ESCAPES
+        .iter()
+        .map(|e| e.to_vec())
+        .chain(folding_utf8())
+        .collect()
+}
+
+/// What [`utf16_unsure`] looks for.
+fn utf16_unsure_literals() -> Vec<Vec<u8>> {
+    folding()
+        .map(|c| {
+            let mut units = [0; 2];
+            // The folding characters are in the BMP: one unit each.
+            c.encode_utf16(&mut units);
+            units[0].to_le_bytes().to_vec()
+        })
+        .chain(folding_utf8())
+        .collect()
+}
+
 /// `raw`, ASCII-lowercased, into `buf`.
 pub(super) fn lowercase_into(raw: &[u8], buf: &mut Vec<u8>) {
     buf.clear();
-    buf.extend_from_slice(raw);
-    buf.make_ascii_lowercase();
+    buf.extend(raw.iter().map(u8::to_ascii_lowercase));
 }
 
 /// `raw` without its zero bytes, ASCII-lowercased, into `buf`: an ASCII
@@ -54,8 +77,9 @@ pub(super) fn squeeze_lowercase_into(raw: &[u8], buf: &mut Vec<u8>) {
     buf.make_ascii_lowercase();
 }
 
-/// Whether the escape at `i` (a backslash) is real: preceded by an even
-/// number of backslashes.
+/// Whether the backslash at `i` starts an escape: it is preceded by an
+/// even number of backslashes (after an odd run it is the second half of
+/// an escaped backslash, `\\`).
 fn escapes(raw: &[u8], i: usize) -> bool {
     let run = raw[..i].iter().rev().take_while(|&&b| b == b'\\').count();
     run % 2 == 0
@@ -64,90 +88,205 @@ fn escapes(raw: &[u8], i: usize) -> bool {
 /// Whether the JSON text `raw` may spell a string otherwise than one
 /// spelling per character: it has a `\uXXXX` or `\/` escape, or holds a
 /// non-ASCII character whose case folding is ASCII (as UTF-8).
+///
+/// One pass finds every occurrence of any of them: no two of the
+/// sequences can start at one position (the escapes differ in their
+/// second byte, the UTF-8 sequences in their lead byte), so the leftmost
+/// one found from just after the previous is the next occurrence. Only an
+/// escape-looking occurrence needs its backslashes counted, and in text
+/// without escapes those are rare, unlike backslashes (Windows paths).
 pub(super) fn json_unsure(raw: &[u8]) -> bool {
-    let f = &*FINDERS;
-    let escape = |finder: &Finder<'_>| finder.find_iter(raw).any(|i| escapes(raw, i));
-    f.escapes.iter().any(escape) || utf8_folding(raw)
+    json_unsure_by(&FINDERS.json_unsure, raw)
+}
+
+fn json_unsure_by(literals: &Literals, raw: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some((which, start)) = literals.find_at(raw, at) {
+        if which >= JSON_ESCAPES.len() || escapes(raw, start) {
+            return true;
+        }
+        at = start + 1;
+    }
+    false
 }
 
 /// The non-ASCII characters a needle may stand for (see
-/// [`ASCII_FOLDING`] and [`REGEX_FOLDING`]).
+/// [`ASCII_FOLDING`] and [`REGEX_FOLDING`]), each once.
 fn folding() -> impl Iterator<Item = char> {
-    ASCII_FOLDING
+    let mut all: Vec<char> = ASCII_FOLDING
         .into_iter()
         .chain(REGEX_FOLDING.into_iter().map(|(c, _)| c))
-}
-
-fn utf8_folding(raw: &[u8]) -> bool {
-    FINDERS.folding_utf8.iter().any(|f| f.find(raw).is_some())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all.into_iter()
 }
 
 /// Whether the EVTX chunk `raw` may hold a character whose case folding is
 /// ASCII (as UTF-16LE, at any alignment), or one as UTF-8 (an ANSI string).
 pub(super) fn utf16_unsure(raw: &[u8]) -> bool {
-    let mut units = [0; 2];
-    folding().any(|c| {
-        c.encode_utf16(&mut units);
-        memmem::find(raw, &units[0].to_le_bytes()).is_some()
-    }) || utf8_folding(raw)
+    utf16_unsure_by(&FINDERS.utf16_unsure, raw)
+}
+
+fn utf16_unsure_by(literals: &Literals, raw: &[u8]) -> bool {
+    literals.find_at(raw, 0).is_some()
 }
 
 /// A scalar a key holds: the text of a number, or a string.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Scalar<'a> {
+enum Scalar<'a> {
     Num(&'a str),
     Str(&'a str),
 }
 
-/// The values of every `"key"` key in the JSON text `raw` (`key` with its
-/// quotes), read the way the evtx shape reads `System` values: a number, a
-/// string, or either as the `#text` of an object; `None` when one is
-/// something else, or not read here (an escape, a fraction or exponent).
-fn key_values<'a>(raw: &'a [u8], key: &Finder<'_>) -> Option<Vec<Scalar<'a>>> {
-    let mut out = Vec::new();
-    for at in key.find_iter(raw) {
-        let at = skip_blanks(raw, at + key.needle().len());
-        // A string followed by anything but `:` is a value, not a key.
-        if raw.get(at) != Some(&b':') {
-            continue;
-        }
-        let at = skip_blanks(raw, at + 1);
-        out.push(match raw.get(at)? {
-            b'{' => text_member(raw, at + 1)?,
-            _ => scalar(raw, at)?,
-        });
+/// What an occurrence of `"key"` in a JSON record is.
+enum Occurrence<'a> {
+    /// A key with a value read the way the evtx shape reads `System`
+    /// values: a number, a string, or either as the `#text` of an object.
+    Value(Scalar<'a>),
+    /// A string standing for a value, not a key.
+    NotAKey,
+    /// A key whose value is something else, or not read here (an escape,
+    /// a fraction or exponent).
+    Unsure,
+}
+
+/// The occurrence of `"key"` ending at `end` in the JSON text `raw`.
+fn occurrence(raw: &[u8], end: usize) -> Occurrence<'_> {
+    let at = skip_blanks(raw, end);
+    if raw.get(at) != Some(&b':') {
+        return Occurrence::NotAKey;
     }
-    Some(out)
+    let at = skip_blanks(raw, at + 1);
+    let value = match raw.get(at) {
+        None => None,
+        Some(b'{') => text_member(raw, at + 1),
+        Some(_) => scalar(raw, at),
+    };
+    value.map_or(Occurrence::Unsure, Occurrence::Value)
 }
 
-/// The `EventID`s a JSON record may have (see [`key_values`]): numbers
-/// and strings that read as one; `None` when unsure.
-pub(super) fn event_ids(raw: &[u8]) -> Option<Vec<u32>> {
-    let values = key_values(raw, &FINDERS.event_id)?;
-    Some(
-        values
+/// An `EventID` value as a number, if it reads as one.
+fn event_id(v: Scalar<'_>) -> Option<u32> {
+    match v {
+        Scalar::Num(n) => n.parse().ok(),
+        Scalar::Str(s) => s.trim().parse().ok(),
+    }
+}
+
+/// A `Channel` value, if a string.
+fn channel(v: Scalar<'_>) -> Option<&str> {
+    match v {
+        Scalar::Str(s) => Some(s),
+        Scalar::Num(_) => None,
+    }
+}
+
+/// The values of one key of a JSON record (see [`Occurrence`]), read
+/// from its text only as far as a question needs: a record whose first
+/// `EventID` lets it in is not read further.
+pub(super) struct KeyValues<'a, T> {
+    raw: &'a [u8],
+    key: &'static Finder<'static>,
+    read: fn(Scalar<'a>) -> Option<T>,
+    /// Where the next occurrence of the key is looked for; `None` past
+    /// the last, or after an unsure value.
+    next: Option<usize>,
+    found: Found<T>,
+    unsure: bool,
+}
+
+/// The `EventID`s of the record `raw`: numbers and strings that read as
+/// one.
+pub(super) fn event_ids(raw: &[u8]) -> KeyValues<'_, u32> {
+    KeyValues::new(raw, &FINDERS.event_id, event_id)
+}
+
+/// The `Channel`s of the record `raw` (strings only).
+pub(super) fn channels(raw: &[u8]) -> KeyValues<'_, &str> {
+    KeyValues::new(raw, &FINDERS.channel, channel)
+}
+
+impl<'a, T: Copy + Default> KeyValues<'a, T> {
+    fn new(
+        raw: &'a [u8],
+        key: &'static Finder<'static>,
+        read: fn(Scalar<'a>) -> Option<T>,
+    ) -> Self {
+        KeyValues {
+            raw,
+            key,
+            read,
+            next: Some(0),
+            found: Found::default(),
+            unsure: false,
+        }
+    }
+
+    /// Whether some value is `wanted`, or some value is unsure: the same
+    /// answer as reading all the values first, since either makes it yes.
+    pub(super) fn any(&mut self, wanted: impl Fn(T) -> bool) -> bool {
+        if self.unsure || self.found.iter().any(&wanted) {
+            return true;
+        }
+        while let Some(from) = self.next {
+            let Some(i) = self.key.find(&self.raw[from..]) else {
+                self.next = None;
+                break;
+            };
+            let end = from + i + self.key.needle().len();
+            self.next = Some(end);
+            match occurrence(self.raw, end) {
+                Occurrence::Unsure => {
+                    self.unsure = true;
+                    self.next = None;
+                    return true;
+                }
+                Occurrence::Value(v) => {
+                    if let Some(v) = (self.read)(v) {
+                        self.found.push(v);
+                        if wanted(v) {
+                            return true;
+                        }
+                    }
+                }
+                Occurrence::NotAKey => {}
+            }
+        }
+        false
+    }
+
+    /// All the values; `None` when one is unsure.
+    #[cfg(test)]
+    pub(super) fn all(mut self) -> Option<Vec<T>> {
+        (!self.any(|_| false)).then(|| self.found.iter().collect())
+    }
+}
+
+/// Values found so far: a record has one or two of a key, kept without an
+/// allocation.
+#[derive(Default)]
+struct Found<T> {
+    first: [T; 2],
+    len: usize,
+    more: Vec<T>,
+}
+
+impl<T: Copy> Found<T> {
+    fn push(&mut self, v: T) {
+        match self.first.get_mut(self.len) {
+            Some(slot) => *slot = v,
+            None => self.more.push(v),
+        }
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.first[..self.len.min(2)]
             .iter()
-            .filter_map(|v| match v {
-                Scalar::Num(n) => n.parse().ok(),
-                Scalar::Str(s) => s.trim().parse().ok(),
-            })
-            .collect(),
-    )
-}
-
-/// The `Channel`s a JSON record may have (strings only); `None` when
-/// unsure.
-pub(super) fn channels(raw: &[u8]) -> Option<Vec<&str>> {
-    let values = key_values(raw, &FINDERS.channel)?;
-    Some(
-        values
-            .into_iter()
-            .filter_map(|v| match v {
-                Scalar::Str(s) => Some(s),
-                Scalar::Num(_) => None,
-            })
-            .collect(),
-    )
+            .chain(&self.more)
+            .copied()
+    }
 }
 
 fn skip_blanks(raw: &[u8], mut at: usize) -> usize {
@@ -220,74 +359,5 @@ fn text_member(raw: &[u8], mut at: usize) -> Option<Scalar<'_>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn squeezing_joins_utf16_ascii() {
-        let utf16: Vec<u8> = "Ab\\C".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let mut raw = vec![1, 0, 0];
-        raw.extend(&utf16);
-        let mut buf = Vec::new();
-        squeeze_lowercase_into(&raw, &mut buf);
-        assert_eq!(buf, b"\x01ab\\c");
-        lowercase_into(b"AbC", &mut buf);
-        assert_eq!(buf, b"abc");
-    }
-
-    #[test]
-    fn unsure_json() {
-        assert!(!json_unsure(br#"{"a":"C:\\Users\\x","b":"\\\\u"}"#));
-        assert!(json_unsure(br#"{"a":"\u0041"}"#));
-        assert!(json_unsure(br#"{"a":"\\\u0041"}"#));
-        assert!(json_unsure(br#"{"a":"http:\/\/x"}"#));
-        assert!(!json_unsure(br#"{"a":"C:\\/x"}"#));
-        assert!(json_unsure("{\"a\":\"\u{212A}\"}".as_bytes()));
-        assert!(json_unsure("{\"a\":\"\u{130}\"}".as_bytes()));
-        assert!(!json_unsure("{\"a\":\"é\"}".as_bytes()));
-    }
-
-    #[test]
-    fn event_ids_and_channels_as_the_evtx_shape_reads_them() {
-        let ids = |s: &str| event_ids(s.as_bytes());
-        assert_eq!(ids(r#"{"System":{"EventID":1}}"#), Some(vec![1]));
-        assert_eq!(
-            ids(r#"{"EventID" : " 22 ","x":{"EventID":3}}"#),
-            Some(vec![22, 3])
-        );
-        assert_eq!(
-            ids(r##"{"EventID":{"#attributes":{"#text":7,"Qualifiers":0},"#text":4688}}"##),
-            Some(vec![4688])
-        );
-        assert_eq!(ids(r#"{"Name":"EventID","b":2}"#), Some(vec![]));
-        assert_eq!(ids(r#"{"EventID":"x"}"#), Some(vec![]));
-        assert_eq!(ids(r#"{"EventID":1.0}"#), None);
-        assert_eq!(ids(r#"{"EventID":1e1}"#), None);
-        assert_eq!(ids(r#"{"EventID":-1}"#), None);
-        assert_eq!(ids(r#"{"EventID":{"a":1}}"#), None);
-        assert_eq!(ids(r##"{"EventID":{"#text":1,"#text":2}}"##), None);
-        assert_eq!(ids(r#"{"EventID":"\u0031"}"#), None);
-        assert_eq!(ids(r#"{"EventID":"#), None);
-        assert_eq!(ids("{}"), Some(vec![]));
-        let ch = |s: &'static str| channels(s.as_bytes());
-        assert_eq!(
-            ch(r#"{"Channel":"Security","Security":{"Channel":4}}"#),
-            Some(vec!["Security"])
-        );
-        assert_eq!(
-            ch(r##"{"Channel":{"#text":"System"}}"##),
-            Some(vec!["System"])
-        );
-        assert_eq!(ch(r#"{"Channel":"A\/B"}"#), None);
-    }
-
-    #[test]
-    fn unsure_utf16() {
-        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
-        assert!(!utf16_unsure(&utf16("plain KEY")));
-        assert!(utf16_unsure(&utf16("\u{212A}EY")));
-        let mut odd = vec![7];
-        odd.extend(utf16("x\u{130}"));
-        assert!(utf16_unsure(&odd));
-    }
-}
+#[path = "scan_tests.rs"]
+mod tests;

@@ -264,3 +264,49 @@ fn utf16_chunks() {
     assert!(!p.may_match_utf16(&other, &mut buf));
     assert!(p.may_match_utf16(&utf16("\\s\u{212A}.exe"), &mut buf));
 }
+
+#[test]
+fn unsure_records_pass_for_rules_without_needles_too() {
+    let ids = |_: &LogSource| Some(vec![22]);
+    let profile = RawProfile {
+        joined: &[],
+        route: &unknown,
+        event_ids: &ids,
+    };
+    let mut b = MatcherBuilder::new();
+    b.add_rule(&LogSource::default(), &num("QueryLength", 300))
+        .unwrap();
+    let p = Prefilter::new(&b.build().unwrap(), &profile).unwrap();
+    assert!(p.needles().is_empty());
+    let mut buf = Vec::new();
+    let mut may = |raw: &str| p.may_match_json(raw.as_bytes(), &mut buf);
+    assert!(!may(r#"{"System":{"EventID":1},"x":"a"}"#));
+    assert!(may(r#"{"System":{"EventID":1},"x":"\u0061"}"#));
+    assert!(may("{\"System\":{\"EventID\":1},\"x\":\"\u{17F}\"}"));
+    assert!(may(r#"{"System":{"EventID":22}}"#));
+}
+
+#[test]
+fn channels_contain_gate_names_ascii_case_insensitively() {
+    assert!(contains_ci(
+        "Microsoft-Windows-Sysmon/Operational",
+        "sysmon"
+    ));
+    assert!(contains_ci("SECURITY", "security"));
+    assert!(contains_ci("xSecurity", "security"));
+    assert!(contains_ci("Security", "y"));
+    assert!(!contains_ci("Securit", "security"));
+    assert!(!contains_ci("Linux-Sysmo", "sysmon"));
+    assert!(!contains_ci("", "a"));
+    // As the windowed comparison had it: an empty name matches nothing.
+    assert!(!contains_ci("abc", ""));
+}
+
+proptest::proptest! {
+    #[test]
+    fn contains_ci_as_a_plain_search(haystack in "[a-cA-C-]{0,12}", needle in "[a-c-]{0,4}") {
+        let expected = !needle.is_empty()
+            && haystack.to_ascii_lowercase().contains(needle.as_str());
+        proptest::prop_assert_eq!(contains_ci(&haystack, &needle), expected);
+    }
+}
