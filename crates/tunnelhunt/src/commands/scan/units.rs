@@ -381,6 +381,7 @@ impl Cutter {
         let mut line = first_line;
         block.reserve(block_room(self.limits).saturating_sub(block.len()));
         loop {
+            done = self.pass_plain_lines(&block, done, &mut line);
             while let Some(end) = memchr::memchr(b'\n', &block[done..]).map(|n| done + n + 1) {
                 let start = done;
                 let cut_at = self.classify(&block[start..end], start, line, &mut candidate);
@@ -431,6 +432,26 @@ impl Cutter {
                 }
             }
         }
+    }
+
+    /// Pass over the whole lines of `block` from `done` that need no
+    /// classifying, counting them into `line`; where the rest starts. Once
+    /// the file is one record per line, a line that starts before the block
+    /// size (no cut goes there) and holds no `[` is one (see `classify`):
+    /// finding the first `[` and counting line breaks over the whole run
+    /// costs less than looking at each line.
+    fn pass_plain_lines(&self, block: &[u8], done: usize, line: &mut u64) -> usize {
+        if !self.lines_layout || self.pretty.is_some() || done >= self.limits.block {
+            return done;
+        }
+        let horizon = self.limits.block.min(block.len());
+        let horizon = memchr::memchr(b'[', &block[done..horizon]).map_or(horizon, |i| done + i);
+        let Some(last) = memchr::memrchr(b'\n', &block[done..horizon]) else {
+            return done;
+        };
+        let end = done + last + 1;
+        *line += newlines(&block[done..end]);
+        end
     }
 
     /// Classify one line (`text`, with its line break) that starts at
@@ -515,6 +536,16 @@ impl Cutter {
             opens_file: self.size.take(),
         })
     }
+}
+
+/// How many `\n` bytes `bytes` holds. Counted in runs of at most 255
+/// bytes into a `u8`, which the compiler turns into wide vector compares
+/// and adds; a plain `filter().count()` stays byte by byte.
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes
+        .chunks(255)
+        .map(|run| u64::from(run.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
 }
 
 /// What one line looks like to the JSON framer, as far as cutting cares.
