@@ -53,7 +53,9 @@ pub(crate) enum PredKind {
     Str(Glob),
     /// Answered by the field's regex bank; the pattern's index in it.
     Regex(u32),
-    Cidr(IpNetwork),
+    /// The value is an address in one of these networks: a rule's list of
+    /// networks on one field is one predicate (see `MatcherBuilder::node`).
+    Cidr(Vec<IpNetwork>),
     Num(NumOp, Number),
     Bool(bool),
     Null,
@@ -130,11 +132,67 @@ impl MatcherBuilder {
     fn node(&mut self, expr: &Expr) -> Node {
         match expr {
             Expr::And(xs) => Node::And(xs.iter().map(|x| self.node(x)).collect()),
-            Expr::Or(xs) => Node::Or(xs.iter().map(|x| self.node(x)).collect()),
+            Expr::Or(xs) => Node::Or(self.or_children(xs)),
             Expr::Not(x) => Node::Not(Box::new(self.node(x))),
             Expr::Const(b) => Node::Const(*b),
             Expr::Pred(p) => Node::Pred(self.pred(p.field.as_deref(), &p.test)),
         }
+    }
+
+    /// The children of a disjunction, with the CIDR tests of each field
+    /// merged into one predicate (in the place of the field's first): a
+    /// Sigma list of networks is one CIDR test per network, and evaluating
+    /// them one by one (memo lookup, dispatch, the field's values) cost
+    /// more than the containment tests themselves.
+    fn or_children(&mut self, xs: &[Expr]) -> Vec<Node> {
+        fn cidr(x: &Expr) -> Option<(Option<&str>, IpNetwork)> {
+            match x {
+                Expr::Pred(p) => match &p.test {
+                    Test::Cidr(n) => Some((p.field.as_deref(), *n)),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        let mut out = Vec::with_capacity(xs.len());
+        // Per field with CIDR tests: its networks, and its place in `out`.
+        let mut merged: Vec<(Option<&str>, Vec<IpNetwork>, usize)> = Vec::new();
+        for x in xs {
+            match cidr(x) {
+                Some((field, net)) => match merged.iter_mut().find(|(f, ..)| *f == field) {
+                    Some((_, nets, _)) => nets.push(net),
+                    None => {
+                        merged.push((field, vec![net], out.len()));
+                        out.push(Node::Const(false));
+                    }
+                },
+                None => out.push(self.node(x)),
+            }
+        }
+        for (field, nets, at) in merged {
+            out[at] = Node::Pred(self.cidr_pred(field, nets));
+        }
+        out
+    }
+
+    /// The predicate "the value is an address in one of `nets`".
+    fn cidr_pred(&mut self, field_name: Option<&str>, mut nets: Vec<IpNetwork>) -> PredId {
+        nets.sort_by_key(|n| (n.addr, n.prefix));
+        nets.dedup();
+        let key = format!("{field_name:?}\u{0}cidr {nets:?}");
+        if let Some(id) = self.pred_ids.get(&key) {
+            return *id;
+        }
+        let field = self.field(field_name);
+        let id = self.preds.len() as PredId;
+        self.preds.push(Pred {
+            field,
+            kind: PredKind::Cidr(nets),
+            lits: Vec::new(),
+        });
+        self.pred_lits.push(Vec::new());
+        self.pred_ids.insert(key, id);
+        id
     }
 
     fn pred(&mut self, field_name: Option<&str>, test: &Test) -> PredId {
@@ -158,7 +216,7 @@ impl MatcherBuilder {
                 bank.push((id, r.clone()));
                 PredKind::Regex(bank.len() as u32 - 1)
             }
-            Test::Cidr(n) => PredKind::Cidr(*n),
+            Test::Cidr(n) => return self.cidr_pred(field_name, vec![*n]),
             Test::Num(op, n) => PredKind::Num(*op, *n),
             Test::Bool(b) => PredKind::Bool(*b),
             Test::Null => PredKind::Null,

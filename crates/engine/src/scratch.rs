@@ -289,11 +289,11 @@ impl EventState {
         if let PredKind::Regex(i) = pred.kind {
             return self.regex(m, p, i, loaded.vals);
         }
-        if let PredKind::Cidr(net) = &pred.kind {
+        if let PredKind::Cidr(nets) = &pred.kind {
             let (start, end) = self.addresses(pred.field, loaded.vals);
             return self.ips[start..end]
                 .iter()
-                .any(|ip| ip.is_some_and(|ip| net.contains(ip)));
+                .any(|ip| ip.is_some_and(|ip| nets.iter().any(|n| n.contains(ip))));
         }
         let vals = &self.vals[loaded.vals.0 as usize..loaded.vals.1 as usize];
         let arena = self.arena.as_str();

@@ -205,6 +205,42 @@ fn cidr_v4_v6_and_mapped() {
     assert!(!check(&v6, &ev("DestinationIp", "10.1.2.3")));
 }
 
+#[test]
+fn lists_of_networks_are_one_test_per_field() {
+    // The matcher merges the CIDR tests of a field in one disjunction into
+    // one predicate; another field's, and other tests, stay apart.
+    let cidr = |field, net| f(field, Test::Cidr(IpNetwork::parse(net).unwrap()));
+    let any = Expr::Or(vec![
+        cidr("DestinationIp", "10.0.0.0/8"),
+        g("DestinationHostname", "*.example"),
+        cidr("SourceIp", "192.168.0.0/16"),
+        cidr("DestinationIp", "::1/128"),
+        cidr("DestinationIp", "10.0.0.0/8"),
+    ]);
+    for (ip, source, host, want) in [
+        ("10.1.2.3", "1.1.1.1", "a.b", true),
+        ("::1", "1.1.1.1", "a.b", true),
+        ("8.8.8.8", "1.1.1.1", "a.b", false),
+        ("8.8.8.8", "192.168.1.1", "a.b", true),
+        ("8.8.8.8", "1.1.1.1", "x.example", true),
+        ("192.168.1.1", "10.1.2.3", "a.b", false),
+    ] {
+        let e = MapEvent::new()
+            .s("DestinationIp", ip)
+            .s("SourceIp", source)
+            .s("DestinationHostname", host);
+        assert_eq!(check(&any, &e), want, "{ip} {source} {host}");
+        assert_eq!(check(&not(any.clone()), &e), !want, "{ip} {source} {host}");
+    }
+    // In a conjunction each test stays its own.
+    let both = Expr::And(vec![
+        cidr("DestinationIp", "10.0.0.0/8"),
+        cidr("DestinationIp", "10.1.0.0/16"),
+    ]);
+    assert!(check(&both, &ev("DestinationIp", "10.1.2.3")));
+    assert!(!check(&both, &ev("DestinationIp", "10.2.2.3")));
+}
+
 fn re(pattern: &str, i: bool, m: bool, s: bool) -> Test {
     Test::Regex(RegexMatch {
         pattern: pattern.into(),
