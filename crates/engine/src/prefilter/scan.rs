@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 
 use super::search::Literals;
-use super::{ASCII_FOLDING, REGEX_FOLDING};
+use super::{ASCII_FOLDING, REGEX_FOLDING, sorted};
 
 /// Searchers built once: building one costs about as much as searching a
 /// record, and every record is searched for these.
@@ -113,13 +113,10 @@ fn json_unsure_by(literals: &Literals, raw: &[u8]) -> bool {
 /// The non-ASCII characters a needle may stand for (see
 /// [`ASCII_FOLDING`] and [`REGEX_FOLDING`]), each once.
 fn folding() -> impl Iterator<Item = char> {
-    let mut all: Vec<char> = ASCII_FOLDING
+    let all = ASCII_FOLDING
         .into_iter()
-        .chain(REGEX_FOLDING.into_iter().map(|(c, _)| c))
-        .collect();
-    all.sort_unstable();
-    all.dedup();
-    all.into_iter()
+        .chain(REGEX_FOLDING.into_iter().map(|(c, _)| c));
+    sorted(all.collect()).into_iter()
 }
 
 /// Whether the EVTX chunk `raw` may hold a character whose case folding is
