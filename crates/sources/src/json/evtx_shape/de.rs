@@ -208,9 +208,19 @@ impl<'de> ObjectSeed<'de> for EventObject<'_> {
         let (mut system, mut event_data, mut user_data) = (None, None, None);
         while let Some(Key(key)) = map.next_key()? {
             match &*key {
-                "System" => system = Some(map.next_value_seed(ObjectOr::skip(SystemObject(p)))?),
+                "System" => {
+                    let system_names = KeptNames {
+                        level: Level::System,
+                        projection: p,
+                    };
+                    system = Some(map.next_value_seed(ObjectOr::skip(system_names))?);
+                }
                 "EventData" => {
-                    event_data = Some(map.next_value_seed(ObjectOr::keep(EventDataObject(p)))?);
+                    let data_names = KeptNames {
+                        level: Level::EventData,
+                        projection: p,
+                    };
+                    event_data = Some(map.next_value_seed(ObjectOr::keep(data_names))?);
                 }
                 "UserData" => {
                     user_data = Some(map.next_value_seed(ObjectOr::skip(UserDataObject(p)))?);
@@ -245,36 +255,43 @@ impl<'de> ObjectSeed<'de> for EventObject<'_> {
     }
 }
 
-/// `System`: the elements the event and the projection keep.
-struct SystemObject<'p>(Option<&'p EvtxProjection>);
+/// `System`, or `EventData` before its `Data` items are spread (see
+/// [`normalize_event_data`]): the names the event and the projection keep.
+struct KeptNames<'p> {
+    level: Level,
+    projection: Option<&'p EvtxProjection>,
+}
 
-impl<'de> ObjectSeed<'de> for SystemObject<'_> {
-    type Out = Fields;
+#[derive(Clone, Copy)]
+enum Level {
+    /// Keeps the elements the event reads and those asked for.
+    System,
+    /// Keeps the names asked for; never its `#attributes`, which no
+    /// lookup reads.
+    EventData,
+}
 
-    fn entries<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
-        let mut out = Fields::with_capacity(16);
-        while let Some(Key(key)) = map.next_key()? {
-            if self.0.is_none_or(|p| p.keeps_system(&key)) {
-                out.set(key, map.next_value()?);
-            } else {
-                map.next_value_seed(Skip)?;
+impl KeptNames<'_> {
+    fn keeps(&self, key: &str) -> bool {
+        match self.level {
+            Level::System => self.projection.is_none_or(|p| p.keeps_system(key)),
+            Level::EventData => {
+                key != "#attributes" && self.projection.is_none_or(|p| p.keeps_data(key))
             }
         }
-        Ok(out)
     }
 }
 
-/// `EventData` as an object, before its `Data` items are spread (see
-/// [`normalize_event_data`]); its `#attributes` no lookup reads.
-struct EventDataObject<'p>(Option<&'p EvtxProjection>);
-
-impl<'de> ObjectSeed<'de> for EventDataObject<'_> {
+impl<'de> ObjectSeed<'de> for KeptNames<'_> {
     type Out = Fields;
 
     fn entries<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
-        let mut out = Fields::with_capacity(24);
+        let mut out = Fields::with_capacity(match self.level {
+            Level::System => 16,
+            Level::EventData => 24,
+        });
         while let Some(Key(key)) = map.next_key()? {
-            if key != "#attributes" && self.0.is_none_or(|p| p.keeps_data(&key)) {
+            if self.keeps(&key) {
                 out.set(key, map.next_value()?);
             } else {
                 map.next_value_seed(Skip)?;
