@@ -381,8 +381,11 @@ impl Cutter {
         let mut line = first_line;
         block.reserve(block_room(self.limits).saturating_sub(block.len()));
         loop {
-            done = self.pass_plain_lines(&block, done, &mut line);
-            while let Some(end) = memchr::memchr(b'\n', &block[done..]).map(|n| done + n + 1) {
+            loop {
+                done = self.pass_plain_lines(&block, done, &mut line);
+                let Some(end) = memchr::memchr(b'\n', &block[done..]).map(|n| done + n + 1) else {
+                    break;
+                };
                 let start = done;
                 let cut_at = self.classify(&block[start..end], start, line, &mut candidate);
                 done = end;
@@ -437,9 +440,10 @@ impl Cutter {
     /// Pass over the whole lines of `block` from `done` that need no
     /// classifying, counting them into `line`; where the rest starts. Once
     /// the file is one record per line, a line that starts before the block
-    /// size (no cut goes there) and holds no `[` is one (see `classify`):
-    /// finding the first `[` and counting line breaks over the whole run
-    /// costs less than looking at each line.
+    /// size (no cut goes there) and holds no `[` (no array can open on it)
+    /// is nothing that stops cutting: whatever its shape, classifying it
+    /// would only say "go on". Finding the first `[` and counting line
+    /// breaks over the whole run costs less than looking at each line.
     fn pass_plain_lines(&self, block: &[u8], done: usize, line: &mut u64) -> usize {
         if !self.lines_layout || self.pretty.is_some() || done >= self.limits.block {
             return done;
@@ -480,14 +484,9 @@ impl Cutter {
                 Step::Other => Some(None),
             };
         }
-        // Once the file is one record per line, a line without a `[` can
-        // be nothing that stops cutting (no array can open on it), so only
-        // a line where a cut is wanted needs classifying.
-        let shape = if self.lines_layout && !cut_wanted && memchr::memchr(b'[', text).is_none() {
-            Shape::NoRecord
-        } else {
-            line_shape(text, first_line_of_file)
-        };
+        // The lines that need no classifying are passed over before they
+        // get here (`pass_plain_lines`).
+        let shape = line_shape(text, first_line_of_file);
         let here = (cut_wanted && shape == Shape::OneLineRecord).then_some((start, line));
         match shape {
             Shape::OneLineRecord | Shape::Records => {
