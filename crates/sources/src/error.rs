@@ -58,6 +58,24 @@ impl ReadError {
         }
     }
 
+    /// Shift the line numbers of an error found in a block of a file that
+    /// starts `offset` lines into it, back to the file's (see
+    /// [`crate::json::plan`]).
+    pub fn shift_lines(&mut self, offset: u64) {
+        if offset == 0 {
+            return;
+        }
+        if self.line > 0 {
+            self.line += offset;
+        }
+        match &mut self.kind {
+            ReadErrorKind::Json { line, .. } | ReadErrorKind::InvalidUtf8 { line, .. } => {
+                *line += offset;
+            }
+            _ => {}
+        }
+    }
+
     /// Whether the reader stops after this error (the file itself failed,
     /// not just one record).
     pub fn is_fatal(&self) -> bool {
