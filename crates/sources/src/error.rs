@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::detect::SkipReason;
+use crate::format::SkipReason;
 
 /// A file that could not be read at all.
 #[derive(Debug, Error)]

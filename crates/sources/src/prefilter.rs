@@ -72,7 +72,7 @@ use tunnelhunt_engine::routing::{CATEGORIES, EQUIVALENT_CATEGORIES, service_chan
 use tunnelhunt_engine::{CompileError, Matcher, Prefilter, RawProfile, RouteNeed};
 use tunnelhunt_sigma::ast::LogSource;
 
-use crate::detect::Format;
+use crate::format::Format;
 use crate::json::evtx_shape::Key;
 use crate::mapping;
 

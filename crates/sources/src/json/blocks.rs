@@ -36,7 +36,7 @@
 
 mod pretty;
 
-use crate::detect::Format;
+use crate::format::Format;
 use pretty::{Pretty, Step};
 
 use super::skim;

@@ -32,8 +32,8 @@ pub use evtx_shape::{EvtxJsonEvent, EvtxParseError};
 pub use frame::DEFAULT_MAX_RECORD_BYTES;
 pub use projection::EvtxProjection;
 
-use crate::detect::Format;
 use crate::error::{OpenError, ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::origin::Origin;
 use crate::prefilter::RawFilter;
 use tunnelhunt_engine::Prefilter;
