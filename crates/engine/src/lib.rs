@@ -65,14 +65,16 @@ mod grams;
 mod literal;
 mod matcher;
 pub mod prefilter;
+mod program;
 mod regex_bank;
 pub mod routing;
 mod scratch;
 mod text;
 
-pub use compile::{MatcherBuilder, RuleId};
+pub use compile::MatcherBuilder;
 pub use error::CompileError;
 pub use eval::eval_expr;
 pub use event::{Event, EventKind, FieldValue, Lookup};
 pub use matcher::{Matcher, Scratch};
 pub use prefilter::{NeedleGroup, Needles, Prefilter, RawProfile, RouteGate, RouteKeys, RouteNeed};
+pub use program::RuleId;
