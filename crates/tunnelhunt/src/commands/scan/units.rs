@@ -3,9 +3,9 @@
 //! Files are the natural unit: most evidence folders hold many of them,
 //! and across-file parallelism needs nothing from the readers. But a
 //! single JSON-lines export can be most of a collection, so big files in a
-//! framed JSON format (evtx JSON, ECS, Defender for Endpoint JSON) are cut
-//! into blocks of whole lines, each read by its own reader on its own
-//! thread, with line numbers shifted back to the file's.
+//! format the JSON framer reads (those `tunnelhunt_sources::json::plan`
+//! accepts) are cut into blocks of whole lines, each read by its own
+//! reader on its own thread, with line numbers shifted back to the file's.
 //!
 //! A block reader must see exactly what the one reader over the whole file
 //! would have seen, or splitting would change results. Where a cut may go
@@ -25,9 +25,9 @@
 //! chunks, so the ranges in order yield exactly what the whole file does.
 //! The one difference: an I/O error ends only its range, not the file.
 //!
-//! Other formats keep per-file state (Zeek headers, auditd event groups,
-//! CSV headers), and gzip streams cannot be entered in the middle: each of
-//! those files is one unit.
+//! Other formats keep per-file state (headers, event groups), and gzip
+//! streams cannot be entered in the middle: each of those files is one
+//! unit.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
@@ -173,7 +173,7 @@ impl Work {
                     part.range.end,
                     part.plan.chunk_order().len()
                 ),
-                part.range.len() as u64 * 65536,
+                part.range.len() as u64 * evtx::CHUNK_SIZE as u64,
             ),
             Work::Failed { path, .. } => (path.display().to_string(), 0),
         }
@@ -294,7 +294,7 @@ impl Cutter {
     /// reports any problem opening it).
     fn open(path: &Path, limits: Limits) -> Option<Cut> {
         let size = std::fs::metadata(path).ok()?.len();
-        let evtx_min = 4096 + limits.evtx_chunks as u64 * 65536;
+        let evtx_min = evtx::file_size(limits.evtx_chunks);
         if size < limits.min_file.min(evtx_min + 1) {
             return None;
         }
