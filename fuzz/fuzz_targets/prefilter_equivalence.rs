@@ -18,7 +18,7 @@ use tunnelhunt_sigma::Span;
 use tunnelhunt_sigma::ast::LogSource;
 use tunnelhunt_sigma::ir::{Expr, NumOp, Number, Piece, Predicate, StrMatch, Test};
 use tunnelhunt_sources::json::EvtxJsonReader;
-use tunnelhunt_sources::prefilter::evtx_shape_prefilter;
+use tunnelhunt_sources::prefilter::{evtx_shape_prefilter, may_match_utf16};
 
 const FIELDS: [Option<&str>; 4] = [Some("Image"), Some("CommandLine"), Some("User"), None];
 
@@ -105,5 +105,5 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(all, kept, "the prefilter dropped a matching record");
     assert_eq!(n_all, n_kept, "records not accounted for");
     let mut buf = Vec::new();
-    let _ = prefilter.may_match_utf16(records, &mut buf);
+    let _ = may_match_utf16(&prefilter, records, &mut buf);
 });

@@ -12,66 +12,19 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tunnelhunt_sigma::ast::LogSource;
-use tunnelhunt_sigma::ir::{Expr, FieldRefShape, IpNetwork, NumOp, Number, RegexMatch, Test};
+use tunnelhunt_sigma::ir::{Expr, IpNetwork, RegexMatch, Test};
 
 use crate::error::CompileError;
 use crate::gate::gate;
 use crate::glob::Glob;
-use crate::literal::{LitId, LiteralsBuilder, display_field};
+use crate::literal::{LiteralsBuilder, display_field};
 use crate::matcher::{Matcher, SourceGroup};
+use crate::program::{
+    CompiledRule, FieldId, KEYWORDS, LitId, Node, Pred, PredId, PredKind, RuleId,
+};
 use crate::regex_bank::{RegexBank, required_literals, validate};
 use crate::routing;
 use crate::text::fold;
-
-/// Index of a rule, in the order of [`MatcherBuilder::add_rule`].
-pub type RuleId = usize;
-pub(crate) type FieldId = u32;
-pub(crate) type PredId = u32;
-
-/// The pseudo-field of keyword predicates (every value of the event).
-pub(crate) const KEYWORDS: FieldId = 0;
-
-/// A rule's condition over interned predicates.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
-    And(Vec<Node>),
-    Or(Vec<Node>),
-    Not(Box<Node>),
-    Pred(PredId),
-    Const(bool),
-}
-
-pub(crate) struct Pred {
-    pub(crate) field: FieldId,
-    pub(crate) kind: PredKind,
-    /// For gate predicates and regexes: literals of the field one of which
-    /// a match needs. Empty for the others.
-    pub(crate) lits: Vec<LitId>,
-}
-
-pub(crate) enum PredKind {
-    Str(Glob),
-    /// Answered by the field's regex bank; the pattern's index in it.
-    Regex(u32),
-    /// The value is an address in one of these networks: a rule's list of
-    /// networks on one field is one predicate (see `MatcherBuilder::node`).
-    Cidr(Vec<IpNetwork>),
-    Num(NumOp, Number),
-    Bool(bool),
-    Null,
-    Exists(bool),
-    FieldRef {
-        other: FieldId,
-        shape: FieldRefShape,
-        cased: bool,
-    },
-}
-
-pub(crate) struct CompiledRule {
-    pub(crate) node: Node,
-    /// Whether some literal must be present for the rule to match.
-    pub(crate) gated: bool,
-}
 
 /// Collects rules, then builds a [`Matcher`].
 #[derive(Default)]

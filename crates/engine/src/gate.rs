@@ -13,7 +13,7 @@
 //! then the longest shortest literal, as rarer); disjunctions need the
 //! union of all their children's gates.
 
-use crate::compile::{Node, PredId};
+use crate::program::{Node, PredId};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Gate {

@@ -13,9 +13,10 @@ This crate owns the path from the target-neutral predicate IR
   regexes of one field into one `RegexSet`, and per rule a *gate* — the
   literals it cannot match without — so that most rules are never
   evaluated for most events;
-* the literal [`prefilter`]: needles derived from each rule, searched in
-  a record's raw bytes (JSON text, or an EVTX chunk's UTF-16) so that
-  records no rule can match are skipped before they are parsed;
+* the literal [`prefilter`]: needles derived from each rule, grouped by
+  route, with their searchers built, for the readers' crate to search in
+  a record's raw bytes (it knows the raw forms) so that records no rule
+  can match are skipped before they are parsed;
 * [`eval_expr`], a deliberately naive evaluator used as the oracle in tests.
 
 It must not know about YAML, rule files or log formats: rules arrive
@@ -64,14 +65,16 @@ mod grams;
 mod literal;
 mod matcher;
 pub mod prefilter;
+mod program;
 mod regex_bank;
 pub mod routing;
 mod scratch;
 mod text;
 
-pub use compile::{MatcherBuilder, RuleId};
+pub use compile::MatcherBuilder;
 pub use error::CompileError;
 pub use eval::eval_expr;
 pub use event::{Event, EventKind, FieldValue, Lookup};
 pub use matcher::{Matcher, Scratch};
-pub use prefilter::{Prefilter, RawProfile, RouteNeed};
+pub use prefilter::{NeedleGroup, Needles, Prefilter, RawProfile, RouteGate, RouteKeys, RouteNeed};
+pub use program::RuleId;

@@ -26,12 +26,9 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use crate::compile::FieldId;
 use crate::error::CompileError;
 use crate::grams::{GRAM, GramIndex};
-
-/// Global literal number: `base of its field + index in that field`.
-pub(crate) type LitId = u32;
+use crate::program::{FieldId, LitId};
 
 /// A field-local literal index and its text.
 type Local<'a> = (u32, &'a str);

@@ -14,9 +14,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tunnelhunt_sigma::ast::LogSource;
 
-use crate::compile::{CompiledRule, FieldId, KEYWORDS, Node, Pred, PredId, RuleId};
 use crate::event::{Event, EventKind, FieldValue};
-use crate::literal::{LitId, LiteralIndex, SubsetScan};
+use crate::literal::{LiteralIndex, SubsetScan};
+use crate::program::LitId;
+use crate::program::{CompiledRule, FieldId, KEYWORDS, Node, Pred, PredId, RuleId};
 use crate::regex_bank::RegexBank;
 use crate::routing::{self, CATEGORIES, Decision, FieldCondition};
 use crate::scratch::EventState;

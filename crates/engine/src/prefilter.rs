@@ -53,8 +53,9 @@
 //! product never matches these readers' records and is left out. A rule
 //! without needles lets through, in JSON, only the records whose
 //! `Channel` is one of its service's channels or, for a category, whose
-//! `EventID` is one of the category's — both read from the raw text
-//! (`scan::KeyValues`, unsure → let through). The rules with needles are
+//! `EventID` is one of the category's ([`RouteGate`]) — both read from
+//! the raw form by the readers' crate ([`RouteKeys`], unsure → let
+//! through). The rules with needles are
 //! held to their routes the same way: their needles are searched in
 //! groups, one per route (up to `MAX_GROUPS`, else one group behind the
 //! union of the routes), and a record is searched only for the groups
@@ -65,7 +66,18 @@
 //! so a chunk is searched for every needle, and skipped only when every
 //! rule has needles.
 //!
-//! # Raw forms
+//! # Searching
+//!
+//! This module derives the needles and builds their searchers; it does
+//! not read any raw form. The readers' crate, which knows its formats,
+//! holds the search loop: it reads a record's route keys for the gates
+//! ([`Prefilter::always_gate`], [`Prefilter::groups`]), hands each
+//! admitted group's [`Needles`] the haystack, spelled as
+//! [`RawProfile::spelled`] says and lowercased if
+//! [`Needles::want_lowercase`], and knows which records may spell a value
+//! otherwise than the needles assume (escapes, other encodings) and must
+//! be let through. An EVTX chunk, squeezed to ASCII, is searched for
+//! [`Prefilter::chunk_needles`].
 //!
 //! Needles match ASCII case-insensitively: a group of up to 16, or up to
 //! 64 of at least 4 bytes, is found with Teddy (SIMD) in a copy of the
@@ -74,28 +86,13 @@
 //! parts of the haystack at once (see `search`). Case folding is per
 //! character (`crate::text`), and only two non-ASCII characters fold to
 //! something with an ASCII letter in it (U+0130 `İ` → `i̇`, U+212A `K` →
-//! `k`, see [`ASCII_FOLDING`]); a record holding one of them is let
-//! through. So is one holding a character a case-insensitive regex
+//! `k`, see [`ASCII_FOLDING`]); a record holding one of them must be let
+//! through. So must one holding a character a case-insensitive regex
 //! matches for an ASCII letter (the long s, the Kelvin sign:
 //! [`REGEX_FOLDING`]), which lets `(?i)s` be searched as `s`.
-//!
-//! * **JSON** ([`Prefilter::may_match_json`]): a string is written with
-//!   one spelling per character once `\uXXXX` and `\/` escapes are ruled
-//!   out, so a needle is searched in its escaped form (`\` → `\\`), and a
-//!   record with a `\u` or `\/` escape is let through. Whether a record has
-//!   one, or a folding character, is asked last, of the records the gates
-//!   and needles would skip: one pass finds every candidate, and only an
-//!   escape-looking one has its backslashes counted (`scan::json_unsure`).
-//!   The keys the gates read (`EventID`, `Channel`) are read only as far
-//!   as a gate needs: a record whose first `EventID` lets it in is not
-//!   read further.
-//! * **EVTX** ([`Prefilter::may_match_utf16`]): strings are UTF-16LE; an
-//!   ASCII needle is searched in a copy of the chunk with every zero byte
-//!   removed, where an ASCII run of UTF-16 becomes contiguous ASCII.
 
 pub(crate) mod factors;
 mod fragment;
-mod scan;
 mod search;
 
 use tunnelhunt_sigma::ast::LogSource;
@@ -106,7 +103,7 @@ use crate::matcher::Matcher;
 use crate::regex_bank::required_prefixes;
 pub use fragment::{ASCII_FOLDING, REGEX_FOLDING};
 use fragment::{RawForm, best_fragment};
-use search::Needles;
+pub use search::Needles;
 
 /// What a rule's logsource requires of a record's raw bytes, for one
 /// family of readers.
@@ -132,6 +129,10 @@ pub struct RawProfile<'a> {
     /// The `EventID`s a record must have to reach a rule of this
     /// logsource; `None` if any (or none) will do.
     pub event_ids: &'a dyn Fn(&LogSource) -> Option<Vec<u32>>,
+    /// How a value's text is spelled in a record's raw text, where the
+    /// grouped needles ([`Prefilter::groups`]) are searched (JSON writes
+    /// `\\` for `\`).
+    pub spelled: &'a dyn Fn(&str) -> String,
 }
 
 /// Needles one of which must occur; `None` when nothing is required.
@@ -238,7 +239,7 @@ struct JsonSide {
     /// Rules without needles: they must see every record of their route.
     always: Vec<usize>,
     /// The routes of the rules without needles.
-    always_gate: Gate,
+    always_gate: RouteGate,
     /// All needles, lowercase, as they read in the value.
     needles: Vec<String>,
     /// The needles grouped by the route of the rules that need them: a
@@ -246,10 +247,23 @@ struct JsonSide {
     groups: Vec<NeedleGroup>,
 }
 
-/// Needles of rules with one route, as JSON escapes them.
-struct NeedleGroup {
-    gate: Gate,
+/// Needles of rules with one route, as the raw text spells them
+/// ([`RawProfile::spelled`]).
+pub struct NeedleGroup {
+    gate: RouteGate,
     needles: Needles,
+}
+
+impl NeedleGroup {
+    /// Which records the group's rules may see.
+    pub fn gate(&self) -> &RouteGate {
+        &self.gate
+    }
+
+    /// The group's needles, one of which such a record must hold.
+    pub fn needles(&self) -> &Needles {
+        &self.needles
+    }
 }
 
 /// More routes than this among the rules with needles and their needles
@@ -258,15 +272,16 @@ const MAX_GROUPS: usize = 16;
 
 /// Which records some rules may see by their routes: any (`any`), or
 /// those whose `EventID` is one of `ids` or whose `Channel` contains one
-/// of `channels` (lowercase), both read from the raw text.
+/// of `channels` (lowercase), both read from the raw form by the readers'
+/// crate ([`RouteKeys`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
-struct Gate {
+pub struct RouteGate {
     any: bool,
     ids: Vec<u32>,
     channels: Vec<String>,
 }
 
-impl Gate {
+impl RouteGate {
     /// Let in the records a rule of this route and these `EventID`s sees.
     fn add(&mut self, route: &RouteNeed, ids: Option<Vec<u32>>) {
         match (route, ids) {
@@ -288,41 +303,41 @@ impl Gate {
         }
     }
 
-    fn union(&mut self, other: &Gate) {
+    fn union(&mut self, other: &RouteGate) {
         self.any |= other.any;
         self.ids.extend_from_slice(&other.ids);
         self.channels.extend_from_slice(&other.channels);
     }
 
-    fn is_empty(&self) -> bool {
+    /// Whether it lets in no record.
+    pub fn is_empty(&self) -> bool {
         !self.any && self.ids.is_empty() && self.channels.is_empty()
     }
 
-    /// Whether a record with these keys may pass (unsure keys pass).
-    fn admits(&self, keys: &mut RecordKeys<'_>) -> bool {
+    /// Whether it lets in every record.
+    pub fn admits_any(&self) -> bool {
         self.any
-            || !self.ids.is_empty() && keys.ids.any(|id| self.ids.binary_search(&id).is_ok())
+    }
+
+    /// Whether a record with these keys may pass (unsure keys pass).
+    #[inline]
+    pub fn admits(&self, keys: &mut impl RouteKeys) -> bool {
+        self.any
+            || !self.ids.is_empty() && keys.any_event_id(|id| self.ids.binary_search(&id).is_ok())
             || !self.channels.is_empty()
-                && keys
-                    .channels
-                    .any(|c| self.channels.iter().any(|w| contains_ci(c, w)))
+                && keys.any_channel(|c| self.channels.iter().any(|w| contains_ci(c, w)))
     }
 }
 
-/// A JSON record's `EventID`s and `Channel`s, read from its text as far
-/// as the gates need.
-struct RecordKeys<'a> {
-    ids: scan::KeyValues<'a, u32>,
-    channels: scan::KeyValues<'a, &'a str>,
-}
-
-impl<'a> RecordKeys<'a> {
-    fn new(raw: &'a [u8]) -> Self {
-        RecordKeys {
-            ids: scan::event_ids(raw),
-            channels: scan::channels(raw),
-        }
-    }
+/// A record's `EventID`s and `Channel`s as the readers' crate reads them
+/// from its raw form, only as far as a gate asks (a record whose first
+/// `EventID` lets it in need not be read further). A value that cannot be
+/// read for sure makes every answer yes.
+pub trait RouteKeys {
+    /// Whether some `EventID` is `wanted`, or some is unsure.
+    fn any_event_id(&mut self, wanted: impl Fn(u32) -> bool) -> bool;
+    /// Whether some `Channel` is `wanted`, or some is unsure.
+    fn any_channel(&mut self, wanted: impl Fn(&str) -> bool) -> bool;
 }
 
 /// Whether `haystack` contains `needle` (lowercase, not empty), ASCII
@@ -351,16 +366,17 @@ pub(crate) fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 /// The needles of each rule (with its route), grouped by route.
 fn needle_groups(
     needy: Vec<(Vec<String>, RouteNeed, Option<Vec<u32>>)>,
+    spelled: &dyn Fn(&str) -> String,
 ) -> Result<Vec<NeedleGroup>, CompileError> {
-    let mut by_gate: std::collections::BTreeMap<Gate, Vec<String>> = Default::default();
+    let mut by_gate: std::collections::BTreeMap<RouteGate, Vec<String>> = Default::default();
     for (needles, route, ids) in needy {
-        let mut gate = Gate::default();
+        let mut gate = RouteGate::default();
         gate.add(&route, ids);
         gate.finish();
         by_gate.entry(gate).or_default().extend(needles);
     }
     if by_gate.len() > MAX_GROUPS {
-        let mut union = Gate::default();
+        let mut union = RouteGate::default();
         let mut all = Vec::new();
         for (gate, needles) in std::mem::take(&mut by_gate) {
             union.union(&gate);
@@ -372,13 +388,10 @@ fn needle_groups(
     by_gate
         .into_iter()
         .map(|(gate, needles)| {
-            let escaped: Vec<String> = sorted(needles)
-                .into_iter()
-                .map(|n| n.replace('\\', "\\\\"))
-                .collect();
+            let spelled: Vec<String> = sorted(needles).iter().map(|n| spelled(n)).collect();
             Ok(NeedleGroup {
                 gate,
-                needles: Needles::new(&escaped)?,
+                needles: Needles::new(&spelled)?,
             })
         })
         .collect()
@@ -389,7 +402,7 @@ impl Prefilter {
     /// `profile`.
     pub fn new(matcher: &Matcher, profile: &RawProfile<'_>) -> Result<Prefilter, CompileError> {
         let mut always = Vec::new();
-        let mut always_gate = Gate::default();
+        let mut always_gate = RouteGate::default();
         // Each rule's JSON needles with its route.
         let mut needy: Vec<(Vec<String>, RouteNeed, Option<Vec<u32>>)> = Vec::new();
         let mut chunk_needles: Option<Vec<String>> = Some(Vec::new());
@@ -426,7 +439,7 @@ impl Prefilter {
             });
         }
         let needles = sorted(needy.iter().flat_map(|(n, ..)| n.clone()).collect());
-        let groups = needle_groups(needy)?;
+        let groups = needle_groups(needy, profile.spelled)?;
         let chunk = match chunk_needles.map(sorted) {
             Some(n) if !n.is_empty() => Some(Needles::new(&n)?),
             _ => None,
@@ -465,57 +478,21 @@ impl Prefilter {
         &self.json.needles
     }
 
-    /// Whether a rule may match the record whose JSON text is `raw`.
-    /// `buf` is scratch space.
-    pub fn may_match_json(&self, raw: &[u8], buf: &mut Vec<u8>) -> bool {
-        let side = &self.json;
-        if side.always_gate.any {
-            return true;
-        }
-        let mut keys = RecordKeys::new(raw);
-        // The rules without needles first: reading a record's `EventID`
-        // and `Channel` is cheaper than the needle search, and a record
-        // one of them must see needs no search.
-        if !side.always_gate.is_empty() && side.always_gate.admits(&mut keys) {
-            return true;
-        }
-        let mut lowered = false;
-        for group in &side.groups {
-            if !group.gate.admits(&mut keys) {
-                continue;
-            }
-            let hay = if group.needles.want_lowercase() {
-                if !lowered {
-                    scan::lowercase_into(raw, buf);
-                    lowered = true;
-                }
-                buf.as_slice()
-            } else {
-                raw
-            };
-            if group.needles.occur_in(hay) {
-                return true;
-            }
-        }
-        // A record spelled otherwise than the needles and the keys are
-        // looked for (a `\u` or `\/` escape, a folding character) may be
-        // seen by a rule without needles, or match one with needles, so it
-        // passes if any rule is left. The answer is thus `gate admits ||
-        // unsure || a group's needles occur || unsure`, each part a
-        // function of `raw` alone: asking `unsure` once, last, gives the
-        // same answer and spares it the records let through above (every
-        // `return` above is `true`).
-        (!side.always_gate.is_empty() || !side.needles.is_empty()) && scan::json_unsure(raw)
+    /// Which records the rules without needles must see.
+    pub fn always_gate(&self) -> &RouteGate {
+        &self.json.always_gate
     }
 
-    /// Whether a rule may match a record of the EVTX chunk whose bytes
-    /// are `chunk`. `buf` is scratch space.
-    pub fn may_match_utf16(&self, chunk: &[u8], buf: &mut Vec<u8>) -> bool {
-        let Some(needles) = &self.chunk else {
-            return true;
-        };
-        scan::squeeze_lowercase_into(chunk, buf);
-        needles.occur_in(buf) || scan::utf16_unsure(chunk)
+    /// The needles of the rules that have some, grouped by route: a record
+    /// need only be searched for the groups whose gate admits it.
+    pub fn groups(&self) -> &[NeedleGroup] {
+        &self.json.groups
+    }
+
+    /// The needles searched in an EVTX chunk squeezed to ASCII; `None`
+    /// when some rule has none there (see [`Self::skips_chunks`]).
+    pub fn chunk_needles(&self) -> Option<&Needles> {
+        self.chunk.as_ref()
     }
 }
 

@@ -19,10 +19,10 @@ use regex::{Regex, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use tunnelhunt_sigma::ir::RegexMatch;
 
-use crate::compile::PredId;
 use crate::error::CompileError;
 use crate::eval::regex_source;
 use crate::prefilter::cost;
+use crate::program::PredId;
 use crate::text::fold;
 
 /// Lazy DFA cache limit for a field's set.

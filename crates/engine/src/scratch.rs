@@ -11,11 +11,12 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use crate::compile::{FieldId, KEYWORDS, Node, PredId, PredKind, RuleId};
 use crate::eval::{bool_test, fieldref_texts, num_test};
 use crate::event::{Event, FieldValue};
-use crate::literal::{LitId, SubsetScan};
+use crate::literal::SubsetScan;
 use crate::matcher::{Matcher, Route, condition_holds};
+use crate::program::LitId;
+use crate::program::{FieldId, KEYWORDS, Node, PredId, PredKind, RuleId};
 use crate::text::{fold_into, write_text};
 
 #[derive(Debug, Clone, Copy)]

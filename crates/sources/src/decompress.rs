@@ -28,8 +28,9 @@ use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
-use crate::detect::{self, Format, SNIFF_LEN, SkipReason};
+use crate::detect::{self, SNIFF_LEN};
 use crate::error::OpenError;
+use crate::format::{Format, SkipReason};
 
 /// The first two bytes of every gzip member (RFC 1952).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];

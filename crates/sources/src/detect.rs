@@ -6,7 +6,7 @@
 //! summary can print, rather than being fed to a reader that would turn
 //! every line into an error.
 
-use std::fmt;
+use crate::format::{Format, SkipReason};
 
 /// How many bytes of a file [`detect`] wants to see.
 pub const SNIFF_LEN: usize = 16 * 1024;
@@ -14,87 +14,6 @@ pub const SNIFF_LEN: usize = 16 * 1024;
 /// How many line starts in the sniffed head are tried, so that one
 /// malformed first line does not hide a file's format.
 const SNIFF_LINES: usize = 16;
-
-/// An input format a reader exists for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// JSON documents in the evtx JSON shape (`{"Event":{"System":…}}`):
-    /// JSON lines, a single document, an array, or concatenated
-    /// pretty-printed documents.
-    EvtxJson,
-    /// Windows event log files (`ElfFile\0`).
-    Evtx,
-    /// Zeek logs in TSV, with `#separator`/`#fields`/`#types` headers.
-    ZeekTsv,
-    /// Zeek logs as JSON lines (`{"ts":…,"uid":…}`).
-    ZeekJson,
-    /// Winlogbeat / Elastic Agent documents in the Elastic Common Schema.
-    Ecs,
-    /// Defender for Endpoint Advanced Hunting rows as JSON, or Streaming
-    /// API records.
-    MdeJson,
-    /// Defender for Endpoint Advanced Hunting rows as CSV with a header.
-    MdeCsv,
-    /// Linux audit logs (`type=… msg=audit(…): …`).
-    Auditd,
-    /// XML `<Event>` elements: Sysmon for Linux in syslog, `wevtutil`
-    /// exports.
-    XmlEvents,
-}
-
-impl Format {
-    /// Stable name, used in alerts (`source.format`) and summaries.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::EvtxJson => "evtx-json",
-            Format::Evtx => "evtx",
-            Format::ZeekTsv => "zeek-tsv",
-            Format::ZeekJson => "zeek-json",
-            Format::Ecs => "ecs-json",
-            Format::MdeJson => "mde-json",
-            Format::MdeCsv => "mde-csv",
-            Format::Auditd => "auditd",
-            Format::XmlEvents => "xml-events",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a file is not read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SkipReason {
-    /// The file has no content.
-    Empty,
-    /// Not a format we know; `hint` says what it looks like.
-    Unrecognised { hint: String },
-    /// Compressed content that is not unpacked: gzip inside gzip, or gzip
-    /// bytes given to [`detect`], which sees decompressed content only.
-    CompressedUnsupported {
-        content: &'static str,
-        why: &'static str,
-    },
-    /// Met while walking a directory and not a regular file (a named pipe
-    /// would block the scan, a device would never end).
-    NotARegularFile { kind: &'static str },
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SkipReason::Empty => f.write_str("empty file"),
-            SkipReason::Unrecognised { hint } => write!(f, "unrecognised format ({hint})"),
-            SkipReason::CompressedUnsupported { content, why } => {
-                write!(f, "gzip-compressed {content}: {why}")
-            }
-            SkipReason::NotARegularFile { kind } => write!(f, "not a regular file ({kind})"),
-        }
-    }
-}
 
 /// Decide the format of a file from its first bytes (up to [`SNIFF_LEN`]).
 ///

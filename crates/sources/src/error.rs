@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::detect::SkipReason;
+use crate::format::SkipReason;
 
 /// A file that could not be read at all.
 #[derive(Debug, Error)]
@@ -55,6 +55,24 @@ impl ReadError {
             path: Arc::clone(path),
             line,
             kind,
+        }
+    }
+
+    /// Shift the line numbers of an error found in a block of a file that
+    /// starts `offset` lines into it, back to the file's (see
+    /// [`crate::json::plan`]).
+    pub fn shift_lines(&mut self, offset: u64) {
+        if offset == 0 {
+            return;
+        }
+        if self.line > 0 {
+            self.line += offset;
+        }
+        match &mut self.kind {
+            ReadErrorKind::Json { line, .. } | ReadErrorKind::InvalidUtf8 { line, .. } => {
+                *line += offset;
+            }
+            _ => {}
         }
     }
 

@@ -22,8 +22,8 @@ use std::fs::{self, Metadata};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::detect::SkipReason;
 use crate::error::OpenError;
+use crate::format::SkipReason;
 
 /// The files found, and the paths that could not be read or were skipped.
 #[derive(Debug, Default)]

@@ -36,22 +36,28 @@ lookups and logsource rules for the three, not three copies.
 
 # Module map
 
-- [`record`]: [`open`] (sniff, pick the reader), [`RecordReader`], and the
+- `record`: [`open`] (sniff, pick the reader), [`RecordReader`], and the
   [`Record`]/[`AnyEvent`] pair every reader produces.
-- [`detect`]: the [`Format`]s and content sniffing; [`SkipReason`].
+- `format`: the vocabulary, [`Format`] and [`SkipReason`] (a leaf
+  module).
+- [`detect`]: content sniffing.
 - [`decompress`]: gzip, detected by magic bytes, read as a stream.
 - [`inputs`]: walking the paths a user names.
 - [`prefilter`]: the engine's literal prefilter as the evtx-shape readers
-  apply it to raw bytes (what they do to values, and the skipping).
+  apply it to raw bytes: what they do to values, the search of their raw
+  forms (JSON text, EVTX chunks), and the skipping.
 - [`json::projection`]: the fields the evtx-shape readers keep when told
   which ones the caller reads ([`RecordReader::set_projection`]); the
   others are skipped while parsing.
-- [`error`], [`origin`]: per-file and per-record errors; where a record is.
-- [`mapping`]: the Windows field-mapping table (aliases and derived fields
+- `error`, `origin`: per-file and per-record errors; where a record is.
+- `mapping`: the Windows field-mapping table (aliases and derived fields
   such as Security 4688 `User`) shared by EVTX, evtx-JSON, XML and
   Winlogbeat events; each other source keeps its table in its own module
   (`ecs::mapping`, `mde::mapping`, `zeek::mapping`).
-- One module per source family, listed above. Shared machinery, written
+- One module per source family, listed above, holding what is known of
+  that family's input: sniffing hints, framing (and where a big file may
+  be cut: [`json::plan`], [`evtx::plan`]), mapping. A new reader follows
+  the same shape. Shared machinery, written
   once: JSON framing, error placement and value conversion
   (`json::values`, also used by ECS and Defender), byte lines with a size limit and chunked
   reading (`stream`, for Zeek, auditd and the JSON and XML framers), and
@@ -64,21 +70,22 @@ pub mod auditd;
 pub mod decompress;
 pub mod detect;
 pub mod ecs;
-pub mod error;
+mod error;
 pub mod evtx;
+mod format;
 pub mod inputs;
 pub mod json;
-pub mod mapping;
+mod mapping;
 pub mod mde;
-pub mod origin;
+mod origin;
 pub mod prefilter;
-pub mod record;
+mod record;
 mod stream;
 mod time;
 pub mod xml;
 pub mod zeek;
 
-pub use detect::{Format, SkipReason};
 pub use error::{OpenError, ReadError, ReadErrorKind};
+pub use format::{Format, SkipReason};
 pub use origin::{Origin, Position};
 pub use record::{AnyEvent, Record, RecordReader, open};

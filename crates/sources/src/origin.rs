@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::detect::Format;
+use crate::format::Format;
 
 /// Where one record is: file, position and format.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

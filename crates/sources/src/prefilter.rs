@@ -1,6 +1,31 @@
 //! The engine's literal prefilter ([`tunnelhunt_engine::prefilter`]) as
 //! the readers apply it: what the readers do to values between raw bytes
-//! and events (the [`RawProfile`]), and the skipping itself.
+//! and events (the [`RawProfile`]), the search of the raw forms, and the
+//! skipping itself.
+//!
+//! The engine derives the needles from the rules, groups them by route and
+//! builds their searchers; it knows no raw form. What a raw form spells
+//! and how is known here, next to the readers that produce it:
+//!
+//! * **JSON** ([`may_match_json`]): a string is written with one spelling
+//!   per character once `\uXXXX` and `\/` escapes are ruled out, so a
+//!   needle is searched in its escaped form (`\` → `\\`,
+//!   [`json_spelling`]), and a record with a `\u` or `\/` escape is let
+//!   through. Whether a record has one, or a character whose case folding
+//!   is ASCII, is asked last, of the records the gates and needles would
+//!   skip: one pass finds every candidate, and only an escape-looking one
+//!   has its backslashes counted (`scan::json_unsure`). The keys the
+//!   engine's route gates read (`EventID`, `Channel`, plain or as the
+//!   `#text` of an object, `scan::JsonKeys`) are read only as far as a
+//!   gate needs: a record whose first `EventID` lets it in is not read
+//!   further.
+//! * **EVTX** ([`may_match_utf16`]): strings are UTF-16LE; an ASCII needle
+//!   is searched in a copy of the chunk with every zero byte removed,
+//!   where an ASCII run of UTF-16 becomes contiguous ASCII.
+//!
+//! The searchers of those unsure spellings are built once (`LazyLock`),
+//! and each record is searched in one pass per question, as the engine's
+//! searchers are.
 //!
 //! Only the readers of the evtx JSON shape from raw bytes take a
 //! prefilter: evtx-JSON ([`Format::EvtxJson`], each framed record's JSON
@@ -38,13 +63,16 @@
 //!   channels (`routing::service_channels`). [`evtx_route`] turns that
 //!   into the strings a record must hold.
 
+mod literals;
+mod scan;
+
 use std::sync::Arc;
 
 use tunnelhunt_engine::routing::{CATEGORIES, EQUIVALENT_CATEGORIES, service_channels};
 use tunnelhunt_engine::{CompileError, Matcher, Prefilter, RawProfile, RouteNeed};
 use tunnelhunt_sigma::ast::LogSource;
 
-use crate::detect::Format;
+use crate::format::Format;
 use crate::json::evtx_shape::Key;
 use crate::mapping;
 
@@ -66,8 +94,69 @@ pub fn evtx_shape_prefilter(matcher: &Matcher) -> Result<Prefilter, CompileError
             joined: &joined,
             route: &evtx_route,
             event_ids: &evtx_event_ids,
+            spelled: &json_spelling,
         },
     )
+}
+
+/// How a value's text is spelled in JSON text once the escapes that let
+/// a record through are ruled out: `\` as `\\` (no needle holds `"`).
+pub fn json_spelling(value: &str) -> String {
+    value.replace('\\', "\\\\")
+}
+
+/// Whether a rule may match the record whose JSON text is `raw`.
+/// `buf` is scratch space.
+pub fn may_match_json(prefilter: &Prefilter, raw: &[u8], buf: &mut Vec<u8>) -> bool {
+    let always_gate = prefilter.always_gate();
+    if always_gate.admits_any() {
+        return true;
+    }
+    let mut keys = scan::JsonKeys::new(raw);
+    // The rules without needles first: reading a record's `EventID`
+    // and `Channel` is cheaper than the needle search, and a record
+    // one of them must see needs no search.
+    if !always_gate.is_empty() && always_gate.admits(&mut keys) {
+        return true;
+    }
+    let mut lowered = false;
+    for group in prefilter.groups() {
+        if !group.gate().admits(&mut keys) {
+            continue;
+        }
+        let needles = group.needles();
+        let hay = if needles.want_lowercase() {
+            if !lowered {
+                scan::lowercase_into(raw, buf);
+                lowered = true;
+            }
+            buf.as_slice()
+        } else {
+            raw
+        };
+        if needles.occur_in(hay) {
+            return true;
+        }
+    }
+    // A record spelled otherwise than the needles and the keys are
+    // looked for (a `\u` or `\/` escape, a folding character) may be
+    // seen by a rule without needles, or match one with needles, so it
+    // passes if any rule is left. The answer is thus `gate admits ||
+    // unsure || a group's needles occur || unsure`, each part a
+    // function of `raw` alone: asking `unsure` once, last, gives the
+    // same answer and spares it the records let through above (every
+    // `return` above is `true`).
+    (!always_gate.is_empty() || !prefilter.needles().is_empty()) && scan::json_unsure(raw)
+}
+
+/// Whether a rule may match a record of the EVTX chunk whose bytes are
+/// `chunk`. `buf` is scratch space.
+pub fn may_match_utf16(prefilter: &Prefilter, chunk: &[u8], buf: &mut Vec<u8>) -> bool {
+    let Some(needles) = prefilter.chunk_needles() else {
+        return true;
+    };
+    scan::squeeze_lowercase_into(chunk, buf);
+    needles.occur_in(buf) || scan::utf16_unsure(chunk)
 }
 
 /// The channel prefix that makes an evtx-shape event a `linux` one.
@@ -263,7 +352,7 @@ impl RawFilter {
     /// it is not an evtx-shape record, so that it is reported as
     /// unparseable, as without the prefilter.
     pub(crate) fn keep_json(&mut self, raw: &[u8]) -> bool {
-        let keep = self.prefilter.may_match_json(raw, &mut self.buf) || !evtx_shaped(raw);
+        let keep = may_match_json(&self.prefilter, raw, &mut self.buf) || !evtx_shaped(raw);
         if !keep {
             self.skipped += 1;
         }
@@ -273,7 +362,7 @@ impl RawFilter {
     /// Whether to decode an EVTX chunk of `records` records; counts them
     /// as skipped if not.
     pub(crate) fn keep_chunk(&mut self, chunk: &[u8], records: u64) -> bool {
-        let keep = self.prefilter.may_match_utf16(chunk, &mut self.buf);
+        let keep = may_match_utf16(&self.prefilter, chunk, &mut self.buf);
         if !keep {
             self.skipped += records;
         }
@@ -354,3 +443,6 @@ mod tests {
         assert_eq!(evtx_event_ids(&LogSource::default()), None);
     }
 }
+
+#[cfg(test)]
+mod search_tests;

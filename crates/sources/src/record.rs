@@ -17,10 +17,11 @@ use std::sync::Arc;
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup, Prefilter};
 
 use crate::auditd::{AuditdEvent, AuditdReader};
-use crate::detect::{self, Format, SNIFF_LEN};
+use crate::detect::{self, SNIFF_LEN};
 use crate::ecs::{EcsEvent, EcsReader};
 use crate::error::{OpenError, ReadError};
 use crate::evtx::EvtxReader;
+use crate::format::Format;
 use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
@@ -29,6 +30,7 @@ use crate::zeek::{ZeekEvent, ZeekReader};
 
 /// An event from any reader.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     EvtxJson(EvtxJsonEvent),
     Zeek(ZeekEvent),
@@ -292,8 +294,8 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::detect::SkipReason;
     use crate::error::ReadErrorKind;
+    use crate::format::SkipReason;
 
     fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("tunnelhunt-sources-{}", std::process::id()));

@@ -1,15 +1,16 @@
-//! Finding literals in raw bytes: the needles (ASCII case-insensitively)
-//! and the byte sequences that make a record unsure.
+//! Finding the needles in raw bytes, ASCII case-insensitively, whatever
+//! the raw form: the readers' crate hands in the haystack (a record's
+//! text, a squeezed EVTX chunk) and this says whether a needle occurs.
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, dfa, packed};
+use aho_corasick::{Anchored, MatchKind, dfa, packed};
 
 use crate::error::CompileError;
 
 /// Lowercase ASCII needles, one of which is looked for in a record's raw
 /// bytes, ASCII case-insensitively.
-pub(super) enum Needles {
+pub enum Needles {
     /// Few needles, or not many and none short (see [`teddy_fits`]):
     /// Teddy finds them several times faster than an automaton walks the
     /// bytes, but only case-sensitively, so it searches a lowercased copy.
@@ -95,13 +96,13 @@ impl Needles {
     }
 
     /// Whether [`Self::occur_in`] wants the haystack lowercased.
-    pub(super) fn want_lowercase(&self) -> bool {
+    pub fn want_lowercase(&self) -> bool {
         matches!(self, Needles::Packed(_))
     }
 
     /// Whether a needle occurs in `hay` ASCII case-insensitively; `hay`
     /// must be lowercase if [`Self::want_lowercase`].
-    pub(super) fn occur_in(&self, hay: &[u8]) -> bool {
+    pub fn occur_in(&self, hay: &[u8]) -> bool {
         match self {
             Needles::Packed(searcher) => searcher.find(hay).is_some(),
             Needles::Dfa(dfa) => walk(dfa, hay),
@@ -185,45 +186,6 @@ fn walk_from<A: Automaton>(aut: &A, mut sid: StateID, hay: &[u8]) -> bool {
         sid = aut.next_state(Anchored::No, sid, LOWER[usize::from(b)]);
         aut.is_match(sid)
     })
-}
-
-/// Byte strings looked for case-sensitively, each occurrence reported:
-/// with Teddy where the CPU has it, else with an automaton.
-pub(super) enum Literals {
-    Packed(packed::Searcher),
-    Automaton(AhoCorasick),
-}
-
-impl Literals {
-    /// `literals` must be such that no two occur at one position (none is
-    /// a prefix of another): each position is reported once, so which
-    /// literal is reported there is never in doubt.
-    pub(super) fn new(literals: &[Vec<u8>]) -> Literals {
-        match packed::Config::new().builder().extend(literals).build() {
-            Some(searcher) => Literals::Packed(searcher),
-            None => Literals::automaton(literals),
-        }
-    }
-
-    pub(super) fn automaton(literals: &[Vec<u8>]) -> Literals {
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(literals)
-            .expect("a few short literals");
-        Literals::Automaton(ac)
-    }
-
-    /// The first occurrence at or after `at`: which literal, and where.
-    pub(super) fn find_at(&self, hay: &[u8], at: usize) -> Option<(usize, usize)> {
-        let found = match self {
-            Literals::Packed(searcher) => {
-                searcher.find_in(hay, aho_corasick::Span::from(at..hay.len()))
-            }
-            Literals::Automaton(ac) => ac.find(Input::new(hay).range(at..)),
-        };
-        found.map(|m| (m.pattern().as_usize(), m.start()))
-    }
 }
 
 #[cfg(test)]

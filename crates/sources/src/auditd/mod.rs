@@ -41,8 +41,8 @@ pub use event::{AuditdEvent, SIGMA_FIELDS};
 pub use group::{MAX_IDLE_RECORDS, MAX_OPEN_EVENTS, MAX_RECORDS_PER_EVENT};
 pub use process::GENERATION as PROCESS_TABLE_GENERATION;
 
-use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::origin::Origin;
 use crate::stream::{Line, Lines};
 use group::{Group, Grouper};

@@ -32,8 +32,8 @@ use serde_json::{Map, Value};
 
 pub use event::{EcsEvent, SHAPE, get_path, has_ecs_markers};
 
-use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::json::values::ValueReader;
 use crate::origin::Origin;
 

@@ -27,7 +27,7 @@ use super::damage::{EvtxProblem, chain};
 /// Size of the file header block, where chunk 0 starts.
 pub(crate) const FILE_HEADER_SIZE: usize = 4096;
 /// Size of one chunk.
-pub(crate) const CHUNK_SIZE: usize = 65536;
+pub const CHUNK_SIZE: usize = 65536;
 /// Size of a chunk's header.
 pub(crate) const CHUNK_HEADER_SIZE: usize = 512;
 /// What every chunk starts with.

@@ -24,8 +24,8 @@ use evtx::{EvtxChunkData, EvtxChunkHeader, ParserSettings, checksum_ieee};
 
 use super::chunks::{CHUNK_HEADER_SIZE, CHUNK_SIZE};
 use super::damage::{EvtxDamage, EvtxProblem, chain, panic_message};
-use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::json::{EvtxJsonEvent, EvtxProjection};
 use crate::origin::{Origin, Position};
 use crate::prefilter::RawFilter;

@@ -36,7 +36,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use chunks::ReadSeek;
+pub use chunks::{CHUNK_SIZE, ReadSeek};
 pub use damage::{EvtxDamage, EvtxProblem};
 
 use crate::error::{OpenError, ReadError, ReadErrorKind};
@@ -120,6 +120,12 @@ pub fn read_evtx(path: &Path) -> Result<EvtxReader, OpenError> {
 pub struct EvtxPlan {
     path: Arc<Path>,
     survey: Survey,
+}
+
+/// The size of an EVTX file of `chunks` whole chunks: a file bigger than
+/// that may hold more, one no bigger cannot.
+pub fn file_size(chunks: usize) -> u64 {
+    chunks::FILE_HEADER_SIZE as u64 + chunks as u64 * CHUNK_SIZE as u64
 }
 
 /// Survey `path` for reading in chunk ranges: one header read per chunk.

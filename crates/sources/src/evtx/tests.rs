@@ -8,7 +8,7 @@ use tunnelhunt_engine::{Event, FieldValue, Lookup};
 
 use super::chunks::{CHUNK_SIZE, FILE_HEADER_SIZE};
 use super::*;
-use crate::detect::Format;
+use crate::format::Format;
 
 const FIXTURE: &[u8] =
     include_bytes!("../../tests/fixtures/evtx/security-4688-netsh-portproxy.evtx");

@@ -10,13 +10,16 @@
 //! their event from that; the evtx JSON shape ([`evtx_shape`]), read on
 //! every record of the big Windows logs, is parsed straight into its
 //! event, keeping only the fields the rules read when given a
-//! [`projection`]. [`skim`] finds where an object ends without parsing
-//! it, by the framer's rules, for callers that cut big files.
+//! [`projection`]. A big file is cut into blocks read on their own
+//! where [`plan`] says (`blocks`, next to the framer whose states decide
+//! where a cut may go; `skim` finds where an object ends without parsing
+//! it, by the framer's rules).
 
+mod blocks;
 pub mod evtx_shape;
 mod frame;
 pub mod projection;
-pub mod skim;
+mod skim;
 pub(crate) mod values;
 
 use std::fs::File;
@@ -24,12 +27,13 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
+pub use blocks::{Cut, JsonPlan, MAX_BLOCK_FACTOR, plan};
 pub use evtx_shape::{EvtxJsonEvent, EvtxParseError};
 pub use frame::DEFAULT_MAX_RECORD_BYTES;
 pub use projection::EvtxProjection;
 
-use crate::detect::Format;
 use crate::error::{OpenError, ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::origin::Origin;
 use crate::prefilter::RawFilter;
 use tunnelhunt_engine::Prefilter;

@@ -1,8 +1,9 @@
 //! Finding where a JSON value ends without parsing it.
 //!
-//! The command that cuts big JSON-lines files into blocks needs to know
-//! where an object that opens on a line closes, by the JSON framer's rules
-//! (the framer itself leaves that to the parser, see `frame`): outside
+//! The block planner (`super::blocks`), which cuts big JSON-lines files
+//! into blocks, needs to know where an object that opens on a line
+//! closes, by the JSON framer's rules (the framer itself leaves that to
+//! the parser, see `frame`): outside
 //! strings `{`/`[` open and `}`/`]` close (alike, so `{]` is balanced),
 //! and in a string a backslash escapes exactly the next byte. Nothing else
 //! is checked; whether the text is valid JSON is the parser's business.
@@ -19,7 +20,7 @@ use memchr::memchr2;
 /// Index just past the `"` that ends the string whose contents start at
 /// `bytes[from]`, or `None` if the string is still open at the end of
 /// `bytes`.
-pub fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+pub(crate) fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
     loop {
         let at = from + memchr2(b'"', b'\\', bytes.get(from..)?)?;
         if bytes[at] == b'"' {
@@ -33,7 +34,7 @@ pub fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
 
 /// Index of the byte that closes the value opening at `bytes[0]`, which
 /// should be `{` or `[`; `None` if it is still open at the end of `bytes`.
-pub fn value_end(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn value_end(bytes: &[u8]) -> Option<usize> {
     debug_assert!(matches!(bytes.first(), Some(b'{' | b'[')));
     let mut depth = 1u32;
     let mut i = 1;

@@ -20,8 +20,8 @@ use csv::{ByteRecord, ErrorKind, ReaderBuilder, Terminator};
 use serde_json::{Map, Value};
 
 use super::event::MdeEvent;
-use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::origin::Origin;
 
 /// Streams the events of a Defender for Endpoint CSV export.

@@ -33,8 +33,8 @@ pub use csv::MdeCsvReader;
 pub use event::{MARKER_COLUMNS, MdeEvent, SHAPE, STREAMING_PREFIX, is_row};
 pub use mapping::Table;
 
-use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::json::values::ValueReader;
 use crate::origin::Origin;
 

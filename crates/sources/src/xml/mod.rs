@@ -26,8 +26,8 @@ use thiserror::Error;
 
 pub use frame::DEFAULT_MAX_ELEMENT_BYTES;
 
-use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::json::EvtxJsonEvent;
 use crate::json::evtx_shape::SHAPE;
 use crate::origin::{self, Origin};

@@ -27,8 +27,8 @@ use std::sync::Arc;
 
 pub use event::{Log, Value, ZeekEvent};
 
-use crate::detect::Format;
 use crate::error::{ReadError, ReadErrorKind};
+use crate::format::Format;
 use crate::json::DEFAULT_MAX_RECORD_BYTES;
 use crate::origin::Origin;
 use crate::stream::{Line, Lines};

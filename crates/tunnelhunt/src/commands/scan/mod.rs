@@ -24,7 +24,6 @@
 
 mod alerts;
 mod pipeline;
-mod pretty;
 mod progress;
 mod select;
 mod spool;

@@ -3,33 +3,17 @@
 //! Files are the natural unit: most evidence folders hold many of them,
 //! and across-file parallelism needs nothing from the readers. But a
 //! single JSON-lines export can be most of a collection, so big files in a
-//! framed JSON format (evtx JSON, ECS, Defender for Endpoint JSON) are cut
-//! into blocks of whole lines, each read by its own reader on its own
-//! thread, with line numbers shifted back to the file's.
+//! format the JSON framer reads (those `tunnelhunt_sources::json::plan`
+//! accepts) are cut into blocks of whole lines, each read by its own
+//! reader on its own thread, with line numbers shifted back to the file's.
 //!
 //! A block reader must see exactly what the one reader over the whole file
-//! would have seen, or splitting would change results. The JSON framer in
-//! `tunnelhunt-sources` carries state across lines (whether the file is
-//! one record per line or pretty-printed, whether a top-level array is
-//! open), so a cut is made only where that state is known to be the fresh
-//! one: every line up to the cut has been checked to be JSON-lines-shaped
-//! — a record that opens and closes on its line, a line with no record
-//! (blank, or text the framer reports as not JSON), or, once the file is
-//! known to be one record per line, a record cut short at its line end —
-//! and the block after the cut starts with a complete one-line record, so
-//! that its fresh reader settles on one-record-per-line as the file's did.
-//! A file whose first record goes on past its first line is a stream of
-//! pretty-printed documents (what `evtx_dump -o json` writes); it is
-//! followed line by line instead (`super::pretty`) and cut before a line
-//! that opens a document in its first column.
-//! At the first line that is anything else (a `[`, a pretty-printed
-//! document in a one-record-per-line file, a line longer than
-//! [`Limits::max_line`]) cutting stops, and the rest of the file from the
-//! last cut is one unit read sequentially.
-//! Once the file has shown itself to be one record per line, a line with
-//! no `[` byte needs no classifying (only the one a cut would go before
-//! does): in that layout the framer is between records at every line
-//! start, and only a top-level `[` could change that.
+//! would have seen, or splitting would change results. Where a cut may go
+//! depends on the JSON framer's states, so `tunnelhunt_sources::json::plan`
+//! decides it, line by line, as the cutter reads the file; the cutter only
+//! reads (in big pieces, straight into the block) and hands out blocks.
+//! A line longer than [`Limits::max_line`] also ends cutting, and the rest
+//! of the file from the last cut is one unit read sequentially.
 //!
 //! Big uncompressed EVTX files (more than [`Limits::evtx_chunks`] chunks)
 //! are cut into ranges of that many consecutive chunks in the order the
@@ -41,9 +25,9 @@
 //! chunks, so the ranges in order yield exactly what the whole file does.
 //! The one difference: an I/O error ends only its range, not the file.
 //!
-//! Other formats keep per-file state (Zeek headers, auditd event groups,
-//! CSV headers), and gzip streams cannot be entered in the middle: each of
-//! those files is one unit.
+//! Other formats keep per-file state (headers, event groups), and gzip
+//! streams cannot be entered in the middle: each of those files is one
+//! unit.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
@@ -56,8 +40,7 @@ use tunnelhunt_sources::Format;
 use tunnelhunt_sources::decompress::is_gzip;
 use tunnelhunt_sources::detect::{self, SNIFF_LEN};
 use tunnelhunt_sources::evtx::{self, EvtxPlan};
-
-use super::pretty::{Pretty, Step};
+use tunnelhunt_sources::json::{self, JsonPlan};
 
 /// How much is read at a time, at most.
 const READ_AHEAD: usize = 1024 * 1024;
@@ -129,11 +112,6 @@ impl Drop for Block {
     }
 }
 
-/// A block that finds no place to cut within this many times
-/// [`Limits::block`] ends cutting for the rest of its file.
-const MAX_BLOCK_FACTOR: usize = 4;
-use tunnelhunt_sources::json::skim;
-
 /// Sizes that decide when and how files are cut.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -195,7 +173,7 @@ impl Work {
                     part.range.end,
                     part.plan.chunk_order().len()
                 ),
-                part.range.len() as u64 * 65536,
+                part.range.len() as u64 * evtx::CHUNK_SIZE as u64,
             ),
             Work::Failed { path, .. } => (path.display().to_string(), 0),
         }
@@ -304,12 +282,8 @@ struct Cutter {
     /// next one, and the number of the first of them.
     carry: Vec<u8>,
     carry_line: u64,
-    /// Whether the file has shown itself to be one record per line (a
-    /// record opened and closed on one line).
-    lines_layout: bool,
-    /// Set when the file's first record goes on past its line: the file
-    /// is followed as pretty-printed documents.
-    pretty: Option<Pretty>,
+    /// Where the blocks are cut.
+    plan: JsonPlan,
     /// A read error met after the current block, reported after it.
     failure: Option<(u64, io::Error)>,
 }
@@ -320,7 +294,7 @@ impl Cutter {
     /// reports any problem opening it).
     fn open(path: &Path, limits: Limits) -> Option<Cut> {
         let size = std::fs::metadata(path).ok()?.len();
-        let evtx_min = 4096 + limits.evtx_chunks as u64 * 65536;
+        let evtx_min = evtx::file_size(limits.evtx_chunks);
         if size < limits.min_file.min(evtx_min + 1) {
             return None;
         }
@@ -338,11 +312,10 @@ impl Cutter {
             drop(file);
             return EvtxRanges::open(path, size, limits.evtx_chunks).map(Cut::Chunks);
         }
-        if size < limits.min_file
-            || !matches!(format, Format::EvtxJson | Format::Ecs | Format::MdeJson)
-        {
+        if size < limits.min_file {
             return None;
         }
+        let plan = json::plan(format, limits.block)?;
         file.seek(SeekFrom::Start(0)).ok()?;
         Some(Cut::Lines(Cutter {
             path: Arc::from(path),
@@ -352,8 +325,7 @@ impl Cutter {
             size: Some(size),
             carry: Vec::new(),
             carry_line: 1,
-            lines_layout: false,
-            pretty: None,
+            plan,
             failure: None,
         }))
     }
@@ -371,41 +343,24 @@ impl Cutter {
         let mut block = spare_block();
         block.extend_from_slice(&self.carry);
         self.carry.clear();
-        // Where the last pretty-printed candidate line starts in `block`,
-        // and its line number (see `Pretty`).
-        let mut candidate: Option<(usize, u64)> = None;
+        self.plan.start_block();
         // The file is read in big pieces, not line by line, and the lines
         // are then looked at in place: `block[..done]` holds whole lines
-        // already classified, `line` is the number of the next.
+        // the plan has looked at, `line` is the number of the next.
         let mut done = 0;
         let mut line = first_line;
         block.reserve(block_room(self.limits).saturating_sub(block.len()));
         loop {
-            loop {
-                done = self.pass_plain_lines(&block, done, &mut line);
-                let Some(end) = memchr::memchr(b'\n', &block[done..]).map(|n| done + n + 1) else {
-                    break;
-                };
-                let start = done;
-                let cut_at = self.classify(&block[start..end], start, line, &mut candidate);
-                done = end;
-                line += 1;
-                // Not a shape cutting follows, or no place to cut has come
-                // for long (blank or garbage lines, records cut short): the
-                // rest of the file, from the start of this block, is one
-                // sequential unit, rather than a block growing without
-                // bound.
-                let too_long = end > self.limits.block.saturating_mul(MAX_BLOCK_FACTOR);
-                let Some(cut_at) = cut_at.filter(|_| !too_long) else {
-                    return Some(self.part(block, first_line, Some(input)));
-                };
-                if let Some((at, at_line)) = cut_at {
+            match self.plan.next_cut(&block, &mut done, &mut line) {
+                json::Cut::NeedMore => {}
+                json::Cut::At { at, line } => {
                     self.carry.extend_from_slice(&block[at..]);
                     block.truncate(at);
-                    self.carry_line = at_line;
+                    self.carry_line = line;
                     self.input = Some(input);
                     return Some(self.part(block, first_line, None));
                 }
+                json::Cut::Stop => return Some(self.part(block, first_line, Some(input))),
             }
             if block.len() - done > self.limits.max_line {
                 // A line too long to hold: the rest is read as a stream.
@@ -437,79 +392,6 @@ impl Cutter {
         }
     }
 
-    /// Pass over the whole lines of `block` from `done` that need no
-    /// classifying, counting them into `line`; where the rest starts. Once
-    /// the file is one record per line, a line that starts before the block
-    /// size (no cut goes there) and holds no `[` (no array can open on it)
-    /// is nothing that stops cutting: whatever its shape, classifying it
-    /// would only say "go on". Finding the first `[` and counting line
-    /// breaks over the whole run costs less than looking at each line.
-    fn pass_plain_lines(&self, block: &[u8], done: usize, line: &mut u64) -> usize {
-        if !self.lines_layout || self.pretty.is_some() || done >= self.limits.block {
-            return done;
-        }
-        let horizon = self.limits.block.min(block.len());
-        let horizon = memchr::memchr(b'[', &block[done..horizon]).map_or(horizon, |i| done + i);
-        let Some(last) = memchr::memrchr(b'\n', &block[done..horizon]) else {
-            return done;
-        };
-        let end = done + last + 1;
-        *line += newlines(&block[done..end]);
-        end
-    }
-
-    /// Classify one line (`text`, with its line break) that starts at
-    /// `start` in the block and is line number `line` of the file:
-    /// `None` to stop cutting, else where the block may be cut, if here.
-    fn classify(
-        &mut self,
-        text: &[u8],
-        start: usize,
-        line: u64,
-        candidate: &mut Option<(usize, u64)>,
-    ) -> Option<Option<(usize, u64)>> {
-        let cut_wanted = start > 0 && start >= self.limits.block;
-        let first_line_of_file = line == 1;
-        if let Some(pretty) = &mut self.pretty {
-            return match pretty.next_line(text)? {
-                Step::Candidate => {
-                    *candidate = Some((start, line));
-                    Some(None)
-                }
-                Step::Confirmed => Some(
-                    candidate
-                        .take()
-                        .filter(|&(at, _)| at > 0 && at >= self.limits.block),
-                ),
-                Step::Other => Some(None),
-            };
-        }
-        // The lines that need no classifying are passed over before they
-        // get here (`pass_plain_lines`).
-        let shape = line_shape(text, first_line_of_file);
-        let here = (cut_wanted && shape == Shape::OneLineRecord).then_some((start, line));
-        match shape {
-            Shape::OneLineRecord | Shape::Records => {
-                self.lines_layout = true;
-                Some(here)
-            }
-            Shape::NoRecord => Some(None),
-            Shape::OpenAtEnd if self.lines_layout => Some(None),
-            // The first record goes on past its line: the file is
-            // pretty-printed, followed from here by `Pretty`.
-            Shape::OpenAtEnd => {
-                let text = if first_line_of_file {
-                    text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
-                } else {
-                    text
-                };
-                self.pretty = Pretty::start(text);
-                self.pretty.map(|_| None)
-            }
-            Shape::Unsafe => None,
-        }
-    }
-
     /// `bytes` as a block whose buffer is kept for reuse.
     fn block(&self, bytes: Vec<u8>) -> Block {
         Block {
@@ -534,78 +416,6 @@ impl Cutter {
             first_line,
             opens_file: self.size.take(),
         })
-    }
-}
-
-/// How many `\n` bytes `bytes` holds. Counted in runs of at most 255
-/// bytes into a `u8`, which the compiler turns into wide vector compares
-/// and adds; a plain `filter().count()` stays byte by byte.
-fn newlines(bytes: &[u8]) -> u64 {
-    bytes
-        .chunks(255)
-        .map(|run| u64::from(run.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
-        .sum()
-}
-
-/// What one line looks like to the JSON framer, as far as cutting cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    /// Starts in its first column with an object that closes on the line
-    /// (whatever follows it on the line): a block may start here.
-    OneLineRecord,
-    /// Holds one or more objects that close on the line, not starting in
-    /// the first column.
-    Records,
-    /// Blank, or text that is not JSON: the framer reports it (or not)
-    /// and is between records at the line end whatever the file's layout.
-    NoRecord,
-    /// An object (or a string in it) is still open at the line end: a
-    /// truncated record if the file is one record per line, the start of
-    /// a pretty-printed one otherwise.
-    OpenAtEnd,
-    /// Opens a top-level array, which changes how the framer reads the
-    /// following lines.
-    Unsafe,
-}
-
-/// Classify `line` (with or without its `\n`) the way the framer would
-/// scan it from between records: objects are balanced over `{}`/`[]`
-/// outside strings; outside objects a `[` opens an array, other text is
-/// not JSON up to the line end.
-///
-/// Every line of a cut file goes through here, so objects are skimmed
-/// (string contents skipped with `memchr2`) rather than stepped byte by
-/// byte, by the same rules as the framer's own fast path.
-fn line_shape(line: &[u8], first_line_of_file: bool) -> Shape {
-    let mut line = line.strip_suffix(b"\n").unwrap_or(line);
-    if first_line_of_file {
-        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    }
-    let mut records = 0;
-    let mut first_at_start = false;
-    let mut i = 0;
-    while let Some(&b) = line.get(i) {
-        match b {
-            b'{' => {
-                let Some(close) = skim::value_end(&line[i..]) else {
-                    return Shape::OpenAtEnd;
-                };
-                first_at_start |= i == 0;
-                records += 1;
-                i += close + 1;
-            }
-            b'[' => return Shape::Unsafe,
-            _ if b.is_ascii_whitespace() => i += 1,
-            // Not JSON: the framer skips to the line end.
-            _ => break,
-        }
-    }
-    if records == 0 {
-        Shape::NoRecord
-    } else if first_at_start {
-        Shape::OneLineRecord
-    } else {
-        Shape::Records
     }
 }
 

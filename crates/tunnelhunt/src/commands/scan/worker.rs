@@ -269,7 +269,7 @@ impl Unit<'_, '_> {
                     self.record(&record, &mut scratch, &mut hits);
                 }
                 Err(mut error) => {
-                    shift_error(&mut error, line_offset);
+                    error.shift_lines(line_offset);
                     if self.error(error, Some(format)) {
                         return;
                     }
@@ -322,22 +322,5 @@ impl Unit<'_, '_> {
             self.stop = Some(message);
             self.ctx.cancel_after(self.seq);
         }
-    }
-}
-
-/// Shift the line numbers of an error found in a block that starts
-/// `offset` lines into its file.
-pub(super) fn shift_error(error: &mut ReadError, offset: u64) {
-    if offset == 0 {
-        return;
-    }
-    if error.line > 0 {
-        error.line += offset;
-    }
-    match &mut error.kind {
-        ReadErrorKind::Json { line, .. } | ReadErrorKind::InvalidUtf8 { line, .. } => {
-            *line += offset;
-        }
-        _ => {}
     }
 }

@@ -1,13 +1,17 @@
-//! The raw-byte side of the prefilter: haystack copies, the records whose
-//! raw form may spell a value otherwise than the needles assume, and the
-//! `EventID`s and `Channel`s of JSON records.
+//! The raw forms the prefilter searches: haystack copies (JSON text
+//! lowercased, EVTX chunks squeezed from UTF-16), the records whose raw
+//! form may spell a value otherwise than the needles assume, and the
+//! `EventID`s and `Channel`s of JSON records, read for the engine's route
+//! gates ([`RouteKeys`]).
 
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-use super::search::Literals;
-use super::{ASCII_FOLDING, REGEX_FOLDING, sorted};
+use tunnelhunt_engine::RouteKeys;
+use tunnelhunt_engine::prefilter::{ASCII_FOLDING, REGEX_FOLDING};
+
+use super::literals::Literals;
 
 /// Searchers built once: building one costs about as much as searching a
 /// record, and every record is searched for these.
@@ -116,7 +120,10 @@ fn folding() -> impl Iterator<Item = char> {
     let all = ASCII_FOLDING
         .into_iter()
         .chain(REGEX_FOLDING.into_iter().map(|(c, _)| c));
-    sorted(all.collect()).into_iter()
+    let mut all: Vec<char> = all.collect();
+    all.sort_unstable();
+    all.dedup();
+    all.into_iter()
 }
 
 /// Whether the EVTX chunk `raw` may hold a character whose case folding is
@@ -176,6 +183,34 @@ fn channel(v: Scalar<'_>) -> Option<&str> {
     match v {
         Scalar::Str(s) => Some(s),
         Scalar::Num(_) => None,
+    }
+}
+
+/// A JSON record's `EventID`s and `Channel`s, read from its text as far
+/// as the gates ask.
+pub(super) struct JsonKeys<'a> {
+    ids: KeyValues<'a, u32>,
+    channels: KeyValues<'a, &'a str>,
+}
+
+impl<'a> JsonKeys<'a> {
+    pub(super) fn new(raw: &'a [u8]) -> Self {
+        JsonKeys {
+            ids: event_ids(raw),
+            channels: channels(raw),
+        }
+    }
+}
+
+impl RouteKeys for JsonKeys<'_> {
+    #[inline]
+    fn any_event_id(&mut self, wanted: impl Fn(u32) -> bool) -> bool {
+        self.ids.any(wanted)
+    }
+
+    #[inline]
+    fn any_channel(&mut self, wanted: impl Fn(&str) -> bool) -> bool {
+        self.channels.any(wanted)
     }
 }
 

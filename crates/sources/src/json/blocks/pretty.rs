@@ -1,5 +1,5 @@
 //! Following a file of concatenated pretty-printed JSON documents line by
-//! line, to know where it can be cut into blocks (see `units`).
+//! line, to know where it can be cut into blocks (see `super`).
 //!
 //! In the framer's pretty-printed layout (settled when the first record
 //! closes on a later line than it opened), a line that starts with `{` in
@@ -20,11 +20,11 @@
 //! first record that closes on the line it opened (the file is then one
 //! record per line after all, which the JSON-lines path handles).
 
-use tunnelhunt_sources::json::skim;
+use crate::json::skim;
 
 /// Where the follower is between lines.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Pretty {
+pub(crate) struct Pretty {
     /// Open `{`/`[` of the current record; 0 between records.
     depth: u32,
     /// The first record has closed, on a later line than it opened.
@@ -36,7 +36,7 @@ pub(super) struct Pretty {
 
 /// What a line means for cutting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Step {
+pub(crate) enum Step {
     Other,
     /// A block may start at this line if its record closes before another
     /// record opens in the first column (a record cut short there would
@@ -108,7 +108,7 @@ impl Pretty {
     /// Start following at the first line of the file's first record
     /// (`line` opens it in its first column and it stays open); `None` if
     /// the line is not that.
-    pub(super) fn start(line: &[u8]) -> Option<Pretty> {
+    pub(crate) fn start(line: &[u8]) -> Option<Pretty> {
         let line = strip_newline(line);
         if line.first() != Some(&b'{') {
             return None;
@@ -122,7 +122,7 @@ impl Pretty {
     }
 
     /// Follow the next line; `None`: stop cutting.
-    pub(super) fn next_line(&mut self, line: &[u8]) -> Option<Step> {
+    pub(crate) fn next_line(&mut self, line: &[u8]) -> Option<Step> {
         let line = strip_newline(line);
         let starts_record = line.first() == Some(&b'{');
         let from = if starts_record { 0 } else { self.depth };
