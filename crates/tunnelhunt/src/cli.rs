@@ -418,4 +418,15 @@ mod tests {
         ]);
         assert!(without_offset.is_err());
     }
+
+    #[test]
+    fn scan_file_timeout_must_be_positive() {
+        let parse = |seconds| {
+            Cli::try_parse_from(["tunnelhunt", "scan", "--file-timeout", seconds, "logs"])
+        };
+        assert!(parse("1").is_ok());
+        // A clap error: `main` never runs, clap exits 2, as for any usage error.
+        let zero = parse("0").unwrap_err();
+        assert_eq!(zero.exit_code(), 2, "{zero}");
+    }
 }
