@@ -51,7 +51,7 @@ use crate::output::table::{self, Layout};
 use crate::placeholders;
 use crate::ruleset::{self, CompiledRules, LoadedRules};
 use alerts::AlertOutput;
-use pipeline::{Flow, TimeLimit};
+use pipeline::{Flow, Pipeline, TimeLimit};
 use progress::Progress;
 use select::{RuleSelection, TimeRange};
 use summary::{Report, Tally};
@@ -79,7 +79,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
     // The rules, the matcher, the pool and the workers' context live until
     // the process ends: a worker stuck in a parser is never joined (see
-    // `pipeline::run_ordered`), so what it uses must not be freed under it.
+    // `pipeline::Pipeline::run`), so what it uses must not be freed under it.
     let loaded: &'static LoadedRules = Box::leak(Box::new(ruleset::load_or_builtin(
         &args.rules,
         &args.filters,
@@ -185,13 +185,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let scanning = Instant::now();
     if stopped.is_none() && write_error.is_none() {
         let strict = args.strict;
-        pipeline::run_ordered(
+        let pipeline = Pipeline {
             pool,
-            WINDOW_PER_THREAD * threads,
-            units::plan(found.files, units::Limits::default()),
-            move |seq, work| worker::scan(ctx, seq, work),
-            Work::describe,
+            window: WINDOW_PER_THREAD * threads,
             limit,
+        };
+        pipeline.run(
+            units::plan(found.files, units::Limits::default()),
+            move |seq, work: Work| worker::scan(ctx, seq, work),
             |late| worker::overdue(compiled.rules.len(), strict, late),
             |result| {
                 tally.merge(result.tally);

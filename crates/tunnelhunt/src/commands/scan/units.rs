@@ -57,6 +57,7 @@ use tunnelhunt_sources::decompress::is_gzip;
 use tunnelhunt_sources::detect::{self, SNIFF_LEN};
 use tunnelhunt_sources::evtx::{self, EvtxPlan};
 
+use super::pipeline::{Unit, UnitInfo};
 use super::pretty::{Pretty, Step};
 
 /// How much is read at a time, at most.
@@ -176,12 +177,11 @@ pub enum Work {
     },
 }
 
-impl Work {
-    /// What the unit is, for a person (the file, and which part of it),
-    /// and about how many bytes it reads (an upper bound).
-    pub fn describe(&self) -> (String, u64) {
+impl Unit for Work {
+    /// The file, and which part of it; the bytes it reads at most.
+    fn describe(&self) -> UnitInfo {
         let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
-        match self {
+        let (label, bytes) = match self {
             Work::File(path) => (path.display().to_string(), size(path)),
             Work::Part(part) => (
                 format!("{} (from line {})", part.path.display(), part.first_line),
@@ -198,7 +198,8 @@ impl Work {
                 part.range.len() as u64 * 65536,
             ),
             Work::Failed { path, .. } => (path.display().to_string(), 0),
-        }
+        };
+        UnitInfo { label, bytes }
     }
 }
 

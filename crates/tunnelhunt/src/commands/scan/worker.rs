@@ -116,7 +116,7 @@ pub struct UnitResult {
 }
 
 /// The result of a unit given up after `late.after` (see
-/// `pipeline::run_ordered`): its file is reported unreadable; whatever the
+/// `pipeline::Pipeline::run`): its file is reported unreadable; whatever the
 /// stuck worker had found is lost with it.
 pub fn overdue(rules: usize, strict: bool, late: Overdue) -> UnitResult {
     let message = format!(
@@ -322,13 +322,17 @@ impl Unit<'_, '_> {
 #[cfg(feature = "test-hooks")]
 mod stall_hook {
     use super::Work;
+    use crate::commands::scan::pipeline::Unit as _;
 
     /// Names the file whose unit hangs.
     const STALL_ON: &str = "TUNNELHUNT_TEST_STALL_ON";
 
     pub(super) fn hang_if_named(work: &Work) {
         if let Some(name) = std::env::var_os(STALL_ON)
-            && work.describe().0.contains(name.to_string_lossy().as_ref())
+            && work
+                .describe()
+                .label
+                .contains(name.to_string_lossy().as_ref())
         {
             loop {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
