@@ -33,7 +33,7 @@
 //! stays deterministic for every scan that can finish.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::{Duration, Instant};
 
 use rayon::ThreadPool;
@@ -137,7 +137,7 @@ impl Pipeline {
         units: impl Iterator<Item = U> + Send + 'static,
         work: impl Fn(usize, U) -> R + Send + Sync + 'static,
         overdue: impl Fn(Overdue) -> R,
-        mut emit: impl FnMut(R) -> Flow,
+        emit: impl FnMut(R) -> Flow,
     ) {
         let window = self.window.max(1);
         let (tx, rx) = mpsc::channel::<Message<R>>();
@@ -145,6 +145,20 @@ impl Pipeline {
         // A slot token is sent before a unit is handed out and received
         // after it is emitted: a counting semaphore of `window` permits.
         let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(window);
+        self.spawn_producer(units, work, tx, handed_tx, slot_tx);
+        consume(rx, handed_rx, slot_rx, overdue, emit);
+    }
+
+    /// The producer: on its own thread, detached, hand each unit to the
+    /// pool once a slot of the window is free, and say what it is.
+    fn spawn_producer<U: Unit, R: Send + 'static>(
+        &self,
+        units: impl Iterator<Item = U> + Send + 'static,
+        work: impl Fn(usize, U) -> R + Send + Sync + 'static,
+        tx: Sender<Message<R>>,
+        handed_tx: Sender<HandedOut>,
+        slot_tx: SyncSender<()>,
+    ) {
         let (pool, limit) = (self.pool, self.limit);
         std::thread::spawn(move || {
             let work = &work;
@@ -174,73 +188,83 @@ impl Pipeline {
                 let _ = tx.send(Message::Produced(produced));
             });
         });
+    }
+}
 
-        let mut next = 0;
-        let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
-        let mut handed_out: HashMap<usize, HandedOut> = HashMap::new();
-        let mut running: HashMap<usize, Instant> = HashMap::new();
-        // Units whose result is in (done or given up), and how many units
-        // the producer handed out once it has said so.
-        let mut settled = 0;
-        let mut produced: Option<usize> = None;
-        let mut given_up: Vec<usize> = Vec::new();
-        let mut stopped = false;
-        let mut slot_rx: Option<Receiver<()>> = Some(slot_rx);
-        while produced != Some(settled) {
-            let message = match rx.recv_timeout(WATCH_EVERY) {
-                Ok(message) => Some(message),
-                Err(RecvTimeoutError::Timeout) => None,
-                // Every sender is gone: nothing more will come.
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-            handed_out.extend(handed_rx.try_iter().map(|unit| (unit.seq, unit)));
-            match message {
-                Some(Message::Started(seq)) => {
-                    running.insert(seq, Instant::now());
-                }
-                Some(Message::Done(seq, result)) => {
-                    running.remove(&seq);
-                    if !given_up.contains(&seq) {
-                        waiting.insert(seq, result);
-                        settled += 1;
-                    }
-                }
-                Some(Message::Produced(n)) => produced = Some(n),
-                None => {}
+/// The consumer, on the calling thread: receive results, give up units
+/// past their time, and emit in input order, freeing each emitted unit's
+/// slot; until every unit handed out is emitted or given up.
+fn consume<R>(
+    rx: Receiver<Message<R>>,
+    handed_rx: Receiver<HandedOut>,
+    slot_rx: Receiver<()>,
+    overdue: impl Fn(Overdue) -> R,
+    mut emit: impl FnMut(R) -> Flow,
+) {
+    let mut next = 0;
+    let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
+    let mut handed_out: HashMap<usize, HandedOut> = HashMap::new();
+    let mut running: HashMap<usize, Instant> = HashMap::new();
+    // Units whose result is in (done or given up), and how many units the
+    // producer handed out once it has said so.
+    let mut settled = 0;
+    let mut produced: Option<usize> = None;
+    let mut given_up: Vec<usize> = Vec::new();
+    let mut stopped = false;
+    let mut slot_rx = Some(slot_rx);
+    while produced != Some(settled) {
+        let message = match rx.recv_timeout(WATCH_EVERY) {
+            Ok(message) => Some(message),
+            Err(RecvTimeoutError::Timeout) => None,
+            // Every sender is gone: nothing more will come.
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        handed_out.extend(handed_rx.try_iter().map(|unit| (unit.seq, unit)));
+        match message {
+            Some(Message::Started(seq)) => {
+                running.insert(seq, Instant::now());
             }
-            let late: Vec<(usize, Duration)> = running
-                .iter()
-                .filter_map(|(&seq, started)| {
-                    let allowed = handed_out.get(&seq)?.allowed;
-                    let after = started.elapsed();
-                    (after > allowed).then_some((seq, after))
-                })
-                .collect();
-            for (seq, after) in late {
+            Some(Message::Done(seq, result)) => {
                 running.remove(&seq);
-                given_up.push(seq);
-                let label = handed_out
-                    .remove(&seq)
-                    .map(|unit| unit.label)
-                    .unwrap_or_default();
-                waiting.insert(seq, overdue(Overdue { label, after }));
-                settled += 1;
+                if !given_up.contains(&seq) {
+                    waiting.insert(seq, result);
+                    settled += 1;
+                }
             }
-            while let Some(result) = waiting.remove(&next) {
-                handed_out.remove(&next);
-                next += 1;
-                if !stopped && emit(result) == Flow::Stop {
-                    stopped = true;
-                    // Closing the window makes the producer's next `send`
-                    // fail, so it stops taking units.
-                    slot_rx = None;
-                }
-                if let Some(slots) = &slot_rx {
-                    // Free the unit's slot, now that it is emitted. The
-                    // token is there: it was sent before the unit was
-                    // handed out.
-                    let _ = slots.recv();
-                }
+            Some(Message::Produced(n)) => produced = Some(n),
+            None => {}
+        }
+        let late: Vec<(usize, Duration)> = running
+            .iter()
+            .filter_map(|(&seq, started)| {
+                let allowed = handed_out.get(&seq)?.allowed;
+                let after = started.elapsed();
+                (after > allowed).then_some((seq, after))
+            })
+            .collect();
+        for (seq, after) in late {
+            running.remove(&seq);
+            given_up.push(seq);
+            let label = handed_out
+                .remove(&seq)
+                .map(|unit| unit.label)
+                .unwrap_or_default();
+            waiting.insert(seq, overdue(Overdue { label, after }));
+            settled += 1;
+        }
+        while let Some(result) = waiting.remove(&next) {
+            handed_out.remove(&next);
+            next += 1;
+            if !stopped && emit(result) == Flow::Stop {
+                stopped = true;
+                // Closing the window makes the producer's next `send`
+                // fail, so it stops taking units.
+                slot_rx = None;
+            }
+            if let Some(slots) = &slot_rx {
+                // Free the unit's slot, now that it is emitted. The token
+                // is there: it was sent before the unit was handed out.
+                let _ = slots.recv();
             }
         }
     }
