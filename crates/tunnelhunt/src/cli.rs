@@ -6,17 +6,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::{Outcome, exit_codes_help};
+
 /// Find protocol tunneling (MITRE ATT&CK T1572) in endpoint and network
 /// logs with Sigma rules.
 #[derive(Debug, Parser)]
 #[command(name = "tunnelhunt", version, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 success; 1 rule errors (invalid or \
-unsupported rules were reported and left out); 2 usage or setup error; \
-3 input errors (unreadable files, damaged EVTX chunks or unparseable \
-records were reported; with --strict, the scan stopped at the first); \
-4 (test) a scenario did not get the alerts it expects; \
-5 (scan --fail-on-alert) alerts were found. \
-When several apply, the highest wins.")]
+#[command(after_help = exit_codes_help(&Outcome::ALL))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -29,27 +25,51 @@ pub enum Command {
     Rules(RulesCommand),
     /// Scan logs with Sigma rules and print the alerts (a table on a
     /// terminal, JSON lines or CSV otherwise).
-    #[command(after_help = SCAN_AFTER_HELP)]
+    #[command(after_help = scan_after_help())]
     Scan(ScanArgs),
     /// Replay labelled scenarios (events + expect.yml) through the rules;
     /// print a scenario × branch matrix. Exit 4 on any mismatch.
+    #[command(after_help = exit_codes_help(TEST_OUTCOMES))]
     Test(TestArgs),
     /// Render rules as SIEM queries (KQL, SPL, EQL, AQL, Sumo Logic,
     /// YARA-L 2.0, LogScale) or normalized Sigma. A rule a target cannot
     /// express exactly is refused with the reason, never approximated.
-    #[command(after_help = EXPORT_AFTER_HELP)]
+    #[command(after_help = export_after_help())]
     Export(ExportArgs),
 }
 
-/// Exit codes and layout notes printed under `tunnelhunt export --help`.
-const EXPORT_AFTER_HELP: &str = "Without --out, the queries of each target \
+/// Layout notes and exit codes printed under `tunnelhunt export --help`.
+fn export_after_help() -> String {
+    let layout = "Without --out, the queries of each target \
 are printed on stdout one after another (each starts with a comment naming \
 its rule); refusals are listed on stderr. With --out DIR: DIR/<target>/<rule>.<ext> \
 per rule (DIR/<target>/<rule>.<flavor>.<ext> for other flavors), \
 DIR/packs/pack[.<flavor>].<ext> for the pack queries and DIR/README.md as \
-the index. Exit codes: 0 done (refusals are reported, not errors); 1 some \
-rules were invalid and left out; 2 usage or setup error; 6 --strict and at \
-least one rendering was refused.";
+the index.";
+    format!("{layout}\n\n{}", exit_codes_help(EXPORT_OUTCOMES))
+}
+
+/// The outcomes each command can end with, for its `--help`; what each
+/// means is [`Outcome::meaning`].
+const SCAN_OUTCOMES: &[Outcome] = &[
+    Outcome::Success,
+    Outcome::RuleErrors,
+    Outcome::UsageError,
+    Outcome::InputErrors,
+    Outcome::AlertsFound,
+];
+const TEST_OUTCOMES: &[Outcome] = &[
+    Outcome::Success,
+    Outcome::RuleErrors,
+    Outcome::UsageError,
+    Outcome::TestFailures,
+];
+const EXPORT_OUTCOMES: &[Outcome] = &[
+    Outcome::Success,
+    Outcome::RuleErrors,
+    Outcome::UsageError,
+    Outcome::Refusals,
+];
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -255,15 +275,15 @@ pub struct ScanArgs {
 }
 
 /// Exit codes and notes printed under `tunnelhunt scan --help`.
-const SCAN_AFTER_HELP: &str = "Exit codes: 0 scan complete (alerts or \
-not, unless --fail-on-alert); 1 some rules were invalid or unsupported and \
-were left out (the others ran); 2 usage or setup error, nothing scanned \
-(bad option, missing path, --rule matching no rule, unwritable --output); \
-3 input errors: unreadable files, damaged EVTX chunks or unparseable \
-records were reported and counted, the rest was scanned (with --strict the \
-scan stopped at the first); 5 --fail-on-alert and at least one alert was \
-printed. When several apply, the highest wins. The progress bar (stderr, \
-only on a terminal) never changes what is printed on stdout.";
+fn scan_after_help() -> String {
+    format!(
+        "{}\n\n\
+A --rule that matches no rule and an --output that cannot be created are \
+usage errors too: nothing is scanned. The progress bar (stderr, only on a \
+terminal) never changes what is printed on stdout.",
+        exit_codes_help(SCAN_OUTCOMES)
+    )
+}
 
 /// Where and how alerts are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -417,5 +437,16 @@ mod tests {
             "logs",
         ]);
         assert!(without_offset.is_err());
+    }
+
+    #[test]
+    fn scan_file_timeout_must_be_positive() {
+        let parse = |seconds| {
+            Cli::try_parse_from(["tunnelhunt", "scan", "--file-timeout", seconds, "logs"])
+        };
+        assert!(parse("1").is_ok());
+        // A clap error: `main` never runs, clap exits 2, as for any usage error.
+        let zero = parse("0").unwrap_err();
+        assert_eq!(zero.exit_code(), 2, "{zero}");
     }
 }

@@ -416,14 +416,18 @@ fn fail_on_alert_exits_5_only_when_alerts_were_printed() {
     assert_eq!(bad.status.code(), Some(2));
     let help = tunnelhunt(&["scan", "--help"]);
     let help = stdout(&help);
+    // The exit-code lines `Outcome` generates, only those scan can end with.
     for code in [
-        "0 scan complete",
-        "1 some rules",
-        "2 usage",
-        "3 input errors",
-        "5 --fail-on-alert",
+        "\n  0  success",
+        "\n  1  rule errors",
+        "\n  2  usage or setup error",
+        "\n  3  input errors",
+        "\n  5  scan --fail-on-alert",
     ] {
         assert!(help.contains(code), "{code}: {help}");
+    }
+    for other in ["\n  4  ", "\n  6  "] {
+        assert!(!help.contains(other), "{other}: {help}");
     }
 }
 

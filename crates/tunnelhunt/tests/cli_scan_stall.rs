@@ -4,7 +4,10 @@
 //!
 //! No real parser can be made to hang on demand, so the scan is told to
 //! stall on one file through the test-only `TUNNELHUNT_TEST_STALL_ON`
-//! variable (see `worker::scan`).
+//! variable (see `worker::scan`), which only a build with the `test-hooks`
+//! feature reads: `cargo test -p tunnelhunt --features test-hooks -- stall`
+//! (`.ci/run` does). Test names contain "stall" for that filter.
+#![cfg(feature = "test-hooks")]
 
 mod common;
 
@@ -19,7 +22,7 @@ fn summary(stderr: &str) -> Value {
 }
 
 #[test]
-fn a_stuck_file_is_given_up_and_the_scan_goes_on() {
+fn a_stalled_file_is_given_up_and_the_scan_goes_on() {
     let dir = common::scratch("scan-stall", "inputs");
     for name in ["sysmon_process_creation.jsonl", "security_4688.json"] {
         std::fs::copy(
@@ -81,12 +84,4 @@ fn a_stuck_file_is_given_up_and_the_scan_goes_on() {
     assert!(!expected.is_empty(), "the example files raise alerts");
     assert_eq!(not_from_stuck(&stdout(&stalled)), expected);
     assert!(!stdout(&stalled).contains("stuck.jsonl"));
-}
-
-#[test]
-fn the_time_limit_must_be_positive() {
-    let out = command(&["scan", "--file-timeout", "0", "examples/events"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

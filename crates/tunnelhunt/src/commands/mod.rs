@@ -6,55 +6,18 @@
 pub mod check;
 pub mod export;
 pub mod list;
+mod outcome;
 pub mod scan;
 pub mod show;
 pub mod test;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::bail;
 
 use crate::output::plural;
 use crate::ruleset;
-
-/// How a command ended, in increasing order of severity. The exit codes
-/// are part of the interface (documented in the README and `--help`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Outcome {
-    /// Exit 0.
-    Success,
-    /// Exit 1: some rules are invalid or unsupported; they were reported
-    /// and left out.
-    RuleErrors,
-    /// Exit 2: the command could not run (bad arguments or setup).
-    UsageError,
-    /// Exit 3: some inputs could not be read or some records not parsed;
-    /// they were reported and counted.
-    InputErrors,
-    /// Exit 4 (`test`): some scenarios did not get the alerts they
-    /// expect (a missed detection or a false positive).
-    TestFailures,
-    /// Exit 5 (`scan --fail-on-alert`): alerts were printed.
-    AlertsFound,
-    /// Exit 6 (`export --strict`): some rules could not be rendered
-    /// exactly for a target; they were refused and listed.
-    Refusals,
-}
-
-impl Outcome {
-    pub fn exit_code(self) -> ExitCode {
-        ExitCode::from(match self {
-            Outcome::Success => 0,
-            Outcome::RuleErrors => 1,
-            Outcome::UsageError => 2,
-            Outcome::InputErrors => 3,
-            Outcome::TestFailures => 4,
-            Outcome::AlertsFound => 5,
-            Outcome::Refusals => 6,
-        })
-    }
-}
+pub use outcome::{Outcome, exit_codes_help};
 
 /// Refuse paths that do not exist before doing any work: a typo in a path
 /// is a usage error, not an empty result.

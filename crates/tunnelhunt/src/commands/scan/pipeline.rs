@@ -33,10 +33,25 @@
 //! stays deterministic for every scan that can finish.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::{Duration, Instant};
 
 use rayon::ThreadPool;
+
+/// What the pipeline needs to know of a unit of work.
+pub trait Unit: Send + 'static {
+    /// What the unit is, for messages, and how big: its time limit grows
+    /// with its size.
+    fn describe(&self) -> UnitInfo;
+}
+
+/// A unit as a person is told about it, and about how many bytes it
+/// reads (an upper bound).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitInfo {
+    pub label: String,
+    pub bytes: u64,
+}
 
 /// What the consumer wants after emitting a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +79,20 @@ impl TimeLimit {
 /// A unit a worker has not finished within its [`TimeLimit`].
 #[derive(Debug)]
 pub struct Overdue {
-    /// What [`run_ordered`]'s `describe` said of the unit.
+    /// The unit's [`UnitInfo::label`].
     pub label: String,
     pub after: Duration,
+}
+
+/// Where and how units run: the pool, how many may be in flight, and how
+/// long each may take.
+#[derive(Clone, Copy)]
+pub struct Pipeline {
+    /// `'static` because the workers run detached (see the module docs).
+    pub pool: &'static ThreadPool,
+    /// At most this many units exist at once (at least one).
+    pub window: usize,
+    pub limit: TimeLimit,
 }
 
 enum Message<R> {
@@ -77,73 +103,107 @@ enum Message<R> {
     Produced(usize),
 }
 
+/// A unit the producer handed out: which, what it is and how long it may
+/// run.
+struct HandedOut {
+    seq: usize,
+    label: String,
+    allowed: Duration,
+}
+
 /// How often the consumer looks at the running units' clocks.
 const WATCH_EVERY: Duration = Duration::from_millis(200);
 
-/// Run `work` on every unit of `units` on `pool`, and `emit` the results
-/// in the order of `units`, with at most `window` units in flight.
-///
-/// `work` receives each unit's position in `units`. After `emit` returns
-/// [`Flow::Stop`], units already handed out still finish (their results
-/// are dropped) and no further unit is taken from `units`; `work` can ask
-/// its own cancellation flag to return early.
-///
-/// A unit that runs past its time limit (`limit`, for the input size
-/// `describe` gives) is given up: `overdue` makes its result, which is
-/// emitted in its place, and whatever its worker returns later is
-/// dropped. A thread cannot be stopped from outside, so a worker stuck in
-/// a parser stays stuck, but nothing waits for it: the producer and the
-/// workers run detached (hence `'static`), and this returns once every
-/// unit is emitted or given up. The scan goes on with the other threads;
-/// the stuck one ends with the process.
-#[allow(clippy::too_many_arguments)]
-pub fn run_ordered<U, R>(
-    pool: &'static ThreadPool,
-    window: usize,
-    units: impl Iterator<Item = U> + Send + 'static,
-    work: impl Fn(usize, U) -> R + Send + Sync + 'static,
-    describe: impl Fn(&U) -> (String, u64) + Send + 'static,
-    limit: TimeLimit,
+impl Pipeline {
+    /// Run `work` on every unit of `units` on the pool, and `emit` the
+    /// results in the order of `units`, with at most `window` units in
+    /// flight.
+    ///
+    /// `work` receives each unit's position in `units`. After `emit`
+    /// returns [`Flow::Stop`], units already handed out still finish
+    /// (their results are dropped) and no further unit is taken from
+    /// `units`; `work` can ask its own cancellation flag to return early.
+    ///
+    /// A unit that runs past its time limit (`limit`, for the size its
+    /// [`Unit::describe`] gives) is given up: `overdue` makes its result,
+    /// which is emitted in its place, and whatever its worker returns
+    /// later is dropped. A thread cannot be stopped from outside, so a
+    /// worker stuck in a parser stays stuck, but nothing waits for it: the
+    /// producer and the workers run detached (hence `'static`), and this
+    /// returns once every unit is emitted or given up. The scan goes on
+    /// with the other threads; the stuck one ends with the process.
+    pub fn run<U: Unit, R: Send + 'static>(
+        &self,
+        units: impl Iterator<Item = U> + Send + 'static,
+        work: impl Fn(usize, U) -> R + Send + Sync + 'static,
+        overdue: impl Fn(Overdue) -> R,
+        emit: impl FnMut(R) -> Flow,
+    ) {
+        let window = self.window.max(1);
+        let (tx, rx) = mpsc::channel::<Message<R>>();
+        let (handed_tx, handed_rx) = mpsc::channel::<HandedOut>();
+        // A slot token is sent before a unit is handed out and received
+        // after it is emitted: a counting semaphore of `window` permits.
+        let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(window);
+        self.spawn_producer(units, work, tx, handed_tx, slot_tx);
+        consume(rx, handed_rx, slot_rx, overdue, emit);
+    }
+
+    /// The producer: on its own thread, detached, hand each unit to the
+    /// pool once a slot of the window is free, and say what it is.
+    fn spawn_producer<U: Unit, R: Send + 'static>(
+        &self,
+        units: impl Iterator<Item = U> + Send + 'static,
+        work: impl Fn(usize, U) -> R + Send + Sync + 'static,
+        tx: Sender<Message<R>>,
+        handed_tx: Sender<HandedOut>,
+        slot_tx: SyncSender<()>,
+    ) {
+        let (pool, limit) = (self.pool, self.limit);
+        std::thread::spawn(move || {
+            let work = &work;
+            pool.in_place_scope(|scope| {
+                let mut produced = 0;
+                for (seq, unit) in units.enumerate() {
+                    if slot_tx.send(()).is_err() {
+                        // The consumer has stopped.
+                        break;
+                    }
+                    let UnitInfo { label, bytes } = unit.describe();
+                    let allowed = limit.for_bytes(bytes);
+                    let _ = handed_tx.send(HandedOut {
+                        seq,
+                        label,
+                        allowed,
+                    });
+                    produced = seq + 1;
+                    let tx = tx.clone();
+                    scope.spawn(move |_| {
+                        // The consumer may have stopped listening.
+                        let _ = tx.send(Message::Started(seq));
+                        let result = work(seq, unit);
+                        let _ = tx.send(Message::Done(seq, result));
+                    });
+                }
+                let _ = tx.send(Message::Produced(produced));
+            });
+        });
+    }
+}
+
+/// The consumer, on the calling thread: receive results, give up units
+/// past their time, and emit in input order, freeing each emitted unit's
+/// slot; until every unit handed out is emitted or given up.
+fn consume<R>(
+    rx: Receiver<Message<R>>,
+    handed_rx: Receiver<HandedOut>,
+    slot_rx: Receiver<()>,
     overdue: impl Fn(Overdue) -> R,
     mut emit: impl FnMut(R) -> Flow,
-) where
-    U: Send + 'static,
-    R: Send + 'static,
-{
-    let window = window.max(1);
-    let (tx, rx) = mpsc::channel::<Message<R>>();
-    // What each handed-out unit is and how long it may take, by seq.
-    let (about_tx, about_rx) = mpsc::channel::<(usize, String, Duration)>();
-    // A slot token is sent before a unit is handed out and received after
-    // it is emitted: a counting semaphore of `window` permits.
-    let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(window);
-    std::thread::spawn(move || {
-        let work = &work;
-        pool.in_place_scope(|scope| {
-            let mut produced = 0;
-            for (seq, unit) in units.enumerate() {
-                if slot_tx.send(()).is_err() {
-                    // The consumer has stopped.
-                    break;
-                }
-                let (label, bytes) = describe(&unit);
-                let _ = about_tx.send((seq, label, limit.for_bytes(bytes)));
-                produced = seq + 1;
-                let tx = tx.clone();
-                scope.spawn(move |_| {
-                    // The consumer may have stopped listening.
-                    let _ = tx.send(Message::Started(seq));
-                    let result = work(seq, unit);
-                    let _ = tx.send(Message::Done(seq, result));
-                });
-            }
-            let _ = tx.send(Message::Produced(produced));
-        });
-    });
-
+) {
     let mut next = 0;
     let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
-    let mut about: HashMap<usize, (String, Duration)> = HashMap::new();
+    let mut handed_out: HashMap<usize, HandedOut> = HashMap::new();
     let mut running: HashMap<usize, Instant> = HashMap::new();
     // Units whose result is in (done or given up), and how many units the
     // producer handed out once it has said so.
@@ -159,7 +219,7 @@ pub fn run_ordered<U, R>(
             // Every sender is gone: nothing more will come.
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        about.extend(about_rx.try_iter().map(|(seq, label, d)| (seq, (label, d))));
+        handed_out.extend(handed_rx.try_iter().map(|unit| (unit.seq, unit)));
         match message {
             Some(Message::Started(seq)) => {
                 running.insert(seq, Instant::now());
@@ -177,7 +237,7 @@ pub fn run_ordered<U, R>(
         let late: Vec<(usize, Duration)> = running
             .iter()
             .filter_map(|(&seq, started)| {
-                let allowed = about.get(&seq).map(|(_, d)| *d)?;
+                let allowed = handed_out.get(&seq)?.allowed;
                 let after = started.elapsed();
                 (after > allowed).then_some((seq, after))
             })
@@ -185,15 +245,15 @@ pub fn run_ordered<U, R>(
         for (seq, after) in late {
             running.remove(&seq);
             given_up.push(seq);
-            let label = about
+            let label = handed_out
                 .remove(&seq)
-                .map(|(label, _)| label)
+                .map(|unit| unit.label)
                 .unwrap_or_default();
             waiting.insert(seq, overdue(Overdue { label, after }));
             settled += 1;
         }
         while let Some(result) = waiting.remove(&next) {
-            about.remove(&next);
+            handed_out.remove(&next);
             next += 1;
             if !stopped && emit(result) == Flow::Stop {
                 stopped = true;
@@ -216,13 +276,34 @@ mod tests {
 
     use super::*;
 
-    fn pool(threads: usize) -> &'static ThreadPool {
-        Box::leak(Box::new(
+    /// A unit that is only a number, 2 MiB big by its description.
+    struct Numbered(u64);
+
+    impl Unit for Numbered {
+        fn describe(&self) -> UnitInfo {
+            UnitInfo {
+                label: format!("unit {}", self.0),
+                bytes: 2 << 20,
+            }
+        }
+    }
+
+    fn numbered(units: impl Iterator<Item = u64>) -> impl Iterator<Item = Numbered> {
+        units.map(Numbered)
+    }
+
+    fn pipeline(threads: usize, window: usize, limit: TimeLimit) -> Pipeline {
+        let pool = Box::leak(Box::new(
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap(),
-        ))
+        ));
+        Pipeline {
+            pool,
+            window,
+            limit,
+        }
     }
 
     const GENEROUS: TimeLimit = TimeLimit {
@@ -235,20 +316,16 @@ mod tests {
         static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
         static PEAK: AtomicUsize = AtomicUsize::new(0);
         let mut seen = Vec::new();
-        run_ordered(
-            pool(4),
-            3,
-            (0..40u64).inspect(|_| {
+        pipeline(4, 3, GENEROUS).run(
+            numbered((0..40u64).inspect(|_| {
                 let now = IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
                 PEAK.fetch_max(now, Ordering::SeqCst);
-            }),
-            |seq, unit| {
+            })),
+            |seq, Numbered(unit)| {
                 // Later units tend to finish first.
                 std::thread::sleep(Duration::from_micros(((40 - unit) * 50) % 700));
                 (seq, unit * 2)
             },
-            |_| (String::new(), 0),
-            GENEROUS,
             |_| unreachable!("no unit is late"),
             |(seq, doubled)| {
                 IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
@@ -266,15 +343,11 @@ mod tests {
     fn stop_ends_the_emission_and_the_production() {
         static PRODUCED: AtomicUsize = AtomicUsize::new(0);
         let mut seen = Vec::new();
-        run_ordered(
-            pool(2),
-            2,
-            (0..1000).inspect(|_| {
+        pipeline(2, 2, GENEROUS).run(
+            numbered((0..1000).inspect(|_| {
                 PRODUCED.fetch_add(1, Ordering::SeqCst);
-            }),
-            |_, unit| unit,
-            |_| (String::new(), 0),
-            GENEROUS,
+            })),
+            |_, Numbered(unit)| unit,
             |_| unreachable!("no unit is late"),
             |unit| {
                 seen.push(unit);
@@ -297,11 +370,9 @@ mod tests {
         };
         let started = Instant::now();
         let mut seen = Vec::new();
-        run_ordered(
-            pool(2),
-            4,
-            0..12u64,
-            |_, unit| {
+        pipeline(2, 4, limit).run(
+            numbered(0..12u64),
+            |_, Numbered(unit)| {
                 if unit == 3 {
                     // A parser in an endless loop.
                     loop {
@@ -310,8 +381,6 @@ mod tests {
                 }
                 Ok(unit)
             },
-            |unit| (format!("unit {unit}"), 2 << 20),
-            limit,
             |late| Err(format!("{} after {:?}", late.label, late.after)),
             |result| {
                 seen.push(result);

@@ -42,6 +42,8 @@ use tunnelhunt_sources::detect::{self, SNIFF_LEN};
 use tunnelhunt_sources::evtx::{self, EvtxPlan};
 use tunnelhunt_sources::json::{self, JsonPlan};
 
+use super::pipeline::{Unit, UnitInfo};
+
 /// How much is read at a time, at most.
 const READ_AHEAD: usize = 1024 * 1024;
 
@@ -154,12 +156,11 @@ pub enum Work {
     },
 }
 
-impl Work {
-    /// What the unit is, for a person (the file, and which part of it),
-    /// and about how many bytes it reads (an upper bound).
-    pub fn describe(&self) -> (String, u64) {
+impl Unit for Work {
+    /// The file, and which part of it; the bytes it reads at most.
+    fn describe(&self) -> UnitInfo {
         let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
-        match self {
+        let (label, bytes) = match self {
             Work::File(path) => (path.display().to_string(), size(path)),
             Work::Part(part) => (
                 format!("{} (from line {})", part.path.display(), part.first_line),
@@ -176,7 +177,8 @@ impl Work {
                 part.range.len() as u64 * evtx::CHUNK_SIZE as u64,
             ),
             Work::Failed { path, .. } => (path.display().to_string(), 0),
-        }
+        };
+        UnitInfo { label, bytes }
     }
 }
 

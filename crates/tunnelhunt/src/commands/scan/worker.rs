@@ -116,7 +116,7 @@ pub struct UnitResult {
 }
 
 /// The result of a unit given up after `late.after` (see
-/// `pipeline::run_ordered`): its file is reported unreadable; whatever the
+/// `pipeline::Pipeline::run`): its file is reported unreadable; whatever the
 /// stuck worker had found is lost with it.
 pub fn overdue(rules: usize, strict: bool, late: Overdue) -> UnitResult {
     let message = format!(
@@ -134,20 +134,10 @@ pub fn overdue(rules: usize, strict: bool, late: Overdue) -> UnitResult {
     }
 }
 
-/// Names the file whose unit `scan` makes hang, for the test that shows
-/// a stuck parser cannot hang the scan (`tests/cli_scan_stall.rs`): no
-/// real parser can be made to hang on demand.
-const STALL_FOR_TESTS: &str = "TUNNELHUNT_TEST_STALL_ON";
-
 /// Scan one unit. `seq` is its place in input order.
 pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
-    if let Some(name) = std::env::var_os(STALL_FOR_TESTS)
-        && work.describe().0.contains(name.to_string_lossy().as_ref())
-    {
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        }
-    }
+    #[cfg(feature = "test-hooks")]
+    stall_hook::hang_if_named(&work);
     let mut unit = Unit {
         ctx,
         seq,
@@ -324,3 +314,30 @@ impl Unit<'_, '_> {
         }
     }
 }
+
+/// A parser that never returns, on demand, for the test that shows a
+/// stuck parser cannot hang the scan (`tests/cli_scan_stall.rs`): no real
+/// parser can be made to hang at will. Only a build with the `test-hooks`
+/// feature has it, so the shipped binary never reads the variable.
+#[cfg(feature = "test-hooks")]
+mod stall_hook {
+    use super::Work;
+    use crate::commands::scan::pipeline::Unit as _;
+
+    /// Names the file whose unit hangs.
+    const STALL_ON: &str = "TUNNELHUNT_TEST_STALL_ON";
+
+    pub(super) fn hang_if_named(work: &Work) {
+        if let Some(name) = std::env::var_os(STALL_ON)
+            && work
+                .describe()
+                .label
+                .contains(name.to_string_lossy().as_ref())
+        {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+    }
+}
+

@@ -7,7 +7,9 @@
 //! (rule loading in [`crate::ruleset`], file reading and matching in
 //! [`crate::evaluate`]), so a passing scenario is a promise about `scan`.
 //!
-//! Modules: [`expect`] parses and validates `expect.yml`; [`run`] finds
+//! Modules: [`plan`] checks the arguments, finds the scenarios and
+//! compiles the rules before any scenario runs; [`expect`] parses and
+//! validates `expect.yml`; [`run`] finds
 //! scenarios and compares what fired with what was expected; [`matrix`]
 //! counts and prints; [`coverage`] writes `docs/coverage.md`, which puts
 //! the pack next to the seed page's four-branch logic.
@@ -15,6 +17,7 @@
 pub mod coverage;
 pub mod expect;
 pub mod matrix;
+mod plan;
 pub mod run;
 
 use std::io::Write as _;
@@ -25,9 +28,9 @@ use anyhow::{Context as _, bail};
 use crate::cli::TestArgs;
 use crate::commands::{Outcome, require_existing};
 use crate::output::plural;
-use crate::placeholders;
 use crate::ruleset;
 use matrix::Matrix;
+use plan::{Planned, TestPlan};
 use run::{RuleSet, Scenario, ScenarioResult};
 
 /// Where the scenarios are when `--corpus` is not given.
@@ -38,60 +41,19 @@ pub const DEFAULT_SEED: &str = "corpus/seed/seed_t1572_four_branches.yml";
 pub const CORPUS_ENV: &str = "TUNNELHUNT_CORPUS";
 
 pub fn run(args: &TestArgs) -> anyhow::Result<Outcome> {
-    let rule_paths = &args.rules;
-    let corpus = if args.corpus.is_empty() {
-        vec![PathBuf::from(DEFAULT_CORPUS)]
-    } else {
-        args.corpus.clone()
+    let plan = match TestPlan::from_args(args)? {
+        Planned::Ready(plan) => plan,
+        Planned::NoUsableRules => return Ok(Outcome::RuleErrors),
     };
-    require_existing("rule path", rule_paths)?;
-    require_existing("filters file", &args.filters)?;
-    require_existing("scenario folder", &corpus)?;
-    let external = external_root(args.external_corpus.as_deref())?;
-    let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
-
-    let scenarios = match run::discover(&corpus) {
-        Ok(s) => s,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            bail!(
-                "{} in the scenarios' expect.yml files",
-                plural(errors.len(), "problem")
-            );
-        }
-    };
-    if scenarios.is_empty() {
-        bail!(
-            "no scenarios (folders with an expect.yml) under {}",
-            join(&corpus)
-        );
-    }
-
-    let loaded = ruleset::load_or_builtin(rule_paths, &args.filters);
-    let compiled = ruleset::compile(&loaded, &placeholders);
-    let rule_errors = crate::commands::report_rule_problems(&compiled.problems, "left out");
-    let Some(matcher) = &compiled.matcher else {
-        eprintln!("tunnelhunt: the rule set could not be compiled; no scenario was run");
-        return Ok(Outcome::RuleErrors);
-    };
-    if compiled.rules.is_empty() {
-        let source = if rule_paths.is_empty() {
-            "the built-in pack".to_owned()
-        } else {
-            join(rule_paths)
-        };
-        bail!("no usable rules in {source}");
-    }
-    let rules = RuleSet::new(matcher, &compiled.rules);
-    let results = run_all(&scenarios, &rules, external.as_deref());
+    let external = plan.external.as_deref();
+    let rules = plan.rules();
+    let results = run_all(&plan.scenarios, &rules, external);
 
     let matrix = Matrix::build(&results, rules.branches());
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", matrix.table())?;
     if args.show_records {
-        show_records(&mut out, &scenarios, &rules, external.as_deref())?;
+        show_records(&mut out, &plan.scenarios, &rules, external)?;
     }
     let problems = matrix::mismatches(&results);
     if !problems.is_empty() {
@@ -106,37 +68,21 @@ pub fn run(args: &TestArgs) -> anyhow::Result<Outcome> {
         write_coverage(
             args,
             md_path,
-            &scenarios,
+            &plan.scenarios,
             &results,
-            &placeholders,
-            external.as_deref(),
+            &plan.placeholders,
+            external,
         )?;
         writeln!(out, "coverage table written to {}", md_path.display())?;
     }
 
     Ok(if !matrix.all_passed() {
         Outcome::TestFailures
-    } else if rule_errors > 0 {
+    } else if plan.rule_errors > 0 {
         Outcome::RuleErrors
     } else {
         Outcome::Success
     })
-}
-
-/// `--external-corpus`, else `$TUNNELHUNT_CORPUS`; a named root must exist.
-fn external_root(flag: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
-    let root = match flag {
-        Some(p) => Some(p.to_path_buf()),
-        None => std::env::var_os(CORPUS_ENV)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from),
-    };
-    if let Some(root) = &root
-        && !root.is_dir()
-    {
-        bail!("the external corpus {} is not a folder", root.display());
-    }
-    Ok(root)
 }
 
 fn run_all(

@@ -1,0 +1,293 @@
+//! What a scan will do, decided from its arguments before anything is read.
+//!
+//! [`ScanPlan::from_args`] checks every argument, loads, selects and compiles the
+//! rules, starts the thread pool, opens the alert output and finds the
+//! input files; `super::run` then only runs the plan and reports. So every
+//! usage error (a missing path, `--from` after `--to`, a `--rule` that
+//! matches nothing, an `--output` that cannot be created) is found before
+//! the first input byte is read, and the run cannot meet one half-way.
+//! The checks come in the order the command always made them, so the same
+//! mistake gives the same message.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_sources::OpenError;
+use tunnelhunt_sources::inputs::{self, Walk};
+
+use super::alerts::AlertOutput;
+use super::pipeline::{Pipeline, TimeLimit};
+use super::select::{RuleSelection, TimeRange};
+use super::summary::Tally;
+use super::worker;
+use crate::cli::{AlertFormat, ScanArgs};
+use crate::commands::require_existing;
+use crate::output::plural;
+use crate::output::printer::Printer;
+use crate::output::table::{self, Layout};
+use crate::placeholders;
+use crate::ruleset::{self, CompiledRules, LoadedRules};
+
+/// Units in flight per thread: enough that a thread finishing a unit finds
+/// the next one ready, few enough to bound memory (see `pipeline.rs`).
+const WINDOW_PER_THREAD: usize = 2;
+
+/// A scan ready to run: the rules compiled, the workers' context, the
+/// pool, the output open and the input files found.
+pub struct ScanPlan {
+    pub loaded: &'static LoadedRules,
+    pub compiled: &'static CompiledRules<'static>,
+    /// Rules left out because they are invalid or unsupported (reported).
+    pub rule_errors: usize,
+    /// Rules `--min-level`/`--rule` left out.
+    pub rules_not_selected: usize,
+    pub time_range: TimeRange,
+    pub threads: usize,
+    pub pipeline: Pipeline,
+    pub ctx: &'static worker::Context<'static>,
+    /// Where the alerts go.
+    pub out: BufWriter<Box<dyn Write>>,
+    /// Alerts go to the terminal the progress bar is drawn on.
+    pub alerts_share_the_terminal: bool,
+    pub inputs: Inputs,
+}
+
+/// The input files the walk found, in input order, and what it met that
+/// is not scanned.
+pub struct Inputs {
+    pub files: Vec<PathBuf>,
+    /// Files found, including those skipped or unreadable later.
+    pub found: usize,
+    /// The walk's skipped and unreadable paths, to which the scan adds.
+    pub tally: Tally,
+    /// `--strict` and the walk met an unreadable path: nothing is scanned.
+    pub stopped: Option<String>,
+}
+
+/// What planning decided.
+pub enum Planned {
+    Ready(Box<ScanPlan>),
+    /// No rule can be used; the reason is printed. Nothing is scanned.
+    NoUsableRules,
+}
+
+/// Keep `value` until the process ends. The scan's rules, matcher, pool,
+/// alert output and workers' context are made with this, and only they:
+/// a worker stuck in a parser is given up but never joined (a thread
+/// cannot be stopped from outside; see `pipeline.rs`), so what it is
+/// using must never be freed under it, even after the scan returns.
+fn for_the_process<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+impl ScanPlan {
+    /// Check `args` and prepare everything the scan needs. An `Err` is a
+    /// usage or setup error: nothing was scanned.
+    pub fn from_args(args: &ScanArgs) -> anyhow::Result<Planned> {
+        require_existing("rule path", &args.rules)?;
+        require_existing("filters file", &args.filters)?;
+        require_existing("input", &args.inputs)?;
+        let format = alert_format(args)?;
+        let time_range = time_range(args)?;
+        let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
+        let loaded = for_the_process(ruleset::load_or_builtin(&args.rules, &args.filters));
+        let selection = RuleSelection::new(args.min_level.map(Into::into), &args.rule_selectors);
+        let rules_not_selected = count_not_selected(loaded, &selection)?;
+        let compiled = for_the_process(ruleset::compile_selected(loaded, &placeholders, |r| {
+            selection.selects(r)
+        }));
+        let rule_errors =
+            crate::commands::report_rule_problems(&compiled.problems, "left out of this scan");
+        let Some(matcher) = &compiled.matcher else {
+            eprintln!("tunnelhunt: the rule set could not be compiled; nothing was scanned");
+            return Ok(Planned::NoUsableRules);
+        };
+        if compiled.rules.is_empty() {
+            if rule_errors > 0 {
+                eprintln!("tunnelhunt: none of the rules could be used; nothing was scanned");
+                return Ok(Planned::NoUsableRules);
+            }
+            bail!(
+                "no rules found under {}",
+                args.rules
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let threads = args.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            NonZeroUsize::get,
+        );
+        let pool = for_the_process(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("tunnelhunt-scan-{i}"))
+                .build()
+                .with_context(|| format!("cannot start {}", plural(threads, "scan thread")))?,
+        );
+        let (out, printer) = open_output(args, format)?;
+        // After the output is created: the walk leaves it out.
+        let inputs = find_inputs(args, compiled.rules.len());
+        let output = for_the_process(AlertOutput {
+            printer,
+            time_range,
+        });
+        let ctx = for_the_process(
+            worker::Context::new(matcher, &compiled.rules, output, threads, args.strict)
+                .prefiltering(!args.no_prefilter)
+                .projecting(!args.with_event),
+        );
+        let pipeline = Pipeline {
+            pool,
+            window: WINDOW_PER_THREAD * threads,
+            limit: TimeLimit {
+                base: Duration::from_secs(args.file_timeout),
+                per_mib: Duration::from_secs(1),
+            },
+        };
+        Ok(Planned::Ready(Box::new(ScanPlan {
+            loaded,
+            compiled,
+            rule_errors,
+            rules_not_selected,
+            time_range,
+            threads,
+            pipeline,
+            ctx,
+            out,
+            alerts_share_the_terminal: args.output.is_none() && io::stdout().is_terminal(),
+            inputs,
+        })))
+    }
+}
+
+/// `--from`/`--to`, refused when no event can be in the range.
+fn time_range(args: &ScanArgs) -> anyhow::Result<TimeRange> {
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}: no event can be in that range");
+    }
+    Ok(TimeRange {
+        from: args.from,
+        to: args.to,
+    })
+}
+
+/// How many rules `selection` leaves out; a selector that matches no rule,
+/// or a selection that leaves none, is refused.
+fn count_not_selected(loaded: &LoadedRules, selection: &RuleSelection) -> anyhow::Result<usize> {
+    let all_rules: Vec<&Rule> = loaded.collection.rules().collect();
+    let unmatched = selection.unmatched(&all_rules);
+    if !unmatched.is_empty() {
+        bail!(
+            "--rule {} matches no rule (selectors match a rule id or id prefix, a rule \
+             file name without extension, a tag or a branch)",
+            unmatched.join(", ")
+        );
+    }
+    let not_selected = all_rules.iter().filter(|r| !selection.selects(r)).count();
+    if selection.is_active() && not_selected == all_rules.len() && !all_rules.is_empty() {
+        bail!("--min-level and --rule together select none of the rules; nothing to scan with");
+    }
+    Ok(not_selected)
+}
+
+/// Walk the inputs. An evidence folder is walked with its hidden entries:
+/// attackers hide files too. Pipes, sockets and devices met in the walk
+/// are skipped (with the reason), not read and not "unreadable".
+fn find_inputs(args: &ScanArgs, rules: usize) -> Inputs {
+    let mut found = inputs::discover_with(&args.inputs, Walk { hidden: true }, |_| true);
+    if let Some(output) = &args.output {
+        // `--output` inside a scanned folder: never read our own alerts.
+        let output = output.canonicalize().ok();
+        found
+            .files
+            .retain(|f| output.is_none() || f.canonicalize().ok() != output);
+    }
+    let mut tally = Tally::new(rules);
+    for error in found.errors {
+        match error {
+            OpenError::Skipped { path, reason } => tally.skipped.push((path.to_path_buf(), reason)),
+            other => tally.unreadable.push(other.to_string()),
+        }
+    }
+    // `--strict` with a path the walk could not read: stop before scanning.
+    let stopped = if args.strict {
+        tally.unreadable.first().cloned()
+    } else {
+        None
+    };
+    Inputs {
+        found: found.files.len(),
+        files: found.files,
+        tally,
+        stopped,
+    }
+}
+
+/// The alert format: as asked, or jsonl with `--with-event` (which only
+/// jsonl carries) or `--output`, or a table on a terminal, else jsonl.
+fn alert_format(args: &ScanArgs) -> anyhow::Result<AlertFormat> {
+    Ok(match args.format {
+        Some(format @ (AlertFormat::Table | AlertFormat::Csv)) if args.with_event => {
+            let name = if format == AlertFormat::Table {
+                "table"
+            } else {
+                "csv"
+            };
+            bail!(
+                "--with-event adds nested JSON to each alert: use it with --format jsonl, not {name}"
+            )
+        }
+        Some(format) => format,
+        None if args.with_event || args.output.is_some() => AlertFormat::Jsonl,
+        None if io::stdout().is_terminal() => AlertFormat::Table,
+        None => AlertFormat::Jsonl,
+    })
+}
+
+/// Where alerts go (`--output FILE` or stdout) and how they are written.
+/// A table on a terminal takes the terminal's width and colours the
+/// level; anywhere else it is [`table::DEFAULT_WIDTH`] wide, plain.
+fn open_output(
+    args: &ScanArgs,
+    format: AlertFormat,
+) -> anyhow::Result<(BufWriter<Box<dyn Write>>, Printer)> {
+    let (sink, terminal): (Box<dyn Write>, bool) = match &args.output {
+        Some(path) => (Box::new(create_output(path)?), false),
+        None => (Box::new(io::stdout().lock()), io::stdout().is_terminal()),
+    };
+    let printer = match format {
+        AlertFormat::Jsonl => Printer::Jsonl {
+            with_event: args.with_event,
+        },
+        AlertFormat::Csv => Printer::Csv,
+        AlertFormat::Table => {
+            let width = terminal
+                .then(|| console::Term::stdout().size_checked())
+                .flatten()
+                .map_or(table::DEFAULT_WIDTH, |(_, columns)| usize::from(columns));
+            Printer::Table(Layout::for_width(
+                width,
+                terminal && console::colors_enabled(),
+            ))
+        }
+    };
+    Ok((BufWriter::with_capacity(256 * 1024, sink), printer))
+}
+
+fn create_output(path: &Path) -> anyhow::Result<File> {
+    if path.is_dir() {
+        bail!("--output {} is a directory", path.display());
+    }
+    File::create(path)
+        .with_context(|| format!("cannot create --output {}", PathBuf::from(path).display()))
+}
