@@ -16,8 +16,10 @@ naming the construct; it never widens or narrows a query silently.
 Layout: one module per target, each with its field-mapping tables as const
 data ([`model`]), the shared pieces every target needs — fully
 parenthesized boolean rendering ([`boolean`]), regex dialects and glob →
-regex ([`regex`]) — and the rule metadata that travels into comments and
-meta sections ([`RuleInput`]).
+regex ([`regex`]), the facts about a rule every target's header carries
+(`meta`), and the helpers several targets share (`common`: one definition
+of a line break, RE2 literal escapes) — so no backend imports another's
+internals.
 
 This crate must not know about events, log files or the matching engine:
 it consumes the AST and IR from `tunnelhunt-sigma` and produces text. Query
@@ -25,6 +27,8 @@ validators (Kusto.Language, Elastic's `eql`, …) run in the tests, not here.
 */
 
 pub mod boolean;
+pub(crate) mod common;
+pub(crate) mod meta;
 pub mod model;
 pub mod refusal;
 pub mod regex;
@@ -44,6 +48,7 @@ pub(crate) mod test_support;
 use tunnelhunt_sigma::ast::{AttrValue, Filter, Rule};
 use tunnelhunt_sigma::ir::Expr;
 
+pub use meta::NO_BRANCH;
 pub use refusal::Refusal;
 
 /// A query language we render to.
@@ -143,42 +148,6 @@ impl RuleInput<'_> {
     /// ATT&CK technique ids from the tags (`T1572`, `T1090.001`).
     pub fn attack_techniques(&self) -> Vec<String> {
         self.rule.meta.attack_techniques()
-    }
-
-    /// The titles of the filters folded into this rule.
-    pub fn filter_titles(&self) -> Vec<&str> {
-        self.filters
-            .iter()
-            .map(|f| f.meta.title.value.as_str())
-            .collect()
-    }
-
-    /// The facts backends write into a query's comments, as `(label,
-    /// value)` in a fixed order — id, level, attack, branch, confidence,
-    /// filters — each present only when the rule has it. Values are raw:
-    /// each backend sanitizes them for its comment syntax.
-    pub fn metadata_facts(&self) -> Vec<(&'static str, String)> {
-        let mut facts = Vec::new();
-        if let Some(id) = self.id() {
-            facts.push(("id", id.to_owned()));
-        }
-        if let Some(level) = self.level() {
-            facts.push(("level", level.to_owned()));
-        }
-        let techniques = self.attack_techniques();
-        if !techniques.is_empty() {
-            facts.push(("attack", techniques.join(", ")));
-        }
-        if let Some(branch) = self.branch() {
-            facts.push(("branch", branch.to_owned()));
-        }
-        if let Some(confidence) = self.custom_str("confidence") {
-            facts.push(("confidence", confidence.to_owned()));
-        }
-        if !self.filters.is_empty() {
-            facts.push(("filters", self.filter_titles().join(", ")));
-        }
-        facts
     }
 }
 

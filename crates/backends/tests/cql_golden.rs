@@ -50,7 +50,7 @@ fn tuned_pack_rules_render_as_reviewed() {
         let text = rendered(rule);
         if !text.starts_with("REFUSED") {
             assert!(
-                text.contains("// filters applied: "),
+                text.contains("// filters: "),
                 "{}: filters named\n{text}",
                 rule.name
             );
@@ -69,7 +69,7 @@ fn tuned_pack_rules_render_as_reviewed() {
     let clauses = pack.text.matches("| DetectionBranch := ").count();
     assert!(clauses > 0, "some tuned rule renders");
     assert_eq!(
-        pack.text.matches("  // filters applied: ").count(),
+        pack.text.matches("  // filters: ").count(),
         clauses,
         "{}",
         pack.text

@@ -15,13 +15,20 @@ use common::{
 };
 use yaral_support::{YaralItem, check_yaral, yaral_checker};
 
+/// The title as the meta section writes it: every line-breaking
+/// character a space, trimmed.
 fn one_line(text: &str) -> String {
-    text.split(char::is_control)
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim()
-        .to_owned()
+    let spaced: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    spaced.trim().to_owned()
 }
 
 #[test]

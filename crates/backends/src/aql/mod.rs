@@ -22,6 +22,7 @@ use std::collections::HashSet;
 use tunnelhunt_sigma::ir::{Expr, Predicate};
 
 use crate::boolean::{BoolSyntax, render as render_bool};
+use crate::meta::{self, Fact};
 use crate::model::{DataModel, Scope};
 use crate::refusal::Refusal;
 use crate::{Backend, PackQuery, RuleInput, Target};
@@ -117,14 +118,12 @@ fn negated_predicates(expr: &Expr) -> HashSet<*const Predicate> {
 
 /// The rule's metadata as `/* … */` comment lines, each sanitized.
 fn metadata_comments(rule: &RuleInput<'_>) -> Vec<String> {
-    let mut lines = vec![render::comment(&format!("title: {}", rule.title()))];
-    let facts: Vec<String> = rule
-        .metadata_facts()
-        .into_iter()
-        .map(|(label, value)| format!("{label}: {value}"))
-        .collect();
-    if !facts.is_empty() {
-        lines.push(render::comment(&facts.join(" | ")));
+    let facts = meta::facts(rule);
+    let title = meta::summary_line(&facts, |fact| fact == Fact::Title, Fact::key);
+    let mut lines = vec![render::comment(&title)];
+    let summary = meta::summary_line(&facts, |fact| fact != Fact::Title, Fact::key);
+    if !summary.is_empty() {
+        lines.push(render::comment(&summary));
     }
     lines
 }

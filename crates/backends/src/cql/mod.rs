@@ -24,6 +24,7 @@ mod pack;
 mod render;
 
 use crate::boolean::{self, BoolSyntax};
+use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
 use crate::{Backend, PackQuery, RuleInput, Target};
 
@@ -78,28 +79,28 @@ impl RuleQuery {
     }
 }
 
-/// The metadata comment block of one rule.
+/// The metadata comment block of one rule ([`meta::facts`]): the title,
+/// the one-line facts, the filters on a line of their own.
 fn header(rule: &RuleInput<'_>, scope: &str) -> String {
-    let mut lines = vec![format!("// {}", literal::one_line(rule.title()))];
-    // Filters get a line of their own, after the one-line facts.
-    let facts: Vec<String> = rule
-        .metadata_facts()
-        .into_iter()
-        .filter(|(label, _)| *label != "filters")
-        .map(|(label, value)| match label {
-            "attack" => format!("ATT&CK: {value}"),
-            _ => format!("{label}: {value}"),
-        })
-        .collect();
-    if !facts.is_empty() {
-        lines.push(format!("// {}", literal::one_line(&facts.join(" | "))));
+    let facts = meta::facts(rule);
+    let mut lines = vec![format!("// {}", facts[0].1)];
+    let summary = meta::summary_line(
+        &facts,
+        |fact| !matches!(fact, Fact::Title | Fact::Filters),
+        |fact| match fact {
+            Fact::Attack => "ATT&CK",
+            other => other.key(),
+        },
+    );
+    if !summary.is_empty() {
+        lines.push(format!("// {summary}"));
     }
-    if !rule.filters.is_empty() {
-        lines.push(format!(
-            "// filters applied: {}",
-            literal::one_line(&rule.filter_titles().join("; "))
-        ));
-    }
+    lines.extend(
+        facts
+            .iter()
+            .filter(|(fact, _)| *fact == Fact::Filters)
+            .map(|(fact, value)| format!("// {}: {value}", fact.key())),
+    );
     lines.push(format!("// events: Falcon {scope}"));
     let mut out = lines.join("\n");
     out.push('\n');

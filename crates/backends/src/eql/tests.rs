@@ -386,7 +386,7 @@ fn applied_filters_are_named_and_folded_into_the_condition() {
         )
     );
     let text = render(&yaml).unwrap();
-    assert!(text.contains("// filters: jump_host_tunnels\n"), "{text}");
+    assert!(text.contains("// filters: Jump host\n"), "{text}");
     assert!(
         text.ends_with("(process.command_line : \"* -L *\" and not (host.name : \"JUMP01*\"))\n"),
         "{text}"

@@ -33,6 +33,8 @@ pub mod pack;
 pub mod render;
 pub mod sentinel;
 
+use crate::common::one_line;
+use crate::meta::{self, Fact};
 use crate::refusal::{Construct, Refusal};
 use crate::{Backend, PackQuery, RuleInput, Target};
 
@@ -125,48 +127,45 @@ pub(crate) fn query(model: &KqlModel, rule: &RuleInput<'_>) -> Result<Query, Ref
     })
 }
 
-/// The rule's metadata as `//` comment lines, each value sanitized so it
-/// cannot end its line.
+/// The rule's metadata ([`meta::facts`]) as `//` comment lines: title
+/// and id on lines of their own, the other facts on one line, the filters
+/// on the next, then the data the query reads.
 fn header(model: &KqlModel, rule: &RuleInput<'_>, source_name: &str) -> String {
-    let mut lines = vec![format!("// Title: {}", literal::comment(rule.title()))];
-    if let Some(id) = rule.id() {
-        lines.push(format!("// Id: {}", literal::comment(id)));
+    let facts = meta::facts(rule);
+    let own_line = |fact: Fact| matches!(fact, Fact::Title | Fact::Id | Fact::Filters);
+    let line = |fact: Fact, value: &str| format!("// {}: {}", label(fact), one_line(value));
+    let mut lines: Vec<String> = facts
+        .iter()
+        .filter(|(fact, _)| matches!(fact, Fact::Title | Fact::Id))
+        .map(|(fact, value)| line(*fact, value))
+        .collect();
+    let summary = meta::summary_line(&facts, |fact| !own_line(fact), label);
+    if !summary.is_empty() {
+        lines.push(format!("// {}", one_line(&summary)));
     }
-    let mut facts = Vec::new();
-    if let Some(level) = rule.level() {
-        facts.push(format!("Level: {level}"));
-    }
-    let techniques = rule.attack_techniques();
-    if !techniques.is_empty() {
-        facts.push(format!("ATT&CK: {}", techniques.join(", ")));
-    }
-    if let Some(branch) = rule.branch() {
-        facts.push(format!("Branch: {branch}"));
-    }
-    if let Some(confidence) = rule.custom_str("confidence") {
-        facts.push(format!("Confidence: {confidence}"));
-    }
-    if !facts.is_empty() {
-        lines.push(format!("// {}", literal::comment(&facts.join(" | "))));
-    }
-    if !rule.filters.is_empty() {
-        let names: Vec<String> = rule
-            .filters
+    lines.extend(
+        facts
             .iter()
-            .map(|f| match &f.meta.id {
-                Some(id) => format!("{} ({})", f.meta.title.value, id.value),
-                None => f.meta.title.value.clone(),
-            })
-            .collect();
-        lines.push(format!(
-            "// Filters: {}",
-            literal::comment(&names.join("; "))
-        ));
-    }
+            .filter(|(fact, _)| *fact == Fact::Filters)
+            .map(|(fact, value)| line(*fact, value)),
+    );
     lines.push(format!("// Data: {}, {}", model.name, source_name));
     let mut out = lines.join("\n");
     out.push('\n');
     out
+}
+
+/// KQL headers capitalize their keys and spell ATT&CK out.
+fn label(fact: Fact) -> &'static str {
+    match fact {
+        Fact::Title => "Title",
+        Fact::Id => "Id",
+        Fact::Level => "Level",
+        Fact::Attack => "ATT&CK",
+        Fact::Branch => "Branch",
+        Fact::Confidence => "Confidence",
+        Fact::Filters => "Filters",
+    }
 }
 
 #[cfg(test)]

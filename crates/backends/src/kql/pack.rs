@@ -17,7 +17,8 @@
 //! query's header comment and in [`PackQuery::omitted`].
 
 use super::{flavor_model, literal, query};
-use crate::{PackQuery, RuleInput};
+use crate::common::one_line;
+use crate::{NO_BRANCH, PackQuery, RuleInput};
 
 /// Render `rules` for `flavor`; an unknown flavor omits every rule with
 /// the reason.
@@ -52,8 +53,8 @@ pub fn render(rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
     for (label, refusal) in &omitted {
         text.push_str(&format!(
             "// omitted {}: {}\n",
-            literal::comment(label),
-            literal::comment(&refusal.to_string())
+            one_line(label),
+            one_line(&refusal.to_string())
         ));
     }
     if legs.is_empty() {
@@ -74,14 +75,14 @@ pub fn render(rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
 fn leg(rule: &RuleInput<'_>, body: &str) -> String {
     let tags = format!(
         "| extend DetectionBranch = {}, RuleId = {}, RuleTitle = {}, RuleLevel = {}",
-        literal::string(rule.branch().unwrap_or("")),
+        literal::string(rule.branch().unwrap_or(NO_BRANCH)),
         literal::string(rule.id().unwrap_or("")),
         literal::string(rule.title()),
         literal::string(rule.level().unwrap_or("")),
     );
     let mut out = format!(
         "    // {}\n",
-        literal::comment(&match rule.id() {
+        one_line(&match rule.id() {
             Some(id) => format!("{} ({id})", rule.title()),
             None => rule.title().to_owned(),
         })

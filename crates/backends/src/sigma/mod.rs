@@ -20,6 +20,7 @@ pub mod yaml;
 
 use document::Writer;
 
+use crate::common::one_line;
 use crate::refusal::Refusal;
 use crate::{Backend, PackQuery, RuleInput, Target};
 
@@ -80,20 +81,6 @@ fn write_rule(input: &RuleInput<'_>) -> String {
     }
     w.metadata_tail(&rule.meta);
     w.finish()
-}
-
-/// Comment text on one line: YAML 1.1 also breaks lines at NEL and the
-/// Unicode separators.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

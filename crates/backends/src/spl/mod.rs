@@ -31,6 +31,7 @@ mod sysmon;
 #[cfg(test)]
 mod tests;
 
+use crate::meta::{self, Fact};
 use crate::refusal::{Construct, Refusal};
 use crate::{Backend, PackQuery, RuleInput, Target};
 
@@ -83,14 +84,12 @@ fn unknown_flavor(name: &str) -> Refusal {
 
 /// The rule's metadata as SPL comment lines, each sanitized.
 fn metadata_comments(rule: &RuleInput<'_>) -> String {
-    let mut lines = vec![literal::comment(&format!("title: {}", rule.title()))];
-    let facts: Vec<String> = rule
-        .metadata_facts()
-        .into_iter()
-        .map(|(label, value)| format!("{label}: {value}"))
-        .collect();
-    if !facts.is_empty() {
-        lines.push(literal::comment(&facts.join(" | ")));
+    let facts = meta::facts(rule);
+    let title = meta::summary_line(&facts, |fact| fact == Fact::Title, Fact::key);
+    let mut lines = vec![literal::comment(&title)];
+    let summary = meta::summary_line(&facts, |fact| fact != Fact::Title, Fact::key);
+    if !summary.is_empty() {
+        lines.push(literal::comment(&summary));
     }
     lines.join("\n")
 }

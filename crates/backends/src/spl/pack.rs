@@ -21,10 +21,9 @@ use super::literal::{comment, eval_string};
 use super::model::SplScope;
 use super::{CIM_FLAVOR, cim, sysmon};
 use crate::refusal::Refusal;
-use crate::{PackQuery, RuleInput};
+use crate::{NO_BRANCH, PackQuery, RuleInput};
 
 /// What the pack's branch column says for a rule without a `branch`.
-const NO_BRANCH: &str = "Unassigned";
 
 pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut omitted: Vec<(String, Refusal)> = Vec::new();

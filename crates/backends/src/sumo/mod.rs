@@ -75,33 +75,9 @@ impl Backend for Sumo {
     }
 }
 
-/// Metadata text on one line: control characters (line breaks) become a
-/// space, so it can sit in a `//` comment or a JSON string.
-pub(crate) fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_break = false;
-    for c in text.trim().chars() {
-        if c.is_control() {
-            if !in_break {
-                out.push(' ');
-            }
-            in_break = true;
-        } else {
-            out.push(c);
-            in_break = false;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_line_collapses_line_breaks() {
-        assert_eq!(one_line(" a\r\n\tb // c \n"), "a b // c");
-    }
 
     use crate::refusal::Construct;
     use crate::test_support::Lowered;

@@ -22,7 +22,7 @@
 //! inside a rule's own regex. `\A`/`\z` rather than `^`/`$`: they anchor at
 //! the ends of the value in RE2 and in Java alike, whatever the flags.
 //! Values are escaped for RE2 and for the `/…/` literal by the same
-//! helpers the YARA-L backend uses ([`crate::yaral::render`]): operators
+//! helpers the YARA-L backend uses ([`crate::common::re2`]): operators
 //! get a backslash, `/` becomes `\/`, control characters `\x{…}`. No value
 //! ever appears in a quoted string, so the (undocumented) backslash rules
 //! of Sumo's string literals never matter.
@@ -41,10 +41,10 @@ use tunnelhunt_sigma::ir::{
 
 use crate::RuleInput;
 use crate::boolean::{self, BoolSyntax};
+use crate::common::re2::{re2_escape, slash_literal};
 use crate::model::{DataModel, FieldKind, FieldMap, Scope};
 use crate::refusal::{Construct, Refusal};
 use crate::regex::{Dialect, FlagPlacement, glob_to_regex, translate};
-use crate::yaral::render::{re2_escape, slash_literal};
 
 use super::model::{CSE, SYSMON_JSON, search_alias};
 

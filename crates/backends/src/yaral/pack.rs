@@ -26,7 +26,7 @@
 //! be rendered are left out and listed in `omitted` (and in the meta).
 
 use crate::refusal::Refusal;
-use crate::{PackQuery, RuleInput};
+use crate::{NO_BRANCH, PackQuery, RuleInput};
 
 use super::{condition, identifier_stem, meta_string};
 
@@ -37,7 +37,7 @@ pub(super) fn render(rules: &[RuleInput<'_>]) -> PackQuery {
         match condition(rule) {
             Ok((scope, text)) => included.push((
                 rule.label().to_owned(),
-                rule.branch().unwrap_or("Unlabelled").to_owned(),
+                rule.branch().unwrap_or(NO_BRANCH).to_owned(),
                 format!("({} and ({text}))", scope.selector),
             )),
             Err(refusal) => omitted.push((rule.label().to_owned(), refusal)),
