@@ -51,8 +51,10 @@ use tunnelhunt_sigma::ir::Expr;
 pub use meta::NO_BRANCH;
 pub use refusal::Refusal;
 
-/// A query language we render to.
+/// A query language we render to. More will come: match with a wildcard
+/// arm, and list them with [`Target::ALL`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Target {
     Kql,
     Spl,
@@ -88,6 +90,20 @@ impl Target {
             Target::YaraL => "yaral",
             Target::Cql => "cql",
             Target::Sigma => "sigma",
+        }
+    }
+
+    /// What the target is, for a person choosing one (`--help`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Target::Kql => "Microsoft KQL (Defender XDR Advanced Hunting; flavor sentinel)",
+            Target::Spl => "Splunk SPL (Sysmon add-on; flavor cim)",
+            Target::Eql => "Elastic EQL over ECS",
+            Target::Aql => "IBM QRadar AQL",
+            Target::Sumo => "Sumo Logic (Cloud SIEM rule expression; flavor search)",
+            Target::YaraL => "Google SecOps YARA-L 2.0",
+            Target::Cql => "CrowdStrike LogScale (Falcon events)",
+            Target::Sigma => "Sigma YAML, normalized, filters folded in",
         }
     }
 
@@ -151,23 +167,48 @@ impl RuleInput<'_> {
     }
 }
 
-/// One rendering of a rule. Most targets have one flavor; some have
+/// One rendering of a target. Most targets have one flavor; some have
 /// several data models or query forms (KQL: Defender XDR and Sentinel; SPL:
 /// Sysmon add-on and CIM `tstats`; Sumo Logic: Cloud SIEM rule expression
 /// and log search).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendering {
-    /// `None` for the target's default flavor; otherwise the flavor's name,
-    /// which export puts in the file name (`rule.sentinel.kql`).
-    pub flavor: Option<&'static str>,
-    pub text: String,
+///
+/// A flavor other than the default is only obtained from its backend
+/// ([`Backend::flavor`], [`Backend::flavors`]), so a name nobody knows is
+/// rejected once, where the user typed it, and a backend never has to
+/// guess what an unknown name meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Flavor {
+    /// `None` for the default flavor.
+    name: Option<&'static str>,
+}
+
+impl Flavor {
+    /// Every target's default flavor.
+    pub const DEFAULT: Flavor = Flavor { name: None };
+
+    /// A backend's named flavor; only backends create them.
+    pub(crate) const fn named(name: &'static str) -> Flavor {
+        Flavor { name: Some(name) }
+    }
+
+    /// The name users type (`--flavor sentinel`); `default` for the
+    /// default flavor.
+    pub fn name(self) -> &'static str {
+        self.name.unwrap_or("default")
+    }
+
+    /// What export puts in the file name (`rule.sentinel.kql`): the name,
+    /// or `None` for the default flavor, whose files carry no suffix.
+    pub fn suffix(self) -> Option<&'static str> {
+        self.name
+    }
 }
 
 /// The whole pack as one hunting query, rules that could not be included
 /// listed with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackQuery {
-    pub flavor: Option<&'static str>,
+    pub flavor: Flavor,
     pub text: String,
     /// `(rule label, why it is not in the query)`.
     pub omitted: Vec<(String, Refusal)>,
@@ -177,25 +218,28 @@ pub struct PackQuery {
 pub trait Backend: Sync {
     fn target(&self) -> Target;
 
-    /// The flavors this backend renders, the default one first (`None`).
-    fn flavors(&self) -> &'static [Option<&'static str>] {
-        &[None]
+    /// The flavors this backend renders, the default one first.
+    fn flavors(&self) -> &'static [Flavor] {
+        &[Flavor::DEFAULT]
     }
 
-    /// Render one rule in one flavor, or refuse with the construct that
-    /// the flavor cannot express.
-    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal>;
+    /// The flavor users call `name` (`default` is the default one), or
+    /// `None` when this backend has no such flavor.
+    fn flavor(&self, name: &str) -> Option<Flavor> {
+        self.flavors().iter().copied().find(|f| f.name() == name)
+    }
+
+    /// Render one rule in one of this backend's flavors, or refuse with
+    /// the construct that the flavor cannot express.
+    fn render(&self, rule: &RuleInput<'_>, flavor: Flavor) -> Result<String, Refusal>;
 
     /// Render a set of rules (the pack) as one hunting query with a column
     /// (or outcome, or label) saying which detection branch matched.
-    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery;
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery;
 
     /// Render one rule in every flavor. A refusal in any flavor refuses
     /// the rule only for that flavor.
-    fn render_all(
-        &self,
-        rule: &RuleInput<'_>,
-    ) -> Vec<(Option<&'static str>, Result<String, Refusal>)> {
+    fn render_all(&self, rule: &RuleInput<'_>) -> Vec<(Flavor, Result<String, Refusal>)> {
         self.flavors()
             .iter()
             .map(|&flavor| (flavor, self.render(rule, flavor)))
@@ -214,5 +258,28 @@ pub fn backend(target: Target) -> &'static dyn Backend {
         Target::YaraL => &yaral::YaraL,
         Target::Cql => &cql::Cql,
         Target::Sigma => &sigma::SigmaOut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_from_their_names_and_describe_their_flavors() {
+        for target in Target::ALL {
+            assert_eq!(Target::parse(target.name()), Some(target));
+            assert_eq!(backend(target).target(), target);
+            let flavors = backend(target).flavors();
+            assert_eq!(flavors[0], Flavor::DEFAULT, "{target:?}: default first");
+            for flavor in &flavors[1..] {
+                assert!(
+                    target.description().contains(flavor.name()),
+                    "{target:?}: '{}' names flavor {}",
+                    target.description(),
+                    flavor.name()
+                );
+            }
+        }
     }
 }

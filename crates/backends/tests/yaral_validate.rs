@@ -7,6 +7,7 @@ mod common;
 mod yaral_support;
 
 use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::yaral::{YaraL, rule_name};
 
 use common::{
@@ -42,7 +43,7 @@ fn every_rendered_rule_and_the_pack_rule_parse() {
         .iter()
         .filter_map(|rule| {
             rule.with_input(|input| {
-                let text = YaraL.render(input, None).ok()?;
+                let text = YaraL.render(input, Flavor::DEFAULT).ok()?;
                 let mut meta = vec![("title".to_owned(), one_line(input.title()))];
                 if let Some(id) = input.id() {
                     meta.push(("id".to_owned(), id.to_owned()));
@@ -57,7 +58,9 @@ fn every_rendered_rule_and_the_pack_rule_parse() {
         })
         .collect();
     assert!(items.len() >= 60, "only {} rules rendered", items.len());
-    let pack = with_inputs(&pack_rules(), |inputs| YaraL.render_pack(inputs, None));
+    let pack = with_inputs(&pack_rules(), |inputs| {
+        YaraL.render_pack(inputs, Flavor::DEFAULT)
+    });
     items.push(YaralItem {
         label: "pack".to_owned(),
         name: "tunnelhunt_pack".to_owned(),
@@ -85,7 +88,7 @@ fn the_checker_rejects_broken_rules() {
         rule.with_input(|input| {
             (
                 rule_name(input),
-                YaraL.render(input, None).expect("renders"),
+                YaraL.render(input, Flavor::DEFAULT).expect("renders"),
             )
         })
     };
@@ -161,7 +164,7 @@ fn literals_read_back_exactly_through_yaraast() {
             let (name, text) = rule.with_input(|input| {
                 (
                     rule_name(input),
-                    YaraL.render(input, None).expect("renders"),
+                    YaraL.render(input, Flavor::DEFAULT).expect("renders"),
                 )
             });
             items.push(YaralItem {

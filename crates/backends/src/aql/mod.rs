@@ -25,7 +25,7 @@ use crate::boolean::{BoolSyntax, render as render_bool};
 use crate::meta::{self, Fact};
 use crate::model::{DataModel, Scope};
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 /// The QRadar AQL backend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,10 +50,7 @@ impl Backend for Aql {
         Target::Aql
     }
 
-    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal> {
-        if let Some(name) = flavor {
-            return Err(unknown_flavor(name));
-        }
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let scope = DATA_MODEL.scope_for(&rule.rule.logsource)?;
         let condition = condition(rule, scope)?;
         let mut lines = vec!["SELECT *".to_owned(), "FROM events".to_owned()];
@@ -62,26 +59,9 @@ impl Backend for Aql {
         Ok(lines.join("\n"))
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
-        match flavor {
-            None => pack::render(rules),
-            Some(name) => PackQuery {
-                flavor: None,
-                text: String::new(),
-                omitted: rules
-                    .iter()
-                    .map(|r| (r.label().to_owned(), unknown_flavor(name)))
-                    .collect(),
-            },
-        }
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
+        pack::render(rules)
     }
-}
-
-fn unknown_flavor(name: &str) -> Refusal {
-    Refusal::new(
-        crate::refusal::Construct::Logsource,
-        format!("AQL has no flavor '{name}'"),
-    )
 }
 
 /// The rule's condition as a WHERE expression over `scope`.

@@ -26,7 +26,7 @@ mod render;
 use crate::boolean::{self, BoolSyntax};
 use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 pub use literal::{QuotedString, regex_literal};
 
@@ -50,7 +50,7 @@ impl Backend for Cql {
         Target::Cql
     }
 
-    fn render(&self, rule: &RuleInput<'_>, _flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let query = RuleQuery::new(rule)?;
         let mut out = header(rule, query.scope.name);
         out.push_str(query.scope.selector);
@@ -60,7 +60,7 @@ impl Backend for Cql {
         Ok(out)
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
     }
 }
@@ -124,7 +124,7 @@ mod tests {
     const WIN_PROC: &str = "    category: process_creation\n    product: windows";
 
     fn cql(l: &Lowered) -> Result<String, Refusal> {
-        l.with_input(|input| Cql.render(input, None))
+        l.with_input(|input| Cql.render(input, Flavor::DEFAULT))
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::RuleQuery;
 use super::literal::label;
 use crate::common::one_line;
 use crate::meta;
-use crate::{NO_BRANCH, PackQuery, RuleInput};
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 pub fn render(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut clauses = Vec::new();
@@ -50,7 +50,7 @@ pub fn render(rules: &[RuleInput<'_>]) -> PackQuery {
         text.push_str("\n}\n");
     }
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text,
         omitted,
     }

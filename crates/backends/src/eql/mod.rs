@@ -39,7 +39,7 @@ use crate::common::one_line;
 use crate::meta;
 use crate::model::logsource_label;
 use crate::refusal::{Construct, Refusal};
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 use model::{EcsScope, PRODUCTS, SCOPES};
 
@@ -60,7 +60,7 @@ impl Backend for Eql {
         Target::Eql
     }
 
-    fn render(&self, rule: &RuleInput<'_>, _flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let query = RuleQuery::new(rule)?;
         let mut out = metadata_comments(rule);
         out.push_str(&query.event_category);
@@ -77,7 +77,7 @@ impl Backend for Eql {
         Ok(out)
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
     }
 }

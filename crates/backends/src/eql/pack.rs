@@ -15,7 +15,7 @@
 use super::RuleQuery;
 use super::model::SCOPES;
 use crate::common::one_line;
-use crate::{NO_BRANCH, PackQuery, RuleInput};
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 /// One query of the pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub fn render(rules: &[RuleInput<'_>]) -> PackQuery {
         text.push_str(&part.text);
     }
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text,
         omitted,
     }

@@ -11,7 +11,7 @@ const WIN_PROC: &str = "    category: process_creation\n    product: windows";
 const NET: &str = "    category: network_connection";
 
 fn render(yaml: &str) -> Result<String, Refusal> {
-    Lowered::parse(yaml).with_input(|input| Eql.render(input, None))
+    Lowered::parse(yaml).with_input(|input| Eql.render(input, Flavor::DEFAULT))
 }
 
 /// The rendered condition only (the part inside the outer parentheses).

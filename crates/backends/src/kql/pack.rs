@@ -16,26 +16,13 @@
 //! `DetectionBranch`. Rules the flavor cannot express are listed in the
 //! query's header comment and in [`PackQuery::omitted`].
 
-use super::{flavor_model, literal, query};
+use super::{literal, model_of, query};
 use crate::common::one_line;
-use crate::{NO_BRANCH, PackQuery, RuleInput};
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
-/// Render `rules` for `flavor`; an unknown flavor omits every rule with
-/// the reason.
-pub fn render(rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
-    let (flavor, model) = match flavor_model(flavor) {
-        Ok(known) => known,
-        Err(refusal) => {
-            return PackQuery {
-                flavor: None,
-                text: String::new(),
-                omitted: rules
-                    .iter()
-                    .map(|r| (r.label().to_owned(), refusal.clone()))
-                    .collect(),
-            };
-        }
-    };
+/// Render `rules` for `flavor` (one of KQL's).
+pub fn render(rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery {
+    let model = model_of(flavor);
     let mut legs = Vec::new();
     let mut omitted = Vec::new();
     for rule in rules {
@@ -136,7 +123,7 @@ detection:
         );
         ok.with_input(|a| {
             refused.with_input(|b| {
-                let pack = render(&[*a, *b], None);
+                let pack = render(&[*a, *b], Flavor::DEFAULT);
                 assert_eq!(pack.omitted.len(), 1);
                 assert_eq!(pack.omitted[0].0, "b");
                 assert_eq!(pack.omitted[0].1.construct, Construct::Logsource);

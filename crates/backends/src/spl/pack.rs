@@ -21,9 +21,7 @@ use super::literal::{comment, eval_string};
 use super::model::SplScope;
 use super::{CIM_FLAVOR, cim, sysmon};
 use crate::refusal::Refusal;
-use crate::{NO_BRANCH, PackQuery, RuleInput};
-
-/// What the pack's branch column says for a rule without a `branch`.
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut omitted: Vec<(String, Refusal)> = Vec::new();
@@ -43,7 +41,7 @@ pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
     if included.is_empty() {
         lines.push(comment("no rule of the pack can be rendered"));
         return PackQuery {
-            flavor: None,
+            flavor: Flavor::DEFAULT,
             text: lines.join("\n"),
             omitted,
         };
@@ -89,7 +87,7 @@ pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
     lines.push("| where isnotnull(DetectionBranch)".to_owned());
     lines.push("| fields - tunnelhunt_rule_*".to_owned());
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text: lines.join("\n"),
         omitted,
     }
@@ -119,7 +117,7 @@ pub(super) fn cim(rules: &[RuleInput<'_>]) -> PackQuery {
         lines.push(format!("| append [{next}]"));
     }
     PackQuery {
-        flavor: Some(CIM_FLAVOR),
+        flavor: CIM_FLAVOR,
         text: lines.join("\n"),
         omitted,
     }

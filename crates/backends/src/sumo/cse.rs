@@ -29,10 +29,10 @@ use crate::common::one_line;
 use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
 
-use super::render::{Flavor, condition};
+use super::render::{Form, condition};
 
 pub(super) fn rule(rule: &RuleInput<'_>) -> Result<String, Refusal> {
-    let (scope, text) = condition(Flavor::Cse, rule)?;
+    let (scope, text) = condition(Form::Cse, rule)?;
     let expression = format!("{} AND ({text})", scope.selector);
     let title = one_line(rule.title()).trim().to_owned();
     let template_title = no_templates(&title);

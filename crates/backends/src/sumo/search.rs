@@ -27,13 +27,13 @@ use crate::common::one_line;
 use crate::meta;
 use crate::model::Scope;
 use crate::refusal::Refusal;
-use crate::{NO_BRANCH, PackQuery, RuleInput};
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 use super::model::{SEARCH_EVENT_ID, search_alias, search_source};
-use super::render::{Flavor, condition};
+use super::render::{Form, condition};
 
 pub(super) fn rule(rule: &RuleInput<'_>) -> Result<String, Refusal> {
-    let (scope, text) = condition(Flavor::Search, rule)?;
+    let (scope, text) = condition(Form::Search, rule)?;
     let mut out = String::new();
     for (key, value) in metadata(rule, scope) {
         out.push_str(&format!("// {key}: {}\n", value.trim()));
@@ -135,7 +135,7 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut paths = Vec::new();
     let mut sources: Vec<&str> = Vec::new();
     for rule in rules {
-        match condition(Flavor::Search, rule) {
+        match condition(Form::Search, rule) {
             Ok((scope, text)) => {
                 used_paths(scope, rule.expr, &mut paths);
                 let source = search_source(scope);
@@ -155,7 +155,7 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
     }
     if branches.is_empty() {
         return PackQuery {
-            flavor: None,
+            flavor: Flavor::DEFAULT,
             text: String::new(),
             omitted,
         };
@@ -194,7 +194,7 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
     out.push_str(&format!("| {label_expr} as DetectionBranch\n"));
     out.push_str("| where !isEmpty(DetectionBranch)\n");
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text: out,
         omitted,
     }

@@ -46,7 +46,7 @@ use crate::common::one_line;
 use crate::meta::{self, Fact};
 use crate::model::{Scope, logsource_label};
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 use model::UDM;
 
@@ -72,7 +72,7 @@ impl Backend for YaraL {
         Target::YaraL
     }
 
-    fn render(&self, rule: &RuleInput<'_>, _flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let (scope, condition) = condition(rule)?;
         let mut out = format!("rule {} {{\n", rule_name(rule));
         out.push_str("  meta:\n");
@@ -86,7 +86,7 @@ impl Backend for YaraL {
         Ok(out)
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
     }
 }
@@ -194,7 +194,7 @@ mod tests {
     }
 
     fn render(l: &Lowered) -> Result<String, Refusal> {
-        l.with_input(|input| YaraL.render(input, None))
+        l.with_input(|input| YaraL.render(input, Flavor::DEFAULT))
     }
 
     fn events_line(l: &Lowered) -> String {
