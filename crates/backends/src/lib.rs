@@ -14,19 +14,26 @@ target cannot express a construct, the backend returns a [`Refusal`]
 naming the construct; it never widens or narrows a query silently.
 
 Layout: one module per target, each with its field-mapping tables as const
-data ([`model`]), the shared pieces every target needs — fully
-parenthesized boolean rendering ([`boolean`]), regex dialects and glob →
+data (`model`), the shared pieces every target needs — fully
+parenthesized boolean rendering (`boolean`), regex dialects and glob →
 regex ([`regex`]), the facts about a rule every target's header carries
 (`meta`), and the helpers several targets share (`common`: one definition
 of a line break, RE2 literal escapes) — so no backend imports another's
 internals.
+
+The public surface is what a caller needs: [`Target`], [`backend`] and the
+[`Backend`] trait, [`Flavor`], [`RuleInput`], [`PackQuery`], [`Refusal`]
+and [`Construct`], [`NO_BRANCH`]. The per-target modules stay public for
+the pieces the integration tests check from outside (literal syntaxes,
+the EQL models the executor test replays, the regex translators);
+everything else is `pub(crate)`.
 
 This crate must not know about events, log files or the matching engine:
 it consumes the AST and IR from `tunnelhunt-sigma` and produces text. Query
 validators (Kusto.Language, Elastic's `eql`, …) run in the tests, not here.
 */
 
-pub mod boolean;
+pub(crate) mod boolean;
 pub(crate) mod common;
 pub(crate) mod meta;
 pub mod model;
@@ -49,7 +56,7 @@ use tunnelhunt_sigma::ast::{AttrValue, Filter, Rule};
 use tunnelhunt_sigma::ir::Expr;
 
 pub use meta::NO_BRANCH;
-pub use refusal::Refusal;
+pub use refusal::{Construct, Refusal};
 
 /// A query language we render to. More will come: match with a wildcard
 /// arm, and list them with [`Target::ALL`].

@@ -10,7 +10,7 @@
 //! the query body ("not at the beginning or the end"), so they sit between
 //! `FROM events` and `WHERE`.
 
-pub mod model;
+pub(crate) mod model;
 mod pack;
 mod render;
 
@@ -32,7 +32,7 @@ use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 pub struct Aql;
 
 /// The data model, for lookups and reports.
-pub const DATA_MODEL: DataModel = DataModel {
+pub(crate) const DATA_MODEL: DataModel = DataModel {
     name: "QRadar Windows Security Event Log DSM with Sysmon",
     scopes: model::SCOPES,
 };

@@ -57,7 +57,7 @@ pub fn label(value: &str) -> String {
 }
 
 /// `/pattern/flags` for a pattern in JitRex syntax (not yet delimited).
-pub fn regex_literal(pattern: &str, flags: &str) -> String {
+pub(crate) fn regex_literal(pattern: &str, flags: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 4);
     out.push('/');
     let mut chars = pattern.chars();
@@ -99,7 +99,7 @@ fn push_control_escape(out: &mut String, c: char) {
 /// Characters that end a line (for LogScale's lexer or an editor) or have
 /// no printable form: C0/C1 controls, DEL, and the Unicode line and
 /// paragraph separators.
-pub fn is_line_unsafe(c: char) -> bool {
+pub(crate) fn is_line_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 

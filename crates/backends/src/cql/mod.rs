@@ -19,7 +19,7 @@
 
 mod basename;
 mod literal;
-pub mod model;
+pub(crate) mod model;
 mod pack;
 mod render;
 
@@ -28,7 +28,7 @@ use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
 use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
-pub use literal::{QuotedString, regex_literal};
+pub use literal::QuotedString;
 
 /// The LogScale backend.
 #[derive(Debug, Clone, Copy, Default)]

@@ -126,7 +126,7 @@ impl RuleQuery {
 /// requires. Unlike [`crate::model::DataModel::scope_for`], the product is
 /// a filter here, not a choice of table: a Windows rule must not match
 /// Linux events of the same category.
-pub fn scope_for(
+pub(crate) fn scope_for(
     logsource: &LogSource,
 ) -> Result<(&'static EcsScope, Option<&'static str>), Refusal> {
     let unsupported = || {
@@ -173,7 +173,7 @@ pub fn scope_for(
 
 /// The rule's metadata ([`meta::facts`]) as `//` comment lines, one fact
 /// each.
-pub fn metadata_comments(rule: &RuleInput<'_>) -> String {
+pub(crate) fn metadata_comments(rule: &RuleInput<'_>) -> String {
     meta::facts(rule)
         .into_iter()
         .map(|(fact, value)| format!("// {}: {}\n", fact.key(), one_line(&value)))

@@ -28,10 +28,10 @@
 //! (`validators/kql/`, `tests/kql_validate.rs`).
 
 pub mod literal;
-pub mod model;
-pub mod pack;
-pub mod render;
-pub mod sentinel;
+pub(crate) mod model;
+pub(crate) mod pack;
+pub(crate) mod render;
+pub(crate) mod sentinel;
 
 use crate::common::one_line;
 use crate::meta::{self, Fact};

@@ -20,10 +20,10 @@
 //! ```` ``` ```` comments ([`literal::comment`]).
 
 mod cim;
-pub mod cim_model;
+pub(crate) mod cim_model;
 mod eval;
 mod literal;
-pub mod model;
+pub(crate) mod model;
 mod pack;
 mod search;
 mod sysmon;

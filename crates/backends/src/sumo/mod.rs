@@ -27,8 +27,8 @@ mod cse;
 pub mod model;
 pub(crate) mod render;
 mod search;
-pub mod sysmon;
-pub mod winevent;
+pub(crate) mod sysmon;
+pub(crate) mod winevent;
 
 use crate::refusal::Refusal;
 use crate::{Backend, Flavor, PackQuery, RuleInput, Target};

@@ -37,7 +37,7 @@
 //! [`render`]; the UDM field mapping in [`model`]; the pack rule in
 //! [`pack`].
 
-pub mod model;
+pub(crate) mod model;
 mod pack;
 pub(crate) mod render;
 
