@@ -16,7 +16,7 @@ use crate::refusal::{Construct, Refusal};
 /// How a language writes conjunction, disjunction, negation and the
 /// constants.
 #[derive(Debug, Clone, Copy)]
-pub struct BoolSyntax {
+pub(crate) struct BoolSyntax {
     /// Between operands, spaces included: `" and "`, `" AND "`, `" "`.
     pub and: &'static str,
     pub or: &'static str,

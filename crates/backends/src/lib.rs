@@ -14,17 +14,28 @@ target cannot express a construct, the backend returns a [`Refusal`]
 naming the construct; it never widens or narrows a query silently.
 
 Layout: one module per target, each with its field-mapping tables as const
-data ([`model`]), the shared pieces every target needs — fully
-parenthesized boolean rendering ([`boolean`]), regex dialects and glob →
-regex ([`regex`]) — and the rule metadata that travels into comments and
-meta sections ([`RuleInput`]).
+data (`model`), the shared pieces every target needs — fully
+parenthesized boolean rendering (`boolean`), regex dialects and glob →
+regex ([`regex`]), the facts about a rule every target's header carries
+(`meta`), and the helpers several targets share (`common`: one definition
+of a line break, RE2 literal escapes) — so no backend imports another's
+internals.
+
+The public surface is what a caller needs: [`Target`], [`backend`] and the
+[`Backend`] trait, [`Flavor`], [`RuleInput`], [`PackQuery`], [`Refusal`]
+and [`Construct`], [`NO_BRANCH`]. The per-target modules stay public for
+the pieces the integration tests check from outside (literal syntaxes,
+the EQL models the executor test replays, the regex translators);
+everything else is `pub(crate)`.
 
 This crate must not know about events, log files or the matching engine:
 it consumes the AST and IR from `tunnelhunt-sigma` and produces text. Query
 validators (Kusto.Language, Elastic's `eql`, …) run in the tests, not here.
 */
 
-pub mod boolean;
+pub(crate) mod boolean;
+pub(crate) mod common;
+pub(crate) mod meta;
 pub mod model;
 pub mod refusal;
 pub mod regex;
@@ -44,10 +55,13 @@ pub(crate) mod test_support;
 use tunnelhunt_sigma::ast::{AttrValue, Filter, Rule};
 use tunnelhunt_sigma::ir::Expr;
 
-pub use refusal::Refusal;
+pub use meta::NO_BRANCH;
+pub use refusal::{Construct, Refusal};
 
-/// A query language we render to.
+/// A query language we render to. More will come: match with a wildcard
+/// arm, and list them with [`Target::ALL`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Target {
     Kql,
     Spl,
@@ -83,6 +97,20 @@ impl Target {
             Target::YaraL => "yaral",
             Target::Cql => "cql",
             Target::Sigma => "sigma",
+        }
+    }
+
+    /// What the target is, for a person choosing one (`--help`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Target::Kql => "Microsoft KQL (Defender XDR Advanced Hunting; flavor sentinel)",
+            Target::Spl => "Splunk SPL (Sysmon add-on; flavor cim)",
+            Target::Eql => "Elastic EQL over ECS",
+            Target::Aql => "IBM QRadar AQL",
+            Target::Sumo => "Sumo Logic (Cloud SIEM rule expression; flavor search)",
+            Target::YaraL => "Google SecOps YARA-L 2.0",
+            Target::Cql => "CrowdStrike LogScale (Falcon events)",
+            Target::Sigma => "Sigma YAML, normalized, filters folded in",
         }
     }
 
@@ -144,61 +172,50 @@ impl RuleInput<'_> {
     pub fn attack_techniques(&self) -> Vec<String> {
         self.rule.meta.attack_techniques()
     }
-
-    /// The titles of the filters folded into this rule.
-    pub fn filter_titles(&self) -> Vec<&str> {
-        self.filters
-            .iter()
-            .map(|f| f.meta.title.value.as_str())
-            .collect()
-    }
-
-    /// The facts backends write into a query's comments, as `(label,
-    /// value)` in a fixed order — id, level, attack, branch, confidence,
-    /// filters — each present only when the rule has it. Values are raw:
-    /// each backend sanitizes them for its comment syntax.
-    pub fn metadata_facts(&self) -> Vec<(&'static str, String)> {
-        let mut facts = Vec::new();
-        if let Some(id) = self.id() {
-            facts.push(("id", id.to_owned()));
-        }
-        if let Some(level) = self.level() {
-            facts.push(("level", level.to_owned()));
-        }
-        let techniques = self.attack_techniques();
-        if !techniques.is_empty() {
-            facts.push(("attack", techniques.join(", ")));
-        }
-        if let Some(branch) = self.branch() {
-            facts.push(("branch", branch.to_owned()));
-        }
-        if let Some(confidence) = self.custom_str("confidence") {
-            facts.push(("confidence", confidence.to_owned()));
-        }
-        if !self.filters.is_empty() {
-            facts.push(("filters", self.filter_titles().join(", ")));
-        }
-        facts
-    }
 }
 
-/// One rendering of a rule. Most targets have one flavor; some have
+/// One rendering of a target. Most targets have one flavor; some have
 /// several data models or query forms (KQL: Defender XDR and Sentinel; SPL:
 /// Sysmon add-on and CIM `tstats`; Sumo Logic: Cloud SIEM rule expression
 /// and log search).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendering {
-    /// `None` for the target's default flavor; otherwise the flavor's name,
-    /// which export puts in the file name (`rule.sentinel.kql`).
-    pub flavor: Option<&'static str>,
-    pub text: String,
+///
+/// A flavor other than the default is only obtained from its backend
+/// ([`Backend::flavor`], [`Backend::flavors`]), so a name nobody knows is
+/// rejected once, where the user typed it, and a backend never has to
+/// guess what an unknown name meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Flavor {
+    /// `None` for the default flavor.
+    name: Option<&'static str>,
+}
+
+impl Flavor {
+    /// Every target's default flavor.
+    pub const DEFAULT: Flavor = Flavor { name: None };
+
+    /// A backend's named flavor; only backends create them.
+    pub(crate) const fn named(name: &'static str) -> Flavor {
+        Flavor { name: Some(name) }
+    }
+
+    /// The name users type (`--flavor sentinel`); `default` for the
+    /// default flavor.
+    pub fn name(self) -> &'static str {
+        self.name.unwrap_or("default")
+    }
+
+    /// What export puts in the file name (`rule.sentinel.kql`): the name,
+    /// or `None` for the default flavor, whose files carry no suffix.
+    pub fn suffix(self) -> Option<&'static str> {
+        self.name
+    }
 }
 
 /// The whole pack as one hunting query, rules that could not be included
 /// listed with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackQuery {
-    pub flavor: Option<&'static str>,
+    pub flavor: Flavor,
     pub text: String,
     /// `(rule label, why it is not in the query)`.
     pub omitted: Vec<(String, Refusal)>,
@@ -208,25 +225,28 @@ pub struct PackQuery {
 pub trait Backend: Sync {
     fn target(&self) -> Target;
 
-    /// The flavors this backend renders, the default one first (`None`).
-    fn flavors(&self) -> &'static [Option<&'static str>] {
-        &[None]
+    /// The flavors this backend renders, the default one first.
+    fn flavors(&self) -> &'static [Flavor] {
+        &[Flavor::DEFAULT]
     }
 
-    /// Render one rule in one flavor, or refuse with the construct that
-    /// the flavor cannot express.
-    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal>;
+    /// The flavor users call `name` (`default` is the default one), or
+    /// `None` when this backend has no such flavor.
+    fn flavor(&self, name: &str) -> Option<Flavor> {
+        self.flavors().iter().copied().find(|f| f.name() == name)
+    }
+
+    /// Render one rule in one of this backend's flavors, or refuse with
+    /// the construct that the flavor cannot express.
+    fn render(&self, rule: &RuleInput<'_>, flavor: Flavor) -> Result<String, Refusal>;
 
     /// Render a set of rules (the pack) as one hunting query with a column
     /// (or outcome, or label) saying which detection branch matched.
-    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery;
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery;
 
     /// Render one rule in every flavor. A refusal in any flavor refuses
     /// the rule only for that flavor.
-    fn render_all(
-        &self,
-        rule: &RuleInput<'_>,
-    ) -> Vec<(Option<&'static str>, Result<String, Refusal>)> {
+    fn render_all(&self, rule: &RuleInput<'_>) -> Vec<(Flavor, Result<String, Refusal>)> {
         self.flavors()
             .iter()
             .map(|&flavor| (flavor, self.render(rule, flavor)))
@@ -245,5 +265,28 @@ pub fn backend(target: Target) -> &'static dyn Backend {
         Target::YaraL => &yaral::YaraL,
         Target::Cql => &cql::Cql,
         Target::Sigma => &sigma::SigmaOut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_from_their_names_and_describe_their_flavors() {
+        for target in Target::ALL {
+            assert_eq!(Target::parse(target.name()), Some(target));
+            assert_eq!(backend(target).target(), target);
+            let flavors = backend(target).flavors();
+            assert_eq!(flavors[0], Flavor::DEFAULT, "{target:?}: default first");
+            for flavor in &flavors[1..] {
+                assert!(
+                    target.description().contains(flavor.name()),
+                    "{target:?}: '{}' names flavor {}",
+                    target.description(),
+                    flavor.name()
+                );
+            }
+        }
     }
 }

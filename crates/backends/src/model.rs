@@ -125,7 +125,7 @@ impl Scope {
     ///   holds every product;
     /// * service: equal when both are given; a scope that needs a service
     ///   does not fit a rule that names none.
-    pub fn serves(&self, logsource: &LogSource) -> bool {
+    pub(crate) fn serves(&self, logsource: &LogSource) -> bool {
         let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
         let category_fits = match (self.key.category, logsource.category.as_deref()) {
             (Some(a), Some(b)) => eq(a, b),
@@ -148,7 +148,7 @@ impl Scope {
     /// Sigma field out to several properties). Exact name first; Sigma
     /// field names are matched ASCII-case-insensitively as a fallback
     /// because rule authors write `commandline` as often as `CommandLine`.
-    pub fn fields_named(&self, sigma_field: &str) -> Vec<&'static FieldMap> {
+    pub(crate) fn fields_named(&self, sigma_field: &str) -> Vec<&'static FieldMap> {
         let exact: Vec<_> = self
             .fields
             .iter()
@@ -179,7 +179,7 @@ impl Scope {
 
 /// A target's data model: its scopes, in priority order.
 #[derive(Debug, Clone, Copy)]
-pub struct DataModel {
+pub(crate) struct DataModel {
     /// `Defender XDR Advanced Hunting`, `Splunk Sysmon add-on`, …
     pub name: &'static str,
     pub scopes: &'static [Scope],
@@ -187,7 +187,7 @@ pub struct DataModel {
 
 impl DataModel {
     /// The first scope that serves the rule's logsource.
-    pub fn scope_for(&self, logsource: &LogSource) -> Result<&'static Scope, Refusal> {
+    pub(crate) fn scope_for(&self, logsource: &LogSource) -> Result<&'static Scope, Refusal> {
         self.scopes
             .iter()
             .find(|s| s.serves(logsource))

@@ -11,6 +11,7 @@ use std::fmt;
 /// What kind of construct a target could not express. The grouping key of
 /// conversion reports: keep the set small and the names stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Construct {
     /// The rule's logsource has no table / event type in the target's data
     /// model.

@@ -13,6 +13,7 @@
 mod common;
 
 use proptest::prelude::*;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::regex::{Dialect, FlagPlacement, glob_to_regex};
 use tunnelhunt_backends::{RuleInput, Target, backend};
 use tunnelhunt_sigma::ir::StrMatch;
@@ -21,7 +22,7 @@ use common::{LoadedRule, contains_rule, hex_escaped, pack_rules, probe_rules};
 
 /// The rule's rendering, or its refusal as text; outputs are lexed.
 fn render_one(rule: &RuleInput<'_>) -> String {
-    match backend(Target::Aql).render(rule, None) {
+    match backend(Target::Aql).render(rule, Flavor::DEFAULT) {
         Ok(text) => {
             if let Err(problem) = lex(&text) {
                 panic!("{}: invalid AQL ({problem}):\n{text}", rule.label());
@@ -56,7 +57,7 @@ fn probe_rules_golden() {
 fn pack_query_golden() {
     let rules = pack_rules();
     let inputs: Vec<RuleInput<'_>> = rules.iter().map(LoadedRule::input).collect();
-    let pack = backend(Target::Aql).render_pack(&inputs, None);
+    let pack = backend(Target::Aql).render_pack(&inputs, Flavor::DEFAULT);
     if let Err(problem) = lex(&pack.text) {
         panic!("pack: invalid AQL ({problem}):\n{}", pack.text);
     }
@@ -185,7 +186,7 @@ proptest! {
         prop_assume!(!value.is_empty());
         let (rule, expr, glob) = contains_rule(&value, cased);
         let input = RuleInput { rule: &rule, filters: &[], expr: &expr };
-        let text = backend(Target::Aql).render(&input, None).expect("renders");
+        let text = backend(Target::Aql).render(&input, Flavor::DEFAULT).expect("renders");
         let strings = lex(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
         let last = strings.last().expect("the value's literal").clone();
         let like = !value.chars().any(|c| matches!(c, '%' | '_' | '\\') || c.is_control());

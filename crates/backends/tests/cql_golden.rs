@@ -8,6 +8,7 @@
 mod common;
 mod cql_support;
 
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::cql::Cql;
 use tunnelhunt_backends::{Backend, RuleInput};
 
@@ -15,7 +16,7 @@ use common::{LoadedRule, or_refused, pack_rules, probe_rules, tuned_rules, with_
 
 fn rendered(rule: &LoadedRule) -> String {
     rule.with_input(|input| {
-        or_refused(Cql.render(input, None).inspect(|text| {
+        or_refused(Cql.render(input, Flavor::DEFAULT).inspect(|text| {
             if let Err(problem) = cql_support::literals(text) {
                 panic!(
                     "{}: query does not tokenize ({problem}):\n{text}",
@@ -50,7 +51,7 @@ fn tuned_pack_rules_render_as_reviewed() {
         let text = rendered(rule);
         if !text.starts_with("REFUSED") {
             assert!(
-                text.contains("// filters applied: "),
+                text.contains("// filters: "),
                 "{}: filters named\n{text}",
                 rule.name
             );
@@ -58,7 +59,7 @@ fn tuned_pack_rules_render_as_reviewed() {
     }
     snapshot_each("tuned", &tuned);
     let pack = with_inputs(&tuned, |inputs: &[RuleInput<'_>]| {
-        Cql.render_pack(inputs, None)
+        Cql.render_pack(inputs, Flavor::DEFAULT)
     });
     if let Err(problem) = cql_support::literals(&pack.text) {
         panic!(
@@ -69,7 +70,7 @@ fn tuned_pack_rules_render_as_reviewed() {
     let clauses = pack.text.matches("| DetectionBranch := ").count();
     assert!(clauses > 0, "some tuned rule renders");
     assert_eq!(
-        pack.text.matches("  // filters applied: ").count(),
+        pack.text.matches("  // filters: ").count(),
         clauses,
         "{}",
         pack.text
@@ -81,7 +82,7 @@ fn tuned_pack_rules_render_as_reviewed() {
 fn pack_query_renders_as_reviewed() {
     let rules = pack_rules();
     let pack = with_inputs(&rules, |inputs: &[RuleInput<'_>]| {
-        Cql.render_pack(inputs, None)
+        Cql.render_pack(inputs, Flavor::DEFAULT)
     });
     assert_eq!(
         pack.omitted.len() + pack.text.matches("| DetectionBranch := ").count(),

@@ -17,6 +17,7 @@ mod cql_support;
 
 use proptest::prelude::*;
 use regex_syntax::ParserBuilder;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::cql::{Cql, QuotedString};
 use tunnelhunt_backends::refusal::Construct;
 use tunnelhunt_backends::sigma::yaml::{Style, string};
@@ -110,7 +111,7 @@ fn render(value: &str, cased: bool, shape: Shape) -> Result<String, Refusal> {
         string(&sigma_escape(value), Style::Quoted)
     );
     let rules = common::load(&[("literal.yml".into(), yaml)]);
-    rules[0].with_input(|input| Cql.render(input, None))
+    rules[0].with_input(|input| Cql.render(input, Flavor::DEFAULT))
 }
 
 fn hir(pattern: &str, case_insensitive: bool) -> Result<regex_syntax::hir::Hir, String> {
@@ -221,14 +222,14 @@ proptest! {
             string(&branch, Style::Quoted)
         );
         let rules = common::load(&[("meta.yml".into(), yaml)]);
-        let query = rules[0].with_input(|input| Cql.render(input, None)).expect("renders");
+        let query = rules[0].with_input(|input| Cql.render(input, Flavor::DEFAULT)).expect("renders");
         // The only literal is the value: the title stayed inside its comment.
         prop_assert_eq!(cql_support::literals(&query), Ok(vec![Literal::Str("*x*".into())]), "{}", query);
-        let pack = common::with_inputs(&rules, |inputs| Cql.render_pack(inputs, None));
+        let pack = common::with_inputs(&rules, |inputs| Cql.render_pack(inputs, Flavor::DEFAULT));
         let literals = cql_support::literals(&pack.text);
         prop_assert!(literals.is_ok(), "{:?}\n{}", literals, pack.text);
         let literals = literals.unwrap();
-        let one_line: String = branch.chars().map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c }).collect();
+        let one_line: String = branch.chars().map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') { ' ' } else { c }).collect();
         prop_assert_eq!(&literals[1], &Literal::Str(one_line), "{}", pack.text);
     }
 

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::eql::model::{DIRECTIONS, EcsScope, HASHES, PRODUCTS, SCOPES};
 use tunnelhunt_backends::eql::{Eql, pack};
 use tunnelhunt_backends::model::FieldKind;
@@ -374,7 +375,7 @@ fn render_each(rules: &[LoadedRule]) -> Rendered {
         queries: Vec::new(),
     };
     for (index, rule) in rules.iter().enumerate() {
-        match rule.with_input(|input| Eql.render(input, None)) {
+        match rule.with_input(|input| Eql.render(input, Flavor::DEFAULT)) {
             Ok(text) => {
                 rendered.queries.push(text);
                 rendered.compared.push(index);

@@ -6,11 +6,12 @@
 mod common;
 
 use common::{or_refused, pack_rules, probe_rules, with_inputs, with_omitted};
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::eql::Eql;
 use tunnelhunt_backends::{Backend, RuleInput};
 
 fn rendered(input: &RuleInput<'_>) -> String {
-    or_refused(Eql.render(input, None))
+    or_refused(Eql.render(input, Flavor::DEFAULT))
 }
 
 #[test]
@@ -36,7 +37,7 @@ fn probe_rules_render_as_reviewed() {
 #[test]
 fn pack_query_renders_as_reviewed() {
     let rules = pack_rules();
-    let pack = with_inputs(&rules, |inputs| Eql.render_pack(inputs, None));
+    let pack = with_inputs(&rules, |inputs| Eql.render_pack(inputs, Flavor::DEFAULT));
     let text = with_omitted(&pack, "\n// ----- omitted -----\n", "// ");
     insta::assert_snapshot!("pack_query", text);
 }

@@ -14,6 +14,7 @@ mod eql_support;
 use common::{pack_rules, probe_rules, with_inputs};
 use eql_support::validator;
 use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::eql::{Eql, pack};
 
 #[test]
@@ -22,7 +23,7 @@ fn every_rendered_query_parses_against_the_ecs_schema() {
     let mut named: Vec<(String, String)> = Vec::new();
     let mut refused = 0;
     for rule in pack_rules().iter().chain(&probe_rules()) {
-        match rule.with_input(|input| Eql.render(input, None)) {
+        match rule.with_input(|input| Eql.render(input, Flavor::DEFAULT)) {
             Ok(text) => named.push((rule.name.clone(), text)),
             Err(_) => refused += 1,
         }
@@ -103,7 +104,7 @@ fn every_sigmahq_rendering_parses() {
             filters: &filters,
             expr: &expr,
         };
-        match Eql.render(&input, None) {
+        match Eql.render(&input, Flavor::DEFAULT) {
             Ok(text) => {
                 queries.push(text);
                 labels.push(input.label().to_owned());

@@ -15,7 +15,7 @@ fn both_flavors(rule: &LoadedRule) -> String {
         flavor_sections(Kql.render_all(input), |flavor| {
             format!(
                 "===== {} =====\n",
-                flavor.unwrap_or("default (Defender XDR)")
+                flavor.suffix().unwrap_or("default (Defender XDR)")
             )
         })
     })
@@ -49,9 +49,6 @@ fn pack_queries_render_as_reviewed() {
             rules.len(),
             "every pack rule is either in the query or listed as omitted"
         );
-        insta::assert_snapshot!(
-            format!("pack_query__{}", flavor.unwrap_or("default")),
-            pack.text
-        );
+        insta::assert_snapshot!(format!("pack_query__{}", flavor.name()), pack.text);
     }
 }

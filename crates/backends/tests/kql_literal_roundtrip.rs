@@ -13,6 +13,7 @@ mod common;
 mod kql_support;
 
 use proptest::prelude::*;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::kql::{Kql, literal};
 use tunnelhunt_backends::{Backend, RuleInput};
 use tunnelhunt_sigma::Span;
@@ -78,7 +79,7 @@ proptest! {
             let mut rule = template.rule.clone();
             rule.meta.title.value = title.clone();
             let input = RuleInput { rule: &rule, filters: &[], expr: &expr };
-            queries.push(Kql.render(&input, None).expect("a string test on CommandLine renders"));
+            queries.push(Kql.render(&input, Flavor::DEFAULT).expect("a string test on CommandLine renders"));
         }
         for ((value, query), result) in values.iter().map(|v| &v.0).zip(&queries).zip(check(&script, &queries)) {
             prop_assert!(result.diagnostics.is_empty(), "{query}: {:?}", result.diagnostics);

@@ -45,7 +45,7 @@ fn every_sigmahq_kql_query_binds_cleanly() {
             expr: &expr,
         };
         for (flavor, result) in Kql.render_all(&input) {
-            let flavor = flavor.unwrap_or("default");
+            let flavor = flavor.name();
             match result {
                 Ok(text) => {
                     *rendered.entry(flavor).or_default() += 1;

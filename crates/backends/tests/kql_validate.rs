@@ -26,7 +26,7 @@ fn every_rendered_query_binds_cleanly() {
         for (flavor, result) in rule.with_input(|input| Kql.render_all(input)) {
             match result {
                 Ok(text) => {
-                    labels.push(format!("{} [{}]", rule.name, flavor.unwrap_or("default")));
+                    labels.push(format!("{} [{}]", rule.name, flavor.name()));
                     queries.push(text);
                 }
                 Err(_) => refused += 1,
@@ -34,7 +34,7 @@ fn every_rendered_query_binds_cleanly() {
         }
     }
     for flavor in Kql.flavors() {
-        labels.push(format!("pack query [{}]", flavor.unwrap_or("default")));
+        labels.push(format!("pack query [{}]", flavor.name()));
         queries.push(with_inputs(&pack, |inputs| Kql.render_pack(inputs, *flavor)).text);
     }
     assert!(

@@ -5,6 +5,7 @@
 
 mod common;
 
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::sigma::SigmaOut;
 use tunnelhunt_backends::{Backend, RuleInput};
 
@@ -13,7 +14,7 @@ use common::{LoadedRule, or_refused, pack_rules, probe_rules, tuned_rules, with_
 fn snapshot_each(prefix: &str, rules: &[LoadedRule]) {
     assert!(!rules.is_empty(), "no {prefix} rules found");
     for rule in rules {
-        let text = rule.with_input(|input| or_refused(SigmaOut.render(input, None)));
+        let text = rule.with_input(|input| or_refused(SigmaOut.render(input, Flavor::DEFAULT)));
         insta::assert_snapshot!(format!("{prefix}__{}", rule.name), text);
     }
 }
@@ -38,7 +39,7 @@ fn tuned_pack_rules_write_as_reviewed() {
 fn pack_stream_writes_as_reviewed() {
     let rules = pack_rules();
     let pack = with_inputs(&rules, |inputs: &[RuleInput<'_>]| {
-        SigmaOut.render_pack(inputs, None)
+        SigmaOut.render_pack(inputs, Flavor::DEFAULT)
     });
     assert!(
         pack.omitted.is_empty(),

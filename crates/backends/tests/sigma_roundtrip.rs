@@ -11,6 +11,7 @@ mod common;
 mod sigma_support;
 
 use proptest::prelude::*;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::sigma::SigmaOut;
 use tunnelhunt_backends::{Backend, RuleInput};
 use tunnelhunt_sigma::ast::{AttrValue, SearchBody, Value};
@@ -19,7 +20,7 @@ use common::{LoadedRule, load, pack_rules, probe_rules, tuned_rules};
 use sigma_support::{ir_without_positions, without_positions};
 
 fn write(rule: &LoadedRule) -> String {
-    rule.with_input(|input| SigmaOut.render(input, None))
+    rule.with_input(|input| SigmaOut.render(input, Flavor::DEFAULT))
         .expect("the Sigma writer never refuses")
 }
 
@@ -200,7 +201,7 @@ proptest! {
 fn the_pack_is_one_multi_document_stream() {
     let rules = pack_rules();
     let pack = common::with_inputs(&rules, |inputs: &[RuleInput<'_>]| {
-        SigmaOut.render_pack(inputs, None)
+        SigmaOut.render_pack(inputs, Flavor::DEFAULT)
     });
     assert!(pack.omitted.is_empty());
     let back = load(&[("pack.yml".into(), pack.text.clone())]);

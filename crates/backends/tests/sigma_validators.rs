@@ -17,6 +17,7 @@ use std::process::Command;
 
 use serde_json::{Map, Value as Json, json};
 use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::sigma::SigmaOut;
 use tunnelhunt_sigma::ast::{AttrValue, Rule, SearchBody, Value};
 
@@ -141,7 +142,7 @@ fn write_group(
     std::fs::create_dir_all(dir).expect("create output directory");
     for rule in rules {
         let text = rule
-            .with_input(|input| SigmaOut.render(input, None))
+            .with_input(|input| SigmaOut.render(input, Flavor::DEFAULT))
             .expect("the writer never refuses");
         let path = dir.join(format!("{}.yml", rule.name));
         std::fs::write(&path, text).expect("write rule");

@@ -71,9 +71,7 @@ fn sigmahq_rules_through_every_backend() {
                 expr,
             };
             for (flavor, result) in backend.render_all(&input) {
-                let tally = report
-                    .entry((target, flavor.unwrap_or("default")))
-                    .or_default();
+                let tally = report.entry((target, flavor.name())).or_default();
                 match result {
                     Ok(text) => {
                         assert!(

@@ -13,6 +13,7 @@
 mod common;
 
 use proptest::prelude::*;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::regex::{Dialect, FlagPlacement, glob_to_regex};
 use tunnelhunt_backends::{RuleInput, Target, backend};
 use tunnelhunt_sigma::ir::StrMatch;
@@ -30,9 +31,7 @@ fn render_all(rule: &RuleInput<'_>) -> String {
             panic!("{}: invalid SPL ({problem}):\n{text}", rule.label());
         }
     }
-    flavor_sections(results, |flavor| {
-        format!("== {} ==\n", flavor.unwrap_or("default"))
-    })
+    flavor_sections(results, |flavor| format!("== {} ==\n", flavor.name()))
 }
 
 #[test]
@@ -76,12 +75,12 @@ fn pack_queries_golden() {
         for (label, refusal) in &pack.omitted {
             text.push_str(&format!("{label}: {refusal}\n"));
         }
-        insta::assert_snapshot!(format!("pack_query__{}", flavor.unwrap_or("default")), text);
+        insta::assert_snapshot!(format!("pack_query__{}", flavor.name()), text);
     }
 }
 
-fn count_included(text: &str, flavor: Option<&str>) -> usize {
-    match flavor {
+fn count_included(text: &str, flavor: Flavor) -> usize {
+    match flavor.suffix() {
         None => text
             .lines()
             .filter(|l| l.starts_with("| eval tunnelhunt_rule_"))
@@ -190,7 +189,7 @@ proptest! {
         prop_assume!(!value.is_empty());
         let (rule, expr, glob) = contains_rule(&value, cased);
         let input = RuleInput { rule: &rule, filters: &[], expr: &expr };
-        let text = backend(Target::Spl).render(&input, None).expect("renders");
+        let text = backend(Target::Spl).render(&input, Flavor::DEFAULT).expect("renders");
         let strings = lex(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
         let last = strings.last().expect("the value's literal").clone();
         let search_term = !cased && !value.chars().any(|c| c == '*' || c == '`' || c.is_control());

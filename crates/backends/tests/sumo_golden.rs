@@ -7,7 +7,8 @@
 mod common;
 
 use tunnelhunt_backends::Backend;
-use tunnelhunt_backends::sumo::Sumo;
+use tunnelhunt_backends::Flavor;
+use tunnelhunt_backends::sumo::{SEARCH_FLAVOR, Sumo};
 
 use common::{LoadedRule, flavor_sections, pack_rules, probe_rules, with_inputs, with_omitted};
 
@@ -17,7 +18,7 @@ fn both_flavors(rule: &LoadedRule) -> String {
         flavor_sections(Sumo.render_all(input), |flavor| {
             format!(
                 "===== {} =====\n",
-                flavor.unwrap_or("default (Cloud SIEM match rule)")
+                flavor.suffix().unwrap_or("default (Cloud SIEM match rule)")
             )
         })
     })
@@ -51,8 +52,8 @@ fn pack_query_renders_as_reviewed() {
     });
     // Cloud SIEM has no union: both flavors' pack is the same log search.
     assert_eq!(packs[0].text, packs[1].text);
-    assert_eq!(packs[0].flavor, None);
-    assert_eq!(packs[1].flavor, Some("search"));
+    assert_eq!(packs[0].flavor, Flavor::DEFAULT);
+    assert_eq!(packs[1].flavor, SEARCH_FLAVOR);
     let text = with_omitted(&packs[0], "\n===== omitted =====\n", "");
     insta::assert_snapshot!("sumo_pack_query", text);
 }

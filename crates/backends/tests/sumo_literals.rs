@@ -11,7 +11,8 @@ mod common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Backend;
-use tunnelhunt_backends::sumo::Sumo;
+use tunnelhunt_backends::Flavor;
+use tunnelhunt_backends::sumo::{SEARCH_FLAVOR, Sumo};
 
 use common::{NASTY, literal_pattern, load_one, read_slashes, slash_literal_body, value_rule};
 
@@ -56,7 +57,7 @@ fn check(value: &str) {
         ));
 
         let search = rule
-            .with_input(|input| Sumo.render(input, Some("search")))
+            .with_input(|input| Sumo.render(input, SEARCH_FLAVOR))
             .expect("renders");
         let where_line = search
             .lines()
@@ -75,7 +76,7 @@ fn check(value: &str) {
         }
 
         let cse = rule
-            .with_input(|input| Sumo.render(input, None))
+            .with_input(|input| Sumo.render(input, Flavor::DEFAULT))
             .expect("renders");
         let json: serde_json::Value =
             serde_json::from_str(&cse).expect("the Cloud SIEM rule is JSON");
@@ -103,13 +104,13 @@ fn titles_cannot_leave_their_comment_line_or_json_string() {
         );
         let rule = load_one(&yaml);
         let search = rule
-            .with_input(|input| Sumo.render(input, Some("search")))
+            .with_input(|input| Sumo.render(input, SEARCH_FLAVOR))
             .expect("renders");
         let code: Vec<&str> = search.lines().filter(|l| !l.starts_with("//")).collect();
         assert_eq!(code.len(), 4, "{title:?}: {search}");
         assert!(code[0].starts_with("_sourceCategory="), "{search}");
         let cse = rule
-            .with_input(|input| Sumo.render(input, None))
+            .with_input(|input| Sumo.render(input, Flavor::DEFAULT))
             .expect("renders");
         let json: serde_json::Value = serde_json::from_str(&cse).expect("JSON");
         assert_eq!(

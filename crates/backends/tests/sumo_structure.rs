@@ -14,7 +14,8 @@
 mod common;
 
 use tunnelhunt_backends::Backend;
-use tunnelhunt_backends::sumo::Sumo;
+use tunnelhunt_backends::Flavor;
+use tunnelhunt_backends::sumo::{SEARCH_FLAVOR, Sumo};
 
 use common::{pack_rules, probe_rules, read_slashes, slash_literal_body, with_inputs};
 
@@ -269,11 +270,11 @@ fn every_query_has_the_grammar_we_intend() {
     let mut checked = 0;
     for rule in &rules {
         rule.with_input(|input| {
-            if let Ok(text) = Sumo.render(input, None) {
+            if let Ok(text) = Sumo.render(input, Flavor::DEFAULT) {
                 check_cse(&text);
                 checked += 1;
             }
-            if let Ok(text) = Sumo.render(input, Some("search")) {
+            if let Ok(text) = Sumo.render(input, SEARCH_FLAVOR) {
                 check_search(&text);
                 checked += 1;
             }
@@ -285,7 +286,7 @@ fn every_query_has_the_grammar_we_intend() {
 #[test]
 fn the_pack_labels_each_message_with_its_branch() {
     let rules = pack_rules();
-    let pack = with_inputs(&rules, |inputs| Sumo.render_pack(inputs, Some("search")));
+    let pack = with_inputs(&rules, |inputs| Sumo.render_pack(inputs, SEARCH_FLAVOR));
     let label = pack
         .text
         .lines()

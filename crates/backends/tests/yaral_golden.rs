@@ -6,6 +6,7 @@
 mod common;
 
 use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::yaral::YaraL;
 
 use common::{
@@ -14,7 +15,7 @@ use common::{
 };
 
 fn rendered(rule: &LoadedRule) -> String {
-    rule.with_input(|input| or_refused(YaraL.render(input, None)))
+    rule.with_input(|input| or_refused(YaraL.render(input, Flavor::DEFAULT)))
 }
 
 fn snapshot_each(prefix: &str, rules: &[LoadedRule]) {
@@ -37,7 +38,7 @@ fn probe_rules_render_as_reviewed() {
 #[test]
 fn pack_rule_renders_as_reviewed() {
     let rules = pack_rules();
-    let pack = with_inputs(&rules, |inputs| YaraL.render_pack(inputs, None));
+    let pack = with_inputs(&rules, |inputs| YaraL.render_pack(inputs, Flavor::DEFAULT));
     let text = with_omitted(&pack, "\n===== omitted =====\n", "");
     insta::assert_snapshot!("yaral_pack_rule", text);
 }
@@ -80,11 +81,13 @@ fn every_regex_literal_compiles_as_re2_syntax() {
     rules.extend(probe_rules());
     let mut count = 0;
     for rule in &rules {
-        if let Ok(text) = rule.with_input(|input| YaraL.render(input, None)) {
+        if let Ok(text) = rule.with_input(|input| YaraL.render(input, Flavor::DEFAULT)) {
             count += regexes_compile(&text);
         }
     }
-    let pack = with_inputs(&pack_rules(), |inputs| YaraL.render_pack(inputs, None));
+    let pack = with_inputs(&pack_rules(), |inputs| {
+        YaraL.render_pack(inputs, Flavor::DEFAULT)
+    });
     count += regexes_compile(&pack.text);
     assert!(count > 300, "only {count} regexes");
 }

@@ -8,6 +8,7 @@ mod common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::yaral::YaraL;
 
 use common::{NASTY, literal_pattern, load_one, read_slashes, slash_literal_body, value_rule};
@@ -49,7 +50,7 @@ fn round_trip(modifier: &str, value: &str) -> (String, String) {
         value,
     ));
     let text = rule
-        .with_input(|input| YaraL.render(input, None))
+        .with_input(|input| YaraL.render(input, Flavor::DEFAULT))
         .expect("renders");
     let line = condition_line(&text);
     let rest = line

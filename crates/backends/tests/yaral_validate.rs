@@ -7,6 +7,7 @@ mod common;
 mod yaral_support;
 
 use tunnelhunt_backends::Backend;
+use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::yaral::{YaraL, rule_name};
 
 use common::{
@@ -15,13 +16,20 @@ use common::{
 };
 use yaral_support::{YaralItem, check_yaral, yaral_checker};
 
+/// The title as the meta section writes it: every line-breaking
+/// character a space, trimmed.
 fn one_line(text: &str) -> String {
-    text.split(char::is_control)
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim()
-        .to_owned()
+    let spaced: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    spaced.trim().to_owned()
 }
 
 #[test]
@@ -35,7 +43,7 @@ fn every_rendered_rule_and_the_pack_rule_parse() {
         .iter()
         .filter_map(|rule| {
             rule.with_input(|input| {
-                let text = YaraL.render(input, None).ok()?;
+                let text = YaraL.render(input, Flavor::DEFAULT).ok()?;
                 let mut meta = vec![("title".to_owned(), one_line(input.title()))];
                 if let Some(id) = input.id() {
                     meta.push(("id".to_owned(), id.to_owned()));
@@ -50,7 +58,9 @@ fn every_rendered_rule_and_the_pack_rule_parse() {
         })
         .collect();
     assert!(items.len() >= 60, "only {} rules rendered", items.len());
-    let pack = with_inputs(&pack_rules(), |inputs| YaraL.render_pack(inputs, None));
+    let pack = with_inputs(&pack_rules(), |inputs| {
+        YaraL.render_pack(inputs, Flavor::DEFAULT)
+    });
     items.push(YaralItem {
         label: "pack".to_owned(),
         name: "tunnelhunt_pack".to_owned(),
@@ -78,7 +88,7 @@ fn the_checker_rejects_broken_rules() {
         rule.with_input(|input| {
             (
                 rule_name(input),
-                YaraL.render(input, None).expect("renders"),
+                YaraL.render(input, Flavor::DEFAULT).expect("renders"),
             )
         })
     };
@@ -154,7 +164,7 @@ fn literals_read_back_exactly_through_yaraast() {
             let (name, text) = rule.with_input(|input| {
                 (
                     rule_name(input),
-                    YaraL.render(input, None).expect("renders"),
+                    YaraL.render(input, Flavor::DEFAULT).expect("renders"),
                 )
             });
             items.push(YaralItem {

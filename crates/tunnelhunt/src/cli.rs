@@ -4,7 +4,9 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tunnelhunt_backends::Target;
 
 use crate::commands::{Outcome, exit_codes_help};
 
@@ -105,42 +107,47 @@ pub struct ExportArgs {
     pub strict: bool,
 }
 
-/// `--target` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// `--target` values: every target the backends render
+/// ([`Target::ALL`], so a new backend is offered without editing this
+/// file), or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportTarget {
-    /// Microsoft KQL (Defender XDR Advanced Hunting; flavor sentinel).
-    Kql,
-    /// Splunk SPL (Sysmon add-on; flavor cim).
-    Spl,
-    /// Elastic EQL over ECS.
-    Eql,
-    /// IBM QRadar AQL.
-    Aql,
-    /// Sumo Logic (Cloud SIEM rule expression; flavor search).
-    Sumo,
-    /// Google SecOps YARA-L 2.0.
-    Yaral,
-    /// CrowdStrike LogScale (Falcon events).
-    Cql,
-    /// Sigma YAML, normalized, filters folded in.
-    Sigma,
-    /// Every target.
+    One(Target),
     All,
 }
 
 impl ExportTarget {
-    pub fn target(self) -> Option<tunnelhunt_backends::Target> {
-        use tunnelhunt_backends::Target;
+    /// What `--target` accepts, in [`Target::ALL`] order, `all` last.
+    const CHOICES: [ExportTarget; Target::ALL.len() + 1] = {
+        let mut choices = [ExportTarget::All; Target::ALL.len() + 1];
+        let mut i = 0;
+        while i < Target::ALL.len() {
+            choices[i] = ExportTarget::One(Target::ALL[i]);
+            i += 1;
+        }
+        choices
+    };
+
+    /// The targets to export, in [`Target::ALL`] order.
+    pub fn targets(self) -> Vec<Target> {
+        match self {
+            ExportTarget::One(target) => vec![target],
+            ExportTarget::All => Target::ALL.to_vec(),
+        }
+    }
+}
+
+impl ValueEnum for ExportTarget {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(match self {
-            ExportTarget::Kql => Target::Kql,
-            ExportTarget::Spl => Target::Spl,
-            ExportTarget::Eql => Target::Eql,
-            ExportTarget::Aql => Target::Aql,
-            ExportTarget::Sumo => Target::Sumo,
-            ExportTarget::Yaral => Target::YaraL,
-            ExportTarget::Cql => Target::Cql,
-            ExportTarget::Sigma => Target::Sigma,
-            ExportTarget::All => return None,
+            ExportTarget::One(target) => {
+                PossibleValue::new(target.name()).help(target.description())
+            }
+            ExportTarget::All => PossibleValue::new("all").help("Every target"),
         })
     }
 }

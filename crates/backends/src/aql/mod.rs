@@ -10,7 +10,7 @@
 //! the query body ("not at the beginning or the end"), so they sit between
 //! `FROM events` and `WHERE`.
 
-pub mod model;
+pub(crate) mod model;
 mod pack;
 mod render;
 
@@ -22,16 +22,17 @@ use std::collections::HashSet;
 use tunnelhunt_sigma::ir::{Expr, Predicate};
 
 use crate::boolean::{BoolSyntax, render as render_bool};
+use crate::meta::{self, Fact};
 use crate::model::{DataModel, Scope};
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 /// The QRadar AQL backend.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Aql;
 
 /// The data model, for lookups and reports.
-pub const DATA_MODEL: DataModel = DataModel {
+pub(crate) const DATA_MODEL: DataModel = DataModel {
     name: "QRadar Windows Security Event Log DSM with Sysmon",
     scopes: model::SCOPES,
 };
@@ -49,10 +50,7 @@ impl Backend for Aql {
         Target::Aql
     }
 
-    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal> {
-        if let Some(name) = flavor {
-            return Err(unknown_flavor(name));
-        }
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let scope = DATA_MODEL.scope_for(&rule.rule.logsource)?;
         let condition = condition(rule, scope)?;
         let mut lines = vec!["SELECT *".to_owned(), "FROM events".to_owned()];
@@ -61,26 +59,9 @@ impl Backend for Aql {
         Ok(lines.join("\n"))
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
-        match flavor {
-            None => pack::render(rules),
-            Some(name) => PackQuery {
-                flavor: None,
-                text: String::new(),
-                omitted: rules
-                    .iter()
-                    .map(|r| (r.label().to_owned(), unknown_flavor(name)))
-                    .collect(),
-            },
-        }
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
+        pack::render(rules)
     }
-}
-
-fn unknown_flavor(name: &str) -> Refusal {
-    Refusal::new(
-        crate::refusal::Construct::Logsource,
-        format!("AQL has no flavor '{name}'"),
-    )
 }
 
 /// The rule's condition as a WHERE expression over `scope`.
@@ -117,14 +98,12 @@ fn negated_predicates(expr: &Expr) -> HashSet<*const Predicate> {
 
 /// The rule's metadata as `/* … */` comment lines, each sanitized.
 fn metadata_comments(rule: &RuleInput<'_>) -> Vec<String> {
-    let mut lines = vec![render::comment(&format!("title: {}", rule.title()))];
-    let facts: Vec<String> = rule
-        .metadata_facts()
-        .into_iter()
-        .map(|(label, value)| format!("{label}: {value}"))
-        .collect();
-    if !facts.is_empty() {
-        lines.push(render::comment(&facts.join(" | ")));
+    let facts = meta::facts(rule);
+    let title = meta::summary_line(&facts, |fact| fact == Fact::Title, Fact::key);
+    let mut lines = vec![render::comment(&title)];
+    let summary = meta::summary_line(&facts, |fact| fact != Fact::Title, Fact::key);
+    if !summary.is_empty() {
+        lines.push(render::comment(&summary));
     }
     lines
 }

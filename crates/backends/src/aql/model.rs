@@ -124,7 +124,7 @@ pub const SCOPES: &[Scope] = &[
 /// Normalized IPv4 columns and their IPv6 counterparts: QRadar keeps IPv6
 /// addresses of events in separate columns, so an IPv6 CIDR is tested on
 /// those.
-pub const IPV6_COLUMNS: &[(&str, &str)] =
+pub(crate) const IPV6_COLUMNS: &[(&str, &str)] =
     &[("sourceip", "sourcev6"), ("destinationip", "destinationv6")];
 
 #[cfg(test)]

@@ -10,9 +10,7 @@
 
 use super::{DATA_MODEL, condition, render};
 use crate::refusal::Refusal;
-use crate::{PackQuery, RuleInput};
-
-const NO_BRANCH: &str = "Unassigned";
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 pub(super) fn render(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut omitted: Vec<(String, Refusal)> = Vec::new();
@@ -72,7 +70,7 @@ pub(super) fn render(rules: &[RuleInput<'_>]) -> PackQuery {
         lines.push(format!("WHERE {}", any.join(" OR ")));
     }
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text: lines.join("\n"),
         omitted,
     }

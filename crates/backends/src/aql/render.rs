@@ -33,6 +33,7 @@
 use tunnelhunt_sigma::ir::{FieldRefShape, NumOp, Piece, Predicate, StrMatch, Test};
 
 use super::model::IPV6_COLUMNS;
+use crate::common::breaks_line;
 use crate::model::{FieldKind, Scope};
 use crate::refusal::{Construct, Refusal};
 use crate::regex::{Dialect, FlagPlacement, glob_to_regex, translate};
@@ -219,7 +220,7 @@ pub(super) fn comment(text: &str) -> String {
     out.push_str("/* ");
     let mut previous = ' ';
     for c in text.trim().chars() {
-        let c = if c.is_control() { ' ' } else { c };
+        let c = if breaks_line(c) { ' ' } else { c };
         if (previous == '*' && c == '/') || (previous == '/' && c == '*') {
             out.push(' ');
         }

@@ -5,15 +5,15 @@ use proptest::prelude::*;
 
 use super::Aql;
 use super::render::{comment, regex_without_controls, string_literal};
-use crate::Backend;
 use crate::refusal::Construct;
 use crate::test_support::Lowered;
+use crate::{Backend, Flavor};
 
 fn render_with(detection: &str, logsource: &str) -> Result<String, crate::Refusal> {
     Lowered::parse(&format!(
         "title: t\nid: 2f0d3f6c-5a2e-4a43-9a43-3d1f5c1e1a01\nlogsource:\n{logsource}\ndetection:\n{detection}\nlevel: low\n"
     ))
-    .with_input(|input| Aql.render(input, None))
+    .with_input(|input| Aql.render(input, Flavor::DEFAULT))
 }
 
 fn render(detection: &str) -> Result<String, crate::Refusal> {
@@ -133,7 +133,7 @@ fn metadata_sits_in_the_body_and_cannot_close_its_comment() {
     let text = Lowered::parse(
         "title: \"a */ SELECT 1 /* b\\nc\"\nid: 2f0d3f6c-5a2e-4a43-9a43-3d1f5c1e1a01\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    sel:\n        Image: x\n    condition: sel\nlevel: low\n",
     )
-    .with_input(|input| Aql.render(input, None))
+    .with_input(|input| Aql.render(input, Flavor::DEFAULT))
     .unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "SELECT *");

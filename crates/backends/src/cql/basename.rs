@@ -16,7 +16,7 @@ use tunnelhunt_sigma::ir::RegexMatch;
 
 /// The regex on the file name equivalent to `regex` on the path, if the
 /// pattern has the `<separator>R$` shape.
-pub fn file_name_regex(regex: &RegexMatch, separators: &[char]) -> Option<RegexMatch> {
+pub(crate) fn file_name_regex(regex: &RegexMatch, separators: &[char]) -> Option<RegexMatch> {
     if regex.multi_line {
         return None;
     }

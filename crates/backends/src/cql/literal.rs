@@ -50,14 +50,14 @@ impl QuotedString {
 /// [`QuotedString`], with control characters replaced by spaces (labels are
 /// for people, not for matching).
 pub fn label(value: &str) -> String {
-    let clean = one_line(value);
+    let clean = crate::common::one_line(value);
     QuotedString::new(&clean)
-        .expect("one_line removed every control character")
+        .expect("one_line removed every line-breaking character")
         .0
 }
 
 /// `/pattern/flags` for a pattern in JitRex syntax (not yet delimited).
-pub fn regex_literal(pattern: &str, flags: &str) -> String {
+pub(crate) fn regex_literal(pattern: &str, flags: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 4);
     out.push('/');
     let mut chars = pattern.chars();
@@ -96,17 +96,10 @@ fn push_control_escape(out: &mut String, c: char) {
     }
 }
 
-/// Text for a `//` comment: one line, whatever the input.
-pub fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if is_line_unsafe(c) { ' ' } else { c })
-        .collect()
-}
-
 /// Characters that end a line (for LogScale's lexer or an editor) or have
 /// no printable form: C0/C1 controls, DEL, and the Unicode line and
 /// paragraph separators.
-pub fn is_line_unsafe(c: char) -> bool {
+pub(crate) fn is_line_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
@@ -139,8 +132,8 @@ mod tests {
     }
 
     #[test]
-    fn comments_and_labels_stay_on_one_line() {
-        assert_eq!(one_line("a\nb\r*/c\u{2028}d"), "a b */c d");
+    fn labels_stay_on_one_line() {
+        assert_eq!(label("a\u{feff}b\u{2029}"), r#""a b ""#);
         assert_eq!(label("x\n\"y\""), r#""x \"y\"""#);
     }
 }

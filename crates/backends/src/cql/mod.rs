@@ -19,15 +19,16 @@
 
 mod basename;
 mod literal;
-pub mod model;
+pub(crate) mod model;
 mod pack;
 mod render;
 
 use crate::boolean::{self, BoolSyntax};
+use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
-pub use literal::{QuotedString, regex_literal};
+pub use literal::QuotedString;
 
 /// The LogScale backend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,7 +50,7 @@ impl Backend for Cql {
         Target::Cql
     }
 
-    fn render(&self, rule: &RuleInput<'_>, _flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let query = RuleQuery::new(rule)?;
         let mut out = header(rule, query.scope.name);
         out.push_str(query.scope.selector);
@@ -59,7 +60,7 @@ impl Backend for Cql {
         Ok(out)
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
     }
 }
@@ -78,28 +79,28 @@ impl RuleQuery {
     }
 }
 
-/// The metadata comment block of one rule.
+/// The metadata comment block of one rule ([`meta::facts`]): the title,
+/// the one-line facts, the filters on a line of their own.
 fn header(rule: &RuleInput<'_>, scope: &str) -> String {
-    let mut lines = vec![format!("// {}", literal::one_line(rule.title()))];
-    // Filters get a line of their own, after the one-line facts.
-    let facts: Vec<String> = rule
-        .metadata_facts()
-        .into_iter()
-        .filter(|(label, _)| *label != "filters")
-        .map(|(label, value)| match label {
-            "attack" => format!("ATT&CK: {value}"),
-            _ => format!("{label}: {value}"),
-        })
-        .collect();
-    if !facts.is_empty() {
-        lines.push(format!("// {}", literal::one_line(&facts.join(" | "))));
+    let facts = meta::facts(rule);
+    let mut lines = vec![format!("// {}", facts[0].1)];
+    let summary = meta::summary_line(
+        &facts,
+        |fact| !matches!(fact, Fact::Title | Fact::Filters),
+        |fact| match fact {
+            Fact::Attack => "ATT&CK",
+            other => other.key(),
+        },
+    );
+    if !summary.is_empty() {
+        lines.push(format!("// {summary}"));
     }
-    if !rule.filters.is_empty() {
-        lines.push(format!(
-            "// filters applied: {}",
-            literal::one_line(&rule.filter_titles().join("; "))
-        ));
-    }
+    lines.extend(
+        facts
+            .iter()
+            .filter(|(fact, _)| *fact == Fact::Filters)
+            .map(|(fact, value)| format!("// {}: {value}", fact.key())),
+    );
     lines.push(format!("// events: Falcon {scope}"));
     let mut out = lines.join("\n");
     out.push('\n');
@@ -123,7 +124,7 @@ mod tests {
     const WIN_PROC: &str = "    category: process_creation\n    product: windows";
 
     fn cql(l: &Lowered) -> Result<String, Refusal> {
-        l.with_input(|input| Cql.render(input, None))
+        l.with_input(|input| Cql.render(input, Flavor::DEFAULT))
     }
 
     #[test]

@@ -65,7 +65,7 @@ use crate::refusal::{Construct, Refusal};
 
 /// How the value of a Falcon field relates to the Sigma field it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldSemantics {
+pub(crate) enum FieldSemantics {
     /// Same values as the Sigma field.
     Plain,
     /// The NT device path of a Windows image.
@@ -95,7 +95,7 @@ pub enum FieldSemantics {
 /// (the values pySigma's CrowdStrike pipeline uses agree). Names Sysmon
 /// writes for other labels (`AppContainer`, …) are not translated: a rule
 /// using them is refused.
-pub const INTEGRITY_LEVELS: &[(&str, u32)] = &[
+pub(crate) const INTEGRITY_LEVELS: &[(&str, u32)] = &[
     ("Low", 0x1000),
     ("Medium", 0x2000),
     ("High", 0x3000),
@@ -104,7 +104,7 @@ pub const INTEGRITY_LEVELS: &[(&str, u32)] = &[
 
 /// A field whose semantics differ from [`FieldSemantics::Plain`] in a scope.
 #[derive(Debug, Clone, Copy)]
-pub struct SemanticsEntry {
+pub(crate) struct SemanticsEntry {
     pub scope: &'static str,
     pub field: &'static str,
     pub semantics: FieldSemantics,
@@ -172,7 +172,7 @@ const NETWORK_FIELDS: &[FieldMap] = &[
 /// `DestinationPort` is `RemotePort` on an outbound connection
 /// (`ConnectionDirection=0`) and `LocalPort` on an inbound one (`1`).
 #[derive(Debug, Clone, Copy)]
-pub struct ConnectionEnd {
+pub(crate) struct ConnectionEnd {
     pub sigma: &'static str,
     /// The Falcon fields on connections this host opened.
     pub outbound: &'static [&'static str],
@@ -181,9 +181,9 @@ pub struct ConnectionEnd {
 }
 
 /// The Falcon field holding the direction: 0 outbound, 1 inbound.
-pub const DIRECTION_FIELD: &str = "ConnectionDirection";
+pub(crate) const DIRECTION_FIELD: &str = "ConnectionDirection";
 
-pub const DIRECTIONAL: &[ConnectionEnd] = &[
+pub(crate) const DIRECTIONAL: &[ConnectionEnd] = &[
     ConnectionEnd {
         sigma: "DestinationIp",
         outbound: &["RemoteAddressIP4", "RemoteAddressIP6"],
@@ -208,7 +208,7 @@ pub const DIRECTIONAL: &[ConnectionEnd] = &[
 
 /// The connection end a Sigma field names, in scopes with connection
 /// events.
-pub fn directional(scope: &Scope, sigma_field: &str) -> Option<&'static ConnectionEnd> {
+pub(crate) fn directional(scope: &Scope, sigma_field: &str) -> Option<&'static ConnectionEnd> {
     if !scope.fields.iter().any(|f| f.target == DIRECTION_FIELD) {
         return None;
     }
@@ -231,21 +231,21 @@ const REGISTRY_EVENTS: &str = "(#event_simpleName=AsepValueUpdate or #event_simp
 
 /// Scope names, shared by [`FALCON`] and [`SEMANTICS`].
 mod names {
-    pub const PROC_WIN: &str = "ProcessRollup2 (Windows)";
-    pub const PROC_LIN: &str = "ProcessRollup2 (Linux)";
-    pub const PROC_MAC: &str = "ProcessRollup2 (macOS)";
-    pub const PROC_ANY: &str = "ProcessRollup2 (any platform)";
-    pub const DNS_WIN: &str = "DnsRequest (Windows)";
-    pub const DNS_ANY: &str = "DnsRequest (any platform)";
-    pub const NET_WIN: &str = "NetworkConnect/ReceiveAccept (Windows)";
-    pub const NET_LIN: &str = "NetworkConnect/ReceiveAccept (Linux)";
-    pub const NET_ANY: &str = "NetworkConnect/ReceiveAccept (any platform)";
-    pub const REG_SET: &str = "Registry value update (registry_set)";
-    pub const REG_EVENT: &str = "Registry value update (registry_event)";
+    pub(crate) const PROC_WIN: &str = "ProcessRollup2 (Windows)";
+    pub(crate) const PROC_LIN: &str = "ProcessRollup2 (Linux)";
+    pub(crate) const PROC_MAC: &str = "ProcessRollup2 (macOS)";
+    pub(crate) const PROC_ANY: &str = "ProcessRollup2 (any platform)";
+    pub(crate) const DNS_WIN: &str = "DnsRequest (Windows)";
+    pub(crate) const DNS_ANY: &str = "DnsRequest (any platform)";
+    pub(crate) const NET_WIN: &str = "NetworkConnect/ReceiveAccept (Windows)";
+    pub(crate) const NET_LIN: &str = "NetworkConnect/ReceiveAccept (Linux)";
+    pub(crate) const NET_ANY: &str = "NetworkConnect/ReceiveAccept (any platform)";
+    pub(crate) const REG_SET: &str = "Registry value update (registry_set)";
+    pub(crate) const REG_EVENT: &str = "Registry value update (registry_event)";
 }
 
 /// Falcon events in LogScale.
-pub const FALCON: DataModel = DataModel {
+pub(crate) const FALCON: DataModel = DataModel {
     name: "CrowdStrike Falcon in LogScale",
     scopes: &[
         Scope {
@@ -335,7 +335,7 @@ pub const FALCON: DataModel = DataModel {
 };
 
 /// Falcon fields whose values differ from the Sigma field's, per scope.
-pub const SEMANTICS: &[SemanticsEntry] = &[
+pub(crate) const SEMANTICS: &[SemanticsEntry] = &[
     entry(
         names::PROC_WIN,
         "ImageFileName",
@@ -417,7 +417,7 @@ const fn base(separators: &'static [char]) -> FieldSemantics {
 }
 
 /// How `field` of `scope` relates to its Sigma field.
-pub fn semantics_of(scope: &Scope, field: &str) -> FieldSemantics {
+pub(crate) fn semantics_of(scope: &Scope, field: &str) -> FieldSemantics {
     SEMANTICS
         .iter()
         .find(|e| e.scope == scope.name && e.field == field)
@@ -427,7 +427,7 @@ pub fn semantics_of(scope: &Scope, field: &str) -> FieldSemantics {
 /// The scope of a rule: same category and *the same product* (a rule
 /// without a product gets the scope without a platform filter). Sigma
 /// `service`-only logsources (Windows Security, Zeek) have no Falcon events.
-pub fn scope_for(logsource: &LogSource) -> Result<&'static Scope, Refusal> {
+pub(crate) fn scope_for(logsource: &LogSource) -> Result<&'static Scope, Refusal> {
     let same = |a: Option<&str>, b: Option<&str>| match (a, b) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         (None, None) => true,

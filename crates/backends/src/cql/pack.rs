@@ -20,8 +20,10 @@
 //! rendered are left out and listed in [`PackQuery::omitted`].
 
 use super::RuleQuery;
-use super::literal::{label, one_line};
-use crate::{PackQuery, RuleInput};
+use super::literal::label;
+use crate::common::one_line;
+use crate::meta;
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 pub fn render(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut clauses = Vec::new();
@@ -48,7 +50,7 @@ pub fn render(rules: &[RuleInput<'_>]) -> PackQuery {
         text.push_str("\n}\n");
     }
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text,
         omitted,
     }
@@ -58,7 +60,7 @@ fn clause(rule: &RuleInput<'_>, query: &RuleQuery) -> String {
     let mut assignments = vec![
         format!(
             "DetectionBranch := {}",
-            label(rule.branch().unwrap_or("none"))
+            label(rule.branch().unwrap_or(NO_BRANCH))
         ),
         format!("DetectionRule := {}", label(rule.label())),
     ];
@@ -68,15 +70,8 @@ fn clause(rule: &RuleInput<'_>, query: &RuleQuery) -> String {
     let selector = query.scope.selector.replace('\n', "\n  ");
     let mut comment = format!("  // {}", one_line(rule.title()));
     if !rule.filters.is_empty() {
-        let names: Vec<&str> = rule
-            .filters
-            .iter()
-            .map(|f| f.meta.title.value.as_str())
-            .collect();
-        comment.push_str(&format!(
-            "\n  // filters applied: {}",
-            one_line(&names.join("; "))
-        ));
+        let filters = meta::filter_labels(rule).join("; ");
+        comment.push_str(&format!("\n  // filters: {filters}"));
     }
     format!(
         "{comment}\n  {selector}\n  | {}\n  | {}",

@@ -183,7 +183,7 @@ fn one_field(
 }
 
 /// A glob as `f="…"` where that is exact, else as a regex.
-pub fn string_match(target: &str, glob: &StrMatch) -> Result<String, Refusal> {
+pub(crate) fn string_match(target: &str, glob: &StrMatch) -> Result<String, Refusal> {
     if let Some(quoted) = as_logscale_glob(glob) {
         return Ok(format!("{target}={}", quoted.as_str()));
     }

@@ -1,4 +1,4 @@
-//! EQL lexical pieces: string literals and comments.
+//! EQL string literals.
 //!
 //! Elasticsearch's EQL lexer takes a double-quoted string with the escapes
 //! `\\ \" \' \b \f \n \r \t` and `\u{X…}` (2 to 8 hex digits, no
@@ -11,9 +11,9 @@
 //! the query stays on the lines it was laid out on.
 //!
 //! Comments are `//` to the end of the line (`/* */` exists too, but
-//! Elasticsearch nests it and we never need it). Text that goes into a
-//! comment has its line breaks and other control characters replaced, so
-//! a rule title cannot end the comment and inject query text.
+//! Elasticsearch nests it and we never need it); text that goes into one
+//! is put on one line by [`crate::common::one_line`], so a rule title
+//! cannot end the comment and inject query text.
 
 use std::fmt::Write as _;
 
@@ -45,14 +45,6 @@ fn needs_unicode_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
-/// `text` made safe for one `//` comment line: every control character and
-/// line or paragraph separator becomes a space.
-pub fn comment_text(text: &str) -> String {
-    text.chars()
-        .map(|c| if needs_unicode_escape(c) { ' ' } else { c })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,13 +62,5 @@ mod tests {
             "\"–R ' | % _ ` / ${x} *?\""
         );
         assert_eq!(quote(""), "\"\"");
-    }
-
-    #[test]
-    fn comment_text_cannot_end_the_line() {
-        let hostile = "t\nprocess where true\r\u{2028}*/ //";
-        let safe = comment_text(hostile);
-        assert!(!safe.contains(['\n', '\r', '\u{2028}']));
-        assert_eq!(safe, "t process where true  */ //");
     }
 }

@@ -12,10 +12,10 @@
 //!   (process.executable : "*\\ssh.exe" and process.command_line regex "…")
 //! ```
 //!
-//! Rule metadata travels as `//` comments above the query (sanitized by
-//! [`literal::comment_text`]). How each predicate renders, and why
+//! Rule metadata ([`crate::meta`]) travels as `//` comments above the
+//! query, each value on one line ([`crate::common::one_line`]). How each predicate renders, and why
 //! keywords, field references and some values are refused, is in
-//! [`render`]; string literals and comments in [`literal`]; the pack query
+//! [`render`]; string literals in [`literal`]; the pack query
 //! in [`pack`].
 //!
 //! EQL semantics are Elasticsearch 8.x's: `:`/`like~`/`regex~`
@@ -35,9 +35,11 @@ pub mod render;
 use tunnelhunt_sigma::ast::LogSource;
 
 use crate::boolean::{self, BoolSyntax};
+use crate::common::one_line;
+use crate::meta;
 use crate::model::logsource_label;
 use crate::refusal::{Construct, Refusal};
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 use model::{EcsScope, PRODUCTS, SCOPES};
 
@@ -58,7 +60,7 @@ impl Backend for Eql {
         Target::Eql
     }
 
-    fn render(&self, rule: &RuleInput<'_>, _flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let query = RuleQuery::new(rule)?;
         let mut out = metadata_comments(rule);
         out.push_str(&query.event_category);
@@ -75,7 +77,7 @@ impl Backend for Eql {
         Ok(out)
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
     }
 }
@@ -124,7 +126,7 @@ impl RuleQuery {
 /// requires. Unlike [`crate::model::DataModel::scope_for`], the product is
 /// a filter here, not a choice of table: a Windows rule must not match
 /// Linux events of the same category.
-pub fn scope_for(
+pub(crate) fn scope_for(
     logsource: &LogSource,
 ) -> Result<(&'static EcsScope, Option<&'static str>), Refusal> {
     let unsupported = || {
@@ -169,39 +171,13 @@ pub fn scope_for(
     Ok((ecs, os_type))
 }
 
-/// Title, id, level, ATT&CK techniques, branch and applied filters as
-/// `//` comment lines.
-pub fn metadata_comments(rule: &RuleInput<'_>) -> String {
-    let mut lines: Vec<(&str, String)> = vec![("title", rule.title().to_owned())];
-    if let Some(id) = rule.id() {
-        lines.push(("id", id.to_owned()));
-    }
-    if let Some(level) = rule.level() {
-        lines.push(("level", level.to_owned()));
-    }
-    let techniques = rule.attack_techniques();
-    if !techniques.is_empty() {
-        lines.push(("attack", techniques.join(", ")));
-    }
-    if let Some(branch) = rule.branch() {
-        lines.push(("branch", branch.to_owned()));
-    }
-    if !rule.filters.is_empty() {
-        let names: Vec<&str> = rule.filters.iter().map(|f| filter_name(f)).collect();
-        lines.push(("filters", names.join(", ")));
-    }
-    lines
+/// The rule's metadata ([`meta::facts`]) as `//` comment lines, one fact
+/// each.
+pub(crate) fn metadata_comments(rule: &RuleInput<'_>) -> String {
+    meta::facts(rule)
         .into_iter()
-        .map(|(key, value)| format!("// {key}: {}\n", literal::comment_text(&value)))
+        .map(|(fact, value)| format!("// {}: {}\n", fact.key(), one_line(&value)))
         .collect()
-}
-
-fn filter_name(filter: &tunnelhunt_sigma::ast::Filter) -> &str {
-    let meta = &filter.meta;
-    meta.name
-        .as_ref()
-        .or(meta.id.as_ref())
-        .map_or(meta.title.value.as_str(), |s| s.value.as_str())
 }
 
 #[cfg(test)]

@@ -217,7 +217,7 @@ const CHANNEL_FIELDS: &[FieldMap] = &[
 /// Keyword fields whose values are integers in canonical decimal text: a
 /// Sigma number equals such a value when it equals its text (`event.code
 /// == "4624"`). Ordering comparisons are not expressible on text.
-pub const DECIMAL_TEXT_FIELDS: &[&str] = &["event.code", "winlog.event_data.*"];
+pub(crate) const DECIMAL_TEXT_FIELDS: &[&str] = &["event.code", "winlog.event_data.*"];
 
 /// Sigma categories and their ECS scopes.
 pub const SCOPES: &[EcsScope] = &[

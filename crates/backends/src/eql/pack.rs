@@ -12,9 +12,10 @@
 //! belongs to the branch in its header. Run them one at a time (Kibana's
 //! EQL editor, `_eql/search`): an EQL request holds one query.
 
+use super::RuleQuery;
 use super::model::SCOPES;
-use super::{RuleQuery, literal};
-use crate::{PackQuery, RuleInput};
+use crate::common::one_line;
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 /// One query of the pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub fn parts(rules: &[RuleInput<'_>]) -> (Vec<PackPart>, Vec<(String, crate::Ref
             .iter()
             .position(|s| s.event_category == query.event_category)
             .unwrap_or(SCOPES.len());
-        let branch = rule.branch().unwrap_or_else(|| rule.label()).to_owned();
+        let branch = rule.branch().unwrap_or(NO_BRANCH).to_owned();
         let key = (category_rank, query.event_category.clone(), branch);
         let member = Member {
             label: rule.label().to_owned(),
@@ -72,7 +73,7 @@ pub fn parts(rules: &[RuleInput<'_>]) -> (Vec<PackPart>, Vec<(String, crate::Ref
 fn part(event_category: String, branch: String, members: &[Member]) -> PackPart {
     let mut text = format!(
         "// DetectionBranch: {}\n// event category: {event_category}, {} rule(s)\n{event_category} where\n",
-        literal::comment_text(&branch),
+        one_line(&branch),
         members.len()
     );
     for (i, member) in members.iter().enumerate() {
@@ -82,8 +83,8 @@ fn part(event_category: String, branch: String, members: &[Member]) -> PackPart 
             .unwrap_or_default();
         text.push_str(&format!(
             "  // rule {}: {}{level}\n",
-            literal::comment_text(&member.label),
-            literal::comment_text(&member.title)
+            one_line(&member.label),
+            one_line(&member.title)
         ));
         text.push_str("  ");
         if i > 0 {
@@ -120,12 +121,12 @@ pub fn render(rules: &[RuleInput<'_>]) -> PackQuery {
             i + 1,
             parts.len(),
             part.event_category,
-            literal::comment_text(&part.branch)
+            one_line(&part.branch)
         ));
         text.push_str(&part.text);
     }
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text,
         omitted,
     }

@@ -11,7 +11,7 @@ const WIN_PROC: &str = "    category: process_creation\n    product: windows";
 const NET: &str = "    category: network_connection";
 
 fn render(yaml: &str) -> Result<String, Refusal> {
-    Lowered::parse(yaml).with_input(|input| Eql.render(input, None))
+    Lowered::parse(yaml).with_input(|input| Eql.render(input, Flavor::DEFAULT))
 }
 
 /// The rendered condition only (the part inside the outer parentheses).
@@ -386,7 +386,7 @@ fn applied_filters_are_named_and_folded_into_the_condition() {
         )
     );
     let text = render(&yaml).unwrap();
-    assert!(text.contains("// filters: jump_host_tunnels\n"), "{text}");
+    assert!(text.contains("// filters: Jump host\n"), "{text}");
     assert!(
         text.ends_with("(process.command_line : \"* -L *\" and not (host.name : \"JUMP01*\"))\n"),
         "{text}"

@@ -1,10 +1,12 @@
-//! KQL string literals and comments that carry any text unchanged.
+//! KQL string literals that carry any text unchanged.
 //!
 //! Injection safety lives here: a Sigma value becomes a KQL string literal
-//! whose *value* is exactly the Sigma value, whatever it contains, and
-//! rule metadata becomes `//` comment text that cannot end the comment.
+//! whose *value* is exactly the Sigma value, whatever it contains. (Rule
+//! metadata in `//` comments goes through [`crate::common::one_line`].)
 //! The property tests in `tests/kql_literal_roundtrip.rs` parse the
 //! literals with Microsoft's Kusto.Language and compare the values.
+
+use crate::common::breaks_line;
 
 /// A string literal whose value is exactly `value`.
 ///
@@ -15,7 +17,7 @@
 /// or line-breaking character. Other non-ASCII text stays as it is
 /// (queries are UTF-8).
 pub fn string(value: &str) -> String {
-    if value.contains('\\') && !value.chars().any(needs_escape) {
+    if value.contains('\\') && !value.chars().any(breaks_line) {
         let mut out = String::with_capacity(value.len() + 3);
         out.push_str("@\"");
         for c in value.chars() {
@@ -36,7 +38,7 @@ pub fn string(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if needs_escape(c) => {
+            c if breaks_line(c) => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     out.push_str(&format!("\\u{unit:04x}"));
@@ -47,22 +49,6 @@ pub fn string(value: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// Characters that may not appear raw inside a one-line literal or
-/// comment: control characters (C0, DEL, C1) and the Unicode line and
-/// paragraph separators, which some editors and lexers treat as line
-/// breaks, and the byte-order mark.
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
-}
-
-/// `text` made safe for the rest of a `//` comment line: every character
-/// that could end the line (or hide text from a reader) becomes a space.
-pub fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| if needs_escape(c) { ' ' } else { c })
-        .collect()
 }
 
 #[cfg(test)]
@@ -92,11 +78,5 @@ mod tests {
             r#""\u0000\u007f\u0085\u2028""#
         );
         assert_eq!(string("\r\t"), r#""\r\t""#);
-    }
-
-    #[test]
-    fn comments_cannot_be_ended_by_the_text() {
-        assert_eq!(comment("a\nb\r\u{2028}c"), "a b  c");
-        assert_eq!(comment("title // */ ok"), "title // */ ok");
     }
 }

@@ -28,13 +28,15 @@
 //! (`validators/kql/`, `tests/kql_validate.rs`).
 
 pub mod literal;
-pub mod model;
-pub mod pack;
-pub mod render;
-pub mod sentinel;
+pub(crate) mod model;
+pub(crate) mod pack;
+pub(crate) mod render;
+pub(crate) mod sentinel;
 
-use crate::refusal::{Construct, Refusal};
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::common::one_line;
+use crate::meta::{self, Fact};
+use crate::refusal::Refusal;
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 use model::{KqlModel, XDR};
 use sentinel::SENTINEL;
@@ -43,25 +45,19 @@ use sentinel::SENTINEL;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Kql;
 
+/// Log Analytics' Sentinel tables instead of Defender XDR's.
+pub const SENTINEL_FLAVOR: Flavor = Flavor::named("sentinel");
+
 /// The flavors, default first.
-const FLAVORS: &[Option<&str>] = &[None, Some("sentinel")];
+const FLAVORS: &[Flavor] = &[Flavor::DEFAULT, SENTINEL_FLAVOR];
 
-/// The data model of a flavor.
-pub fn model_of(flavor: Option<&str>) -> Result<&'static KqlModel, Refusal> {
-    flavor_model(flavor).map(|(_, model)| model)
-}
-
-/// The flavor's `'static` name and its data model.
-fn flavor_model(
-    flavor: Option<&str>,
-) -> Result<(Option<&'static str>, &'static KqlModel), Refusal> {
-    match flavor {
-        None => Ok((None, &XDR)),
-        Some("sentinel") => Ok((Some("sentinel"), &SENTINEL)),
-        Some(other) => Err(Refusal::new(
-            Construct::Logsource,
-            format!("KQL has no flavor '{other}' (flavors: default Defender XDR, 'sentinel')"),
-        )),
+/// The data model of one of [`FLAVORS`].
+pub(crate) fn model_of(flavor: Flavor) -> &'static KqlModel {
+    debug_assert!(FLAVORS.contains(&flavor), "not a KQL flavor: {flavor:?}");
+    if flavor == SENTINEL_FLAVOR {
+        &SENTINEL
+    } else {
+        &XDR
     }
 }
 
@@ -70,12 +66,12 @@ impl Backend for Kql {
         Target::Kql
     }
 
-    fn flavors(&self) -> &'static [Option<&'static str>] {
+    fn flavors(&self) -> &'static [Flavor] {
         FLAVORS
     }
 
-    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal> {
-        let model = model_of(flavor)?;
+    fn render(&self, rule: &RuleInput<'_>, flavor: Flavor) -> Result<String, Refusal> {
+        let model = model_of(flavor);
         let body = query(model, rule)?;
         Ok(format!(
             "{}{}",
@@ -84,7 +80,7 @@ impl Backend for Kql {
         ))
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery {
         pack::render(rules, flavor)
     }
 }
@@ -125,56 +121,54 @@ pub(crate) fn query(model: &KqlModel, rule: &RuleInput<'_>) -> Result<Query, Ref
     })
 }
 
-/// The rule's metadata as `//` comment lines, each value sanitized so it
-/// cannot end its line.
+/// The rule's metadata ([`meta::facts`]) as `//` comment lines: title
+/// and id on lines of their own, the other facts on one line, the filters
+/// on the next, then the data the query reads.
 fn header(model: &KqlModel, rule: &RuleInput<'_>, source_name: &str) -> String {
-    let mut lines = vec![format!("// Title: {}", literal::comment(rule.title()))];
-    if let Some(id) = rule.id() {
-        lines.push(format!("// Id: {}", literal::comment(id)));
+    let facts = meta::facts(rule);
+    let own_line = |fact: Fact| matches!(fact, Fact::Title | Fact::Id | Fact::Filters);
+    let line = |fact: Fact, value: &str| format!("// {}: {}", label(fact), one_line(value));
+    let mut lines: Vec<String> = facts
+        .iter()
+        .filter(|(fact, _)| matches!(fact, Fact::Title | Fact::Id))
+        .map(|(fact, value)| line(*fact, value))
+        .collect();
+    let summary = meta::summary_line(&facts, |fact| !own_line(fact), label);
+    if !summary.is_empty() {
+        lines.push(format!("// {}", one_line(&summary)));
     }
-    let mut facts = Vec::new();
-    if let Some(level) = rule.level() {
-        facts.push(format!("Level: {level}"));
-    }
-    let techniques = rule.attack_techniques();
-    if !techniques.is_empty() {
-        facts.push(format!("ATT&CK: {}", techniques.join(", ")));
-    }
-    if let Some(branch) = rule.branch() {
-        facts.push(format!("Branch: {branch}"));
-    }
-    if let Some(confidence) = rule.custom_str("confidence") {
-        facts.push(format!("Confidence: {confidence}"));
-    }
-    if !facts.is_empty() {
-        lines.push(format!("// {}", literal::comment(&facts.join(" | "))));
-    }
-    if !rule.filters.is_empty() {
-        let names: Vec<String> = rule
-            .filters
+    lines.extend(
+        facts
             .iter()
-            .map(|f| match &f.meta.id {
-                Some(id) => format!("{} ({})", f.meta.title.value, id.value),
-                None => f.meta.title.value.clone(),
-            })
-            .collect();
-        lines.push(format!(
-            "// Filters: {}",
-            literal::comment(&names.join("; "))
-        ));
-    }
+            .filter(|(fact, _)| *fact == Fact::Filters)
+            .map(|(fact, value)| line(*fact, value)),
+    );
     lines.push(format!("// Data: {}, {}", model.name, source_name));
     let mut out = lines.join("\n");
     out.push('\n');
     out
 }
 
+/// KQL headers capitalize their keys and spell ATT&CK out.
+fn label(fact: Fact) -> &'static str {
+    match fact {
+        Fact::Title => "Title",
+        Fact::Id => "Id",
+        Fact::Level => "Level",
+        Fact::Attack => "ATT&CK",
+        Fact::Branch => "Branch",
+        Fact::Confidence => "Confidence",
+        Fact::Filters => "Filters",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::refusal::Construct;
     use crate::test_support::Lowered;
 
-    fn render(yaml: &str, flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(yaml: &str, flavor: Flavor) -> Result<String, Refusal> {
         Lowered::parse(yaml).with_input(|input| Kql.render(input, flavor))
     }
 
@@ -193,7 +187,7 @@ detection:
 
     #[test]
     fn registry_paths_are_rebuilt_in_sysmon_form_and_titles_cannot_escape_comments() {
-        let text = render(REGISTRY, None).unwrap();
+        let text = render(REGISTRY, Flavor::DEFAULT).unwrap();
         assert!(
             text.starts_with("// Title: Tricky title // with a line break\n"),
             "{text}"
@@ -218,7 +212,7 @@ detection:
 
     #[test]
     fn sentinel_reads_sysmon_registry_events_from_the_event_table() {
-        let text = render(REGISTRY, Some("sentinel")).unwrap();
+        let text = render(REGISTRY, SENTINEL_FLAVOR).unwrap();
         assert!(
             text.contains(
                 "Event\n| where Source == \"Microsoft-Windows-Sysmon\" and EventID == 13"
@@ -242,7 +236,7 @@ detection:
         EventID: 7036
     condition: selection
 "#,
-            Some("sentinel"),
+            SENTINEL_FLAVOR,
         )
         .unwrap();
         assert!(text.contains("Event\n| where EventLog == \"System\"\n| where "));
@@ -260,7 +254,7 @@ detection:
         ImagePath|contains: '\AppData\'
     condition: selection
 "#,
-            Some("sentinel"),
+            SENTINEL_FLAVOR,
         )
         .unwrap();
         assert!(text.contains("| extend ImagePath = tostring(EventProperties[\"ImagePath\"])"));
@@ -277,7 +271,7 @@ detection:
         param1: x
     condition: selection
 "#,
-            Some("sentinel"),
+            SENTINEL_FLAVOR,
         )
         .unwrap_err();
         assert_eq!(refused.construct, Construct::Field);
@@ -292,7 +286,7 @@ detection:
         EventID: 7036
     condition: selection
 "#,
-                None,
+                Flavor::DEFAULT,
             )
             .unwrap_err()
             .construct,
@@ -314,7 +308,7 @@ detection:
     condition: selection
 "#
             );
-            let text = render(&yaml, Some("sentinel")).unwrap();
+            let text = render(&yaml, SENTINEL_FLAVOR).unwrap();
             assert!(
                 text.contains("DeviceProcessEvents\n| extend User = "),
                 "{text}"
@@ -324,11 +318,7 @@ detection:
     }
 
     #[test]
-    fn unknown_flavor_and_unmapped_field_are_refused() {
-        assert_eq!(
-            render(REGISTRY, Some("asim")).unwrap_err().construct,
-            Construct::Logsource
-        );
+    fn unmapped_field_is_refused() {
         let refused = render(
             r#"
 title: t
@@ -338,7 +328,7 @@ detection:
         TerminalSessionId: 2
     condition: selection
 "#,
-            Some("sentinel"),
+            SENTINEL_FLAVOR,
         )
         .unwrap_err();
         assert_eq!(refused.construct, Construct::Field);
@@ -357,9 +347,9 @@ detection:
                 "title: t\nlogsource: {{product: windows, category: process_creation}}\ndetection:\n    selection:\n        {field}: 'plink.exe'\n    condition: selection\n"
             )
         };
-        let security = render(&rule("Image|endswith"), Some("sentinel")).unwrap();
+        let security = render(&rule("Image|endswith"), SENTINEL_FLAVOR).unwrap();
         assert!(security.contains("// Data: Microsoft Sentinel, SecurityEvent (4688)\nSecurityEvent\n| where EventID == 4688\n"), "{security}");
-        let sysmon = render(&rule("OriginalFileName"), Some("sentinel")).unwrap();
+        let sysmon = render(&rule("OriginalFileName"), SENTINEL_FLAVOR).unwrap();
         assert!(
             sysmon.contains("// Data: Microsoft Sentinel, Event (Sysmon 1)\nEvent\n"),
             "{sysmon}"
@@ -392,7 +382,7 @@ filter:
         User: 'CORP\svc_jump'
     condition: not selection
 "#,
-            None,
+            Flavor::DEFAULT,
         )
         .unwrap();
         assert!(
@@ -410,15 +400,14 @@ filter:
     }
 
     #[test]
-    fn an_unknown_flavor_omits_the_whole_pack() {
-        let lowered = Lowered::parse(REGISTRY);
-        let pack = lowered.with_input(|input| Kql.render_pack(&[*input], Some("asim")));
-        assert_eq!(pack.text, "");
-        assert_eq!(pack.omitted.len(), 1);
-        assert_eq!(pack.omitted[0].1.construct, Construct::Logsource);
-        for flavor in Kql.flavors() {
-            assert!(flavor_model(*flavor).is_ok());
-        }
+    fn flavors_are_found_by_the_names_users_type() {
+        assert_eq!(Kql.flavor("default"), Some(Flavor::DEFAULT));
+        assert_eq!(Kql.flavor("sentinel"), Some(SENTINEL_FLAVOR));
+        assert_eq!(Kql.flavor("asim"), None);
+        assert_eq!(
+            Kql.flavors().iter().map(|f| f.name()).collect::<Vec<_>>(),
+            ["default", "sentinel"]
+        );
     }
 
     #[test]
@@ -435,7 +424,7 @@ detection:
         DestinationPort|gt: 1000
     condition: selection and not filter
 "#,
-            None,
+            Flavor::DEFAULT,
         )
         .unwrap();
         assert!(text.contains("RemotePort in (443, 853)"), "{text}");

@@ -37,7 +37,7 @@ use tunnelhunt_sigma::ast::LogSource;
 /// A column a Sigma field maps to that the table does not store: the
 /// query gets `| extend <column> = <expression>` before its `where`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Computed {
+pub(crate) struct Computed {
     pub column: &'static str,
     pub expression: &'static str,
 }
@@ -86,21 +86,19 @@ impl Source {
 
 /// A flavor's data model.
 #[derive(Debug, Clone, Copy)]
-pub struct KqlModel {
+pub(crate) struct KqlModel {
     pub name: &'static str,
     pub sources: &'static [Source],
 }
 
 impl KqlModel {
-    /// The first source that serves the rule's logsource.
-    pub fn source_for(&self, logsource: &LogSource) -> Result<&'static Source, Refusal> {
-        self.sources_for(logsource).map(|all| all[0])
-    }
-
     /// Every source that serves the rule's logsource, in priority order
     /// (never empty): a rule is rendered against the first one that maps
     /// all its fields.
-    pub fn sources_for(&self, logsource: &LogSource) -> Result<Vec<&'static Source>, Refusal> {
+    pub(crate) fn sources_for(
+        &self,
+        logsource: &LogSource,
+    ) -> Result<Vec<&'static Source>, Refusal> {
         let all: Vec<&'static Source> = self
             .sources
             .iter()
@@ -121,13 +119,13 @@ impl KqlModel {
 }
 
 /// The property bag the `Event` selectors build from `EventData`.
-pub const EVENT_DATA_BAG: &str = "EventProperties";
+pub(crate) const EVENT_DATA_BAG: &str = "EventProperties";
 
 /// Columns of Sentinel's `Event` table (Azure Monitor table reference,
 /// "Event") that a Sigma field may map to directly: the System part of the
 /// Windows event (`EventID`; `Source`, the provider; `EventLog`, the
 /// channel). A field mapped to one of them is never looked up in the bag.
-pub const EVENT_COLUMNS: &[&str] = &["EventID", "Source", "EventLog"];
+pub(crate) const EVENT_COLUMNS: &[&str] = &["EventID", "Source", "EventLog"];
 
 // ---------------------------------------------------------------- XDR ----
 
@@ -395,8 +393,8 @@ mod tests {
     #[test]
     fn computed_columns_exist_for_fields_that_are_not_stored() {
         let registry = XDR
-            .source_for(&logsource("windows", "registry_set"))
-            .unwrap();
+            .sources_for(&logsource("windows", "registry_set"))
+            .unwrap()[0];
         let target_object = registry.scope.field("TargetObject").unwrap();
         assert!(
             registry
@@ -409,8 +407,8 @@ mod tests {
             None
         );
         let sysmon = SENTINEL
-            .source_for(&logsource("windows", "network_connection"))
-            .unwrap();
+            .sources_for(&logsource("windows", "network_connection"))
+            .unwrap()[0];
         let port = sysmon.scope.field("DestinationPort").unwrap();
         assert_eq!(
             sysmon.computed(port).unwrap(),
@@ -441,8 +439,8 @@ mod tests {
     fn logsources_pick_their_tables() {
         let name = |model: KqlModel, product: &str, category: &str| {
             model
-                .source_for(&logsource(product, category))
-                .map(|s| s.scope.name)
+                .sources_for(&logsource(product, category))
+                .map(|all| all[0].scope.name)
         };
         assert_eq!(
             name(XDR, "linux", "process_creation"),

@@ -16,25 +16,13 @@
 //! `DetectionBranch`. Rules the flavor cannot express are listed in the
 //! query's header comment and in [`PackQuery::omitted`].
 
-use super::{flavor_model, literal, query};
-use crate::{PackQuery, RuleInput};
+use super::{literal, model_of, query};
+use crate::common::one_line;
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
-/// Render `rules` for `flavor`; an unknown flavor omits every rule with
-/// the reason.
-pub fn render(rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
-    let (flavor, model) = match flavor_model(flavor) {
-        Ok(known) => known,
-        Err(refusal) => {
-            return PackQuery {
-                flavor: None,
-                text: String::new(),
-                omitted: rules
-                    .iter()
-                    .map(|r| (r.label().to_owned(), refusal.clone()))
-                    .collect(),
-            };
-        }
-    };
+/// Render `rules` for `flavor` (one of KQL's).
+pub fn render(rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery {
+    let model = model_of(flavor);
     let mut legs = Vec::new();
     let mut omitted = Vec::new();
     for rule in rules {
@@ -52,8 +40,8 @@ pub fn render(rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
     for (label, refusal) in &omitted {
         text.push_str(&format!(
             "// omitted {}: {}\n",
-            literal::comment(label),
-            literal::comment(&refusal.to_string())
+            one_line(label),
+            one_line(&refusal.to_string())
         ));
     }
     if legs.is_empty() {
@@ -74,14 +62,14 @@ pub fn render(rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
 fn leg(rule: &RuleInput<'_>, body: &str) -> String {
     let tags = format!(
         "| extend DetectionBranch = {}, RuleId = {}, RuleTitle = {}, RuleLevel = {}",
-        literal::string(rule.branch().unwrap_or("")),
+        literal::string(rule.branch().unwrap_or(NO_BRANCH)),
         literal::string(rule.id().unwrap_or("")),
         literal::string(rule.title()),
         literal::string(rule.level().unwrap_or("")),
     );
     let mut out = format!(
         "    // {}\n",
-        literal::comment(&match rule.id() {
+        one_line(&match rule.id() {
             Some(id) => format!("{} ({id})", rule.title()),
             None => rule.title().to_owned(),
         })
@@ -135,7 +123,7 @@ detection:
         );
         ok.with_input(|a| {
             refused.with_input(|b| {
-                let pack = render(&[*a, *b], None);
+                let pack = render(&[*a, *b], Flavor::DEFAULT);
                 assert_eq!(pack.omitted.len(), 1);
                 assert_eq!(pack.omitted[0].0, "b");
                 assert_eq!(pack.omitted[0].1.construct, Construct::Logsource);

@@ -445,7 +445,7 @@ fn inline_flags(t: &regex::TranslatedRegex) -> String {
 /// Every term must be at least three characters (what Kusto indexes; a
 /// shorter one gives no speed-up) and the value plain ASCII (no doubt
 /// about what counts as a letter).
-pub fn has_prefilters_contains(value: &str) -> bool {
+pub(crate) fn has_prefilters_contains(value: &str) -> bool {
     let bytes = value.as_bytes();
     let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
         return false;

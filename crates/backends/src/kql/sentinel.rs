@@ -387,7 +387,7 @@ const fn defender_process(product: &'static str) -> Source {
 }
 
 /// Microsoft Sentinel: `SecurityEvent` and Sysmon in `Event`.
-pub const SENTINEL: KqlModel = KqlModel {
+pub(crate) const SENTINEL: KqlModel = KqlModel {
     name: "Microsoft Sentinel",
     sources: &[
         Source {

@@ -18,7 +18,7 @@ const STEP: usize = 4;
 
 /// Writes YAML lines.
 #[derive(Default)]
-pub struct Writer {
+pub(crate) struct Writer {
     out: String,
 }
 
@@ -70,7 +70,7 @@ impl Writer {
         }
     }
 
-    pub fn metadata_head(&mut self, meta: &Metadata) {
+    pub(crate) fn metadata_head(&mut self, meta: &Metadata) {
         self.text(0, "title", &meta.title.value);
         if let Some(id) = &meta.id {
             self.text(0, "id", &id.value);
@@ -241,7 +241,7 @@ impl Writer {
         );
     }
 
-    pub fn metadata_tail(&mut self, meta: &Metadata) {
+    pub(crate) fn metadata_tail(&mut self, meta: &Metadata) {
         self.string_list(0, "fields", &meta.fields);
         self.string_list(0, "falsepositives", &meta.falsepositives);
         if let Some(level) = meta.level {
@@ -252,7 +252,7 @@ impl Writer {
         }
     }
 
-    pub fn detection_key(&mut self) {
+    pub(crate) fn detection_key(&mut self) {
         self.key(0, "detection", "");
     }
 

@@ -26,7 +26,7 @@
 use tunnelhunt_sigma::ast::{Condition, ConditionExpr, Detection, Filter, Quantified, SearchBody};
 
 /// The detection after folding: searches (rule's first) and conditions.
-pub struct Folded<'a> {
+pub(crate) struct Folded<'a> {
     pub searches: Vec<(String, &'a SearchBody)>,
     pub conditions: Vec<String>,
 }
@@ -117,7 +117,7 @@ fn any_of(conditions: &[Condition], each: &mut dyn FnMut(&Condition) -> String) 
 }
 
 /// Whitespace runs (including line breaks) become one space.
-pub fn normalize(condition: &str) -> String {
+pub(crate) fn normalize(condition: &str) -> String {
     condition.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

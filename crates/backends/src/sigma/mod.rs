@@ -20,8 +20,9 @@ pub mod yaml;
 
 use document::Writer;
 
+use crate::common::one_line;
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 /// The Sigma writer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,14 +33,14 @@ impl Backend for SigmaOut {
         Target::Sigma
     }
 
-    fn render(&self, rule: &RuleInput<'_>, _flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         Ok(write_rule(rule))
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         let documents: Vec<String> = rules.iter().map(write_rule).collect();
         PackQuery {
-            flavor: None,
+            flavor: Flavor::DEFAULT,
             text: documents.join("---\n"),
             omitted: Vec::new(),
         }
@@ -82,20 +83,6 @@ fn write_rule(input: &RuleInput<'_>) -> String {
     w.finish()
 }
 
-/// Comment text on one line: YAML 1.1 also breaks lines at NEL and the
-/// Unicode separators.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,7 +99,9 @@ mod tests {
     #[test]
     fn a_rule_is_written_in_specification_order_with_safe_quoting() {
         let l = Lowered::parse(RULE);
-        let out = l.with_input(|input| SigmaOut.render(input, None)).unwrap();
+        let out = l
+            .with_input(|input| SigmaOut.render(input, Flavor::DEFAULT))
+            .unwrap();
         let expected = "title: 'yes'\nid: 11111111-1111-4111-8111-111111111111\nstatus: test\n\
             description: |\n    two\n    lines\nauthor: a\ndate: '2026-11-28'\ntags:\n    - attack.t1572\n\
             logsource:\n    category: process_creation\n    product: windows\ndetection:\n    selection:\n\
@@ -130,7 +119,9 @@ mod tests {
              filter:\n    rules:\n        - 11111111-1111-4111-8111-111111111111\n    sel:\n        User: 'svc'\n\
              \x20   condition: not 1 of them\n"
         ));
-        let out = l.with_input(|input| SigmaOut.render(input, None)).unwrap();
+        let out = l
+            .with_input(|input| SigmaOut.render(input, Flavor::DEFAULT))
+            .unwrap();
         assert!(out.starts_with("# Tuned by tunnelhunt"), "{out}");
         assert!(
             out.contains("#   1: Tune (22222222-2222-4222-8222-222222222222)\n"),

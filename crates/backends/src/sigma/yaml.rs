@@ -40,7 +40,7 @@ pub fn string(text: &str, style: Style) -> String {
 
 /// A float that both YAML 1.1 and 1.2 read as this very float: a dot in
 /// the mantissa and a signed exponent.
-pub fn float(x: f64) -> String {
+pub(crate) fn float(x: f64) -> String {
     if x.is_nan() {
         return ".nan".to_owned();
     }
@@ -66,7 +66,7 @@ pub fn float(x: f64) -> String {
 
 /// Multi-line text as a literal block (the caller writes it after `key:`),
 /// or `None` when a block could not hold it exactly.
-pub fn literal_block(text: &str, indent: usize) -> Option<String> {
+pub(crate) fn literal_block(text: &str, indent: usize) -> Option<String> {
     if !text.contains('\n') || needs_double_quotes(&text.replace('\n', "")) {
         return None;
     }

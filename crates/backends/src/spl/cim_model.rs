@@ -14,7 +14,7 @@ use crate::model::{FieldMap, LogsourceKey, Scope};
 
 /// A CIM data model dataset for `tstats`.
 #[derive(Debug, Clone, Copy)]
-pub struct CimScope {
+pub(crate) struct CimScope {
     /// Fields are the dataset-local CIM names (`process_path`); the query
     /// prefixes them with `dataset.`.
     pub scope: Scope,

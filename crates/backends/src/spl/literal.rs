@@ -23,6 +23,8 @@
 //! characters likewise become `\x{…}` escapes rather than raw bytes inside
 //! a quoted string.
 
+use crate::common::breaks_line;
+
 /// Whether `text` can be a literal part of a quoted search term: no `*`
 /// (always a wildcard), no backtick, no control character.
 pub(super) fn search_safe(text: &str) -> bool {
@@ -85,7 +87,7 @@ pub(super) fn comment(text: &str) -> String {
         .chars()
         .map(|c| match c {
             '`' => '\'',
-            c if c.is_control() => ' ',
+            c if breaks_line(c) => ' ',
             c => c,
         })
         .collect();

@@ -20,10 +20,10 @@
 //! ```` ``` ```` comments ([`literal::comment`]).
 
 mod cim;
-pub mod cim_model;
+pub(crate) mod cim_model;
 mod eval;
 mod literal;
-pub mod model;
+pub(crate) mod model;
 mod pack;
 mod search;
 mod sysmon;
@@ -31,66 +31,60 @@ mod sysmon;
 #[cfg(test)]
 mod tests;
 
-use crate::refusal::{Construct, Refusal};
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::meta::{self, Fact};
+use crate::refusal::Refusal;
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 /// The Splunk SPL backend.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Spl;
 
-/// The flavor name of the CIM `tstats` rendering.
-pub const CIM_FLAVOR: &str = "cim";
+/// The CIM `tstats` rendering.
+pub const CIM_FLAVOR: Flavor = Flavor::named("cim");
 
 impl Backend for Spl {
     fn target(&self) -> Target {
         Target::Spl
     }
 
-    fn flavors(&self) -> &'static [Option<&'static str>] {
-        &[None, Some(CIM_FLAVOR)]
+    fn flavors(&self) -> &'static [Flavor] {
+        &[Flavor::DEFAULT, CIM_FLAVOR]
     }
 
-    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal> {
-        match flavor {
-            None => sysmon::render(rule),
-            Some(CIM_FLAVOR) => cim::render(rule),
-            Some(other) => Err(unknown_flavor(other)),
+    fn render(&self, rule: &RuleInput<'_>, flavor: Flavor) -> Result<String, Refusal> {
+        if is_cim(flavor) {
+            cim::render(rule)
+        } else {
+            sysmon::render(rule)
         }
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
-        match flavor {
-            None => pack::sysmon(rules),
-            Some(CIM_FLAVOR) => pack::cim(rules),
-            Some(other) => PackQuery {
-                flavor: None,
-                text: String::new(),
-                omitted: rules
-                    .iter()
-                    .map(|r| (r.label().to_owned(), unknown_flavor(other)))
-                    .collect(),
-            },
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery {
+        if is_cim(flavor) {
+            pack::cim(rules)
+        } else {
+            pack::sysmon(rules)
         }
     }
 }
 
-fn unknown_flavor(name: &str) -> Refusal {
-    Refusal::new(
-        Construct::Logsource,
-        format!("SPL has no flavor '{name}' (known: default, '{CIM_FLAVOR}')"),
-    )
+/// Whether `flavor` (one of SPL's) is the CIM one.
+fn is_cim(flavor: Flavor) -> bool {
+    debug_assert!(
+        Spl.flavors().contains(&flavor),
+        "not an SPL flavor: {flavor:?}"
+    );
+    flavor == CIM_FLAVOR
 }
 
 /// The rule's metadata as SPL comment lines, each sanitized.
 fn metadata_comments(rule: &RuleInput<'_>) -> String {
-    let mut lines = vec![literal::comment(&format!("title: {}", rule.title()))];
-    let facts: Vec<String> = rule
-        .metadata_facts()
-        .into_iter()
-        .map(|(label, value)| format!("{label}: {value}"))
-        .collect();
-    if !facts.is_empty() {
-        lines.push(literal::comment(&facts.join(" | ")));
+    let facts = meta::facts(rule);
+    let title = meta::summary_line(&facts, |fact| fact == Fact::Title, Fact::key);
+    let mut lines = vec![literal::comment(&title)];
+    let summary = meta::summary_line(&facts, |fact| fact != Fact::Title, Fact::key);
+    if !summary.is_empty() {
+        lines.push(literal::comment(&summary));
     }
     lines.join("\n")
 }

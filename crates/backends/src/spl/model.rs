@@ -34,7 +34,7 @@ use crate::model::{FieldMap, LogsourceKey, Scope};
 /// events, written as data so the search prefix and its `eval` form (used
 /// by the pack query) come from one place.
 #[derive(Debug, Clone, Copy)]
-pub struct SplScope {
+pub(crate) struct SplScope {
     pub scope: Scope,
     /// `source` value of the channel.
     pub source: &'static str,
@@ -351,7 +351,7 @@ const fn sysmon_scope(
 }
 
 /// The Sysmon add-on data model, in lookup order.
-pub const SYSMON: &[SplScope] = &[
+pub(crate) const SYSMON: &[SplScope] = &[
     SplScope {
         scope: Scope {
             key: LogsourceKey::category("windows", "process_creation"),

@@ -21,10 +21,7 @@ use super::literal::{comment, eval_string};
 use super::model::SplScope;
 use super::{CIM_FLAVOR, cim, sysmon};
 use crate::refusal::Refusal;
-use crate::{PackQuery, RuleInput};
-
-/// What the pack's branch column says for a rule without a `branch`.
-const NO_BRANCH: &str = "Unassigned";
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut omitted: Vec<(String, Refusal)> = Vec::new();
@@ -44,7 +41,7 @@ pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
     if included.is_empty() {
         lines.push(comment("no rule of the pack can be rendered"));
         return PackQuery {
-            flavor: None,
+            flavor: Flavor::DEFAULT,
             text: lines.join("\n"),
             omitted,
         };
@@ -90,7 +87,7 @@ pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
     lines.push("| where isnotnull(DetectionBranch)".to_owned());
     lines.push("| fields - tunnelhunt_rule_*".to_owned());
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text: lines.join("\n"),
         omitted,
     }
@@ -120,7 +117,7 @@ pub(super) fn cim(rules: &[RuleInput<'_>]) -> PackQuery {
         lines.push(format!("| append [{next}]"));
     }
     PackQuery {
-        flavor: Some(CIM_FLAVOR),
+        flavor: CIM_FLAVOR,
         text: lines.join("\n"),
         omitted,
     }

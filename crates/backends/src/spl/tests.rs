@@ -5,9 +5,9 @@ use proptest::prelude::*;
 
 use super::literal::{comment, eval_string, pcre_without_specials, search_escape, search_safe};
 use super::{CIM_FLAVOR, Spl};
-use crate::Backend;
 use crate::refusal::Construct;
 use crate::test_support::Lowered;
+use crate::{Backend, Flavor};
 
 fn rule(detection: &str, logsource: &str) -> Lowered {
     Lowered::parse(&format!(
@@ -17,7 +17,7 @@ fn rule(detection: &str, logsource: &str) -> Lowered {
 
 const PROC: &str = "    category: process_creation\n    product: windows";
 
-fn render(detection: &str, flavor: Option<&str>) -> Result<String, crate::Refusal> {
+fn render(detection: &str, flavor: Flavor) -> Result<String, crate::Refusal> {
     rule(detection, PROC).with_input(|input| Spl.render(input, flavor))
 }
 
@@ -33,7 +33,7 @@ fn body(text: &str) -> String {
 fn plain_globs_become_case_insensitive_search_terms() {
     let text = render(
         "    sel:\n        Image|endswith: '\\ssh.exe'\n        CommandLine|contains: ' -R '\n    condition: sel",
-        None,
+        Flavor::DEFAULT,
     )
     .unwrap();
     assert_eq!(
@@ -46,7 +46,7 @@ fn plain_globs_become_case_insensitive_search_terms() {
 fn a_value_ending_in_a_backslash_keeps_it() {
     let text = render(
         "    sel:\n        CommandLine|endswith: 'tcp\\'\n    condition: sel",
-        None,
+        Flavor::DEFAULT,
     )
     .unwrap();
     assert!(body(&text).ends_with(r#"CommandLine="*tcp\\""#), "{text}");
@@ -56,7 +56,7 @@ fn a_value_ending_in_a_backslash_keeps_it() {
 fn not_of_a_predicate_uses_not_so_absent_fields_match() {
     let text = render(
         "    sel:\n        Image|endswith: '\\netsh.exe'\n    filter:\n        CommandLine|contains: 'delete'\n    condition: sel and not filter",
-        None,
+        Flavor::DEFAULT,
     )
     .unwrap();
     assert!(
@@ -69,13 +69,13 @@ fn not_of_a_predicate_uses_not_so_absent_fields_match() {
 fn null_and_exists_are_presence_terms() {
     let text = render(
         "    sel:\n        OriginalFileName: null\n    condition: sel",
-        None,
+        Flavor::DEFAULT,
     )
     .unwrap();
     assert!(body(&text).ends_with("NOT OriginalFileName=*"), "{text}");
     let text = render(
         "    sel:\n        OriginalFileName|exists: true\n    condition: sel",
-        None,
+        Flavor::DEFAULT,
     )
     .unwrap();
     assert!(
@@ -86,12 +86,16 @@ fn null_and_exists_are_presence_terms() {
 
 #[test]
 fn unmapped_fields_and_keywords_are_refused() {
-    let refused = render("    sel:\n        Nonexistent: x\n    condition: sel", None).unwrap_err();
+    let refused = render(
+        "    sel:\n        Nonexistent: x\n    condition: sel",
+        Flavor::DEFAULT,
+    )
+    .unwrap_err();
     assert_eq!(refused.construct, Construct::Field);
     assert!(refused.detail.contains("'Nonexistent'"), "{refused}");
     let refused = render(
         "    keywords:\n        - dnscat2\n    condition: keywords",
-        None,
+        Flavor::DEFAULT,
     )
     .unwrap_err();
     assert_eq!(refused.construct, Construct::Keyword);
@@ -104,7 +108,7 @@ fn linux_rules_are_refused_by_logsource() {
         "    category: process_creation\n    product: linux",
     );
     let refused = lowered
-        .with_input(|input| Spl.render(input, None))
+        .with_input(|input| Spl.render(input, Flavor::DEFAULT))
         .unwrap_err();
     assert_eq!(refused.construct, Construct::Logsource);
 }
@@ -115,7 +119,9 @@ fn numbers_compare_as_numbers_on_numeric_fields() {
         "    sel:\n        DestinationPort|gt: 1024\n    condition: sel",
         "    category: network_connection\n    product: windows",
     );
-    let text = lowered.with_input(|input| Spl.render(input, None)).unwrap();
+    let text = lowered
+        .with_input(|input| Spl.render(input, Flavor::DEFAULT))
+        .unwrap();
     assert!(
         body(&text).ends_with("EventCode=3 DestinationPort>1024"),
         "{text}"
@@ -128,7 +134,9 @@ fn ipv4_cidr_is_a_search_term() {
         "    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel",
         "    category: network_connection\n    product: windows",
     );
-    let text = lowered.with_input(|input| Spl.render(input, None)).unwrap();
+    let text = lowered
+        .with_input(|input| Spl.render(input, Flavor::DEFAULT))
+        .unwrap();
     assert!(
         body(&text).ends_with(r#"DestinationIp="10.0.0.0/8""#),
         "{text}"
@@ -141,7 +149,9 @@ fn ipv6_cidr_moves_to_where_with_cidrmatch() {
         "    sel:\n        DestinationIp|cidr: 'fe80::/10'\n    condition: sel",
         "    category: network_connection\n    product: windows",
     );
-    let text = lowered.with_input(|input| Spl.render(input, None)).unwrap();
+    let text = lowered
+        .with_input(|input| Spl.render(input, Flavor::DEFAULT))
+        .unwrap();
     assert!(
         text.ends_with(
             r#"| where (isnotnull('DestinationIp') AND cidrmatch("fe80::/10", 'DestinationIp'))"#
@@ -155,7 +165,9 @@ fn metadata_comments_are_sanitized() {
     let lowered = Lowered::parse(
         "title: \"evil ``` title\\nnext | where 1=1\"\nid: 2f0d3f6c-5a2e-4a43-9a43-3d1f5c1e1a01\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    sel:\n        Image: x\n    condition: sel\nlevel: low\n",
     );
-    let text = lowered.with_input(|input| Spl.render(input, None)).unwrap();
+    let text = lowered
+        .with_input(|input| Spl.render(input, Flavor::DEFAULT))
+        .unwrap();
     let first = text.lines().next().unwrap();
     assert_eq!(first, "``` title: evil ''' title next | where 1=1 ```");
     assert_eq!(text.lines().filter(|l| l.starts_with("```")).count(), 2);
@@ -165,7 +177,7 @@ fn metadata_comments_are_sanitized() {
 fn cim_uses_data_model_fields_and_refuses_what_tstats_cannot_say() {
     let text = render(
         "    sel:\n        Image|endswith: '\\ssh.exe'\n    condition: sel",
-        Some(CIM_FLAVOR),
+        CIM_FLAVOR,
     )
     .unwrap();
     assert!(
@@ -176,32 +188,29 @@ fn cim_uses_data_model_fields_and_refuses_what_tstats_cannot_say() {
     );
     let refused = render(
         "    sel:\n        CommandLine|re: 'a.b'\n    condition: sel",
-        Some(CIM_FLAVOR),
+        CIM_FLAVOR,
     )
     .unwrap_err();
     assert_eq!(refused.construct, Construct::Regex);
     let refused = render(
         "    sel:\n        CommandLine|cased|contains: 'x'\n    condition: sel",
-        Some(CIM_FLAVOR),
+        CIM_FLAVOR,
     )
     .unwrap_err();
     assert_eq!(refused.construct, Construct::Cased);
     let refused = render(
         "    sel:\n        User: null\n    condition: sel",
-        Some(CIM_FLAVOR),
+        CIM_FLAVOR,
     )
     .unwrap_err();
     assert_eq!(refused.construct, Construct::Null);
 }
 
 #[test]
-fn unknown_flavors_are_refused() {
-    let refused = render(
-        "    sel:\n        Image: x\n    condition: sel",
-        Some("nope"),
-    )
-    .unwrap_err();
-    assert!(refused.detail.contains("'nope'"), "{refused}");
+fn flavors_are_found_by_the_names_users_type() {
+    assert_eq!(Spl.flavor("default"), Some(Flavor::DEFAULT));
+    assert_eq!(Spl.flavor("cim"), Some(CIM_FLAVOR));
+    assert_eq!(Spl.flavor("nope"), None);
 }
 
 /// Read one double-quoted SPL string starting at `text[0] == '"'`: the
@@ -263,7 +272,7 @@ fn the_system_channel_maps_service_installs_and_refuses_provider_name() {
         "    sel:\n        EventID: 7045\n        ServiceName: KrbSCM\n    condition: sel",
         SYSTEM,
     )
-    .with_input(|input| Spl.render(input, None))
+    .with_input(|input| Spl.render(input, Flavor::DEFAULT))
     .unwrap();
     assert_eq!(
         body(&text),
@@ -273,7 +282,7 @@ fn the_system_channel_maps_service_installs_and_refuses_provider_name() {
         "    sel:\n        Provider_Name: Service Control Manager\n        EventID: 7045\n    condition: sel",
         SYSTEM,
     )
-    .with_input(|input| Spl.render(input, None))
+    .with_input(|input| Spl.render(input, Flavor::DEFAULT))
     .unwrap_err();
     assert_eq!(refusal.construct, Construct::Field);
 }

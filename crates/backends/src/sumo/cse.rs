@@ -25,48 +25,44 @@
 //! for JSON by [`json_string`]; the expression travels as one JSON string.
 
 use crate::RuleInput;
+use crate::common::one_line;
+use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
-use crate::yaral::filter_names;
 
-use super::one_line;
-use super::render::{Flavor, condition};
+use super::render::{Form, condition};
 
 pub(super) fn rule(rule: &RuleInput<'_>) -> Result<String, Refusal> {
-    let (scope, text) = condition(Flavor::Cse, rule)?;
+    let (scope, text) = condition(Form::Cse, rule)?;
     let expression = format!("{} AND ({text})", scope.selector);
-    let title = one_line(rule.title());
+    let title = one_line(rule.title()).trim().to_owned();
     let template_title = no_templates(&title);
     let description = match rule.id() {
         Some(id) => format!(
             "{template_title} (tunnelhunt rule {})",
-            no_templates(&one_line(id))
+            no_templates(one_line(id).trim())
         ),
         None => format!("{template_title} (tunnelhunt rule)"),
     };
 
+    // Techniques first, under Cloud SIEM's own key, one tag each; then
+    // the other facts as `tunnelhunt_<fact>:` tags, a filter each.
     let mut tags: Vec<String> = rule
         .attack_techniques()
         .iter()
-        .map(|t| format!("_mitreAttackTechnique:{t}"))
+        .map(|t| format!("_mitreAttackTechnique:{}", one_line(t)))
         .collect();
-    if let Some(id) = rule.id() {
-        tags.push(format!("tunnelhunt_id:{id}"));
+    for (fact, value) in meta::facts(rule) {
+        match fact {
+            Fact::Title | Fact::Attack => {}
+            Fact::Filters => tags.extend(
+                meta::filter_labels(rule)
+                    .iter()
+                    .map(|f| format!("tunnelhunt_filter:{f}")),
+            ),
+            other => tags.push(format!("tunnelhunt_{}:{value}", other.key())),
+        }
     }
-    if let Some(level) = rule.level() {
-        tags.push(format!("tunnelhunt_level:{level}"));
-    }
-    if let Some(branch) = rule.branch() {
-        tags.push(format!("tunnelhunt_branch:{branch}"));
-    }
-    if let Some(confidence) = rule.custom_str("confidence") {
-        tags.push(format!("tunnelhunt_confidence:{confidence}"));
-    }
-    tags.extend(
-        filter_names(rule)
-            .iter()
-            .map(|f| format!("tunnelhunt_filter:{f}")),
-    );
-    let tags: Vec<String> = tags.iter().map(|t| json_string(&one_line(t))).collect();
+    let tags: Vec<String> = tags.iter().map(|t| json_string(t.trim())).collect();
 
     let mut out = String::from("{\n");
     for (key, value) in [

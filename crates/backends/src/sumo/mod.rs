@@ -27,25 +27,31 @@ mod cse;
 pub mod model;
 pub(crate) mod render;
 mod search;
-pub mod sysmon;
-pub mod winevent;
+pub(crate) mod sysmon;
+pub(crate) mod winevent;
 
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
-use render::Flavor;
+use render::Form;
 
 /// The Sumo Logic backend.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sumo;
 
-/// The flavor name of the log-search rendering.
-pub const SEARCH_FLAVOR: &str = "search";
+/// The log-search rendering.
+pub const SEARCH_FLAVOR: Flavor = Flavor::named("search");
 
-fn flavor_of(name: Option<&str>) -> Flavor {
-    match name {
-        Some(SEARCH_FLAVOR) => Flavor::Search,
-        _ => Flavor::Cse,
+/// What one of Sumo's flavors renders.
+fn form_of(flavor: Flavor) -> Form {
+    debug_assert!(
+        Sumo.flavors().contains(&flavor),
+        "not a Sumo flavor: {flavor:?}"
+    );
+    if flavor == SEARCH_FLAVOR {
+        Form::Search
+    } else {
+        Form::Cse
     }
 }
 
@@ -54,54 +60,34 @@ impl Backend for Sumo {
         Target::Sumo
     }
 
-    fn flavors(&self) -> &'static [Option<&'static str>] {
-        &[None, Some(SEARCH_FLAVOR)]
+    fn flavors(&self) -> &'static [Flavor] {
+        &[Flavor::DEFAULT, SEARCH_FLAVOR]
     }
 
-    fn render(&self, rule: &RuleInput<'_>, flavor: Option<&str>) -> Result<String, Refusal> {
-        match flavor_of(flavor) {
-            Flavor::Cse => cse::rule(rule),
-            Flavor::Search => search::rule(rule),
+    fn render(&self, rule: &RuleInput<'_>, flavor: Flavor) -> Result<String, Refusal> {
+        match form_of(flavor) {
+            Form::Cse => cse::rule(rule),
+            Form::Search => search::rule(rule),
         }
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Option<&str>) -> PackQuery {
-        let mut pack = search::pack(rules);
-        pack.flavor = match flavor_of(flavor) {
-            Flavor::Cse => None,
-            Flavor::Search => Some(SEARCH_FLAVOR),
-        };
-        pack
-    }
-}
-
-/// Metadata text on one line: control characters (line breaks) become a
-/// space, so it can sit in a `//` comment or a JSON string.
-pub(crate) fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_break = false;
-    for c in text.trim().chars() {
-        if c.is_control() {
-            if !in_break {
-                out.push(' ');
-            }
-            in_break = true;
-        } else {
-            out.push(c);
-            in_break = false;
+    /// Cloud SIEM has no pack form: both flavors' pack is the log search,
+    /// filed under the flavor asked for.
+    fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery {
+        debug_assert!(
+            self.flavors().contains(&flavor),
+            "not a Sumo flavor: {flavor:?}"
+        );
+        PackQuery {
+            flavor,
+            ..search::pack(rules)
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_line_collapses_line_breaks() {
-        assert_eq!(one_line(" a\r\n\tb // c \n"), "a b // c");
-    }
 
     use crate::refusal::Construct;
     use crate::test_support::Lowered;
@@ -113,11 +99,11 @@ mod tests {
     }
 
     fn search(l: &Lowered) -> Result<String, Refusal> {
-        l.with_input(|input| Sumo.render(input, Some(SEARCH_FLAVOR)))
+        l.with_input(|input| Sumo.render(input, SEARCH_FLAVOR))
     }
 
     fn cse(l: &Lowered) -> Result<String, Refusal> {
-        l.with_input(|input| Sumo.render(input, None))
+        l.with_input(|input| Sumo.render(input, Flavor::DEFAULT))
     }
 
     fn line<'t>(text: &'t str, prefix: &str) -> &'t str {
@@ -324,9 +310,8 @@ mod tests {
             "service: security",
             "    sel:\n        EventID: 4698\n    condition: sel\n",
         );
-        let text = a.with_input(|ia| {
-            b.with_input(|ib| Sumo.render_pack(&[*ia, *ib], Some(SEARCH_FLAVOR)).text)
-        });
+        let text =
+            a.with_input(|ia| b.with_input(|ib| Sumo.render_pack(&[*ia, *ib], SEARCH_FLAVOR).text));
         assert!(
             text.contains(
                 "\n(_sourceCategory=windows/sysmon OR _sourceCategory=windows/security)\n"
@@ -341,8 +326,10 @@ mod tests {
 
     #[test]
     fn flavors_are_cse_then_search() {
-        assert_eq!(Sumo.flavors(), &[None, Some("search")]);
-        assert_eq!(flavor_of(None), Flavor::Cse);
-        assert_eq!(flavor_of(Some("search")), Flavor::Search);
+        assert_eq!(Sumo.flavors(), &[Flavor::DEFAULT, SEARCH_FLAVOR]);
+        assert_eq!(form_of(Flavor::DEFAULT), Form::Cse);
+        assert_eq!(form_of(SEARCH_FLAVOR), Form::Search);
+        assert_eq!(Sumo.flavor("search"), Some(SEARCH_FLAVOR));
+        assert_eq!(Sumo.flavor("cse"), None);
     }
 }

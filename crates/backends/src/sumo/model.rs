@@ -22,7 +22,7 @@
 
 use crate::model::{DataModel, FieldMap, LogsourceKey, Scope};
 
-pub use super::sysmon::SYSMON_JSON;
+pub(crate) use super::sysmon::SYSMON_JSON;
 
 /// The search scope the log-search flavor starts with. Overridable by
 /// editing the query; named here so it is reviewed with the mapping.
@@ -52,7 +52,7 @@ pub const SEARCH_SOURCES: &[(&str, &str)] = &[
 ];
 
 /// The search scope (`_sourceCategory=…`) a scope's records are under.
-pub fn search_source(scope: &Scope) -> &'static str {
+pub(crate) fn search_source(scope: &Scope) -> &'static str {
     SEARCH_SOURCES
         .iter()
         .find(|(name, _)| *name == scope.name)
@@ -61,7 +61,7 @@ pub fn search_source(scope: &Scope) -> &'static str {
 
 /// Where the Sysmon event id is in the JSON record, and the name the
 /// query extracts it as.
-pub const SEARCH_EVENT_ID: (&str, &str) = ("Event.System.EventID", "EventID");
+pub(crate) const SEARCH_EVENT_ID: (&str, &str) = ("Event.System.EventID", "EventID");
 
 const CSE_PROCESS: &[FieldMap] = &[
     FieldMap::text("Image", "baseImage"),
@@ -98,7 +98,7 @@ const CSE_REGISTRY: &[FieldMap] = &[
 ];
 
 /// Sumo Logic Cloud SIEM normalized records.
-pub const CSE: DataModel = DataModel {
+pub(crate) const CSE: DataModel = DataModel {
     name: "Sumo Logic Cloud SIEM records",
     scopes: &[
         Scope {
@@ -147,7 +147,7 @@ pub const CSE: DataModel = DataModel {
 };
 
 /// The name a JSON path is extracted as: its last segment.
-pub fn search_alias(path: &str) -> &str {
+pub(crate) fn search_alias(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
 }
 

@@ -22,7 +22,7 @@
 //! inside a rule's own regex. `\A`/`\z` rather than `^`/`$`: they anchor at
 //! the ends of the value in RE2 and in Java alike, whatever the flags.
 //! Values are escaped for RE2 and for the `/…/` literal by the same
-//! helpers the YARA-L backend uses ([`crate::yaral::render`]): operators
+//! helpers the YARA-L backend uses ([`crate::common::re2`]): operators
 //! get a backslash, `/` becomes `\/`, control characters `\x{…}`. No value
 //! ever appears in a quoted string, so the (undocumented) backslash rules
 //! of Sumo's string literals never matter.
@@ -41,35 +41,35 @@ use tunnelhunt_sigma::ir::{
 
 use crate::RuleInput;
 use crate::boolean::{self, BoolSyntax};
+use crate::common::re2::{re2_escape, slash_literal};
 use crate::model::{DataModel, FieldKind, FieldMap, Scope};
 use crate::refusal::{Construct, Refusal};
 use crate::regex::{Dialect, FlagPlacement, glob_to_regex, translate};
-use crate::yaral::render::{re2_escape, slash_literal};
 
 use super::model::{CSE, SYSMON_JSON, search_alias};
 
 /// The two query forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Flavor {
+pub(crate) enum Form {
     /// A Cloud SIEM match-rule expression over normalized records.
     Cse,
     /// A log search over Sysmon JSON.
     Search,
 }
 
-impl Flavor {
+impl Form {
     pub(crate) fn model(self) -> &'static DataModel {
         match self {
-            Flavor::Cse => &CSE,
-            Flavor::Search => &SYSMON_JSON,
+            Form::Cse => &CSE,
+            Form::Search => &SYSMON_JSON,
         }
     }
 
     /// How a mapped field is referred to in an expression.
     pub(crate) fn field_name(self, field: &FieldMap) -> &'static str {
         match self {
-            Flavor::Cse => field.target,
-            Flavor::Search => search_alias(field.target),
+            Form::Cse => field.target,
+            Form::Search => search_alias(field.target),
         }
     }
 
@@ -77,15 +77,15 @@ impl Flavor {
     /// search fields extracted from JSON are text.
     fn numeric(self, name: &str) -> String {
         match self {
-            Flavor::Cse => name.to_owned(),
-            Flavor::Search => format!("num({name})"),
+            Form::Cse => name.to_owned(),
+            Form::Search => format!("num({name})"),
         }
     }
 }
 
 /// Render one predicate of a rule whose records live in `scope`.
 pub(crate) fn predicate(
-    flavor: Flavor,
+    flavor: Form,
     scope: &Scope,
     predicate: &Predicate,
 ) -> Result<String, Refusal> {
@@ -123,7 +123,7 @@ pub(crate) fn predicate(
             ))
         }
         Test::Bool(value) => match (flavor, field.kind) {
-            (Flavor::Search, FieldKind::Text) => Ok(matches(name, &format!(r"(?i)\A{value}\z"))),
+            (Form::Search, FieldKind::Text) => Ok(matches(name, &format!(r"(?i)\A{value}\z"))),
             _ => Err(Refusal::new(
                 Construct::Bool,
                 format!(
@@ -140,16 +140,16 @@ pub(crate) fn predicate(
 
 /// The boolean syntax of each flavor. Neither documents boolean
 /// constants, so a rule that simplified to one is refused.
-fn bool_syntax(flavor: Flavor) -> BoolSyntax {
+fn bool_syntax(flavor: Form) -> BoolSyntax {
     match flavor {
-        Flavor::Cse => BoolSyntax {
+        Form::Cse => BoolSyntax {
             and: " AND ",
             or: " OR ",
             not: "!",
             true_literal: None,
             false_literal: None,
         },
-        Flavor::Search => BoolSyntax {
+        Form::Search => BoolSyntax {
             and: " and ",
             or: " or ",
             not: "!",
@@ -161,7 +161,7 @@ fn bool_syntax(flavor: Flavor) -> BoolSyntax {
 
 /// The rule's scope and its condition (without outer parentheses).
 pub(crate) fn condition(
-    flavor: Flavor,
+    flavor: Form,
     rule: &RuleInput<'_>,
 ) -> Result<(&'static Scope, String), Refusal> {
     let scope = flavor.model().scope_for(&rule.rule.logsource)?;
@@ -210,7 +210,7 @@ fn matches(name: &str, pattern: &str) -> String {
 }
 
 fn string_test(
-    flavor: Flavor,
+    flavor: Form,
     field: &FieldMap,
     name: &str,
     glob: &StrMatch,
@@ -281,7 +281,7 @@ fn cidr_test(
 }
 
 fn field_ref(
-    flavor: Flavor,
+    flavor: Form,
     scope: &Scope,
     sigma_name: &str,
     name: &str,

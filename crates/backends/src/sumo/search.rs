@@ -12,7 +12,7 @@
 //! key, which would make `null`, `|exists: false` and `not` conditions
 //! silently miss events. With it a missing key leaves the field null,
 //! which `isNull` tests. Comment lines end at a line break, so metadata
-//! is put on one line first ([`one_line`]); nothing else ends a `//`
+//! is put on one line first ([`crate::common::one_line`]); nothing else ends a `//`
 //! comment.
 //!
 //! The pack query extracts the union of the rules' fields, labels each
@@ -23,20 +23,20 @@
 
 use tunnelhunt_sigma::ir::{Expr, Test};
 
+use crate::common::one_line;
+use crate::meta;
 use crate::model::Scope;
 use crate::refusal::Refusal;
-use crate::yaral::filter_names;
-use crate::{PackQuery, RuleInput};
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 use super::model::{SEARCH_EVENT_ID, search_alias, search_source};
-use super::one_line;
-use super::render::{Flavor, condition};
+use super::render::{Form, condition};
 
 pub(super) fn rule(rule: &RuleInput<'_>) -> Result<String, Refusal> {
-    let (scope, text) = condition(Flavor::Search, rule)?;
+    let (scope, text) = condition(Form::Search, rule)?;
     let mut out = String::new();
     for (key, value) in metadata(rule, scope) {
-        out.push_str(&format!("// {key}: {}\n", one_line(&value)));
+        out.push_str(&format!("// {key}: {}\n", value.trim()));
     }
     out.push_str(search_source(scope));
     out.push('\n');
@@ -47,28 +47,13 @@ pub(super) fn rule(rule: &RuleInput<'_>) -> Result<String, Refusal> {
     Ok(out)
 }
 
+/// The rule's facts ([`meta::facts`]), then where the query reads its
+/// events.
 fn metadata(rule: &RuleInput<'_>, scope: &Scope) -> Vec<(&'static str, String)> {
-    let mut out = vec![("title", rule.title().to_owned())];
-    if let Some(id) = rule.id() {
-        out.push(("id", id.to_owned()));
-    }
-    if let Some(level) = rule.level() {
-        out.push(("level", level.to_owned()));
-    }
-    let techniques = rule.attack_techniques();
-    if !techniques.is_empty() {
-        out.push(("attack", techniques.join(", ")));
-    }
-    if let Some(branch) = rule.branch() {
-        out.push(("branch", branch.to_owned()));
-    }
-    if let Some(confidence) = rule.custom_str("confidence") {
-        out.push(("confidence", confidence.to_owned()));
-    }
-    let filters = filter_names(rule);
-    if !filters.is_empty() {
-        out.push(("filters", filters.join(", ")));
-    }
+    let mut out: Vec<(&'static str, String)> = meta::facts(rule)
+        .into_iter()
+        .map(|(fact, value)| (fact.key(), value))
+        .collect();
     out.push((
         "source",
         format!(
@@ -150,7 +135,7 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
     let mut paths = Vec::new();
     let mut sources: Vec<&str> = Vec::new();
     for rule in rules {
-        match condition(Flavor::Search, rule) {
+        match condition(Form::Search, rule) {
             Ok((scope, text)) => {
                 used_paths(scope, rule.expr, &mut paths);
                 let source = search_source(scope);
@@ -159,7 +144,7 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
                 }
                 labels.push(rule.label());
                 let guarded = format!("({} and ({text}))", scope.selector);
-                let branch = rule.branch().unwrap_or("Unlabelled").to_owned();
+                let branch = rule.branch().unwrap_or(NO_BRANCH).to_owned();
                 match branches.iter_mut().find(|(b, _)| *b == branch) {
                     Some((_, conditions)) => conditions.push(guarded),
                     None => branches.push((branch, vec![guarded])),
@@ -170,7 +155,7 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
     }
     if branches.is_empty() {
         return PackQuery {
-            flavor: None,
+            flavor: Flavor::DEFAULT,
             text: String::new(),
             omitted,
         };
@@ -179,10 +164,16 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
         "// tunnelhunt pack: {} rules in one hunting query; DetectionBranch names the first matching branch\n",
         labels.len()
     );
-    out.push_str(&format!("// rules: {}\n", one_line(&labels.join(", "))));
+    out.push_str(&format!(
+        "// rules: {}\n",
+        one_line(&labels.join(", ")).trim()
+    ));
     if !omitted.is_empty() {
         let names: Vec<&str> = omitted.iter().map(|(label, _)| label.as_str()).collect();
-        out.push_str(&format!("// omitted: {}\n", one_line(&names.join(", "))));
+        out.push_str(&format!(
+            "// omitted: {}\n",
+            one_line(&names.join(", ")).trim()
+        ));
     }
     // One source as it is; several as an OR of the keyword scopes.
     if let [source] = sources.as_slice() {
@@ -203,7 +194,7 @@ pub(super) fn pack(rules: &[RuleInput<'_>]) -> PackQuery {
     out.push_str(&format!("| {label_expr} as DetectionBranch\n"));
     out.push_str("| where !isEmpty(DetectionBranch)\n");
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text: out,
         omitted,
     }

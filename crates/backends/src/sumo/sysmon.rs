@@ -240,7 +240,7 @@ const FILE_BLOCK: &[FieldMap] = &[
 /// Sysmon JSON (and the Security and PowerShell channels, see
 /// [`super::winevent`]) for log search. Selectors test the extracted
 /// `EventID` (and, outside Sysmon, `Channel`).
-pub const SYSMON_JSON: DataModel = DataModel {
+pub(crate) const SYSMON_JSON: DataModel = DataModel {
     name: "Sumo Logic log search over Windows event JSON",
     scopes: &[
         Scope {

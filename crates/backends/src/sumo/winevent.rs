@@ -44,10 +44,10 @@ use crate::model::FieldMap;
 
 /// Scope names; [`super::model::SEARCH_SOURCES`] gives each its source
 /// category.
-pub const SECURITY_SCOPE: &str = "Windows Security channel";
-pub const PS_SCRIPT_SCOPE: &str = "PowerShell/Operational EventID 4104";
-pub const PS_MODULE_SCOPE: &str = "PowerShell/Operational EventID 4103";
-pub const PS_CHANNEL_SCOPE: &str = "PowerShell/Operational channel";
+pub(crate) const SECURITY_SCOPE: &str = "Windows Security channel";
+pub(crate) const PS_SCRIPT_SCOPE: &str = "PowerShell/Operational EventID 4104";
+pub(crate) const PS_MODULE_SCOPE: &str = "PowerShell/Operational EventID 4103";
+pub(crate) const PS_CHANNEL_SCOPE: &str = "PowerShell/Operational channel";
 
 /// The Security channel (Sigma `service: security`).
 pub(super) const SECURITY: &[FieldMap] = &[

@@ -37,14 +37,16 @@
 //! [`render`]; the UDM field mapping in [`model`]; the pack rule in
 //! [`pack`].
 
-pub mod model;
+pub(crate) mod model;
 mod pack;
 pub(crate) mod render;
 
 use crate::boolean::{self, BoolSyntax};
+use crate::common::one_line;
+use crate::meta::{self, Fact};
 use crate::model::{Scope, logsource_label};
 use crate::refusal::Refusal;
-use crate::{Backend, PackQuery, RuleInput, Target};
+use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
 use model::UDM;
 
@@ -70,7 +72,7 @@ impl Backend for YaraL {
         Target::YaraL
     }
 
-    fn render(&self, rule: &RuleInput<'_>, _flavor: Option<&str>) -> Result<String, Refusal> {
+    fn render(&self, rule: &RuleInput<'_>, _flavor: Flavor) -> Result<String, Refusal> {
         let (scope, condition) = condition(rule)?;
         let mut out = format!("rule {} {{\n", rule_name(rule));
         out.push_str("  meta:\n");
@@ -84,7 +86,7 @@ impl Backend for YaraL {
         Ok(out)
     }
 
-    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Option<&str>) -> PackQuery {
+    fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
     }
 }
@@ -141,60 +143,36 @@ fn fnv1a(text: &str) -> u64 {
 }
 
 /// The meta entries of a rule: what an analyst needs to know where the
-/// detection came from.
+/// detection came from — the rule's facts ([`meta::facts`]), the level as
+/// a YARA-L severity, and the logsource before the filters.
 fn meta_entries(rule: &RuleInput<'_>, scope: &Scope) -> Vec<(&'static str, String)> {
-    let mut entries = vec![("title", rule.title().to_owned())];
-    if let Some(id) = rule.id() {
-        entries.push(("id", id.to_owned()));
+    let mut entries = Vec::new();
+    for (fact, value) in meta::facts(rule) {
+        if fact == Fact::Filters {
+            entries.push(logsource_entry(rule, scope));
+        }
+        entries.push(match fact {
+            Fact::Level => ("severity", value.to_ascii_uppercase()),
+            Fact::Attack => ("attack_techniques", value),
+            other => (other.key(), value),
+        });
     }
-    if let Some(level) = rule.level() {
-        entries.push(("severity", level.to_ascii_uppercase()));
-    }
-    let techniques = rule.attack_techniques();
-    if !techniques.is_empty() {
-        entries.push(("attack_techniques", techniques.join(", ")));
-    }
-    if let Some(branch) = rule.branch() {
-        entries.push(("branch", branch.to_owned()));
-    }
-    if let Some(confidence) = rule.custom_str("confidence") {
-        entries.push(("confidence", confidence.to_owned()));
-    }
-    entries.push((
-        "logsource",
-        format!("{} ({})", logsource_label(&rule.rule.logsource), scope.name),
-    ));
-    if !rule.filters.is_empty() {
-        entries.push(("filters", filter_names(rule).join(", ")));
+    if rule.filters.is_empty() {
+        entries.push(logsource_entry(rule, scope));
     }
     entries
 }
 
-/// The names of the filters folded into the rule (their `name`, else
-/// their title).
-pub(crate) fn filter_names(rule: &RuleInput<'_>) -> Vec<String> {
-    rule.filters
-        .iter()
-        .map(|f| f.meta.name.as_ref().unwrap_or(&f.meta.title).value.clone())
-        .collect()
+fn logsource_entry(rule: &RuleInput<'_>, scope: &Scope) -> (&'static str, String) {
+    (
+        "logsource",
+        format!("{} ({})", logsource_label(&rule.rule.logsource), scope.name),
+    )
 }
 
 /// A meta value as a YARA-L string: one line, `"` and `\` escaped.
 pub(crate) fn meta_string(value: &str) -> String {
-    let mut one_line = String::with_capacity(value.len());
-    let mut in_break = false;
-    for c in value.trim().chars() {
-        if c.is_control() {
-            if !in_break {
-                one_line.push(' ');
-            }
-            in_break = true;
-        } else {
-            one_line.push(c);
-            in_break = false;
-        }
-    }
-    render::quoted(&one_line).expect("control characters were replaced")
+    render::quoted(one_line(value).trim()).expect("one_line replaced every control character")
 }
 
 #[cfg(test)]
@@ -216,7 +194,7 @@ mod tests {
     }
 
     fn render(l: &Lowered) -> Result<String, Refusal> {
-        l.with_input(|input| YaraL.render(input, None))
+        l.with_input(|input| YaraL.render(input, Flavor::DEFAULT))
     }
 
     fn events_line(l: &Lowered) -> String {
@@ -391,7 +369,7 @@ mod tests {
         let l = Lowered::parse(yaml);
         let text = render(&l).unwrap();
         assert!(
-            text.contains("    filters = \"admin_jump_host\"\n"),
+            text.contains("    filters = \"Admin jump host\"\n"),
             "{text}"
         );
         assert!(
@@ -402,7 +380,10 @@ mod tests {
 
     #[test]
     fn meta_strings_are_single_line_and_escaped() {
-        assert_eq!(meta_string("a\r\n\tb \"c\" \\"), "\"a b \\\"c\\\" \\\\\"");
+        assert_eq!(
+            meta_string(" a\r\n\tb \"c\" \\\u{2028}"),
+            "\"a   b \\\"c\\\" \\\\\""
+        );
     }
 
     #[test]

@@ -70,7 +70,7 @@ use crate::model::{DataModel, FieldMap, LogsourceKey, Scope};
 /// UDM paths that are repeated fields (or lie under one): a comparison
 /// holds when any element satisfies it, so an absent field (no element)
 /// satisfies none, not even `= ""`.
-pub const REPEATED: &[&str] = &[
+pub(crate) const REPEATED: &[&str] = &[
     "principal.ip",
     "target.ip",
     "network.dns.questions.",
@@ -78,7 +78,7 @@ pub const REPEATED: &[&str] = &[
 ];
 
 /// Whether a UDM path is repeated (see [`REPEATED`]).
-pub fn is_repeated(path: &str) -> bool {
+pub(crate) fn is_repeated(path: &str) -> bool {
     REPEATED.iter().any(|r| {
         if r.ends_with('.') {
             path.starts_with(r)
@@ -89,7 +89,7 @@ pub fn is_repeated(path: &str) -> bool {
 }
 
 /// The one event variable every rendered rule uses.
-pub const EVENT: &str = "$e";
+pub(crate) const EVENT: &str = "$e";
 
 const PROCESS_LAUNCH: &[FieldMap] = &[
     FieldMap::text("Image", "target.process.file.full_path"),

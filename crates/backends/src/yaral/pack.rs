@@ -26,7 +26,7 @@
 //! be rendered are left out and listed in `omitted` (and in the meta).
 
 use crate::refusal::Refusal;
-use crate::{PackQuery, RuleInput};
+use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
 use super::{condition, identifier_stem, meta_string};
 
@@ -37,7 +37,7 @@ pub(super) fn render(rules: &[RuleInput<'_>]) -> PackQuery {
         match condition(rule) {
             Ok((scope, text)) => included.push((
                 rule.label().to_owned(),
-                rule.branch().unwrap_or("Unlabelled").to_owned(),
+                rule.branch().unwrap_or(NO_BRANCH).to_owned(),
                 format!("({} and ({text}))", scope.selector),
             )),
             Err(refusal) => omitted.push((rule.label().to_owned(), refusal)),
@@ -45,7 +45,7 @@ pub(super) fn render(rules: &[RuleInput<'_>]) -> PackQuery {
     }
     if included.is_empty() {
         return PackQuery {
-            flavor: None,
+            flavor: Flavor::DEFAULT,
             text: String::new(),
             omitted,
         };
@@ -95,7 +95,7 @@ pub(super) fn render(rules: &[RuleInput<'_>]) -> PackQuery {
     }
     out.push_str("  condition:\n    $e\n}\n");
     PackQuery {
-        flavor: None,
+        flavor: Flavor::DEFAULT,
         text: out,
         omitted,
     }
@@ -190,7 +190,7 @@ mod tests {
                 expr: &r.expr,
             })
             .collect();
-        let pack = crate::yaral::YaraL.render_pack(&inputs, None);
+        let pack = crate::yaral::YaraL.render_pack(&inputs, Flavor::DEFAULT);
         assert_eq!(pack.omitted.len(), 1);
         assert_eq!(pack.omitted[0].0, "00000000-0000-4000-8000-000000000003");
         let process = "($e.metadata.event_type = \"PROCESS_LAUNCH\" and ($e.target.process.file.full_path = /\\\\plink\\.exe$/ nocase))";

@@ -44,15 +44,12 @@
 
 use tunnelhunt_sigma::ir::{NumOp, Number, Predicate, StrMatch, StrShape, Test};
 
+use crate::common::re2::{re2_escape, slash_literal};
 use crate::model::{FieldKind, FieldMap, Scope};
 use crate::refusal::{Construct, Refusal};
 use crate::regex::{Dialect, FlagPlacement, glob_to_regex, translate};
 
 use super::model::{EVENT, is_repeated};
-
-/// Characters RE2 treats as operators outside a character class; each is
-/// escaped with a backslash to be matched literally.
-const RE2_META: &str = r"\.+*?()|[]{}^$";
 
 /// `"…"` for a YARA-L string literal, or `None` when the value holds a
 /// control character (a raw newline would end the line, and YARA-L
@@ -72,54 +69,6 @@ pub(crate) fn quoted(value: &str) -> Option<String> {
     }
     out.push('"');
     Some(out)
-}
-
-/// RE2 pattern text matching `value` literally. Control characters become
-/// `\x{…}` so the pattern never holds a raw line break.
-pub(crate) fn re2_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        if RE2_META.contains(c) {
-            out.push('\\');
-            out.push(c);
-        } else if c.is_control() {
-            out.push_str(&format!("\\x{{{:x}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A pattern (valid RE2 syntax) as a `/…/` literal: an unescaped `/`
-/// would end the literal, so it becomes `\/` (RE2 accepts any escaped
-/// punctuation); raw control characters become `\x{…}`. Escape pairs are
-/// copied as they are, so `\\/` stays an escaped backslash followed by an
-/// escaped slash.
-pub(crate) fn slash_literal(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 2);
-    out.push('/');
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                out.push('\\');
-                match chars.next() {
-                    Some(next) if next.is_control() => {
-                        // `\<newline>` means the newline itself.
-                        out.push_str(&format!("x{{{:x}}}", u32::from(next)));
-                    }
-                    Some(next) => out.push(next),
-                    None => out.push('\\'),
-                }
-            }
-            '/' => out.push_str("\\/"),
-            c if c.is_control() => out.push_str(&format!("\\x{{{:x}}}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('/');
-    out
 }
 
 /// Render one predicate of a rule whose events live in `scope`.
@@ -317,25 +266,5 @@ mod tests {
         assert_eq!(quoted("–R `x` | %_").unwrap(), "\"–R `x` | %_\"");
         assert_eq!(quoted("a\nb"), None);
         assert_eq!(quoted("tab\there"), None);
-    }
-
-    #[test]
-    fn re2_escape_escapes_operators_and_control_characters_only() {
-        assert_eq!(re2_escape(r"\ssh.exe"), r"\\ssh\.exe");
-        assert_eq!(
-            re2_escape("a(b)|[c]{d}^$*+?"),
-            r"a\(b\)\|\[c\]\{d\}\^\$\*\+\?"
-        );
-        assert_eq!(re2_escape("x\ny"), r"x\x{a}y");
-        assert_eq!(re2_escape("-R #~&"), "-R #~&");
-    }
-
-    #[test]
-    fn slash_literal_escapes_slashes_outside_escape_pairs() {
-        assert_eq!(slash_literal("tcp://0"), r"/tcp:\/\/0/");
-        assert_eq!(slash_literal(r"a\\/b"), r"/a\\\/b/");
-        assert_eq!(slash_literal(r"\/"), r"/\//");
-        assert_eq!(slash_literal("[/]"), r"/[\/]/");
-        assert_eq!(slash_literal("a\tb"), r"/a\x{9}b/");
     }
 }

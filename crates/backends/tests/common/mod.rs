@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tunnelhunt_backends::{PackQuery, Refusal, RuleInput};
+use tunnelhunt_backends::{Flavor, PackQuery, Refusal, RuleInput};
 use tunnelhunt_sigma::Span;
 use tunnelhunt_sigma::ast::{Filter, Rule};
 use tunnelhunt_sigma::collection::RuleCollection;
@@ -299,8 +299,8 @@ pub fn or_refused(result: Result<String, Refusal>) -> String {
 /// per flavor its `heading`, then the query or its refusal, then a line
 /// break.
 pub fn flavor_sections(
-    results: Vec<(Option<&'static str>, Result<String, Refusal>)>,
-    heading: impl Fn(Option<&str>) -> String,
+    results: Vec<(Flavor, Result<String, Refusal>)>,
+    heading: impl Fn(Flavor) -> String,
 ) -> String {
     results
         .into_iter()

@@ -19,7 +19,7 @@ use std::io;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use tunnelhunt_backends::Target;
+use tunnelhunt_backends::{Flavor, Target};
 
 use super::plan::{Exported, LoweredRule};
 
@@ -64,8 +64,8 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn file_name(stem: &str, flavor: Option<&str>, target: Target) -> String {
-    match flavor {
+fn file_name(stem: &str, flavor: Flavor, target: Target) -> String {
+    match flavor.suffix() {
         Some(flavor) => format!("{stem}.{flavor}.{}", target.extension()),
         None => format!("{stem}.{}", target.extension()),
     }
@@ -143,7 +143,7 @@ fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String])
                 md,
                 "| {} | {} | [{name}]({PACK_DIR}/{name}) | {} | {} |",
                 target.target.name(),
-                pack.flavor.unwrap_or("default"),
+                pack.flavor.name(),
                 rules.len() - pack.omitted.len(),
                 pack.omitted.len()
             );
@@ -156,7 +156,7 @@ fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String])
                 md,
                 "\nLeft out of the {} pack query ({}):\n",
                 target.target.name(),
-                pack.flavor.unwrap_or("default")
+                pack.flavor.name()
             );
             for (rule, refusal) in &pack.omitted {
                 let _ = writeln!(md, "- {rule}: {refusal}");
@@ -188,7 +188,7 @@ fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String])
                 .iter()
                 .map(|(flavor, result)| {
                     let name = file_name(&rendered.stem, *flavor, target.target);
-                    let shown = flavor.unwrap_or(target.target.name());
+                    let shown = flavor.suffix().unwrap_or(target.target.name());
                     match result {
                         Ok(_) => format!("[{shown}]({}/{name})", target.target.name()),
                         Err(refusal) => format!("{shown}: refused ({})", refusal.construct),
@@ -209,7 +209,10 @@ fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String])
                         "- {} — {}{}: {refusal}",
                         rendered.label,
                         target.target.name(),
-                        flavor.map(|f| format!(" ({f})")).unwrap_or_default()
+                        flavor
+                            .suffix()
+                            .map(|f| format!(" ({f})"))
+                            .unwrap_or_default()
                     )
                 })
             })

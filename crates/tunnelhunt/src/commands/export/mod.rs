@@ -13,40 +13,19 @@ mod plan;
 
 use std::io::{self, Write};
 
-use anyhow::{Context, bail};
-use tunnelhunt_backends::{Target, backend};
+use anyhow::Context;
 
-use crate::cli::{ExportArgs, ExportTarget};
-use crate::commands::{Outcome, report_rule_problems, require_existing};
+use crate::cli::ExportArgs;
+use crate::commands::{Outcome, report_rule_problems};
 use crate::output::plural;
-use crate::placeholders;
 use crate::ruleset;
 
-use plan::{Exported, lower_all};
+use plan::{Exported, Plan, lower_all};
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
-    require_existing("rule path", &args.rules)?;
-    require_existing("filter file", &args.filters)?;
-    let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
-    let targets: Vec<Target> = match args.target {
-        ExportTarget::All => Target::ALL.to_vec(),
-        one => vec![one.target().expect("a single target")],
-    };
-    if let Some(flavor) = &args.flavor {
-        for &target in &targets {
-            let known = backend(target).flavors();
-            if !known.iter().any(|f| f.unwrap_or("default") == flavor) {
-                bail!(
-                    "target {} has no flavor '{flavor}' (flavors: {})",
-                    target.name(),
-                    flavor_names(known)
-                );
-            }
-        }
-    }
-
+    let plan = Plan::from_args(args)?;
     let loaded = ruleset::load_or_builtin(&args.rules, &args.filters);
-    let lowered = lower_all(&loaded, &placeholders);
+    let lowered = lower_all(&loaded, &plan.placeholders);
     let rule_errors = report_rule_problems(&lowered.problems, "left out of the export");
 
     // No backend renders correlation rules yet: say so for each one rather
@@ -66,9 +45,10 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
         );
     }
 
-    let exported: Vec<Exported> = targets
+    let exported: Vec<Exported> = plan
+        .targets
         .iter()
-        .map(|&target| plan::render_target(backend(target), &lowered.rules, args.flavor.as_deref()))
+        .map(|target| plan::render_target(target, &lowered.rules))
         .collect();
     report_refusals(&exported);
 
@@ -98,14 +78,6 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-fn flavor_names(flavors: &[Option<&str>]) -> String {
-    flavors
-        .iter()
-        .map(|f| f.unwrap_or("default"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// One line per refusal on stderr, then a count per target.
 fn report_refusals(exported: &[Exported]) {
     for target in exported {
@@ -114,7 +86,10 @@ fn report_refusals(exported: &[Exported]) {
                 eprintln!(
                     "tunnelhunt: {}{}: rule {}: refused: {refusal}",
                     target.target.name(),
-                    flavor.map(|f| format!(" ({f})")).unwrap_or_default(),
+                    flavor
+                        .suffix()
+                        .map(|f| format!(" ({f})"))
+                        .unwrap_or_default(),
                     rendered.label,
                 );
             }

@@ -1,15 +1,81 @@
-//! What an export renders: the lowered rules, and per target the
-//! renderings (or refusals) of each rule in each flavor plus the pack
-//! queries.
+//! What an export renders, in two steps. First the [`Plan`], built and
+//! checked from the arguments alone (paths exist, placeholders load, each
+//! target has the flavor asked for): every usage error surfaces there,
+//! before a rule is read. Then what the plan produced: the lowered rules,
+//! and per target the renderings (or refusals) of each rule in each
+//! flavor plus the pack queries.
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use tunnelhunt_backends::{Backend, PackQuery, Refusal, RuleInput, Target};
+use anyhow::bail;
+use tunnelhunt_backends::{Backend, Flavor, PackQuery, Refusal, RuleInput, Target, backend};
 use tunnelhunt_sigma::ast::Rule;
 use tunnelhunt_sigma::lower::Placeholders;
 
+use crate::cli::ExportArgs;
+use crate::commands::require_existing;
+use crate::placeholders;
 use crate::ruleset::{self, LoadedRules, Problem, rule_label};
+
+/// An export checked against its arguments.
+pub struct Plan {
+    pub targets: Vec<TargetPlan>,
+    pub placeholders: Placeholders,
+}
+
+/// One target and the flavors to render it in.
+pub struct TargetPlan {
+    pub backend: &'static dyn Backend,
+    /// The flavor `--flavor` named, else every flavor of the target.
+    pub flavors: Vec<Flavor>,
+}
+
+impl Plan {
+    /// The plan of `export` with these arguments, or the usage error.
+    pub fn from_args(args: &ExportArgs) -> anyhow::Result<Plan> {
+        require_existing("rule path", &args.rules)?;
+        require_existing("filter file", &args.filters)?;
+        let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
+        let targets = args
+            .target
+            .targets()
+            .into_iter()
+            .map(|target| TargetPlan::new(backend(target), args.flavor.as_deref()))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Plan {
+            targets,
+            placeholders,
+        })
+    }
+}
+
+impl TargetPlan {
+    /// The flavor users named is looked up once, here: a name the target
+    /// does not know is a usage error, never a refusal or a fallback.
+    fn new(backend: &'static dyn Backend, wanted: Option<&str>) -> anyhow::Result<TargetPlan> {
+        let flavors = match wanted {
+            None => backend.flavors().to_vec(),
+            Some(name) => match backend.flavor(name) {
+                Some(flavor) => vec![flavor],
+                None => bail!(
+                    "target {} has no flavor '{name}' (flavors: {})",
+                    backend.target().name(),
+                    flavor_names(backend.flavors())
+                ),
+            },
+        };
+        Ok(TargetPlan { backend, flavors })
+    }
+}
+
+fn flavor_names(flavors: &[Flavor]) -> String {
+    flavors
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// A rule with its filters, lowered, and the file stem its outputs are
 /// named after.
@@ -95,17 +161,17 @@ fn unique_stem(rule: &Rule, taken: &mut HashSet<String>) -> String {
 pub struct RenderedRule {
     pub stem: String,
     pub label: String,
-    pub renderings: Vec<(Option<&'static str>, Result<String, Refusal>)>,
+    pub renderings: Vec<(Flavor, Result<String, Refusal>)>,
 }
 
 impl RenderedRule {
-    pub fn texts(&self) -> impl Iterator<Item = (Option<&'static str>, &str)> {
+    pub fn texts(&self) -> impl Iterator<Item = (Flavor, &str)> {
         self.renderings
             .iter()
             .filter_map(|(flavor, r)| r.as_ref().ok().map(|text| (*flavor, text.as_str())))
     }
 
-    pub fn refusals(&self) -> impl Iterator<Item = (Option<&'static str>, &Refusal)> {
+    pub fn refusals(&self) -> impl Iterator<Item = (Flavor, &Refusal)> {
         self.renderings
             .iter()
             .filter_map(|(flavor, r)| r.as_ref().err().map(|refusal| (*flavor, refusal)))
@@ -130,18 +196,9 @@ impl Exported {
     }
 }
 
-/// Render every rule (in `flavor` only, when given) and the pack query.
-pub fn render_target(
-    backend: &dyn Backend,
-    rules: &[LoweredRule],
-    flavor: Option<&str>,
-) -> Exported {
-    let flavors: Vec<Option<&'static str>> = backend
-        .flavors()
-        .iter()
-        .copied()
-        .filter(|f| flavor.is_none_or(|wanted| f.unwrap_or("default") == wanted))
-        .collect();
+/// Render every rule in the planned flavors, and the pack query of each.
+pub fn render_target(plan: &TargetPlan, rules: &[LoweredRule]) -> Exported {
+    let (backend, flavors) = (plan.backend, &plan.flavors);
     let rendered = rules
         .iter()
         .map(|lowered| {
