@@ -6,7 +6,7 @@
 //! stall on one file through the test-only `TUNNELHUNT_TEST_STALL_ON`
 //! variable (see `worker::scan`).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

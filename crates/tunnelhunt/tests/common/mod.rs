@@ -1,9 +1,6 @@
 //! Helpers shared by the binary's integration tests: where the repository
 //! is, running the built binary from it, and scratch folders.
 
-// Each test binary uses its own subset of these helpers.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
