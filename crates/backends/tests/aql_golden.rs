@@ -10,7 +10,7 @@
 //! at the start or end; it returns the string literals, which the property
 //! tests compare with the values that went in.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Flavor;

@@ -5,8 +5,8 @@
 //! query must also pass the literal-level tokenizer (no parser is available
 //! offline).
 
-mod common;
-mod cql_support;
+use crate::common;
+use crate::cql_support;
 
 use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::cql::Cql;

@@ -12,8 +12,8 @@
 //!   `^<value escaped>$` with the same case rule — i.e. it matches that one
 //!   string (up to case when case-insensitive) and nothing else.
 
-mod common;
-mod cql_support;
+use crate::common;
+use crate::cql_support;
 
 use proptest::prelude::*;
 use regex_syntax::ParserBuilder;

@@ -17,8 +17,8 @@
 //! other pack rule is compared, and so is every pack query against the
 //! union of its rules. Needs `TUNNELHUNT_VALIDATORS`.
 
-mod common;
-mod eql_support;
+use crate::common;
+use crate::eql_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

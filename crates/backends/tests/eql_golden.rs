@@ -3,7 +3,7 @@
 //! <detail>`), and the pack query. A person reviews every snapshot; CI
 //! (`CI=true`) fails on a missing one.
 
-mod common;
+use crate::common;
 
 use common::{or_refused, pack_rules, probe_rules, with_inputs, with_omitted};
 use tunnelhunt_backends::Flavor;

@@ -9,8 +9,7 @@
 //!   and the regex fallback for literal `*`/`?` — match an event holding
 //!   the value and not one holding the value plus a character.
 
-mod common;
-mod eql_support;
+use crate::eql_support;
 
 use proptest::prelude::*;
 use serde_json::json;

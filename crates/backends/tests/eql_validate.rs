@@ -8,8 +8,8 @@
 //! `EQL_SHOW_REFUSALS=1` and writes the failing queries to the file named
 //! by `EQL_DUMP_FAILURES`.
 
-mod common;
-mod eql_support;
+use crate::common;
+use crate::eql_support;
 
 use common::{pack_rules, probe_rules, with_inputs};
 use eql_support::validator;

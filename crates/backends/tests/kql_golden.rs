@@ -3,7 +3,7 @@
 //! Sentinel), refusals written as text, plus the pack queries. A person
 //! reviews each snapshot; CI fails on a missing or changed one.
 
-mod common;
+use crate::common;
 
 use tunnelhunt_backends::{Backend, kql::Kql};
 

@@ -9,8 +9,8 @@
 //! the variable it says it was skipped. Each proptest case sends one batch
 //! of queries to one node process.
 
-mod common;
-mod kql_support;
+use crate::common;
+use crate::kql_support;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Flavor;

@@ -8,8 +8,8 @@
 //! `TUNNELHUNT_VALIDATORS` too (with `validators/kql/setup.sh` run);
 //! without it only the conversion figures are printed.
 
-mod common;
-mod kql_support;
+use crate::common;
+use crate::kql_support;
 
 use std::collections::BTreeMap;
 

@@ -6,8 +6,8 @@
 //! Needs `validators/kql/setup.sh` and `TUNNELHUNT_VALIDATORS=1`; without
 //! the variable it says it was skipped.
 
-mod common;
-mod kql_support;
+use crate::common;
+use crate::kql_support;
 
 use tunnelhunt_backends::{Backend, kql::Kql};
 

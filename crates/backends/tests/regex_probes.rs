@@ -4,7 +4,7 @@
 //! named after these files, so a broken or renamed probe must fail here
 //! first, with a clear message, rather than as a confusing snapshot diff.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

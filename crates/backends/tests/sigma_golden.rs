@@ -3,7 +3,7 @@
 //! filters (folded in), and the pack stream. A person reviews each
 //! snapshot; CI fails on a missing or changed one.
 
-mod common;
+use crate::common;
 
 use tunnelhunt_backends::Flavor;
 use tunnelhunt_backends::sigma::SigmaOut;

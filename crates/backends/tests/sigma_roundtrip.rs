@@ -7,8 +7,8 @@
 //! * random strings as values, titles, descriptions and custom attributes
 //!   come back exactly (property tests).
 
-mod common;
-mod sigma_support;
+use crate::common;
+use crate::sigma_support;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Flavor;

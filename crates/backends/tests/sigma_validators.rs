@@ -10,7 +10,7 @@
 //! `TUNNELHUNT_VENV`, default `target/validators-venv`); without it the
 //! test says it is skipped.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

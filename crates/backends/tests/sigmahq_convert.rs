@@ -12,7 +12,7 @@
 //! query, Elastic's `eql` parsing every EQL query) lives in
 //! `sigmahq_validate.rs`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -10,7 +10,7 @@
 //! expansion) and raw control characters; it returns the string literals,
 //! which the property tests compare with the values that went in.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Flavor;

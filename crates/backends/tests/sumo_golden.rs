@@ -4,7 +4,7 @@
 //! plus the pack query. A person reviews each snapshot; CI fails on a
 //! missing or changed one.
 
-mod common;
+use crate::common;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::Flavor;

@@ -7,7 +7,7 @@
 //! string anchored as the operator requires, nothing else. Metadata
 //! comments stay on their lines whatever the title.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Backend;

@@ -11,7 +11,7 @@
 //!   search is comments, the source, `json … nodrop` lines and one
 //!   `where`; the pack labels with `if(…) as DetectionBranch`.
 
-mod common;
+use crate::common;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::Flavor;

@@ -3,7 +3,7 @@
 //! the pack rule. A person reviews each snapshot; CI fails on a missing or
 //! changed one.
 
-mod common;
+use crate::common;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::Flavor;

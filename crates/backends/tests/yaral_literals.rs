@@ -4,7 +4,7 @@
 //! YARA-L — a double-quoted string (`\"`, `\\`) or a `/…/` RE2 literal
 //! (`\/`), whose pattern must be that string and nothing else.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use tunnelhunt_backends::Backend;

@@ -3,8 +3,8 @@
 //! of `validators/yaral/yaral_check.py`. Runs when `TUNNELHUNT_VALIDATORS`
 //! is set (CI sets it); otherwise says it was skipped.
 
-mod common;
-mod yaral_support;
+use crate::common;
+use crate::yaral_support;
 
 use tunnelhunt_backends::Backend;
 use tunnelhunt_backends::Flavor;

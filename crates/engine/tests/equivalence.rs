@@ -1,7 +1,7 @@
 //! Property: the batched matcher and the naive `eval_expr` agree on random
 //! rule sets and random events (with routing decided by the router).
 
-mod common;
+use crate::common;
 
 use common::*;
 use proptest::prelude::*;

@@ -6,7 +6,7 @@
 //! in one event (single patterns, then the whole set). A wrong skip shows
 //! up as a rule the oracle matches and the matcher does not.
 
-mod common;
+use crate::common;
 
 use common::*;
 use tunnelhunt_engine::{MatcherBuilder, RuleId, eval_expr};

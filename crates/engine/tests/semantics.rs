@@ -1,7 +1,7 @@
 //! Every kind of test, checked with both the reference evaluator and the
 //! compiled matcher (see `common::check`, which asserts they agree).
 
-mod common;
+use crate::common;
 
 use common::*;
 use tunnelhunt_engine::FieldValue;

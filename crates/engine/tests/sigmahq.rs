@@ -5,8 +5,7 @@
 //! beside the repository); skipped with a message without it. Run with
 //! `--nocapture` to see the counts.
 
-#[path = "common/corpus.rs"]
-mod corpus;
+use crate::common::corpus;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Detection sections: search identifier shapes, values, modifiers,
 //! conditions, and the diagnostics with their exact positions.
 
-mod load_support;
+use crate::load_support;
 
 use load_support::codes;
 

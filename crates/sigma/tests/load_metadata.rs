@@ -1,7 +1,7 @@
 //! Metadata and logsource: every attribute, custom attributes, type and
 //! value checks.
 
-mod load_support;
+use crate::load_support;
 
 use load_support::codes;
 

@@ -1,7 +1,7 @@
 //! Multi-document files (`action: global`, `reset`, `repeat`), filters and
 //! correlation rules.
 
-mod load_support;
+use crate::load_support;
 
 use load_support::codes;
 

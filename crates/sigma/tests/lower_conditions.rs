@@ -1,7 +1,7 @@
 //! Lowering of conditions: identifiers, `x of` patterns, `them`, multiple
 //! conditions, filters, undefined names and the final simplification.
 
-mod lower_support;
+use crate::lower_support;
 
 use lower_support::*;
 use tunnelhunt_sigma::Span;

@@ -1,7 +1,7 @@
 //! Lowering of values and modifiers: every modifier, the edge cases the
 //! issue lists, and each invalid chain with its diagnostic code.
 
-mod lower_support;
+use crate::lower_support;
 
 use lower_support::*;
 use tunnelhunt_sigma::ast::Value;

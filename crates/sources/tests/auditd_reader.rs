@@ -5,7 +5,7 @@
 //! 8443, ENRICHED format); ssh's connect to port 22; malformed lines; and
 //! through `open` and the engine's routing and matcher.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::Path;

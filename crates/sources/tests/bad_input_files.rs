@@ -4,7 +4,7 @@
 //! holding unreadable entries and special files. None of them may panic,
 //! stop the scan, or vanish without a report.
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};

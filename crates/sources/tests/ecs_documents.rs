@@ -2,7 +2,7 @@
 //! events, read through format detection, and malformed documents between
 //! valid ones.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

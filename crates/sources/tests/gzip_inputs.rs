@@ -1,7 +1,7 @@
 //! gzip-compressed inputs: detected by content, every member read, the
 //! `.gz` path kept as the origin, and damage reported without a panic.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

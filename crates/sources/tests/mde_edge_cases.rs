@@ -2,7 +2,7 @@
 //! common ways rows arrive (Sentinel exports, portal timestamps, records
 //! without a timestamp column, a first record larger than the sniffed head).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

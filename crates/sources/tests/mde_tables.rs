@@ -6,7 +6,7 @@
 //! in one message) and Storage-account Streaming API lines, through format
 //! detection; each must give the same Sigma fields and logsource.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

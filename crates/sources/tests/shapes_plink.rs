@@ -13,7 +13,7 @@
 //! case, Windows compares them case-insensitively, and so does Sigma's
 //! default string matching. The command line is compared exactly.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

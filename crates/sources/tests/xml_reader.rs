@@ -4,7 +4,7 @@
 //! lines), and a `wevtutil qe /f:xml` export (no line breaks, an
 //! `<Events>` root, entities, a malformed element between valid ones).
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

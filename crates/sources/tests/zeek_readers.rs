@@ -2,7 +2,7 @@
 //! detection, typed values, unset/empty/set fields, Sigma aliases, event
 //! kinds, timestamps and line provenance; header blocks and malformed lines.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //! default `../shared/corpus` beside the repository); those cases are
 //! skipped with a message without it.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The binary as a user runs it: the README's main command on the bundled
 //! examples, and the exit codes the README documents.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

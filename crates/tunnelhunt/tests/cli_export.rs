@@ -2,7 +2,7 @@
 //! the pack queries, the README index, refusals reported, filters folded
 //! into every output, and the directory safety rules.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

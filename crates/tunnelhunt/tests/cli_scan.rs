@@ -2,7 +2,7 @@
 //! any `--threads`, every record is counted per format, `--strict` stops at
 //! the first input error, hidden files are read and pipes are skipped.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

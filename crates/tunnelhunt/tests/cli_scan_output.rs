@@ -5,7 +5,7 @@
 //! `--fail-on-alert` and `--quiet` do what `--help` says, with the exit
 //! codes it lists.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

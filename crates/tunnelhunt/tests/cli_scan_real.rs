@@ -13,7 +13,7 @@
 //! Unset `TUNNELHUNT_CORPUS`: the test prints "skipped" and passes. Set to
 //! a folder without `real/`: it fails.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -9,7 +9,7 @@
 //! (`.ci/run` does). Test names contain "stall" for that filter.
 #![cfg(feature = "test-hooks")]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

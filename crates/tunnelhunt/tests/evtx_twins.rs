@@ -15,9 +15,7 @@
 //! The rules are loaded and compiled by the CLI's own `ruleset` module, so
 //! the matcher under test is the one `tunnelhunt scan` builds.
 
-#[allow(dead_code)]
-#[path = "../src/ruleset.rs"]
-mod ruleset;
+use crate::ruleset;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

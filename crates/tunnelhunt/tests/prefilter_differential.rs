@@ -9,7 +9,7 @@
 //! `real/` and `evtx-samples/`. Without `TUNNELHUNT_CORPUS` only the
 //! repository's corpora run (with the pack).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -18,17 +18,10 @@
 //! Unset `TUNNELHUNT_CORPUS`: the test prints "skipped" and passes; set to
 //! a folder without the corpus, it fails.
 
-#[allow(dead_code)]
-#[path = "../src/output/mod.rs"]
-mod output;
-#[allow(dead_code)]
-#[path = "../src/placeholders.rs"]
-mod placeholders;
-#[allow(dead_code)]
-#[path = "../src/ruleset.rs"]
-mod ruleset;
-
-mod common;
+use crate::common;
+use crate::output;
+use crate::placeholders;
+use crate::ruleset;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -7,7 +7,7 @@
 //! `TUNNELHUNT_CORPUS` is set or `../shared/corpus` exists next to the
 //! repository; otherwise they are reported as skipped.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,4 +1,4 @@
-//! What every backend integration test shares (`mod common;`): the rules
+//! What every backend integration test shares (`crate::common`): the rules
 //! they render (the built-in T1572 pack, the pack tuned by its example
 //! filters, the one-feature probes under `tests/probes/`, rules written
 //! in the test), the environment they may run against (the validators
@@ -8,8 +8,6 @@
 //!
 //! Snapshots themselves are asserted in the test files: insta names a
 //! snapshot file after the file and module that assert it.
-
-#![allow(dead_code)] // each test file uses a part
 
 use std::path::{Path, PathBuf};
 

@@ -6,8 +6,6 @@
 //! `{}`. It returns the literals with their *values*, so tests can check
 //! that a rendered value reads back exactly.
 
-#![allow(dead_code)] // each test file uses a part
-
 /// A literal as LogScale reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Literal {

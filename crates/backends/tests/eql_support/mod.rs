@@ -1,8 +1,6 @@
 //! Shared by the EQL integration tests beyond `common`: the ECS schema
 //! the reference parser checks field names and types against, and the
 //! bridge to Elastic's `eql` package (`validators/eql/tunnelhunt_eql.py`).
-#![allow(dead_code)]
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

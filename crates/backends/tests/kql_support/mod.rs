@@ -1,8 +1,6 @@
 //! What the KQL integration tests share beyond `common`: a way to run
 //! Microsoft's Kusto.Language over queries (`validators/kql/validate.js`).
 
-#![allow(dead_code)] // each test file uses a part
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,8 +1,6 @@
 //! What the Sigma-writer integration tests share beyond `common`:
 //! comparing ASTs and IRs without source positions.
 
-#![allow(dead_code)] // each test file uses a part
-
 use std::path::PathBuf;
 
 use tunnelhunt_sigma::Span;

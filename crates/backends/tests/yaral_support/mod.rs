@@ -2,8 +2,6 @@
 //! checker (`validators/yaral/yaral_check.py`, yaraast plus a strict
 //! grammar of the events section).
 
-#![allow(dead_code)] // each test file uses a part
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -1,5 +1,7 @@
-//! Test helpers: a map-backed event and IR builders.
-#![allow(dead_code)]
+//! Test helpers: a map-backed event and IR builders; [`corpus`] loads
+//! SigmaHQ's rules and events.
+
+pub mod corpus;
 
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup, MatcherBuilder, RuleId, eval_expr};
 use tunnelhunt_sigma::Span;

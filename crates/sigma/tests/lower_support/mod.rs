@@ -2,8 +2,6 @@
 //! the YAML loader) and render lowered expressions compactly so that
 //! expectations read like the rules they test.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use tunnelhunt_sigma::ast::{

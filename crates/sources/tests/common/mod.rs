@@ -1,8 +1,5 @@
 //! Helpers shared by the integration tests: fixture paths, temporary
 //! files, field values as text, and compiling Sigma rules into a matcher.
-//!
-//! Each test file is its own crate and uses only some of these.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,6 @@
 //! Helpers shared by the binary's integration tests: where the repository
 //! is, running the built binary from it, and scratch folders.
 
-// Each test binary uses its own subset of these helpers.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -32,8 +29,8 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A fresh scratch folder for one test; `suite` keeps test binaries that
-/// run at the same time apart.
+/// A fresh scratch folder for one test; `suite` (one per test module)
+/// keeps the modules' folders apart, the process id two test runs'.
 pub fn scratch(suite: &str, name: &str) -> PathBuf {
     let dir =
         std::env::temp_dir().join(format!("tunnelhunt-{suite}-{}-{name}", std::process::id()));

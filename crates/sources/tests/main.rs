@@ -1,0 +1,27 @@
+//! The readers' integration tests: each input format, damaged and odd
+//! inputs, EVTX ranges, gzip, the raw-byte prefilter, and the corpus files.
+//!
+//! All of them are one test binary, as ripgrep's are: a test binary links
+//! the whole dependency tree, so one binary per file spent most of a debug
+//! test build linking, and with one binary a shared helper that no test
+//! uses is dead code the compiler reports. Each former test file is a
+//! module here, under its old name (test names read `file::test`); the
+//! helpers every file may use are declared once.
+
+// Shared helpers.
+mod common;
+
+// One module per former test file.
+mod auditd_reader;
+mod bad_input_files;
+mod ecs_documents;
+mod evtx_corpus;
+mod evtx_ranges;
+mod gzip_inputs;
+mod mde_edge_cases;
+mod mde_tables;
+mod prefilter_props;
+mod shapes_plink;
+mod xml_reader;
+mod zeek_readers;
+mod zeek_sigmahq;

@@ -1,0 +1,39 @@
+//! The binary's integration tests: the commands run as a user runs them,
+//! the scenarios, and the differential and conformance checks over the
+//! corpus.
+//!
+//! All of them are one test binary, as ripgrep's are: a test binary links
+//! the whole dependency tree, so one binary per file spent most of a debug
+//! test build linking, and with one binary a shared helper that no test
+//! uses is dead code the compiler reports. Each former test file is a
+//! module here, under its old name (test names read `file::test`); the
+//! helpers every file may use are declared once.
+
+// Shared helpers.
+mod common;
+
+// The binary's own rule loading and alert model, compiled in so that the
+// differential tests check the code `scan` runs. Only a part of each is
+// used here, hence the allowance.
+#[allow(dead_code)]
+#[path = "../src/output/mod.rs"]
+mod output;
+#[allow(dead_code)]
+#[path = "../src/placeholders.rs"]
+mod placeholders;
+#[allow(dead_code)]
+#[path = "../src/ruleset.rs"]
+mod ruleset;
+
+// One module per former test file.
+mod cli;
+mod cli_export;
+mod cli_scan;
+mod cli_scan_output;
+mod cli_scan_real;
+mod cli_scan_stall;
+mod evtx_twins;
+mod prefilter_differential;
+mod projection_differential;
+mod scenarios;
+mod sigmahq_conformance;
