@@ -105,7 +105,7 @@ impl JsonPlan {
                 return Cut::NeedMore;
             };
             let start = *done;
-            let cut_at = self.classify(&block[start..end], start, *line);
+            let verdict = self.classify(&block[start..end], start, *line);
             *done = end;
             *line += 1;
             // Not a shape cutting follows, or no place to cut has come
@@ -113,11 +113,11 @@ impl JsonPlan {
             // rest of the file, from the start of this block, is one
             // sequential unit, rather than a block growing without bound.
             let too_long = end > self.block.saturating_mul(MAX_BLOCK_FACTOR);
-            let Some(cut_at) = cut_at.filter(|_| !too_long) else {
-                return Cut::Stop;
-            };
-            if let Some((at, line)) = cut_at {
-                return Cut::At { at, line };
+            match verdict {
+                _ if too_long => return Cut::Stop,
+                LineVerdict::StopCutting => return Cut::Stop,
+                LineVerdict::CutBefore { at, line } => return Cut::At { at, line },
+                LineVerdict::GoOn => {}
             }
         }
     }
@@ -144,36 +144,42 @@ impl JsonPlan {
     }
 
     /// Classify one line (`text`, with its line break) that starts at
-    /// `start` in the block and is line number `line` of the file:
-    /// `None` to stop cutting, else where the block may be cut, if here.
-    fn classify(&mut self, text: &[u8], start: usize, line: u64) -> Option<Option<(usize, u64)>> {
+    /// `start` in the block and is line number `line` of the file.
+    fn classify(&mut self, text: &[u8], start: usize, line: u64) -> LineVerdict {
         let cut_wanted = start > 0 && start >= self.block;
         let first_line_of_file = line == 1;
         if let Some(pretty) = &mut self.pretty {
-            return match pretty.next_line(text)? {
+            let Some(step) = pretty.next_line(text) else {
+                return LineVerdict::StopCutting;
+            };
+            return match step {
                 Step::Candidate => {
                     self.candidate = Some((start, line));
-                    Some(None)
+                    LineVerdict::GoOn
                 }
-                Step::Confirmed => Some(
-                    self.candidate
-                        .take()
-                        .filter(|&(at, _)| at > 0 && at >= self.block),
-                ),
-                Step::Other => Some(None),
+                Step::Confirmed => match self.candidate.take() {
+                    Some((at, line)) if at > 0 && at >= self.block => {
+                        LineVerdict::CutBefore { at, line }
+                    }
+                    _ => LineVerdict::GoOn,
+                },
+                Step::Other => LineVerdict::GoOn,
             };
         }
         // The lines that need no classifying are passed over before they
         // get here (`pass_plain_lines`).
         let shape = line_shape(text, first_line_of_file);
-        let here = (cut_wanted && shape == Shape::OneLineRecord).then_some((start, line));
         match shape {
             Shape::OneLineRecord | Shape::Records => {
                 self.lines_layout = true;
-                Some(here)
+                if cut_wanted && shape == Shape::OneLineRecord {
+                    LineVerdict::CutBefore { at: start, line }
+                } else {
+                    LineVerdict::GoOn
+                }
             }
-            Shape::NoRecord => Some(None),
-            Shape::OpenAtEnd if self.lines_layout => Some(None),
+            Shape::NoRecord => LineVerdict::GoOn,
+            Shape::OpenAtEnd if self.lines_layout => LineVerdict::GoOn,
             // The first record goes on past its line: the file is
             // pretty-printed, followed from here by `Pretty`.
             Shape::OpenAtEnd => {
@@ -183,11 +189,26 @@ impl JsonPlan {
                     text
                 };
                 self.pretty = Pretty::start(text);
-                self.pretty.map(|_| None)
+                if self.pretty.is_some() {
+                    LineVerdict::GoOn
+                } else {
+                    LineVerdict::StopCutting
+                }
             }
-            Shape::Unsafe => None,
+            Shape::Unsafe => LineVerdict::StopCutting,
         }
     }
+}
+
+/// What one classified line means for cutting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineVerdict {
+    /// The line is of a shape that cutting cannot follow: no more cuts.
+    StopCutting,
+    /// Nothing to decide here: look at the next line.
+    GoOn,
+    /// The block may be cut before byte `at`, the start of line `line`.
+    CutBefore { at: usize, line: u64 },
 }
 
 /// How many `\n` bytes `bytes` holds. Counted in runs of at most 255
@@ -263,5 +284,4 @@ fn line_shape(line: &[u8], first_line_of_file: bool) -> Shape {
 }
 
 #[cfg(test)]
-#[path = "blocks_tests.rs"]
 mod tests;

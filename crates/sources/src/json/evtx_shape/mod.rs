@@ -289,5 +289,4 @@ fn visit_leaves(v: &Value, visit: &mut dyn FnMut(&FieldValue<'_>)) {
 }
 
 #[cfg(test)]
-#[path = "evtx_shape_tests.rs"]
 mod tests;

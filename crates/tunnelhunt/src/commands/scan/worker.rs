@@ -340,4 +340,3 @@ mod stall_hook {
         }
     }
 }
-
