@@ -10,6 +10,9 @@
 //! TUNNELHUNT_CORPUS=/path/to/corpus cargo bench -p tunnelhunt-engine --bench matching
 //! ```
 
+// A benchmark, like a test, states its set-up with unwrap.
+#![allow(clippy::unwrap_used)]
+
 #[path = "../tests/common/corpus.rs"]
 mod corpus;
 

@@ -58,14 +58,16 @@ impl Glob {
             StrShape::StartsWith(s) => Kind::StartsWith(norm(s)),
             StrShape::EndsWith(s) => Kind::EndsWith(norm(s)),
             StrShape::Glob => {
-                let mut segments = vec![Vec::new()];
+                let mut segments = Vec::new();
+                let mut segment = Vec::new();
                 for piece in &m.pieces {
                     match piece {
-                        Piece::AnyString => segments.push(Vec::new()),
-                        Piece::AnyChar => segments.last_mut().unwrap().push(Item::AnyChar),
-                        Piece::Lit(s) => segments.last_mut().unwrap().push(Item::Lit(norm(s))),
+                        Piece::AnyString => segments.push(std::mem::take(&mut segment)),
+                        Piece::AnyChar => segment.push(Item::AnyChar),
+                        Piece::Lit(s) => segment.push(Item::Lit(norm(s))),
                     }
                 }
+                segments.push(segment);
                 let star_first = matches!(m.pieces.first(), Some(Piece::AnyString));
                 let star_last = matches!(m.pieces.last(), Some(Piece::AnyString));
                 segments.retain(|s| !s.is_empty());

@@ -7,4 +7,8 @@
 //! module here, under its old name (test names read `file::test`); the
 //! helpers every file may use are declared once.
 
+// Tests state what they expect with unwrap (libraries may not; see the
+// workspace lints).
+#![allow(clippy::unwrap_used)]
+
 mod pack;
