@@ -224,3 +224,45 @@ pub fn render_target(plan: &TargetPlan, rules: &[LoweredRule]) -> Exported {
         packs,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+    use tunnelhunt_backends::kql::SENTINEL_FLAVOR;
+
+    use super::*;
+    use crate::cli::ExportTarget;
+
+    #[test]
+    fn target_choices_are_every_backend_target_then_all() {
+        let offered: Vec<String> = ExportTarget::value_variants()
+            .iter()
+            .filter_map(|choice| choice.to_possible_value())
+            .map(|value| value.get_name().to_owned())
+            .collect();
+        let mut expected: Vec<String> = Target::ALL.iter().map(|t| t.name().to_owned()).collect();
+        expected.push("all".to_owned());
+        assert_eq!(offered, expected);
+    }
+
+    #[test]
+    fn flavors_are_looked_up_once_and_an_unknown_one_is_a_usage_error() {
+        let kql = backend(Target::Kql);
+        assert_eq!(TargetPlan::new(kql, None).unwrap().flavors, kql.flavors());
+        assert_eq!(
+            TargetPlan::new(kql, Some("sentinel")).unwrap().flavors,
+            [SENTINEL_FLAVOR]
+        );
+        assert_eq!(
+            TargetPlan::new(kql, Some("default")).unwrap().flavors,
+            [Flavor::DEFAULT]
+        );
+        let unknown = TargetPlan::new(kql, Some("cim"))
+            .err()
+            .expect("cim is SPL's");
+        assert_eq!(
+            unknown.to_string(),
+            "target kql has no flavor 'cim' (flavors: default, sentinel)"
+        );
+    }
+}
