@@ -1,0 +1,139 @@
+//! Hostile input (issue 15): records nested 100,000 deep in every reader
+//! that builds trees, one-line JSON arrays with non-object elements, and
+//! gzip files with trailing padding or a corrupt member. None of them may
+//! crash the scan or lose records in silence.
+
+use crate::common;
+
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+
+use common::{gzip, split, summary, write};
+use tunnelhunt_sources::{Format, ReadErrorKind, RecordReader, open};
+
+/// serde_json's recursion limit is 128; everything past that is hostile.
+const DEEP: usize = 100_000;
+
+fn reader(format: Format, input: String) -> RecordReader {
+    let path: Arc<Path> = Arc::from(Path::new("deep.input"));
+    RecordReader::new(format, Box::new(Cursor::new(input.into_bytes())), path)
+}
+
+/// `[[[…]]]` and `{"a":{"a":…}}`, `DEEP` levels each.
+fn deep_json_values() -> [String; 2] {
+    [
+        format!("{}{}", "[".repeat(DEEP), "]".repeat(DEEP)),
+        format!("{}1{}", "{\"a\":".repeat(DEEP), "}".repeat(DEEP)),
+    ]
+}
+
+/// A good record, then `deep` as the value of every key `place` is
+/// rendered with (on its own line), then a good record again: the deep
+/// one is reported as unparseable at line 2, the others are read.
+fn assert_deep_json_is_one_bad_record(format: Format, good: &str, places: &[&str]) {
+    for deep in deep_json_values() {
+        for place in places {
+            let record = place.replace("DEEP", &deep);
+            let got = summary(reader(format, format!("{good}\n{record}\n{good}\n")));
+            assert_eq!(got.len(), 3, "{format:?} {place}: {got:?}");
+            assert!(matches!(got[0], Ok(1)), "{format:?} {place}: {:?}", got[0]);
+            assert!(
+                matches!(got[1], Err((2, ReadErrorKind::Json { .. }))),
+                "{format:?} {place}: {:?}",
+                got[1]
+            );
+            assert!(matches!(got[2], Ok(3)), "{format:?} {place}: {:?}", got[2]);
+        }
+    }
+}
+
+#[test]
+fn evtx_json_nested_100k_deep_is_one_bad_record() {
+    assert_deep_json_is_one_bad_record(
+        Format::EvtxJson,
+        r#"{"Event":{"System":{"EventID":1},"EventData":{"Image":"C:\\plink.exe"}}}"#,
+        &[
+            r#"{"Event":{"System":{"EventID":1},"EventData":{"Image":DEEP}}}"#,
+            r#"{"Event":{"System":{"EventID":1},"EventData":{"Data":DEEP}}}"#,
+            r#"{"Event":{"System":DEEP}}"#,
+            r#"{"Other":DEEP,"Event":{"System":{"EventID":1}}}"#,
+        ],
+    );
+}
+
+#[test]
+fn ecs_nested_100k_deep_is_one_bad_record() {
+    assert_deep_json_is_one_bad_record(
+        Format::Ecs,
+        r#"{"@timestamp":"2024-05-02T09:14:05Z","winlog":{"channel":"Security"},"process":{"executable":"C:\\plink.exe"}}"#,
+        &[
+            r#"{"@timestamp":"2024-05-02T09:14:05Z","winlog":{"channel":"Security"},"process":DEEP}"#,
+            r#"{"@timestamp":"2024-05-02T09:14:05Z","winlog":{"event_data":DEEP}}"#,
+            r#"{"x":DEEP,"winlog":{"channel":"Security"}}"#,
+        ],
+    );
+}
+
+#[test]
+fn defender_json_nested_100k_deep_is_one_bad_record() {
+    assert_deep_json_is_one_bad_record(
+        Format::MdeJson,
+        r#"{"Timestamp":"2024-05-02T09:14:05Z","DeviceName":"w","ActionType":"ProcessCreated"}"#,
+        &[
+            r#"{"Timestamp":"2024-05-02T09:14:05Z","DeviceName":"w","AdditionalFields":DEEP}"#,
+            r#"{"time":"2024-05-02T09:14:05Z","category":"AdvancedHunting-DeviceEvents","properties":DEEP}"#,
+            r#"{"time":"2024-05-02T09:14:05Z","category":"AdvancedHunting-DeviceEvents","properties":{"AdditionalFields":DEEP}}"#,
+        ],
+    );
+}
+
+#[test]
+fn zeek_json_nested_100k_deep_is_one_bad_record() {
+    assert_deep_json_is_one_bad_record(
+        Format::ZeekJson,
+        r#"{"ts":1.0,"uid":"C","query":"a"}"#,
+        &[
+            r#"{"ts":2.0,"uid":"C","query":DEEP}"#,
+            r#"{"ts":DEEP,"uid":"C"}"#,
+        ],
+    );
+}
+
+const EVENT_NS: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
+
+/// An event whose `EventData` holds `depth` nested `<a>` elements.
+fn nested_xml_event(depth: usize) -> String {
+    format!(
+        "<Event xmlns='{EVENT_NS}'><System><EventID>1</EventID></System><EventData>{}{}</EventData></Event>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    )
+}
+
+#[test]
+fn xml_nested_100k_deep_is_one_bad_record() {
+    let good = "<Event><System><EventID>1</EventID></System></Event>";
+    // The issue's reproducer (3,000 levels), and 100,000.
+    for depth in [3_000, DEEP] {
+        let input = format!("{good}\n{}\n{good}\n", nested_xml_event(depth));
+        let got = summary(reader(Format::XmlEvents, input));
+        assert_eq!(got.len(), 3, "{depth}: {got:?}");
+        assert!(
+            matches!((&got[0], &got[2]), (Ok(1), Ok(3))),
+            "{depth}: {got:?}"
+        );
+        let Err((2, ReadErrorKind::Xml(e))) = &got[1] else {
+            panic!("{depth}: {:?}", got[1]);
+        };
+        assert!(e.to_string().contains("nested deeper than"), "{e}");
+    }
+}
+
+#[test]
+fn xml_nesting_within_the_bound_is_read() {
+    // `Event` and `EventData` are two of the levels.
+    let input = nested_xml_event(120);
+    let got = summary(reader(Format::XmlEvents, input));
+    assert!(matches!(got[..], [Ok(1)]), "{got:?}");
+}
