@@ -137,3 +137,56 @@ fn xml_nesting_within_the_bound_is_read() {
     let got = summary(reader(Format::XmlEvents, input));
     assert!(matches!(got[..], [Ok(1)]), "{got:?}");
 }
+
+const ARRAY_EVENT: &str =
+    r#"{"Event":{"System":{"EventID":1},"EventData":{"Image":"C:\\plink.exe"}}}"#;
+
+/// The lines of the records and of the errors of `input` read as evtx JSON.
+fn array_items(input: String) -> (Vec<u64>, Vec<(u64, ReadErrorKind)>) {
+    split(summary(reader(Format::EvtxJson, input)))
+}
+
+#[test]
+fn one_line_array_reads_past_a_non_object_element() {
+    // `ConvertTo-Json -Compress` and API exports write one-line arrays.
+    let e = ARRAY_EVENT;
+    let (ok, bad) = array_items(format!("[{e},null,{e},{e}]"));
+    assert_eq!(ok, vec![1, 1, 1]);
+    assert!(
+        matches!(&bad[..], [(1, ReadErrorKind::NotJson { snippet })] if snippet == "null"),
+        "{bad:?}"
+    );
+
+    let mut input = format!("[{e},null");
+    for _ in 0..1000 {
+        input.push(',');
+        input.push_str(e);
+    }
+    input.push(']');
+    let (ok, bad) = array_items(input);
+    assert_eq!((ok.len(), bad.len()), (1001, 1));
+
+    // Every kind of non-object element, strings with the array's own
+    // punctuation in them included, is one bad record.
+    let (ok, bad) = array_items(format!(
+        "[{e},1,\"a,]\\\"]\",true,-2.5e3,[],{e}, false ,{e}]\n{e}\n"
+    ));
+    assert_eq!(ok, vec![1, 1, 1, 2]);
+    let snippets: Vec<_> = bad
+        .iter()
+        .map(|(line, kind)| match kind {
+            ReadErrorKind::NotJson { snippet } => (*line, snippet.as_str()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        snippets,
+        vec![
+            (1, "1"),
+            (1, "\"a,]\\\"]\""),
+            (1, "true"),
+            (1, "-2.5e3"),
+            (1, "false")
+        ]
+    );
+}
