@@ -190,3 +190,71 @@ fn one_line_array_reads_past_a_non_object_element() {
         ]
     );
 }
+
+/// `lines` Zeek JSON lines, numbered from `first`.
+fn zeek_lines(first: usize, lines: usize) -> String {
+    (first..first + lines)
+        .map(|i| format!("{{\"ts\":{i}.5,\"uid\":\"C{i}\",\"query\":\"q{i}.example\"}}\n"))
+        .collect()
+}
+
+/// The records and the errors of the gzip file `data`.
+fn read_gzip(name: &str, data: &[u8]) -> (Vec<u64>, Vec<tunnelhunt_sources::ReadError>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), name, data);
+    let reader = open(&path).unwrap_or_else(|e| panic!("{name} not opened: {e}"));
+    let (ok, bad) = split(reader);
+    (ok.iter().map(|r| r.origin.line().unwrap()).collect(), bad)
+}
+
+#[test]
+fn gzip_with_trailing_zero_padding_is_read_whole() {
+    // `gzip -t` and `zcat` accept zeros after the last member (tape and
+    // block-device padding): a small file, whose content fits in the
+    // sniffed head, and a big one, whose padding the reader meets.
+    for lines in [3, 20_000] {
+        for padding in [1, 512, 100_000] {
+            let mut data = gzip(zeek_lines(0, lines).as_bytes());
+            data.extend(std::iter::repeat_n(0u8, padding));
+            let (ok, bad) = read_gzip("padded.json.gz", &data);
+            assert!(bad.is_empty(), "{lines} lines, {padding} zeros: {bad:?}");
+            assert_eq!(ok.len(), lines, "{lines} lines, {padding} zeros");
+        }
+    }
+}
+
+#[test]
+fn gzip_damage_after_the_first_member_names_the_offset_and_the_loss() {
+    let first = gzip(zeek_lines(0, 3).as_bytes());
+    let second = gzip(zeek_lines(3, 3).as_bytes());
+    let offset = first.len();
+    // A second member with a damaged header; data after zero padding that
+    // is not gzip; a second member cut short.
+    let mut bad_header = first.clone();
+    bad_header.extend([0x1f, 0x8b, 0xff, 0xff, 0, 0, 0, 0, 0, 0]);
+    bad_header.extend(&second);
+    let mut after_padding = first.clone();
+    after_padding.extend([0u8; 7]);
+    after_padding.extend(b"junk");
+    let mut cut = first.clone();
+    cut.extend(&second[..second.len() - 5]);
+    for (what, data, at, lines_read) in [
+        ("damaged header", bad_header, offset, 3),
+        ("data after the padding", after_padding, offset + 7, 3),
+        ("truncated member", cut, offset, 6),
+    ] {
+        let (ok, bad) = read_gzip("damaged.json.gz", &data);
+        assert_eq!(ok.len(), lines_read, "{what}");
+        let [error] = &bad[..] else {
+            panic!("{what}: {bad:?}");
+        };
+        assert!(error.is_fatal(), "{what}: {error}");
+        let message = error.to_string();
+        assert!(message.contains("damaged.json.gz"), "{what}: {message}");
+        assert!(message.contains(&format!("byte {at}")), "{what}: {message}");
+        assert!(
+            message.contains("rest of the file was not read"),
+            "{what}: {message}"
+        );
+    }
+}
