@@ -22,6 +22,7 @@ mod ecs_documents;
 mod evtx_corpus;
 mod evtx_ranges;
 mod gzip_inputs;
+mod hostile_input;
 mod mde_edge_cases;
 mod mde_tables;
 mod prefilter_props;

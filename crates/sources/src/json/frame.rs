@@ -19,6 +19,10 @@
 //!   truncated document is closed there;
 //! * a raw line break inside a string is never valid JSON: the record is
 //!   reported and the scanner skips to the next plausible record start.
+//! * in a top-level array, an element that is not an object (`null`, a
+//!   number, a string) is one bad record that ends at the `,` or `]` after
+//!   it: a one-line array (`ConvertTo-Json -Compress`, API exports) with a
+//!   `null` in it loses that element, not the rest of the line.
 //!
 //! Stepping the scanner byte by byte is most of the cost of reading a big
 //! JSON-lines file, and looking for where a record ends is work the parser
@@ -116,6 +120,11 @@ enum State {
     Value,
     /// Inside a line that does not start a JSON object.
     Garbage,
+    /// Inside an element of a top-level array that is not an object
+    /// (`null`, a number, a string…): one bad record, which ends at the
+    /// `,` or `]` after it (outside a string) or at the line end, so that
+    /// the elements after it on the line are still read.
+    NotObject,
     /// After a bad record: skip to the end of the line, or (when
     /// `to_line_end` is false) to the next `{` in the first column.
     Skip { to_line_end: bool },
@@ -372,7 +381,7 @@ impl Scanner {
                 self.buf.clear();
                 Some(Frame::Bad { line, problem })
             }
-            State::Garbage => Some(Frame::Bad {
+            State::Garbage | State::NotObject => Some(Frame::Bad {
                 line,
                 problem: Problem::NotJson {
                     snippet: snippet(&std::mem::take(&mut self.buf)),
@@ -406,6 +415,7 @@ impl Scanner {
                 }
                 None
             }
+            State::NotObject => self.not_object(b),
             State::Skip { to_line_end } => {
                 if to_line_end {
                     if b == b'\n' {
@@ -431,12 +441,61 @@ impl Scanner {
             // A UTF-8 byte-order mark at the start of the file.
             0xEF | 0xBB | 0xBF if line == 1 && column <= 3 => {}
             _ if b.is_ascii_whitespace() => {}
+            _ if self.array_depth > 0 => {
+                self.state = State::NotObject;
+                self.start_line = line;
+                self.in_string = b == b'"';
+                self.escaped = false;
+                self.buf.clear();
+                self.buf.push(b);
+            }
             _ => {
                 self.state = State::Garbage;
                 self.start_line = line;
                 self.buf.clear();
                 self.buf.push(b);
             }
+        }
+        None
+    }
+
+    /// A byte of an array element that is not an object; the element is
+    /// reported when it ends. A string may hold the `,` and `]` that end
+    /// it, so strings are followed (escapes included), as in a record.
+    fn not_object(&mut self, b: u8) -> Option<Frame> {
+        let ends = match b {
+            b'\n' => true,
+            _ if self.in_string => {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                false
+            }
+            b'"' => {
+                self.in_string = true;
+                false
+            }
+            b',' => true,
+            b']' => {
+                self.array_depth -= 1;
+                true
+            }
+            _ => false,
+        };
+        if ends {
+            self.state = State::Between;
+            self.in_string = false;
+            self.escaped = false;
+            let snippet = snippet(&self.buf);
+            self.buf.clear();
+            return Some(self.bad(Problem::NotJson { snippet }));
+        }
+        if self.buf.len() < SNIPPET_LEN {
+            self.buf.push(b);
         }
         None
     }

@@ -94,6 +94,42 @@ fn arrays_on_one_line_and_pretty() {
 }
 
 #[test]
+fn non_object_array_elements_are_each_one_bad_record() {
+    let not_json = |line, snippet: &str| {
+        (
+            line,
+            Err(Problem::NotJson {
+                snippet: snippet.into(),
+            }),
+        )
+    };
+    let got = frames("[{\"a\":1},null,{\"b\":2}, \"x,]\\\"\" ,{\"c\":3},[7],{\"d\":4}]\n{\"e\":5}");
+    assert_eq!(
+        got,
+        vec![
+            (1, Ok("{\"a\":1}".into())),
+            not_json(1, "null"),
+            (1, Ok("{\"b\":2}".into())),
+            not_json(1, "\"x,]\\\"\""),
+            (1, Ok("{\"c\":3}".into())),
+            not_json(1, "7"),
+            (1, Ok("{\"d\":4}".into())),
+            (2, Ok("{\"e\":5}".into())),
+        ]
+    );
+    // At the end of a line or of the input, the element ends too.
+    let got = frames("[\n  1\n  ,{\"a\":1},tru");
+    assert_eq!(
+        got,
+        vec![
+            not_json(2, "1"),
+            (3, Ok("{\"a\":1}".into())),
+            not_json(3, "tru")
+        ]
+    );
+}
+
+#[test]
 fn truncated_json_line_does_not_swallow_the_next() {
     let got = frames("{\"a\":1}\n{\"a\":{\"b\":2}\n{\"c\":3}\nnot json at all\n{\"d\":4}\n");
     assert_eq!(
@@ -613,6 +649,9 @@ mod generated {
             1 => (object(), r"[ x,\[{]{0,2}", object()).prop_map(|(a, mid, b)| a + &mid + &b),
             1 => object().prop_map(|o| o.replace(',', ",\n  ").replace('{', "{\n ")),
             1 => vec(object(), 0..3).prop_map(|items| format!("[{}]", items.join(","))),
+            // Arrays whose elements are not all objects.
+            1 => vec(prop_oneof![object(), scalar()], 0..4)
+                .prop_map(|items| format!("[{}]", items.join(","))),
             1 => vec(object(), 0..3).prop_map(|items| format!("[\n{}\n]", items.join(",\n"))),
             1 => (object(), any::<Index>()).prop_map(|(o, at)| o[..at.index(o.len())].to_owned()),
             // Unbalanced text, open strings, stray escapes.

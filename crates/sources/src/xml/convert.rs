@@ -13,6 +13,15 @@
 //! character references (`&#x41;`). Namespace declarations are dropped, and
 //! element names are taken without their prefix.
 //!
+//! Elements may nest at most [`MAX_DEPTH`] deep, the limit serde_json puts
+//! on JSON input, so that an XML event and its JSON rendering are bounded
+//! alike. Parsing keeps open elements on a heap stack, but what is built
+//! from them is not flat: a `serde_json::Value` is dropped, compared and
+//! walked (field lookups, `to_string`) by recursion, so a hostile event
+//! nested a few thousand deep would overflow the thread's stack there and
+//! abort the whole scan. Past the bound the element is reported as one bad
+//! record, and no deeper value is ever built, so none is ever dropped.
+//!
 //! [`EvtxJsonEvent::from_value`]: crate::json::EvtxJsonEvent::from_value
 
 use quick_xml::XmlVersion;
@@ -27,9 +36,22 @@ use crate::json::values::insert_repeated;
 /// the element where the problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ConvertError {
-    Syntax { offset: usize, reason: String },
-    InvalidUtf8 { offset: usize },
+    Syntax {
+        offset: usize,
+        reason: String,
+    },
+    InvalidUtf8 {
+        offset: usize,
+    },
+    /// The start tag at `offset` opens element number `MAX_DEPTH + 1`.
+    TooDeep {
+        offset: usize,
+    },
 }
+
+/// How deep elements may nest, the event's own element included: the
+/// recursion limit of serde_json.
+pub(crate) const MAX_DEPTH: usize = 128;
 
 struct Node {
     name: String,
@@ -52,11 +74,18 @@ pub(crate) fn element_to_value(bytes: &[u8]) -> Result<Value, ConvertError> {
     let mut stack: Vec<Node> = Vec::new();
     let mut root: Option<(String, Value)> = None;
     loop {
+        // Where the next event (a start tag: its `<`) begins.
+        let event_offset = reader.buffer_position() as usize;
         let event = reader
             .read_event()
             .map_err(|e| syntax(&reader, e.to_string()))?;
         match event {
             XmlEvent::Start(start) => {
+                if stack.len() == MAX_DEPTH {
+                    return Err(ConvertError::TooDeep {
+                        offset: event_offset,
+                    });
+                }
                 let node = node(&start).map_err(|reason| syntax(&reader, reason))?;
                 stack.push(node);
             }
@@ -224,5 +253,46 @@ mod tests {
             element_to_value(b"<Event><A>caf\xE9</A></Event>"),
             Err(ConvertError::InvalidUtf8 { offset: 13 })
         );
+    }
+
+    /// `depth` nested elements, the outermost being the event.
+    fn nested(depth: usize) -> Vec<u8> {
+        let inner = depth - 1;
+        format!(
+            "<Event>{}x{}</Event>",
+            "<a b='1'>".repeat(inner),
+            "</a>".repeat(inner)
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn nesting_is_bounded_like_serde_json() {
+        let Value::Object(mut event) = element_to_value(&nested(MAX_DEPTH)).unwrap() else {
+            panic!("not an object");
+        };
+        let mut depth = 1;
+        let mut value = event.remove("Event").unwrap();
+        while let Some(inner) = value.get_mut("a") {
+            value = inner.take();
+            depth += 1;
+        }
+        assert_eq!(
+            (depth, value),
+            (MAX_DEPTH, json!({"#attributes": {"b": "1"}, "#text": "x"}))
+        );
+        // The first start tag past the bound is where the error is.
+        let deep = nested(MAX_DEPTH + 1);
+        let offset = "<Event>".len() + (MAX_DEPTH - 1) * "<a b='1'>".len();
+        assert_eq!(
+            element_to_value(&deep),
+            Err(ConvertError::TooDeep { offset })
+        );
+        assert!(deep[offset..].starts_with(b"<a b='1'>x</a>"));
+        // Far past it, the same error and no stack overflow.
+        assert!(matches!(
+            element_to_value(&nested(100_000)),
+            Err(ConvertError::TooDeep { offset: o }) if o == offset
+        ));
     }
 }

@@ -44,6 +44,14 @@ pub enum XmlError {
         column: u64,
         reason: String,
     },
+    /// Elements nested deeper than the limit (that of serde_json for JSON
+    /// input); the position is the first start tag past it.
+    #[error("elements nested deeper than {limit} levels at line {line}, column {column}")]
+    TooDeep {
+        line: u64,
+        column: u64,
+        limit: usize,
+    },
     /// A start tag `<Event` without its `</Event>`.
     #[error("`<Event>` element not closed before {}", if *.at_end { "the end of the input" } else { "the next `<Event>`" })]
     Unclosed { at_end: bool },
@@ -138,6 +146,15 @@ fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErro
                 line,
                 column,
                 reason,
+            }
+            .into()
+        }
+        ConvertError::TooDeep { offset } => {
+            let (line, column) = origin::position_in(bytes, offset, line, column);
+            XmlError::TooDeep {
+                line,
+                column,
+                limit: convert::MAX_DEPTH,
             }
             .into()
         }
