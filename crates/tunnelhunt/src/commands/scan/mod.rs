@@ -41,6 +41,7 @@ use anyhow::Context as _;
 
 use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::Outcome;
+use crate::output::terminal::escape;
 use plan::{Planned, ScanPlan};
 use progress::Progress;
 use summary::{Report, Tally};
@@ -111,7 +112,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let alerts_printed = tally.formats.values().map(|s| s.alerts).sum::<u64>();
     alerts.end(ctx, alerts_printed)?;
     if let Some(message) = &stopped {
-        eprintln!("tunnelhunt: --strict: stopped at the first input error: {message}");
+        eprintln!(
+            "tunnelhunt: --strict: stopped at the first input error: {}",
+            escape(message)
+        );
     }
 
     let report = Report {
