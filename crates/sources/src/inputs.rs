@@ -15,7 +15,10 @@
 //!
 //! Nothing here is fatal: a path that cannot be read (missing, permission
 //! denied, a dangling link) is one [`OpenError`] with the reason, reported
-//! once, and the walk goes on.
+//! once, and the walk goes on. Each error keeps its place in the sorted
+//! order ([`Inputs::files_before_error`]), so a caller that stops at the
+//! first error (`scan --strict`) can still read the files that sort
+//! before it.
 
 use std::collections::HashSet;
 use std::fs::{self, Metadata};
@@ -30,6 +33,9 @@ use crate::format::SkipReason;
 pub struct Inputs {
     pub files: Vec<PathBuf>,
     pub errors: Vec<OpenError>,
+    /// For each of `errors`, at the same index: how many of `files` come
+    /// before it in input order.
+    pub files_before_error: Vec<usize>,
 }
 
 /// How directories are walked.
@@ -59,7 +65,7 @@ pub fn discover_with(paths: &[PathBuf], walk: Walk, keep: impl Fn(&Path) -> bool
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walker.dir(path),
             Ok(_) => walker.file(path.clone()),
-            Err(source) => walker.out.errors.push(io_error(path, source)),
+            Err(source) => walker.error(io_error(path, source)),
         }
     }
     walker.out
@@ -74,6 +80,12 @@ struct Walker<F> {
 }
 
 impl<F: Fn(&Path) -> bool> Walker<F> {
+    /// Record `error` at its place: after the files found so far.
+    fn error(&mut self, error: OpenError) {
+        self.out.files_before_error.push(self.out.files.len());
+        self.out.errors.push(error);
+    }
+
     fn file(&mut self, path: PathBuf) {
         let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if self.seen_files.insert(canonical) {
@@ -88,13 +100,13 @@ impl<F: Fn(&Path) -> bool> Walker<F> {
         }
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
-            Err(source) => return self.out.errors.push(io_error(dir, source)),
+            Err(source) => return self.error(io_error(dir, source)),
         };
         let mut children = Vec::new();
         for entry in entries {
             match entry {
                 Ok(entry) => children.push(entry.path()),
-                Err(source) => self.out.errors.push(io_error(dir, source)),
+                Err(source) => self.error(io_error(dir, source)),
             }
         }
         children.sort();
@@ -107,7 +119,7 @@ impl<F: Fn(&Path) -> bool> Walker<F> {
             }
             match fs::metadata(&child) {
                 Ok(meta) if meta.is_dir() => self.dir(&child),
-                Ok(meta) if !meta.is_file() => self.out.errors.push(OpenError::Skipped {
+                Ok(meta) if !meta.is_file() => self.error(OpenError::Skipped {
                     path: Arc::from(child.as_path()),
                     reason: SkipReason::NotARegularFile {
                         kind: special_kind(&meta),
@@ -115,7 +127,7 @@ impl<F: Fn(&Path) -> bool> Walker<F> {
                 }),
                 Ok(_) if (self.keep)(&child) => self.file(child),
                 Ok(_) => {}
-                Err(source) => self.out.errors.push(io_error(&child, source)),
+                Err(source) => self.error(io_error(&child, source)),
             }
         }
     }
@@ -192,6 +204,7 @@ mod tests {
         );
         assert_eq!(found.errors.len(), 1);
         assert!(found.errors[0].path().ends_with("missing"));
+        assert_eq!(found.files_before_error, [4]);
 
         let all = discover_with(std::slice::from_ref(&root), Walk { hidden: true }, |_| true);
         assert_eq!(
@@ -221,5 +234,7 @@ mod tests {
         assert_eq!(relative(&root, &found.files), ["logs/a.log"]);
         assert_eq!(found.errors.len(), 1, "{:?}", found.errors);
         assert!(found.errors[0].path().ends_with("dangling"));
+        // `logs/a.log` sorts before `logs/dangling`.
+        assert_eq!(found.files_before_error, [1]);
     }
 }

@@ -35,7 +35,12 @@ fn main() -> ExitCode {
         // Our reader went away (`tunnelhunt rules list | head`): not an error.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("tunnelhunt: error: {error:#}");
+            // An error may quote a file's name or content: escaped.
+            let message = format!("{error:#}");
+            eprintln!(
+                "tunnelhunt: error: {}",
+                output::terminal::escape_lines(&message)
+            );
             Outcome::UsageError.exit_code()
         }
     }

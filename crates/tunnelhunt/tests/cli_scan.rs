@@ -324,6 +324,47 @@ fn strict_stops_at_the_first_bad_record_and_the_default_goes_on() {
     }
 }
 
+/// A path the walk cannot read stops `--strict` at its place in input
+/// order: the files that sort before it are scanned first, those after it
+/// are not.
+#[cfg(unix)]
+#[test]
+fn strict_scans_what_sorts_before_a_dangling_link() {
+    let dir = scratch("strict-dangling");
+    write_lines(&dir.join("a.jsonl"), &sysmon_lines(1, 1));
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("b.jsonl")).unwrap();
+    write_lines(&dir.join("c.jsonl"), &sysmon_lines(1, 100));
+    let dir = dir.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let strict = tunnelhunt(&[
+            "scan",
+            "--rules",
+            "examples/rules",
+            "--strict",
+            "--threads",
+            threads,
+            "--summary",
+            "json",
+            dir,
+        ]);
+        assert_eq!(strict.status.code(), Some(3), "{}", stderr(&strict));
+        let alerts = String::from_utf8_lossy(&strict.stdout);
+        let alerts_in = |file: &str| alerts.lines().filter(|l| l.contains(file)).count();
+        assert_eq!(
+            (alerts_in("a.jsonl"), alerts_in("c.jsonl")),
+            (3, 0),
+            "--threads {threads}: {}",
+            stderr(&strict)
+        );
+        let summary = summary_json(&strict);
+        assert!(
+            summary["stopped"].as_str().unwrap().contains("b.jsonl"),
+            "{summary}"
+        );
+        assert_accounted(&summary);
+    }
+}
+
 #[test]
 fn strict_stops_at_a_damaged_evtx_chunk() {
     let dir = scratch("strict-evtx");

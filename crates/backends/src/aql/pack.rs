@@ -9,6 +9,7 @@
 //! has, is not expressible in AQL.)
 
 use super::{DATA_MODEL, condition, render};
+use crate::common::one_line;
 use crate::refusal::Refusal;
 use crate::{Flavor, NO_BRANCH, PackQuery, RuleInput};
 
@@ -35,7 +36,10 @@ pub(super) fn render(rules: &[RuleInput<'_>]) -> PackQuery {
         let arms: Vec<String> = included
             .iter()
             .map(|(rule, text)| {
-                format!("WHEN {text} THEN {}", render::string_literal(&value(rule)))
+                // A label on one line, as in every per-rule header: a
+                // line break or NUL in a title must not split the query.
+                let label = one_line(&value(rule));
+                format!("WHEN {text} THEN {}", render::string_literal(&label))
             })
             .collect();
         format!("CASE {} ELSE '' END", arms.join(" "))

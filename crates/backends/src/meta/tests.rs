@@ -91,7 +91,8 @@ fn hostile_text() -> impl Strategy<Value = String> {
         prop_oneof![
             any::<char>(),
             prop::sample::select(vec![
-                '\n', '\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\t'
+                '\n', '\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\t', '\0', '`', '\'',
+                '"', '\\',
             ]),
         ],
         0..24,
@@ -174,4 +175,83 @@ one_line_property_per_target! {
     yaral_facts_stay_on_their_lines: Target::YaraL,
     cql_facts_stay_on_their_lines: Target::Cql,
     sigma_facts_stay_on_their_lines: Target::Sigma,
+}
+
+/// Renders the pack (one rule, with and without an id, so the title is
+/// also what the pack labels the rule with) with the title and branch
+/// replaced, in every flavor of `target`, and checks that the query has
+/// as many lines as with plain values, no line-breaking character, and —
+/// in SPL, where a backtick starts a macro expansion even inside quotes
+/// and ```` ``` ```` ends a comment — no more backticks than with plain
+/// values: a title or branch cannot leave its string literal or comment.
+fn pack_facts_stay_in_their_literals(
+    target: Target,
+    [title, branch]: [String; 2],
+) -> Result<(), TestCaseError> {
+    let hostile = |with_id: bool| {
+        let mut lowered = Lowered::parse(EVERY_FACT);
+        lowered.rule.meta.title.value = title.clone();
+        if !with_id {
+            lowered.rule.meta.id = None;
+        }
+        for (key, value) in &mut lowered.rule.meta.custom {
+            if key == "branch" {
+                *value = AttrValue::String(branch.clone());
+            }
+        }
+        lowered
+    };
+    let plain = Lowered::parse(EVERY_FACT);
+    let backend = backend(target);
+    for with_id in [true, false] {
+        let hostile = hostile(with_id);
+        for &flavor in backend.flavors() {
+            let pack = |lowered: &Lowered| {
+                lowered.with_input(|input| backend.render_pack(&[*input], flavor).text)
+            };
+            let (expected, text) = (pack(&plain), pack(&hostile));
+            let (expected_lines, lines) =
+                (fact_lines(target, &expected), fact_lines(target, &text));
+            prop_assert_eq!(lines.len(), expected_lines.len(), "{}", text);
+            prop_assert!(
+                !lines
+                    .iter()
+                    .any(|line| line.chars().any(crate::common::breaks_line)),
+                "{:?} {:?}: {:?}",
+                target,
+                flavor,
+                text
+            );
+            if target == Target::Spl {
+                let backticks = |text: &str| text.matches('`').count();
+                prop_assert_eq!(backticks(&text), backticks(&expected), "{}", text);
+            }
+        }
+    }
+    Ok(())
+}
+
+macro_rules! pack_property_per_target {
+    ($($name:ident: $target:expr,)*) => {
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            $(
+                #[test]
+                fn $name(values in [hostile_text(), hostile_text()]) {
+                    pack_facts_stay_in_their_literals($target, values)?;
+                }
+            )*
+        }
+    };
+}
+
+pack_property_per_target! {
+    kql_pack_facts_stay_in_their_literals: Target::Kql,
+    spl_pack_facts_stay_in_their_literals: Target::Spl,
+    eql_pack_facts_stay_in_their_literals: Target::Eql,
+    aql_pack_facts_stay_in_their_literals: Target::Aql,
+    sumo_pack_facts_stay_in_their_literals: Target::Sumo,
+    yaral_pack_facts_stay_in_their_literals: Target::YaraL,
+    cql_pack_facts_stay_in_their_literals: Target::Cql,
+    sigma_pack_facts_stay_in_their_literals: Target::Sigma,
 }

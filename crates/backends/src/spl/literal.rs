@@ -23,7 +23,7 @@
 //! characters likewise become `\x{…}` escapes rather than raw bytes inside
 //! a quoted string.
 
-use crate::common::breaks_line;
+use crate::common::one_line;
 
 /// Whether `text` can be a literal part of a quoted search term: no `*`
 /// (always a wildcard), no backtick, no control character.
@@ -79,19 +79,25 @@ fn hex_escape(c: char) -> String {
     format!("\\x{{{:x}}}", u32::from(c))
 }
 
-/// One ```` ``` … ``` ```` comment line with `text` made harmless: a
-/// backtick (which could close the comment or start a macro) becomes `'`,
-/// control characters (a newline in a title) become spaces.
+/// One ```` ``` … ``` ```` comment line with `text` made harmless
+/// ([`harmless`]).
 pub(super) fn comment(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| match c {
-            '`' => '\'',
-            c if breaks_line(c) => ' ',
-            c => c,
-        })
-        .collect();
-    format!("``` {} ```", clean.trim())
+    format!("``` {} ```", harmless(text).trim())
+}
+
+/// A quoted eval string for a label taken from a rule (its title, id or
+/// branch), made harmless first ([`harmless`]): unlike a value the rule
+/// compares, a label need not come back exactly, and a backtick in it
+/// would start a macro expansion.
+pub(super) fn label_string(text: &str) -> String {
+    eval_string(&harmless(text))
+}
+
+/// `text` on one line ([`one_line`]: control characters, a newline in a
+/// title, become spaces) with every backtick (which could close a comment
+/// or start a macro) written `'`.
+fn harmless(text: &str) -> String {
+    one_line(text).replace('`', "'")
 }
 
 #[cfg(test)]
@@ -120,5 +126,13 @@ mod tests {
     #[test]
     fn comments_cannot_be_closed_by_their_text() {
         assert_eq!(comment("a ``` b\nc"), "``` a ''' b c ```");
+    }
+
+    #[test]
+    fn labels_lose_backticks_and_line_breaks() {
+        assert_eq!(
+            label_string("a ``` `m` \"q\"\r\n\0b"),
+            r#""a ''' 'm' \"q\"   b""#
+        );
     }
 }

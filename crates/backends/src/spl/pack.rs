@@ -17,7 +17,7 @@
 //! combined with `append` (subsearch limits apply: 50 000 rows and the
 //! subsearch timeout per appended rule).
 
-use super::literal::{comment, eval_string};
+use super::literal::{comment, eval_string, label_string};
 use super::model::SplScope;
 use super::{CIM_FLAVOR, cim, sysmon};
 use crate::refusal::Refusal;
@@ -72,7 +72,7 @@ pub(super) fn sysmon(rules: &[RuleInput<'_>]) -> PackQuery {
                 format!(
                     "if({}==1, {}, null())",
                     flag_name(i),
-                    eval_string(&value(rule))
+                    label_string(&value(rule))
                 )
             })
             .collect();
@@ -100,9 +100,9 @@ pub(super) fn cim(rules: &[RuleInput<'_>]) -> PackQuery {
         match cim::tstats(rule) {
             Ok(query) => searches.push(format!(
                 "{query} | eval DetectionBranch={}, RuleId={}, RuleTitle={}",
-                eval_string(rule.branch().unwrap_or(NO_BRANCH)),
-                eval_string(rule.label()),
-                eval_string(rule.title())
+                label_string(rule.branch().unwrap_or(NO_BRANCH)),
+                label_string(rule.label()),
+                label_string(rule.title())
             )),
             Err(refusal) => omitted.push((rule.label().to_owned(), refusal)),
         }

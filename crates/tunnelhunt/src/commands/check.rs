@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use crate::cli::CheckArgs;
 use crate::commands::{Outcome, require_existing};
 use crate::output::plural;
+use crate::output::terminal::escape;
 use crate::{placeholders, ruleset};
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
@@ -19,7 +20,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let warnings = compiled.problems.len() - errors;
     let mut out = io::stdout().lock();
     for problem in &compiled.problems {
-        writeln!(out, "{problem}")?;
+        // A problem quotes the rule: escaped like every value from a file.
+        writeln!(out, "{}", escape(&problem.to_string()))?;
     }
     writeln!(
         out,

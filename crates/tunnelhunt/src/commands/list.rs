@@ -1,6 +1,8 @@
 //! `tunnelhunt rules list`: what a rule set contains, as a table for people
 //! or JSON for programs. Invalid documents are not listed; a note on stderr
-//! says how many problems `rules check` would report.
+//! says how many problems `rules check` would report. The table's cells
+//! are escaped for the terminal ([`crate::output::terminal`]): a rule may
+//! come from anyone.
 
 use std::io::{self, Write};
 
@@ -10,6 +12,7 @@ use tunnelhunt_sigma::ast::{Document, Metadata};
 
 use crate::cli::{ListArgs, ListFormat};
 use crate::commands::{Outcome, require_existing};
+use crate::output::terminal::escape;
 use crate::output::{LogSourceJson, plural};
 use crate::ruleset;
 
@@ -118,7 +121,7 @@ fn table(documents: &[Document]) -> Table {
                 plural(c.rules.len(), "rule")
             ),
         };
-        table.add_row([
+        let cells = [
             meta.id
                 .as_ref()
                 .map_or("-", |id| id.value.as_str())
@@ -127,7 +130,8 @@ fn table(documents: &[Document]) -> Table {
             meta.level.map_or("-", |l| l.as_str()).to_owned(),
             logsource,
             meta.attack_techniques().join(" "),
-        ]);
+        ];
+        table.add_row(cells.map(|cell| escape(&cell).into_owned()));
     }
     table
 }

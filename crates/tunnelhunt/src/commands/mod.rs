@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use crate::output::plural;
+use crate::output::terminal::escape;
 use crate::ruleset;
 pub use outcome::{Outcome, exit_codes_help};
 
@@ -40,7 +41,7 @@ pub fn require_existing(what: &str, paths: &[PathBuf]) -> anyhow::Result<()> {
 pub fn report_rule_problems(problems: &[ruleset::Problem], left_out: &str) -> usize {
     let errors = problems.iter().filter(|p| p.is_error()).count();
     for problem in problems.iter().filter(|p| p.is_error()) {
-        eprintln!("{problem}");
+        eprintln!("{}", escape(&problem.to_string()));
     }
     let warnings = problems.len() - errors;
     if errors > 0 {

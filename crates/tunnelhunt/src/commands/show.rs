@@ -5,6 +5,9 @@
 //! Rules come from the built-in pack unless `--rules` names files or
 //! directories; a rule from disk has its guide in `<rule-stem>.md` next to
 //! it, a built-in rule in the pack.
+//!
+//! A rule and its guide may come from anyone, so every value printed is
+//! escaped for the terminal ([`crate::output::terminal`]).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -14,6 +17,7 @@ use tunnelhunt_sigma::ast::{AttrValue, Rule};
 
 use crate::cli::ShowArgs;
 use crate::commands::{Outcome, require_existing};
+use crate::output::terminal::{escape, escape_lines};
 use crate::ruleset;
 
 pub fn run(args: &ShowArgs) -> anyhow::Result<Outcome> {
@@ -28,7 +32,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<Outcome> {
     match guide {
         Some(text) => {
             writeln!(out)?;
-            write!(out, "{text}")?;
+            write!(out, "{}", escape_lines(&text))?;
             if !text.ends_with('\n') {
                 writeln!(out)?;
             }
@@ -114,8 +118,9 @@ fn guide_path(rule_file: &Path) -> PathBuf {
 fn write_rule(out: &mut impl Write, rule: &Rule) -> io::Result<()> {
     let meta = &rule.meta;
     let custom = |key: &str| meta.custom(key).map(attr_text);
-    writeln!(out, "{}", meta.title.value)?;
-    writeln!(out, "{}", "=".repeat(meta.title.value.chars().count()))?;
+    let title = escape(&meta.title.value);
+    writeln!(out, "{title}")?;
+    writeln!(out, "{}", "=".repeat(title.chars().count()))?;
     let mut fields: Vec<(&str, String)> = vec![
         (
             "id",
@@ -148,12 +153,12 @@ fn write_rule(out: &mut impl Write, rule: &Rule) -> io::Result<()> {
     fields.push(("file", rule.origin.file.display().to_string()));
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (key, value) in &fields {
-        writeln!(out, "{key:<width$}  {value}")?;
+        writeln!(out, "{key:<width$}  {}", escape(value))?;
     }
     if let Some(description) = &meta.description {
         writeln!(out, "\nWhat it detects")?;
         for line in description.trim_end().lines() {
-            writeln!(out, "  {line}")?;
+            writeln!(out, "  {}", escape(line))?;
         }
     }
     for (heading, items) in [
@@ -163,7 +168,7 @@ fn write_rule(out: &mut impl Write, rule: &Rule) -> io::Result<()> {
         if !items.is_empty() {
             writeln!(out, "\n{heading}")?;
             for item in items {
-                writeln!(out, "  - {item}")?;
+                writeln!(out, "  - {}", escape(item))?;
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod csv;
 pub mod event;
 pub mod printer;
 pub mod table;
+pub mod terminal;
 
 use std::io::{self, Write};
 

@@ -7,15 +7,18 @@
 //! pipe), and cuts each value to its column with `…`: each row is
 //! rendered on its own, so alerts stream out as they are found.
 //!
-//! Values come from logs, which an attacker can write to: control
-//! characters (escape sequences that would drive the terminal, line
-//! breaks that would fake a row) are shown escaped, never printed raw.
+//! Values come from logs, which an attacker can write to: control and
+//! format characters (escape sequences that would drive the terminal,
+//! line breaks that would fake a row, bidi overrides that would reorder
+//! it) are shown escaped by [`terminal::escape`](super::terminal), never
+//! printed raw.
 
 use std::borrow::Cow;
 
 use console::{Alignment, Style, measure_text_width, pad_str};
 
 use super::Alert;
+use super::terminal::push_escaped;
 
 /// The width of a table that does not go to a terminal.
 pub const DEFAULT_WIDTH: usize = 200;
@@ -166,8 +169,9 @@ fn destination_cell(alert: &Alert<'_>, width: usize) -> Cow<'static, str> {
     cell(&format!("…{tail}"), width)
 }
 
-/// Whitespace runs become one space; other control characters are shown
-/// escaped (`\u{1b}`), so a log cannot move the cursor or add a line.
+/// Whitespace runs become one space; other control and format characters
+/// are shown escaped (`\u{1b}`, `\u{202e}`), so a log cannot move the
+/// cursor, add a line or reorder a row.
 fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
@@ -180,11 +184,7 @@ fn printable(text: &str) -> String {
             out.push(' ');
             space = false;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        push_escaped(&mut out, c);
     }
     out
 }

@@ -18,6 +18,7 @@ use anyhow::Context;
 use crate::cli::ExportArgs;
 use crate::commands::{Outcome, report_rule_problems};
 use crate::output::plural;
+use crate::output::terminal::escape;
 use crate::ruleset;
 
 use plan::{Exported, Plan, lower_all};
@@ -40,8 +41,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
         .collect();
     for label in &correlations {
         eprintln!(
-            "tunnelhunt: correlation rule {label}: not exported: no backend renders \
-             correlation rules yet (the rules it aggregates are exported)"
+            "tunnelhunt: correlation rule {}: not exported: no backend renders \
+             correlation rules yet (the rules it aggregates are exported)",
+            escape(label)
         );
     }
 
@@ -83,7 +85,8 @@ fn report_refusals(exported: &[Exported]) {
     for target in exported {
         for rendered in &target.rules {
             for (flavor, refusal) in rendered.refusals() {
-                eprintln!(
+                // The label and the refusal quote the rule: escaped.
+                let line = format!(
                     "tunnelhunt: {}{}: rule {}: refused: {refusal}",
                     target.target.name(),
                     flavor
@@ -92,6 +95,7 @@ fn report_refusals(exported: &[Exported]) {
                         .unwrap_or_default(),
                     rendered.label,
                 );
+                eprintln!("{}", escape(&line));
             }
         }
         let refused = target.refusal_count();

@@ -41,6 +41,7 @@ use anyhow::Context as _;
 
 use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::Outcome;
+use crate::output::terminal::escape;
 use plan::{Planned, ScanPlan};
 use progress::Progress;
 use summary::{Report, Tally};
@@ -68,10 +69,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let progress = Progress::new(!args.quiet, &inputs.files);
     let mut alerts = AlertSink::new(out);
     let mut tally = inputs.tally;
-    let mut stopped = inputs.stopped;
+    let mut stopped = None;
     alerts.begin(ctx);
     let scanning = Instant::now();
-    if stopped.is_none() && alerts.error.is_none() {
+    if alerts.error.is_none() {
         let strict = args.strict;
         pipeline.run(
             units::plan(inputs.files, units::Limits::default()),
@@ -100,13 +101,21 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 pipeline::Flow::Continue
             },
         );
+        // The walk's unreadable path comes after every file scanned: the
+        // scan stops there unless a file before it stopped it already.
+        if stopped.is_none() && alerts.error.is_none() {
+            stopped = inputs.stop_after_files;
+        }
     }
     let scanning = scanning.elapsed();
     progress.finish();
     let alerts_printed = tally.formats.values().map(|s| s.alerts).sum::<u64>();
     alerts.end(ctx, alerts_printed)?;
     if let Some(message) = &stopped {
-        eprintln!("tunnelhunt: --strict: stopped at the first input error: {message}");
+        eprintln!(
+            "tunnelhunt: --strict: stopped at the first input error: {}",
+            escape(message)
+        );
     }
 
     let report = Report {

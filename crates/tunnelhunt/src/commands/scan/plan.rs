@@ -65,8 +65,10 @@ pub struct Inputs {
     pub found: usize,
     /// The walk's skipped and unreadable paths, to which the scan adds.
     pub tally: Tally,
-    /// `--strict` and the walk met an unreadable path: nothing is scanned.
-    pub stopped: Option<String>,
+    /// `--strict` and the walk met an unreadable path: `files` holds only
+    /// the files that sort before it, and the scan stops with this message
+    /// after them (unless it stopped earlier), so input order is kept.
+    pub stop_after_files: Option<String>,
 }
 
 /// What planning decided.
@@ -213,23 +215,32 @@ fn find_inputs(args: &ScanArgs, rules: usize) -> Inputs {
             .retain(|f| output.is_none() || f.canonicalize().ok() != output);
     }
     let mut tally = Tally::new(rules);
-    for error in found.errors {
+    let mut first_unreadable_at = None;
+    for (error, files_before) in found.errors.into_iter().zip(found.files_before_error) {
         match error {
             OpenError::Skipped { path, reason } => tally.skipped.push((path.to_path_buf(), reason)),
-            other => tally.unreadable.push(other.to_string()),
+            other => {
+                first_unreadable_at.get_or_insert(files_before);
+                tally.unreadable.push(other.to_string());
+            }
         }
     }
-    // `--strict` with a path the walk could not read: stop before scanning.
-    let stopped = if args.strict {
-        tally.unreadable.first().cloned()
-    } else {
-        None
+    let files_found = found.files.len();
+    let mut files = found.files;
+    // `--strict` with a path the walk could not read: scan what sorts
+    // before it, then stop there.
+    let stop_after_files = match first_unreadable_at {
+        Some(files_before) if args.strict => {
+            files.truncate(files_before);
+            tally.unreadable.first().cloned()
+        }
+        _ => None,
     };
     Inputs {
-        found: found.files.len(),
-        files: found.files,
+        found: files_found,
+        files,
         tally,
-        stopped,
+        stop_after_files,
     }
 }
 

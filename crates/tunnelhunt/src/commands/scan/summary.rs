@@ -12,7 +12,9 @@
 //! `--summary json`, as one JSON object for programs (schema in the
 //! README; field names are a stable interface). The text keeps the top
 //! [`SHOWN_TOP`] branches, rules and hosts by alerts; the JSON has them
-//! all.
+//! all. In the text, every value that came from a file or a rule (names,
+//! messages with their snippets, hosts, titles) is escaped for the
+//! terminal ([`crate::output::terminal`]).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -27,6 +29,7 @@ use tunnelhunt_sources::Record;
 
 use super::select::TimeRange;
 use crate::output::plural;
+use crate::output::terminal::escape;
 use crate::ruleset::{self, CompiledRules, LoadedRules};
 
 /// How many unparseable-record and damage locations are kept per format.
@@ -497,9 +500,10 @@ impl Report<'_> {
             let more = entries.len().saturating_sub(SHOWN_SKIPPED);
             writeln!(
                 w,
-                "  skipped {}, {reason}: {}{}",
+                "  skipped {}, {}: {}{}",
                 plural(entries.len(), "file"),
-                entries[..entries.len() - more].join(", "),
+                escape(&reason),
+                escape(&entries[..entries.len() - more].join(", ")),
                 if more > 0 {
                     format!(", … and {more} more")
                 } else {
@@ -508,7 +512,7 @@ impl Report<'_> {
             )?;
         }
         for message in &self.tally.unreadable {
-            writeln!(w, "  unreadable: {message}")?;
+            writeln!(w, "  unreadable: {}", escape(message))?;
         }
         for (name, stats) in &self.tally.formats {
             self.write_format(w, name, stats)?;
@@ -548,14 +552,15 @@ impl Report<'_> {
                 "warning: {} loaded but NOT evaluated (correlation rules are not \
                  evaluated yet; their base rules still alert on their own): {}",
                 plural(correlations.len(), "correlation rule"),
-                correlations.join(", ")
+                escape(&correlations.join(", "))
             )?;
         }
         if let Some(stopped) = self.stopped {
             writeln!(
                 w,
-                "STOPPED (--strict) at the first input error: {stopped}; \
-                 later inputs were not scanned"
+                "STOPPED (--strict) at the first input error: {}; \
+                 later inputs were not scanned",
+                escape(stopped)
             )?;
         }
         Ok(())
@@ -591,7 +596,7 @@ impl Report<'_> {
             writeln!(w, "  by branch:")?;
         }
         for (branch, n) in branches.iter().take(SHOWN_TOP) {
-            writeln!(w, "  {n:>6}  {}", branch.unwrap_or("(no branch)"))?;
+            writeln!(w, "  {n:>6}  {}", escape(branch.unwrap_or("(no branch)")))?;
         }
         more(w, branches.len(), "branch")?;
         let rules = self.alerts_by_rule();
@@ -604,7 +609,7 @@ impl Report<'_> {
                 w,
                 "  {n:>6}  {:<13} {}",
                 rule.meta.level.map_or("-", |l| l.as_str()),
-                ruleset::rule_label(rule)
+                escape(&ruleset::rule_label(rule))
             )?;
         }
         more(w, rules.len(), "rule")?;
@@ -613,7 +618,7 @@ impl Report<'_> {
             writeln!(w, "  by host:")?;
         }
         for (host, n) in hosts.iter().take(SHOWN_TOP) {
-            writeln!(w, "  {n:>6}  {host}")?;
+            writeln!(w, "  {n:>6}  {}", escape(host))?;
         }
         more(w, hosts.len(), "host")?;
         if self.tally.hosts.not_listed > 0 {
@@ -651,7 +656,7 @@ impl Report<'_> {
             plural(s.alerts as usize, "alert")
         )?;
         for message in &s.first_unparseable {
-            writeln!(w, "    unparseable: {message}")?;
+            writeln!(w, "    unparseable: {}", escape(message))?;
         }
         if s.unparseable > s.first_unparseable.len() as u64 {
             writeln!(
@@ -661,7 +666,7 @@ impl Report<'_> {
             )?;
         }
         for message in &s.first_damaged {
-            writeln!(w, "    damaged: {message}")?;
+            writeln!(w, "    damaged: {}", escape(message))?;
         }
         if s.damaged > s.first_damaged.len() as u64 {
             writeln!(

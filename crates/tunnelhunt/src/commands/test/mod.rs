@@ -28,6 +28,7 @@ use anyhow::{Context as _, bail};
 use crate::cli::TestArgs;
 use crate::commands::{Outcome, require_existing};
 use crate::output::plural;
+use crate::output::terminal::{escape, escape_lines};
 use crate::ruleset;
 use matrix::Matrix;
 use plan::{Planned, TestPlan};
@@ -51,7 +52,9 @@ pub fn run(args: &TestArgs) -> anyhow::Result<Outcome> {
 
     let matrix = Matrix::build(&results, rules.branches());
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", matrix.table())?;
+    // Scenario names, branches and summaries come from files: the report
+    // is escaped for the terminal like every other.
+    writeln!(out, "{}", escape_lines(&matrix.table()))?;
     if args.show_records {
         show_records(&mut out, &plan.scenarios, &rules, external)?;
     }
@@ -59,7 +62,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<Outcome> {
     if !problems.is_empty() {
         writeln!(out, "\n{}:", plural(problems.len(), "problem"))?;
         for p in &problems {
-            writeln!(out, "  {p}")?;
+            writeln!(out, "  {}", escape(&p.to_string()))?;
         }
     }
     writeln!(out, "\n{}", matrix.totals_line())?;
@@ -114,7 +117,7 @@ fn show_records(
 ) -> anyhow::Result<()> {
     let mut scratch = rules.matcher.scratch();
     for s in scenarios {
-        writeln!(out, "\n{}", s.name)?;
+        writeln!(out, "\n{}", escape(&s.name))?;
         let mut files: Vec<(String, PathBuf)> = run::local_files(&s.dir)?
             .into_iter()
             .map(|n| (n.clone(), s.dir.join(n)))
@@ -135,21 +138,21 @@ fn show_records(
                             .iter()
                             .map(|&id| rules.labels[id].branch.as_str())
                             .collect();
-                        writeln!(
-                            out,
+                        let line = format!(
                             "  {name} {:>6}  EID {:<5} {:<40} {}",
                             r.record,
                             r.event_id
                                 .map_or_else(|| "-".to_owned(), |id| id.to_string()),
                             fired.join(","),
                             r.summary
-                        )?;
+                        );
+                        writeln!(out, "{}", escape(&line))?;
                     }
                     for e in &hits.errors {
-                        writeln!(out, "  {name}: {e}")?;
+                        writeln!(out, "  {}", escape(&format!("{name}: {e}")))?;
                     }
                 }
-                Err(e) => writeln!(out, "  {name}: {e}")?,
+                Err(e) => writeln!(out, "  {}", escape(&format!("{name}: {e}")))?,
             }
         }
     }

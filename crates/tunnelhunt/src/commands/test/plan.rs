@@ -18,6 +18,7 @@ use super::{CORPUS_ENV, DEFAULT_CORPUS, join};
 use crate::cli::TestArgs;
 use crate::commands::{report_rule_problems, require_existing};
 use crate::output::plural;
+use crate::output::terminal::escape;
 use crate::placeholders;
 use crate::ruleset;
 
@@ -101,7 +102,7 @@ fn scenarios(corpus: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
         Ok(s) => s,
         Err(errors) => {
             for e in &errors {
-                eprintln!("{e}");
+                eprintln!("{}", escape(&e.to_string()));
             }
             bail!(
                 "{} in the scenarios' expect.yml files",
