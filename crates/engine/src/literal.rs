@@ -51,18 +51,23 @@ const GRAM_MIN_LITERALS: usize = 256;
 /// literals are a few hundred bytes).
 const DFA_MAX_WORK: usize = 1 << 22;
 
+/// Whether a DFA over `literals` is built in reasonable time (see
+/// [`DFA_MAX_WORK`]); the prefilter's searchers ask too.
+pub(crate) fn dfa_affordable<'a>(literals: impl Iterator<Item = &'a [u8]>) -> bool {
+    let (total, longest) = literals.fold((0usize, 0usize), |(total, longest), l| {
+        (total.saturating_add(l.len()), longest.max(l.len()))
+    });
+    total.saturating_mul(longest) <= DFA_MAX_WORK
+}
+
 /// The automaton to ask for over `literals`, given whether a DFA is
 /// wanted: the one asked for (`None`: the crate's own choice, a DFA for up
-/// to 100 patterns) while a DFA is affordable (see [`DFA_MAX_WORK`]), else
-/// a contiguous NFA.
+/// to 100 patterns) while a DFA is affordable, else a contiguous NFA.
 fn automaton_kind<'a>(
     literals: impl Iterator<Item = &'a [u8]>,
     dfa: bool,
 ) -> Option<AhoCorasickKind> {
-    let (total, longest) = literals.fold((0usize, 0usize), |(total, longest), l| {
-        (total.saturating_add(l.len()), longest.max(l.len()))
-    });
-    if total.saturating_mul(longest) > DFA_MAX_WORK {
+    if !dfa_affordable(literals) {
         Some(AhoCorasickKind::ContiguousNFA)
     } else if dfa {
         Some(AhoCorasickKind::DFA)
