@@ -47,9 +47,11 @@ const GRAM_MIN_LITERALS: usize = 256;
 /// literal ("abab…"): quadratic in the literal's length, over a minute for
 /// 80 KB. The contiguous NFA is built in linear time and reports the same
 /// matches; its search is a little slower, which literals this long make
-/// irrelevant. Real rule sets stay far below the bound (SigmaHQ's longest
-/// literals are a few hundred bytes).
-const DFA_MAX_WORK: usize = 1 << 22;
+/// irrelevant. The bound leaves real rule sets their DFAs (a field that
+/// gets one has either only short literals, or at most 255 of a few
+/// hundred bytes: under 8 M) and caps a periodic literal's construction
+/// at about a second in a debug build.
+const DFA_MAX_WORK: usize = 1 << 24;
 
 /// Whether a DFA over `literals` is built in reasonable time (see
 /// [`DFA_MAX_WORK`]); the prefilter's searchers ask too.
