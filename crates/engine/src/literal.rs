@@ -40,6 +40,43 @@ const DFA_MIN_LITERALS: usize = 64;
 /// Fields with at least this many literals find their long ones through a
 /// [`GramIndex`]; below it one small automaton is cheaper than two scans.
 const GRAM_MIN_LITERALS: usize = 256;
+/// The most work a DFA's construction may take, in units of (bytes of
+/// literals) × (longest literal's bytes). Building a DFA from the
+/// Aho-Corasick NFA resolves each state's missing transitions by walking
+/// its failure chain, which is as long as the state is deep for a periodic
+/// literal ("abab…"): quadratic in the literal's length, over a minute for
+/// 80 KB. The contiguous NFA is built in linear time and reports the same
+/// matches; its search is a little slower, which literals this long make
+/// irrelevant. The bound leaves real rule sets their DFAs (a field that
+/// gets one has either only short literals, or at most 255 of a few
+/// hundred bytes: under 8 M) and caps a periodic literal's construction
+/// at about a second in a debug build.
+const DFA_MAX_WORK: usize = 1 << 24;
+
+/// Whether a DFA over `literals` is built in reasonable time (see
+/// [`DFA_MAX_WORK`]); the prefilter's searchers ask too.
+pub(crate) fn dfa_affordable<'a>(literals: impl Iterator<Item = &'a [u8]>) -> bool {
+    let (total, longest) = literals.fold((0usize, 0usize), |(total, longest), l| {
+        (total.saturating_add(l.len()), longest.max(l.len()))
+    });
+    total.saturating_mul(longest) <= DFA_MAX_WORK
+}
+
+/// The automaton to ask for over `literals`, given whether a DFA is
+/// wanted: the one asked for (`None`: the crate's own choice, a DFA for up
+/// to 100 patterns) while a DFA is affordable, else a contiguous NFA.
+fn automaton_kind<'a>(
+    literals: impl Iterator<Item = &'a [u8]>,
+    dfa: bool,
+) -> Option<AhoCorasickKind> {
+    if !dfa_affordable(literals) {
+        Some(AhoCorasickKind::ContiguousNFA)
+    } else if dfa {
+        Some(AhoCorasickKind::DFA)
+    } else {
+        None
+    }
+}
 
 #[derive(Default)]
 pub(crate) struct LiteralsBuilder {
@@ -99,10 +136,10 @@ impl LiteralsBuilder {
                 None
             } else {
                 let mut builder = AhoCorasick::builder();
-                builder.match_kind(MatchKind::Standard);
-                if dfa.contains(&field) {
-                    builder.kind(Some(AhoCorasickKind::DFA));
-                }
+                builder.match_kind(MatchKind::Standard).kind(automaton_kind(
+                    short.iter().map(|(_, l)| l.as_bytes()),
+                    dfa.contains(&field),
+                ));
                 let ac = builder.build(short.iter().map(|(_, l)| l)).map_err(|e| {
                     CompileError::LiteralIndex {
                         field: display_field(field_names, field),
@@ -197,12 +234,15 @@ impl LiteralIndex {
     /// automata cannot be built.
     pub(crate) fn subset(&self, ids: &[LitId]) -> Option<SubsetScan> {
         let pats = ids.iter().map(|&l| self.texts[l as usize].as_bytes());
+        let kind = automaton_kind(pats.clone(), false);
         let any = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
+            .kind(kind)
             .build(pats.clone())
             .ok()?;
         let exact = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(kind)
             .build(pats)
             .ok()?;
         Some(SubsetScan {
@@ -263,5 +303,47 @@ mod tests {
         let mut seen = Vec::new();
         idx.scan(0, "xx", |l| seen.push(l));
         assert_eq!(seen, vec![idx.lit_id(0, x); 2]);
+    }
+
+    /// The kind of the automaton built for `field`'s short literals.
+    fn kind_of(idx: &LiteralIndex, field: FieldId) -> AhoCorasickKind {
+        let f = idx.fields[field as usize]
+            .as_ref()
+            .expect("field has literals");
+        f.ac.as_ref().expect("field has short literals").0.kind()
+    }
+
+    /// A periodic literal ("abab…") gives every automaton state a failure
+    /// chain as long as its depth, and a DFA's construction follows that
+    /// chain for each state and byte class: an 80 KB literal took over a
+    /// minute. The index must choose an automaton built in linear time.
+    #[test]
+    fn a_long_periodic_literal_is_indexed_in_linear_time() {
+        let periodic = "ab".repeat(40_000);
+        let mut b = LiteralsBuilder::default();
+        let lit = b.add(0, &periodic);
+        let idx = b.build(&[Some("CommandLine".into())]).unwrap();
+        assert_ne!(kind_of(&idx, 0), AhoCorasickKind::DFA);
+        let mut seen = Vec::new();
+        idx.scan(0, &format!("x{periodic}x"), |l| seen.push(l));
+        assert_eq!(seen, vec![idx.lit_id(0, lit)]);
+        let subset = idx.subset(&[idx.lit_id(0, lit)]).expect("subset builds");
+        assert_ne!(subset.exact.kind(), AhoCorasickKind::DFA);
+        assert_ne!(subset.any.kind(), AhoCorasickKind::DFA);
+    }
+
+    /// Short literals keep the DFA the fields with the most of them get.
+    #[test]
+    fn many_short_literals_still_get_a_dfa() {
+        let mut b = LiteralsBuilder::default();
+        for i in 0..100 {
+            b.add(0, &format!("-x{i}"));
+        }
+        b.add(1, "one");
+        let idx = b
+            .build(&[Some("CommandLine".into()), Some("Image".into())])
+            .unwrap();
+        assert_eq!(kind_of(&idx, 0), AhoCorasickKind::DFA);
+        assert_eq!(kind_of(&idx, 1), AhoCorasickKind::DFA);
     }
 }

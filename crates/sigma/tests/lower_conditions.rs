@@ -6,6 +6,7 @@ use crate::lower_support;
 use lower_support::*;
 use tunnelhunt_sigma::Span;
 use tunnelhunt_sigma::ast::{Filter, Metadata, Origin, SearchBody, Spanned};
+use tunnelhunt_sigma::ir::Expr;
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 use tunnelhunt_sigma::{Code, Diagnostic};
 
@@ -235,4 +236,31 @@ fn output_size_is_bounded() {
         &["sel or sel"],
     );
     assert!(lower_with(&det, &Placeholders::new()).is_ok());
+}
+
+/// `s0 or … or s99999`: each identifier used to be looked up by a walk
+/// over every search, quadratic in their number (minutes in a debug
+/// build). It must lower at once, to the searches in condition order.
+#[test]
+fn a_condition_over_100000_searches_lowers_in_linear_time() {
+    let count = 100_000;
+    let names: Vec<String> = (0..count).map(|i| format!("s{i}")).collect();
+    let searches = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), sel("CommandLine", &format!("v{i}"))))
+        .collect();
+    // In reverse, so that a lookup from the front is as slow as it gets.
+    let condition = names.iter().rev().cloned().collect::<Vec<_>>().join(" or ");
+    let det = detection(searches, &[&condition]);
+    let expr = lower_with(&det, &Placeholders::new()).unwrap();
+    let Expr::Or(operands) = &expr else {
+        panic!("not a disjunction: {expr:?}")
+    };
+    assert_eq!(operands.len(), count);
+    assert_eq!(
+        render(&operands[0]),
+        format!(r#"CommandLine:"v{}""#, count - 1)
+    );
+    assert_eq!(render(&operands[count - 1]), r#"CommandLine:"v0""#);
 }

@@ -7,6 +7,7 @@ use aho_corasick::nfa::contiguous;
 use aho_corasick::{Anchored, MatchKind, dfa, packed};
 
 use crate::error::CompileError;
+use crate::literal::dfa_affordable;
 
 /// Lowercase ASCII needles, one of which is looked for in a record's raw
 /// bytes, ASCII case-insensitively.
@@ -80,6 +81,11 @@ impl Needles {
                 Some(searcher) => Ok(Needles::Packed(searcher)),
                 None => Needles::with(needles, Engine::Dfa),
             },
+            // A long periodic needle makes a DFA's construction quadratic
+            // (see `literal::dfa_affordable`); the NFA finds the same.
+            Engine::Dfa if !dfa_affordable(needles.iter().map(|n| n.as_bytes())) => {
+                Needles::with(needles, Engine::Nfa)
+            }
             Engine::Dfa => dfa::DFA::builder()
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
@@ -286,5 +292,23 @@ mod tests {
                 prop_assert_eq!(occur(&needles, engine, &hay), expected, "{:?}", engine);
             }
         }
+    }
+
+    /// More needles than Teddy takes, one short, one of 80 KB and periodic:
+    /// a DFA over them took minutes to build (198 s for 20 KB in a debug
+    /// build). The searcher must be built in linear time and still find
+    /// every needle.
+    #[test]
+    fn a_long_periodic_needle_is_searched_without_a_dfa() {
+        let periodic = "gh".repeat(40_000);
+        let mut needles: Vec<String> = (b'a'..=b't')
+            .map(|c| format!("q{}", char::from(c)))
+            .collect();
+        needles.push(periodic.clone());
+        let searcher = Needles::new(&needles).unwrap();
+        assert!(matches!(searcher, Needles::Nfa(_)));
+        assert!(searcher.occur_in(format!("x{}x", periodic.to_uppercase()).as_bytes()));
+        assert!(searcher.occur_in(b"xxqtxx"));
+        assert!(!searcher.occur_in(&periodic.as_bytes()[1..]));
     }
 }

@@ -19,6 +19,7 @@
 //! are mapped onto the file with [`crate::condition::rebase`].
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use crate::ast::{Condition, ConditionExpr, Quantified};
 use crate::condition::rebase;
@@ -55,11 +56,38 @@ impl<'a> Resolved<'a> {
     }
 }
 
+/// A detection's searches in file order, with an index by name: a
+/// condition may name 100,000 of them (`s0 or … or s99999`), and a walk
+/// over all of them per identifier made lowering quadratic.
+pub(crate) struct Searches<'a> {
+    in_order: Vec<Resolved<'a>>,
+    /// The position of the first search of each name.
+    by_name: HashMap<&'a str, usize>,
+}
+
+impl<'a> Searches<'a> {
+    pub fn new(in_order: Vec<Resolved<'a>>) -> Searches<'a> {
+        let mut by_name = HashMap::with_capacity(in_order.len());
+        for (i, s) in in_order.iter().enumerate() {
+            by_name.entry(s.name).or_insert(i);
+        }
+        Searches { in_order, by_name }
+    }
+
+    fn named(&self, name: &str) -> Option<&Resolved<'a>> {
+        self.by_name.get(name).map(|&i| &self.in_order[i])
+    }
+
+    fn names(&self) -> Vec<&'a str> {
+        self.in_order.iter().map(|s| s.name).collect()
+    }
+}
+
 /// Lower one condition; `None` if it refers to something undefined or to a
 /// search that failed to lower (diagnostics are pushed into `ctx`).
 pub(crate) fn lower_condition(
     condition: &Condition,
-    searches: &[Resolved<'_>],
+    searches: &Searches<'_>,
     ctx: &mut Ctx<'_>,
 ) -> Option<Expr> {
     let mut ok = true;
@@ -70,7 +98,7 @@ pub(crate) fn lower_condition(
 fn walk(
     expr: &ConditionExpr,
     condition: &Condition,
-    searches: &[Resolved<'_>],
+    searches: &Searches<'_>,
     ctx: &mut Ctx<'_>,
     ok: &mut bool,
 ) -> Expr {
@@ -86,11 +114,11 @@ fn walk(
                 .collect(),
         ),
         ConditionExpr::Not(x) => Expr::Not(Box::new(walk(x, condition, searches, ctx, ok))),
-        ConditionExpr::Identifier(name) => match searches.iter().find(|s| s.name == name.value) {
+        ConditionExpr::Identifier(name) => match searches.named(&name.value) {
             Some(search) => resolved(search, ctx, ok),
             None => {
                 *ok = false;
-                let known: Vec<&str> = searches.iter().map(|s| s.name).collect();
+                let known = searches.names();
                 ctx.error(
                     Code::UndefinedIdentifier,
                     rebase(name.span, condition.span),
@@ -109,6 +137,7 @@ fn walk(
         ConditionExpr::OneOf(q) | ConditionExpr::AllOf(q) => {
             let all = matches!(expr, ConditionExpr::AllOf(_));
             let matching: Vec<&Resolved<'_>> = searches
+                .in_order
                 .iter()
                 .filter(|s| match &q.value {
                     Quantified::Them => !s.name.starts_with('_'),
@@ -124,7 +153,7 @@ fn walk(
                     Quantified::Pattern(p) => p.clone(),
                 };
                 let quantifier = if all { "all of" } else { "1 of" };
-                let known: Vec<&str> = searches.iter().map(|s| s.name).collect();
+                let known = searches.names();
                 ctx.error(
                     Code::UndefinedIdentifier,
                     rebase(q.span, condition.span),

@@ -203,14 +203,16 @@ fn lower_in(
         diagnostics: Vec::new(),
         predicates: 0,
     };
-    let searches: Vec<condition::Resolved<'_>> = detection
-        .searches
-        .iter()
-        .map(|s| {
-            let expr = lower_body(&s.body, &s.name, &mut ctx);
-            condition::Resolved::new(&s.name, s.span, expr)
-        })
-        .collect();
+    let searches = condition::Searches::new(
+        detection
+            .searches
+            .iter()
+            .map(|s| {
+                let expr = lower_body(&s.body, &s.name, &mut ctx);
+                condition::Resolved::new(&s.name, s.span, expr)
+            })
+            .collect(),
+    );
     if detection.conditions.is_empty() {
         let span = detection.searches.first().map_or(Span::UNKNOWN, |s| s.span);
         let message = format!("{} has no condition", ctx.who);
