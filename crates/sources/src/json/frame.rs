@@ -405,14 +405,9 @@ impl Scanner {
             State::Value => self.value(b, line, column, at_line_start),
             State::Garbage => {
                 if b == b'\n' {
-                    self.state = State::Between;
-                    let snippet = snippet(&self.buf);
-                    self.buf.clear();
-                    return Some(self.bad(Problem::NotJson { snippet }));
+                    return Some(self.end_not_json());
                 }
-                if self.buf.len() < SNIPPET_LEN {
-                    self.buf.push(b);
-                }
+                self.keep_for_snippet(b);
                 None
             }
             State::NotObject => self.not_object(b),
@@ -487,17 +482,28 @@ impl Scanner {
             _ => false,
         };
         if ends {
-            self.state = State::Between;
             self.in_string = false;
             self.escaped = false;
-            let snippet = snippet(&self.buf);
-            self.buf.clear();
-            return Some(self.bad(Problem::NotJson { snippet }));
+            return Some(self.end_not_json());
         }
+        self.keep_for_snippet(b);
+        None
+    }
+
+    /// The text that is not a record, collected in `buf`, ends here: it
+    /// is reported by its start, and the framer is between records again.
+    fn end_not_json(&mut self) -> Frame {
+        self.state = State::Between;
+        let snippet = snippet(&self.buf);
+        self.buf.clear();
+        self.bad(Problem::NotJson { snippet })
+    }
+
+    /// Keep `b` of text that is not a record, as far as its report shows.
+    fn keep_for_snippet(&mut self, b: u8) {
         if self.buf.len() < SNIPPET_LEN {
             self.buf.push(b);
         }
-        None
     }
 
     fn begin(&mut self, b: u8, line: u64, column: u64) {
