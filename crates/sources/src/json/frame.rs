@@ -461,13 +461,7 @@ impl Scanner {
         let ends = match b {
             b'\n' => true,
             _ if self.in_string => {
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
-                }
+                self.step_in_string(b);
                 false
             }
             b'"' => {
@@ -488,6 +482,19 @@ impl Scanner {
         }
         self.keep_for_snippet(b);
         None
+    }
+
+    /// One byte inside a string: the start or end of an escape, the
+    /// closing quote, or text.
+    #[inline]
+    fn step_in_string(&mut self, b: u8) {
+        if self.escaped {
+            self.escaped = false;
+        } else if b == b'\\' {
+            self.escaped = true;
+        } else if b == b'"' {
+            self.in_string = false;
+        }
     }
 
     /// The text that is not a record, collected in `buf`, ends here: it
@@ -540,13 +547,7 @@ impl Scanner {
                 self.buf.clear();
                 return Some(self.bad(Problem::UnterminatedString));
             }
-            if self.escaped {
-                self.escaped = false;
-            } else if b == b'\\' {
-                self.escaped = true;
-            } else if b == b'"' {
-                self.in_string = false;
-            }
+            self.step_in_string(b);
         } else {
             match b {
                 b'"' => self.in_string = true,
