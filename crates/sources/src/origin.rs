@@ -47,6 +47,17 @@ impl Origin {
         }
     }
 
+    /// Move a text record `offset` lines down: a reader that started
+    /// `offset` lines into its file (a block of a cut file) counted from
+    /// its own start. EVTX positions are not lines and stay as they are;
+    /// [`ReadError::shift_lines`](crate::ReadError::shift_lines) is the same
+    /// for errors.
+    pub fn shift_lines(&mut self, offset: u64) {
+        if let Position::Line(line) = &mut self.position {
+            *line += offset;
+        }
+    }
+
     /// The 1-based line, for text formats.
     pub fn line(&self) -> Option<u64> {
         match self.position {

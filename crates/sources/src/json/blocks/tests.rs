@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::*;
-use crate::origin::Position;
 use crate::record::{Record, RecordReader};
 use crate::{ReadError, detect};
 
@@ -21,9 +20,7 @@ fn read_from(content: &[u8], first_line: u64) -> Vec<String> {
         .map(|item| {
             show(match item {
                 Ok(mut record) => {
-                    if let Position::Line(line) = &mut record.origin.position {
-                        *line += offset;
-                    }
+                    record.origin.shift_lines(offset);
                     Ok(record)
                 }
                 Err(mut error) => {

@@ -4,7 +4,7 @@
 //! over every layout the framer reads; here the bytes around the cuts
 //! (read in pieces, carried over, a line too long to hold) are.
 
-use tunnelhunt_sources::{Position, RecordReader};
+use tunnelhunt_sources::RecordReader;
 
 use super::*;
 
@@ -26,9 +26,7 @@ fn read(path: &Path, limits: Option<Limits>) -> (Vec<String>, usize) {
         items.extend(reader.map(|item| {
             show(match item {
                 Ok(mut record) => {
-                    if let Position::Line(line) = &mut record.origin.position {
-                        *line += offset;
-                    }
+                    record.origin.shift_lines(offset);
                     Ok(record)
                 }
                 Err(mut error) => {

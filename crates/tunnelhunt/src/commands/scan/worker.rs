@@ -14,7 +14,7 @@ use tunnelhunt_engine::{Matcher, Prefilter, RuleId, Scratch};
 use tunnelhunt_sigma::ast::Rule;
 use tunnelhunt_sources::json::EvtxProjection;
 use tunnelhunt_sources::{
-    Format, OpenError, Position, ReadError, ReadErrorKind, Record, RecordReader, prefilter,
+    Format, OpenError, ReadError, ReadErrorKind, Record, RecordReader, prefilter,
 };
 
 use super::alerts::AlertOutput;
@@ -253,9 +253,7 @@ impl Unit<'_, '_> {
             }
             match item {
                 Ok(mut record) => {
-                    if let Position::Line(line) = &mut record.origin.position {
-                        *line += line_offset;
-                    }
+                    record.origin.shift_lines(line_offset);
                     self.record(&record, &mut scratch, &mut hits);
                 }
                 Err(mut error) => {
