@@ -4,7 +4,7 @@ use tunnelhunt_sigma::ast::AttrValue;
 
 use super::*;
 use crate::test_support::Lowered;
-use crate::{Target, backend};
+use crate::{Flavor, Target, backend};
 
 /// A rule with every fact, and a filter with a title and an id.
 const EVERY_FACT: &str = "\
@@ -127,18 +127,31 @@ fn facts_stay_on_their_lines(
                 .expect("the rule renders in every target")
         };
         let (expected, text) = (render(&plain), render(&hostile));
-        let (expected, lines) = (fact_lines(target, &expected), fact_lines(target, &text));
-        prop_assert_eq!(lines.len(), expected.len(), "{}", text);
-        prop_assert!(
-            !lines
-                .iter()
-                .any(|line| line.chars().any(crate::common::breaks_line)),
-            "{:?} {:?}: {:?}",
-            target,
-            flavor,
-            text
-        );
+        lines_stay_as_in(target, flavor, &expected, &text)?;
     }
+    Ok(())
+}
+
+/// `text`, rendered with hostile facts, has as many fact lines as
+/// `expected`, rendered with plain ones, and none of them holds a
+/// character that breaks a line.
+fn lines_stay_as_in(
+    target: Target,
+    flavor: Flavor,
+    expected: &str,
+    text: &str,
+) -> Result<(), TestCaseError> {
+    let (expected, lines) = (fact_lines(target, expected), fact_lines(target, text));
+    prop_assert_eq!(lines.len(), expected.len(), "{}", text);
+    prop_assert!(
+        !lines
+            .iter()
+            .any(|line| line.chars().any(crate::common::breaks_line)),
+        "{:?} {:?}: {:?}",
+        target,
+        flavor,
+        text
+    );
     Ok(())
 }
 
@@ -210,18 +223,7 @@ fn pack_facts_stay_in_their_literals(
                 lowered.with_input(|input| backend.render_pack(&[*input], flavor).text)
             };
             let (expected, text) = (pack(&plain), pack(&hostile));
-            let (expected_lines, lines) =
-                (fact_lines(target, &expected), fact_lines(target, &text));
-            prop_assert_eq!(lines.len(), expected_lines.len(), "{}", text);
-            prop_assert!(
-                !lines
-                    .iter()
-                    .any(|line| line.chars().any(crate::common::breaks_line)),
-                "{:?} {:?}: {:?}",
-                target,
-                flavor,
-                text
-            );
+            lines_stay_as_in(target, flavor, &expected, &text)?;
             if target == Target::Spl {
                 let backticks = |text: &str| text.matches('`').count();
                 prop_assert_eq!(backticks(&text), backticks(&expected), "{}", text);
