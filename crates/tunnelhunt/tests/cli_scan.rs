@@ -286,17 +286,7 @@ fn strict_stops_at_the_first_bad_record_and_the_default_goes_on() {
     );
 
     for threads in ["1", "2"] {
-        let strict = tunnelhunt(&[
-            "scan",
-            "--rules",
-            "examples/rules",
-            "--strict",
-            "--threads",
-            threads,
-            "--summary",
-            "json",
-            dir,
-        ]);
+        let strict = strict_scan(dir, threads);
         assert_eq!(strict.status.code(), Some(3), "{}", stderr(&strict));
         let err = stderr(&strict);
         assert!(
@@ -324,6 +314,22 @@ fn strict_stops_at_the_first_bad_record_and_the_default_goes_on() {
     }
 }
 
+/// `scan --strict` of `dir` with the example rules on `threads` threads,
+/// the summary as JSON.
+fn strict_scan(dir: &str, threads: &str) -> std::process::Output {
+    tunnelhunt(&[
+        "scan",
+        "--rules",
+        "examples/rules",
+        "--strict",
+        "--threads",
+        threads,
+        "--summary",
+        "json",
+        dir,
+    ])
+}
+
 /// A path the walk cannot read stops `--strict` at its place in input
 /// order: the files that sort before it are scanned first, those after it
 /// are not.
@@ -336,17 +342,7 @@ fn strict_scans_what_sorts_before_a_dangling_link() {
     write_lines(&dir.join("c.jsonl"), &sysmon_lines(1, 100));
     let dir = dir.to_str().unwrap();
     for threads in ["1", "2"] {
-        let strict = tunnelhunt(&[
-            "scan",
-            "--rules",
-            "examples/rules",
-            "--strict",
-            "--threads",
-            threads,
-            "--summary",
-            "json",
-            dir,
-        ]);
+        let strict = strict_scan(dir, threads);
         assert_eq!(strict.status.code(), Some(3), "{}", stderr(&strict));
         let alerts = String::from_utf8_lossy(&strict.stdout);
         let alerts_in = |file: &str| alerts.lines().filter(|l| l.contains(file)).count();
