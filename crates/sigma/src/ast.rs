@@ -416,16 +416,79 @@ pub enum CorrelationKind {
     ValueCount,
     Temporal,
     TemporalOrdered,
+    /// The sum of a numeric field (specification v2.1).
+    ValueSum,
+    /// The mean of a numeric field (specification v2.1).
+    ValueAvg,
+    /// A percentile of a field (specification v2.1; see
+    /// [`CorrelationCondition::percentile`]).
+    ValuePercentile,
+    /// The median of a numeric field (pySigma's extension).
+    ValueMedian,
 }
 
 impl CorrelationKind {
+    /// Every kind, in the order the specification lists them.
+    pub const ALL: [CorrelationKind; 8] = [
+        CorrelationKind::EventCount,
+        CorrelationKind::ValueCount,
+        CorrelationKind::Temporal,
+        CorrelationKind::TemporalOrdered,
+        CorrelationKind::ValueSum,
+        CorrelationKind::ValueAvg,
+        CorrelationKind::ValuePercentile,
+        CorrelationKind::ValueMedian,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CorrelationKind::EventCount => "event_count",
             CorrelationKind::ValueCount => "value_count",
             CorrelationKind::Temporal => "temporal",
             CorrelationKind::TemporalOrdered => "temporal_ordered",
+            CorrelationKind::ValueSum => "value_sum",
+            CorrelationKind::ValueAvg => "value_avg",
+            CorrelationKind::ValuePercentile => "value_percentile",
+            CorrelationKind::ValueMedian => "value_median",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<CorrelationKind> {
+        CorrelationKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+
+    /// `temporal` and `temporal_ordered`: several rules close together in
+    /// time, rather than a figure computed over one rule's matches.
+    pub fn is_temporal(self) -> bool {
+        matches!(
+            self,
+            CorrelationKind::Temporal | CorrelationKind::TemporalOrdered
+        )
+    }
+
+    /// The kinds that aggregate a field named in the condition
+    /// (`value_count` and the numeric ones).
+    pub fn needs_field(self) -> bool {
+        !matches!(
+            self,
+            CorrelationKind::EventCount
+                | CorrelationKind::Temporal
+                | CorrelationKind::TemporalOrdered
+        )
+    }
+
+    /// The kinds whose figure is a number computed from the field's values
+    /// (so a threshold may be fractional or negative), rather than a count.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            CorrelationKind::ValueSum
+                | CorrelationKind::ValueAvg
+                | CorrelationKind::ValuePercentile
+                | CorrelationKind::ValueMedian
+        )
     }
 }
 
@@ -440,13 +503,95 @@ pub enum CountOp {
     Neq,
 }
 
-/// `condition:` of a correlation: the comparisons (ANDed) and, for
-/// `value_count`, the field whose distinct values are counted.
+impl CountOp {
+    pub const ALL: [CountOp; 6] = [
+        CountOp::Gt,
+        CountOp::Gte,
+        CountOp::Lt,
+        CountOp::Lte,
+        CountOp::Eq,
+        CountOp::Neq,
+    ];
+
+    /// The key as written in a condition (`gte`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CountOp::Gt => "gt",
+            CountOp::Gte => "gte",
+            CountOp::Lt => "lt",
+            CountOp::Lte => "lte",
+            CountOp::Eq => "eq",
+            CountOp::Neq => "neq",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CountOp> {
+        CountOp::ALL.into_iter().find(|op| op.as_str() == text)
+    }
+
+    /// Whether `figure OP threshold` holds.
+    pub fn holds(self, figure: f64, threshold: f64) -> bool {
+        match self {
+            CountOp::Gt => figure > threshold,
+            CountOp::Gte => figure >= threshold,
+            CountOp::Lt => figure < threshold,
+            CountOp::Lte => figure <= threshold,
+            CountOp::Eq => figure == threshold,
+            CountOp::Neq => figure != threshold,
+        }
+    }
+}
+
+/// A number in a correlation condition. Counts are whole numbers of zero or
+/// more; the numeric kinds (`value_sum`, `value_avg`…) accept any finite
+/// number. Displayed without a fraction when it is whole (`10`, not `10.0`),
+/// so re-emitted rules read as written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold(pub f64);
+
+impl Threshold {
+    pub fn value(self) -> f64 {
+        self.0
+    }
+
+    /// The threshold as a whole number, when it is one.
+    pub fn as_whole(self) -> Option<i64> {
+        let value = self.0;
+        (value.fract() == 0.0 && value.abs() < 9.0e15).then_some(value as i64)
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.as_whole() {
+            Some(whole) => write!(f, "{whole}"),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// `condition:` of a correlation: the comparisons (ANDed), the field whose
+/// values are aggregated (every kind but `event_count` and the temporal
+/// ones), and for `value_percentile` the percentile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CorrelationCondition {
     pub field: Option<String>,
-    pub comparisons: Vec<(CountOp, u64)>,
+    pub comparisons: Vec<(CountOp, Threshold)>,
+    /// `percentile: 95` (pySigma's form): the figure is that percentile of
+    /// the field's numeric values. Absent in the specification's own
+    /// example, where the figure is the share (in percent) of the window's
+    /// events that carry each value — see `docs/correlations.md`.
+    pub percentile: Option<f64>,
     pub span: Span,
+}
+
+impl CorrelationCondition {
+    /// Whether every comparison holds for `figure`.
+    pub fn holds(&self, figure: f64) -> bool {
+        self.comparisons
+            .iter()
+            .all(|(op, threshold)| op.holds(figure, threshold.value()))
+    }
 }
 
 /// `aliases:` — one virtual field name mapped to a field per referenced rule.

@@ -8,7 +8,7 @@ use load_support::codes;
 use std::path::Path;
 
 use tunnelhunt_sigma::ast::{
-    Correlation, CorrelationKind, CountOp, Document, Filter, Level, Rule, SearchBody,
+    Correlation, CorrelationKind, CountOp, Document, Filter, Level, Rule, SearchBody, Threshold,
 };
 use tunnelhunt_sigma::load::{ParsedFile, parse_rule_file};
 use tunnelhunt_sigma::{Code, Severity, Span};
@@ -242,7 +242,7 @@ fn every_correlation_kind_is_read() {
     assert_eq!(count.timespan_secs, 3_600);
     assert_eq!(count.timespan_text.value, "1h");
     let condition = count.condition.as_ref().unwrap();
-    assert_eq!(condition.comparisons, [(CountOp::Gte, 10)]);
+    assert_eq!(condition.comparisons, [(CountOp::Gte, Threshold(10.0))]);
     assert_eq!(condition.field, None);
     assert!(!count.generate);
     assert_eq!(count.meta.level, Some(Level::Medium));
@@ -275,7 +275,10 @@ fn value_count_and_temporal_correlations() {
     assert_eq!(condition.field.as_deref(), Some("TargetUserName"));
     assert_eq!(
         condition.comparisons,
-        [(CountOp::Gt, 20), (CountOp::Lte, 500)]
+        [
+            (CountOp::Gt, Threshold(20.0)),
+            (CountOp::Lte, Threshold(500.0))
+        ]
     );
     assert_eq!(condition.span, Span::new(8, 9));
     assert!(value_count.generate);
@@ -289,7 +292,7 @@ fn value_count_and_temporal_correlations() {
     assert_eq!(temporal.timespan_secs, 300);
     assert_eq!(
         temporal.condition.as_ref().unwrap().comparisons,
-        [(CountOp::Eq, 3)]
+        [(CountOp::Eq, Threshold(3.0))]
     );
 }
 
@@ -339,7 +342,21 @@ fn bad_correlations_are_reported() {
         // Bad condition operator and value.
         (
             "    type: event_count\n    rules: [a]\n    timespan: 1h\n    condition: {more: 3, gte: -1}\n",
-            &[(Code::InvalidValue, 6, 17), (Code::WrongType, 6, 31)],
+            &[(Code::InvalidValue, 6, 17), (Code::InvalidValue, 6, 31)],
+        ),
+        // A fractional count.
+        (
+            "    type: event_count\n    rules: [a]\n    timespan: 1h\n    condition: {gte: 2.5}\n",
+            &[(Code::WrongType, 6, 22)],
+        ),
+        // value_sum without its field; a percentile out of range.
+        (
+            "    type: value_sum\n    rules: [a]\n    timespan: 1h\n    condition: {gt: 1.5}\n",
+            &[(Code::MissingAttribute, 6, 16)],
+        ),
+        (
+            "    type: value_percentile\n    rules: [a]\n    timespan: 1h\n    condition: {field: x, percentile: 101, gt: 1}\n",
+            &[(Code::InvalidValue, 6, 39)],
         ),
     ];
     for (body, expected) in cases {

@@ -11,7 +11,7 @@
 
 use crate::ast::{
     Correlation, CorrelationCondition, CorrelationKind, CountOp, FieldAlias, Metadata, Origin,
-    Spanned,
+    Spanned, Threshold,
 };
 use crate::diag::Code;
 use crate::span::Span;
@@ -83,10 +83,7 @@ pub(super) fn load_correlation(
     let condition = match condition_node {
         Some(node) => load_condition(report, node, kind),
         None => {
-            if matches!(
-                kind,
-                CorrelationKind::EventCount | CorrelationKind::ValueCount
-            ) {
+            if !kind.is_temporal() {
                 report.error(
                     Code::MissingAttribute,
                     section.span,
@@ -116,24 +113,19 @@ pub(super) fn load_correlation(
 
 fn load_kind(report: &mut Reporter<'_>, node: &Node) -> Option<CorrelationKind> {
     let text = report.string(node, "type")?;
-    let kind = match text.as_str() {
-        "event_count" => CorrelationKind::EventCount,
-        "value_count" => CorrelationKind::ValueCount,
-        "temporal" => CorrelationKind::Temporal,
-        "temporal_ordered" => CorrelationKind::TemporalOrdered,
-        _ => {
-            report.error(
-                Code::InvalidValue,
-                node.span,
-                format!(
-                    "unknown correlation type '{text}' \
-                     (expected event_count, value_count, temporal or temporal_ordered)"
-                ),
-            );
-            return None;
-        }
-    };
-    Some(kind)
+    let kind = CorrelationKind::parse(&text);
+    if kind.is_none() {
+        let expected: Vec<&str> = CorrelationKind::ALL.iter().map(|k| k.as_str()).collect();
+        report.error(
+            Code::InvalidValue,
+            node.span,
+            format!(
+                "unknown correlation type '{text}' (expected {})",
+                expected.join(", ")
+            ),
+        );
+    }
+    kind
 }
 
 fn check_rules(
@@ -142,10 +134,7 @@ fn check_rules(
     kind: CorrelationKind,
     rules: &[Spanned<String>],
 ) {
-    let temporal = matches!(
-        kind,
-        CorrelationKind::Temporal | CorrelationKind::TemporalOrdered
-    );
+    let temporal = kind.is_temporal();
     let span = section.get("rules").map_or(section.span, |node| node.span);
     if temporal && rules.len() < 2 {
         report.error(
@@ -237,6 +226,7 @@ fn load_condition(
     let mut condition = CorrelationCondition {
         field: None,
         comparisons: Vec::new(),
+        percentile: None,
         span: node.span,
     };
     let mut ok = true;
@@ -245,46 +235,32 @@ fn load_condition(
             ok = false;
             continue;
         };
-        let op = match key {
-            "gt" => CountOp::Gt,
-            "gte" => CountOp::Gte,
-            "lt" => CountOp::Lt,
-            "lte" => CountOp::Lte,
-            "eq" => CountOp::Eq,
-            "neq" => CountOp::Neq,
+        match key {
             "field" => {
                 condition.field = load_condition_field(report, &entry.value);
                 ok &= condition.field.is_some();
-                continue;
             }
-            _ => {
-                ok = false;
-                report.error(
-                    Code::InvalidValue,
-                    entry.key.span,
-                    format!(
-                        "unknown correlation condition '{key}' \
-                         (expected gt, gte, lt, lte, eq, neq or field)"
-                    ),
-                );
-                continue;
+            "percentile" => {
+                condition.percentile = load_percentile(report, &entry.value, kind);
+                ok &= condition.percentile.is_some();
             }
-        };
-        match entry.value.as_scalar().map(|s| &s.value) {
-            Some(ScalarValue::Int(count)) if *count >= 0 => {
-                condition.comparisons.push((op, count.unsigned_abs()));
-            }
-            _ => {
-                ok = false;
-                report.error(
-                    Code::WrongType,
-                    entry.value.span,
-                    format!(
-                        "'{key}' must be a whole number of zero or more, found {}",
-                        entry.value.type_name()
-                    ),
-                );
-            }
+            _ => match CountOp::parse(key) {
+                Some(op) => match load_threshold(report, &entry.value, key, kind) {
+                    Some(threshold) => condition.comparisons.push((op, threshold)),
+                    None => ok = false,
+                },
+                None => {
+                    ok = false;
+                    report.error(
+                        Code::InvalidValue,
+                        entry.key.span,
+                        format!(
+                            "unknown correlation condition '{key}' \
+                             (expected gt, gte, lt, lte, eq, neq, field or percentile)"
+                        ),
+                    );
+                }
+            },
         }
     }
     if condition.comparisons.is_empty() && ok {
@@ -295,26 +271,102 @@ fn load_condition(
             "the correlation condition has no comparison (gt, gte, lt, lte, eq or neq)",
         );
     }
-    match (kind, &condition.field) {
-        (CorrelationKind::ValueCount, None) if ok => {
+    match (kind.needs_field(), &condition.field) {
+        (true, None) if ok => {
             ok = false;
             report.error(
                 Code::MissingAttribute,
                 node.span,
-                "a value_count correlation needs 'field' in its condition",
+                format!(
+                    "a {} correlation needs 'field' in its condition",
+                    kind.as_str()
+                ),
             );
         }
-        (CorrelationKind::ValueCount, _) | (_, None) => {}
-        (_, Some(_)) => report.warning(
+        (true, _) | (false, None) => {}
+        (false, Some(_)) => report.warning(
             Code::Suspicious,
             node.span,
             format!(
-                "'field' is only used by value_count; ignored in a {} correlation",
+                "'field' names the aggregated field of the value_* types; ignored in a {} \
+                 correlation",
                 kind.as_str()
             ),
         ),
     }
     ok.then_some(condition)
+}
+
+/// A comparison's number: a whole count of zero or more, or for the
+/// numeric kinds any finite number.
+fn load_threshold(
+    report: &mut Reporter<'_>,
+    node: &Node,
+    key: &str,
+    kind: CorrelationKind,
+) -> Option<Threshold> {
+    let value = match node.as_scalar().map(|s| &s.value) {
+        Some(ScalarValue::Int(count)) => *count as f64,
+        Some(ScalarValue::Float(number)) if kind.is_numeric() && number.is_finite() => *number,
+        _ => {
+            let expected = if kind.is_numeric() {
+                "a number"
+            } else {
+                "a whole number of zero or more"
+            };
+            report.error(
+                Code::WrongType,
+                node.span,
+                format!("'{key}' must be {expected}, found {}", node.type_name()),
+            );
+            return None;
+        }
+    };
+    if value < 0.0 && !kind.is_numeric() {
+        report.error(
+            Code::InvalidValue,
+            node.span,
+            format!("'{key}' is a count and must be zero or more"),
+        );
+        return None;
+    }
+    Some(Threshold(value))
+}
+
+/// `percentile: 95` — only meaningful for `value_percentile`, between 0 and
+/// 100.
+fn load_percentile(report: &mut Reporter<'_>, node: &Node, kind: CorrelationKind) -> Option<f64> {
+    let value = match node.as_scalar().map(|s| &s.value) {
+        Some(ScalarValue::Int(whole)) => *whole as f64,
+        Some(ScalarValue::Float(number)) => *number,
+        _ => {
+            report.error(
+                Code::WrongType,
+                node.span,
+                format!("'percentile' must be a number, found {}", node.type_name()),
+            );
+            return None;
+        }
+    };
+    if !(0.0..=100.0).contains(&value) {
+        report.error(
+            Code::InvalidValue,
+            node.span,
+            "'percentile' must be between 0 and 100",
+        );
+        return None;
+    }
+    if kind != CorrelationKind::ValuePercentile {
+        report.warning(
+            Code::Suspicious,
+            node.span,
+            format!(
+                "'percentile' is only used by value_percentile; ignored in a {} correlation",
+                kind.as_str()
+            ),
+        );
+    }
+    Some(value)
 }
 
 /// `field: User` (a list with a single field is accepted too).
