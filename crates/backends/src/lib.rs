@@ -35,6 +35,7 @@ validators (Kusto.Language, Elastic's `eql`, …) run in the tests, not here.
 
 pub(crate) mod boolean;
 pub(crate) mod common;
+pub mod correlation;
 pub(crate) mod meta;
 pub mod model;
 pub mod refusal;
@@ -55,6 +56,7 @@ pub(crate) mod test_support;
 use tunnelhunt_sigma::ast::{AttrValue, Filter, Rule};
 use tunnelhunt_sigma::ir::Expr;
 
+pub use correlation::{CorrelatedRule, CorrelationInput};
 pub use meta::NO_BRANCH;
 pub use refusal::{Construct, Refusal};
 
@@ -243,6 +245,26 @@ pub trait Backend: Sync {
     /// Render a set of rules (the pack) as one hunting query with a column
     /// (or outcome, or label) saying which detection branch matched.
     fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery;
+
+    /// Render a correlation rule (see [`CorrelationInput`]) in one of this
+    /// backend's flavors. A target that cannot state the correlation's
+    /// meaning exactly refuses with [`Construct::Correlation`] and says
+    /// why; it never renders a different meaning silently.
+    fn render_correlation(
+        &self,
+        correlation: &CorrelationInput<'_>,
+        flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        let _ = flavor;
+        Err(Refusal::new(
+            Construct::Correlation,
+            format!(
+                "{} has no rendering of '{}' correlations",
+                self.target().name(),
+                correlation.kind().as_str()
+            ),
+        ))
+    }
 
     /// Render one rule in every flavor. A refusal in any flavor refuses
     /// the rule only for that flavor.

@@ -1,0 +1,2 @@
+//! The correlate crate's integration tests, in one binary.
+#![allow(clippy::unwrap_used)]
