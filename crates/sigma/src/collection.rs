@@ -106,6 +106,15 @@ impl RuleCollection {
             .collect()
     }
 
+    /// The rule or correlation a correlation's `rules` entry names (by id
+    /// or by name). Filters are never referenced this way.
+    pub fn resolve(&self, reference: &str) -> Option<&Document> {
+        self.documents.iter().find(|document| {
+            !matches!(document, Document::Filter(_))
+                && identities(document.meta()).any(|identity| identity == reference)
+        })
+    }
+
     /// Ids, and names, must each be unique across the collection.
     fn check_unique_identities(&self, found: &mut Vec<Diagnostic>) {
         let mut first_id: HashMap<&str, (&Path, Span)> = HashMap::new();

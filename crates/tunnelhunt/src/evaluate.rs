@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use tunnelhunt_engine::{Event, Matcher, RuleId, Scratch};
-use tunnelhunt_sources::{Format, OpenError, Position};
+use tunnelhunt_sources::{Format, OpenError, Position, Record};
 
 /// The rules that fired on one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +64,17 @@ pub fn evaluate_file(
     matcher: &Matcher,
     scratch: &mut Scratch,
 ) -> Result<FileHits, OpenError> {
+    evaluate_file_with(path, matcher, scratch, |_, _| {})
+}
+
+/// [`evaluate_file`], showing `on_match` every record some rule matched
+/// (with the rules, ascending): what the correlations read.
+pub fn evaluate_file_with(
+    path: &Path,
+    matcher: &Matcher,
+    scratch: &mut Scratch,
+    mut on_match: impl FnMut(&Record, &[RuleId]),
+) -> Result<FileHits, OpenError> {
     let reader = tunnelhunt_sources::open(path)?;
     let format = reader.format();
     let mut records = Vec::new();
@@ -74,6 +85,9 @@ pub fn evaluate_file(
             Ok(record) => {
                 hits.clear();
                 matcher.matches(&record.event, scratch, &mut hits);
+                if !hits.is_empty() {
+                    on_match(&record, &hits);
+                }
                 records.push(RecordHits {
                     record: record_number(record.origin.position),
                     event_id: record.event.kind().event_id,

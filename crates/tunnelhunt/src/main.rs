@@ -7,6 +7,7 @@
 mod allocator;
 mod cli;
 mod commands;
+mod correlations;
 mod evaluate;
 mod output;
 mod placeholders;

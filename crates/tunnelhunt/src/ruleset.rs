@@ -302,9 +302,14 @@ pub fn sort_problems(problems: &mut [Problem]) {
 
 /// `"Title" (id)`, or the title alone for a rule without an id.
 pub fn rule_label(rule: &Rule) -> String {
-    match &rule.meta.id {
-        Some(id) => format!("\"{}\" ({})", rule.meta.title.value, id.value),
-        None => format!("\"{}\"", rule.meta.title.value),
+    document_label(&rule.meta)
+}
+
+/// [`rule_label`] for any document (a rule, filter or correlation).
+pub fn document_label(meta: &tunnelhunt_sigma::ast::Metadata) -> String {
+    match &meta.id {
+        Some(id) => format!("\"{}\" ({})", meta.title.value, id.value),
+        None => format!("\"{}\"", meta.title.value),
     }
 }
 

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use super::Alert;
 
 /// The header row, in column order.
-pub const COLUMNS: [&str; 26] = [
+pub const COLUMNS: [&str; 32] = [
     "timestamp",
     "computer",
     "user",
@@ -40,6 +40,12 @@ pub const COLUMNS: [&str; 26] = [
     "source_record_id",
     "source_chunk",
     "source_format",
+    "correlation_type",
+    "correlation_group",
+    "correlation_figure",
+    "correlation_window_start",
+    "correlation_window_end",
+    "correlation_evidence_total",
 ];
 
 /// Write the header row.
@@ -51,7 +57,7 @@ pub fn write_header(out: &mut impl Write) -> io::Result<()> {
 pub fn write_alert(out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let number = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let row: [String; COLUMNS.len()] = [
+    let row: [String; COLUMNS.len() - 6] = [
         text(&alert.timestamp),
         text(&alert.computer),
         text(&alert.user),
@@ -79,6 +85,25 @@ pub fn write_alert(out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
         number(alert.source.chunk),
         alert.source.format.to_owned(),
     ];
+    let correlation = alert.correlation.as_ref();
+    let group = correlation.map(|c| {
+        c.group
+            .iter()
+            .map(|(name, value)| match value {
+                serde_json::Value::String(text) => format!("{name}={text}"),
+                _ => format!("{name}="),
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    });
+    let row = row.into_iter().chain([
+        correlation.map_or_else(String::new, |c| c.kind.to_owned()),
+        group.unwrap_or_default(),
+        correlation.map_or_else(String::new, |c| c.figure.to_string()),
+        correlation.map_or_else(String::new, |c| c.window_start.clone()),
+        correlation.map_or_else(String::new, |c| c.window_end.clone()),
+        number(correlation.map(|c| c.evidence_total)),
+    ]);
     write_row(out, row)
 }
 
@@ -122,6 +147,7 @@ mod tests {
         write_header(&mut out).unwrap();
         let header = String::from_utf8(out).unwrap();
         assert!(header.starts_with("timestamp,computer,user,level,branch,"));
-        assert!(header.ends_with(",source_chunk,source_format\n"));
+        assert!(header.contains(",source_chunk,source_format,"));
+        assert!(header.ends_with(",correlation_window_end,correlation_evidence_total\n"));
     }
 }

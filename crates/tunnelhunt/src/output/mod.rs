@@ -9,6 +9,7 @@
 //! looking at the others, so alerts stream out in bounded memory whatever
 //! the format.
 
+pub mod correlation;
 pub mod csv;
 pub mod event;
 pub mod printer;
@@ -75,6 +76,9 @@ pub struct Alert<'a> {
     /// `--with-event`: the record as its reader parsed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<serde_json::Value>,
+    /// For a correlation alert: its group, window, figure and evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<correlation::CorrelationFacts>,
 }
 
 /// The network destination of an event; every part optional.
@@ -190,6 +194,7 @@ impl<'a> Alert<'a> {
             },
             event: None,
             original: None,
+            correlation: None,
         }
     }
 

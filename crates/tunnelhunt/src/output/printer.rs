@@ -40,10 +40,18 @@ impl Printer {
     pub fn alert(&self, out: &mut impl Write, rule: &Metadata, record: &Record) -> io::Result<()> {
         let alert = Alert::new(rule, record);
         match self {
-            Printer::Jsonl { with_event: false } => write_json_line(out, &alert),
-            Printer::Jsonl { with_event: true } => write_json_line(out, &alert.with_event(record)),
-            Printer::Csv => csv::write_alert(out, &alert),
-            Printer::Table(layout) => out.write_all(layout.row(&alert).as_bytes()),
+            Printer::Jsonl { with_event: true } => self.write(out, &alert.with_event(record)),
+            _ => self.write(out, &alert),
+        }
+    }
+
+    /// Write an alert already built (a correlation alert, which has no
+    /// one record).
+    pub fn write(&self, out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
+        match self {
+            Printer::Jsonl { .. } => write_json_line(out, alert),
+            Printer::Csv => csv::write_alert(out, alert),
+            Printer::Table(layout) => out.write_all(layout.row(alert).as_bytes()),
         }
     }
 

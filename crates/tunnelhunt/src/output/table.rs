@@ -108,6 +108,10 @@ impl Layout {
             _ => level_cell.into_owned(),
         };
         let process = alert.image.as_deref().map(file_name);
+        // A correlation alert has no one command line: its figure, window
+        // and group say what happened.
+        let details = alert.correlation.as_ref().map(|c| c.summary());
+        let command = details.as_deref().or(alert.command_line.as_deref());
         let cells = [
             cell(&time(alert.timestamp.as_deref()), TIME_WIDTH),
             cell(alert.computer.as_deref().unwrap_or("-"), self.host),
@@ -116,7 +120,7 @@ impl Layout {
             level_cell.into(),
             cell(alert.rule_title, self.rule),
             cell(process.unwrap_or("-"), self.process),
-            cell(alert.command_line.as_deref().unwrap_or("-"), self.command),
+            cell(command.unwrap_or("-"), self.command),
             destination_cell(alert, self.destination),
         ];
         let mut line = join(cells.into_iter());

@@ -14,7 +14,8 @@
 //! of them before anything is read; [`run`] runs it and reports.
 //! [`select`] decides which rules run (`--min-level`, `--rule`) and which
 //! alerts are printed (`--from`/`--to`); [`alerts`] is what a worker does
-//! with a match; `crate::output` renders alerts; [`progress`] draws the
+//! with a match; [`correlated`] evaluates the correlations once every
+//! unit is read and prints their alerts last; `crate::output` renders alerts; [`progress`] draws the
 //! bar.
 //!
 //! How the work is spread: [`units`] cuts the inputs into units (a file,
@@ -25,6 +26,7 @@
 //! was counted.
 
 mod alerts;
+mod correlated;
 mod pipeline;
 mod plan;
 mod progress;
@@ -41,6 +43,7 @@ use anyhow::Context as _;
 
 use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::Outcome;
+use crate::correlations::Gathered;
 use crate::output::terminal::escape;
 use plan::{Planned, ScanPlan};
 use progress::Progress;
@@ -65,11 +68,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         out,
         alerts_share_the_terminal,
         inputs,
+        correlations,
     } = plan;
     let progress = Progress::new(!args.quiet, &inputs.files);
     let mut alerts = AlertSink::new(out);
     let mut tally = inputs.tally;
     let mut stopped = None;
+    let mut gathered = Gathered::default();
     alerts.begin(ctx);
     let scanning = Instant::now();
     if alerts.error.is_none() {
@@ -80,6 +85,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             |late| worker::overdue(compiled.rules.len(), strict, late),
             |result| {
                 tally.merge(result.tally);
+                gathered.absorb(result.gathered);
                 progress.update(&tally);
                 let printed = result.alerts.and_then(|spool| {
                     if alerts_share_the_terminal {
@@ -107,9 +113,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             stopped = inputs.stop_after_files;
         }
     }
-    let scanning = scanning.elapsed();
     progress.finish();
-    let alerts_printed = tally.formats.values().map(|s| s.alerts).sum::<u64>();
+    let correlated = match correlations {
+        Some(correlations) if alerts.error.is_none() => {
+            let printer = &ctx.output.printer;
+            match correlated::finish(correlations, &ctx.inputs, gathered, printer, &mut alerts.out) {
+                Ok(found) => Some(found),
+                Err(e) => {
+                    alerts.failed(e);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let scanning = scanning.elapsed();
+    let alerts_printed = tally.formats.values().map(|s| s.alerts).sum::<u64>()
+        + correlated.as_ref().map_or(0, correlated::Correlated::alerts_printed);
     alerts.end(ctx, alerts_printed)?;
     if let Some(message) = &stopped {
         eprintln!(
@@ -130,6 +150,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         stopped: stopped.as_deref(),
         rules_not_selected,
         time_range,
+        correlated: correlated.as_ref(),
     };
     print_summary(args, &report);
 

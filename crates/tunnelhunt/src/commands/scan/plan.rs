@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_sigma::ast::{Document, Rule};
 use tunnelhunt_sources::OpenError;
 use tunnelhunt_sources::inputs::{self, Walk};
 
@@ -27,6 +27,8 @@ use super::summary::Tally;
 use super::worker;
 use crate::cli::{AlertFormat, ScanArgs};
 use crate::commands::require_existing;
+use crate::correlations::{Correlations, InputNumbers, Needed};
+use crate::output::terminal::escape;
 use crate::output::plural;
 use crate::output::printer::Printer;
 use crate::output::table::{self, Layout};
@@ -55,6 +57,8 @@ pub struct ScanPlan {
     /// Alerts go to the terminal the progress bar is drawn on.
     pub alerts_share_the_terminal: bool,
     pub inputs: Inputs,
+    /// The correlations evaluated, if any.
+    pub correlations: Option<&'static Correlations<'static>>,
 }
 
 /// The input files the walk found, in input order, and what it met that
@@ -100,10 +104,13 @@ impl ScanPlan {
         let loaded = for_the_process(ruleset::load_or_builtin(&args.rules, &args.filters));
         let selection = RuleSelection::new(args.min_level.map(Into::into), &args.rule_selectors);
         let rules_not_selected = count_not_selected(loaded, &selection)?;
+        let needed = Needed::find(&loaded.collection, |meta, file| {
+            selection.selects_document(meta, file)
+        });
         let compiled = for_the_process(ruleset::compile_selected(loaded, &placeholders, |r| {
-            selection.selects(r)
+            selection.selects(r) || needed.reads(r)
         }));
-        let rule_errors =
+        let mut rule_errors =
             crate::commands::report_rule_problems(&compiled.problems, "left out of this scan");
         let Some(matcher) = &compiled.matcher else {
             eprintln!("tunnelhunt: the rule set could not be compiled; nothing was scanned");
@@ -137,6 +144,23 @@ impl ScanPlan {
         let (out, printer) = open_output(args, format)?;
         // After the output is created: the walk leaves it out.
         let inputs = find_inputs(args, compiled.rules.len());
+        let (correlations, left_out) = Correlations::compile(
+            &loaded.collection,
+            &needed,
+            &compiled.rules,
+            |r| selection.selects(r),
+        );
+        for correlation in &left_out {
+            eprintln!(
+                "{}:{}: error[correlation]: correlation {}: {}; left out of this scan",
+                escape(&correlation.file.display().to_string()),
+                correlation.line,
+                escape(&correlation.label),
+                escape(&correlation.reason)
+            );
+        }
+        rule_errors += left_out.len();
+        let correlations = correlations.map(for_the_process);
         let output = for_the_process(AlertOutput {
             printer,
             time_range,
@@ -144,6 +168,7 @@ impl ScanPlan {
         let ctx = for_the_process(
             worker::Context::new(matcher, &compiled.rules, output, threads, args.strict)
                 .prefiltering(!args.no_prefilter)
+                .correlating(correlations, InputNumbers::new(&inputs.files))
                 .projecting(!args.with_event),
         );
         let pipeline = Pipeline {
@@ -166,6 +191,7 @@ impl ScanPlan {
             out,
             alerts_share_the_terminal: args.output.is_none() && io::stdout().is_terminal(),
             inputs,
+            correlations,
         })))
     }
 }
@@ -187,7 +213,13 @@ fn time_range(args: &ScanArgs) -> anyhow::Result<TimeRange> {
 /// or a selection that leaves none, is refused.
 fn count_not_selected(loaded: &LoadedRules, selection: &RuleSelection) -> anyhow::Result<usize> {
     let all_rules: Vec<&Rule> = loaded.collection.rules().collect();
-    let unmatched = selection.unmatched(&all_rules);
+    let documents: Vec<&Document> = loaded
+        .collection
+        .documents()
+        .iter()
+        .filter(|d| !matches!(d, Document::Filter(_)))
+        .collect();
+    let unmatched = selection.unmatched(&documents);
     if !unmatched.is_empty() {
         bail!(
             "--rule {} matches no rule (selectors match a rule id or id prefix, a rule \
@@ -196,7 +228,10 @@ fn count_not_selected(loaded: &LoadedRules, selection: &RuleSelection) -> anyhow
         );
     }
     let not_selected = all_rules.iter().filter(|r| !selection.selects(r)).count();
-    if selection.is_active() && not_selected == all_rules.len() && !all_rules.is_empty() {
+    let selects_any = documents
+        .iter()
+        .any(|d| selection.selects_document(d.meta(), &d.origin().file));
+    if selection.is_active() && !selects_any && !documents.is_empty() {
         bail!("--min-level and --rule together select none of the rules; nothing to scan with");
     }
     Ok(not_selected)

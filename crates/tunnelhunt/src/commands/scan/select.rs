@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use jiff::Timestamp;
-use tunnelhunt_sigma::ast::{Level, Rule};
+use tunnelhunt_sigma::ast::{Document, Level, Metadata, Rule};
 use tunnelhunt_sources::Record;
 
 /// `--min-level` and `--rule`.
@@ -42,19 +42,33 @@ impl RuleSelection {
     /// Whether `rule` is run. A rule without a level counts as
     /// informational, the lowest.
     pub fn selects(&self, rule: &Rule) -> bool {
-        let level = rule.meta.level.unwrap_or(Level::Informational);
+        self.selects_document(&rule.meta, &rule.origin.file)
+    }
+
+    /// [`Self::selects`] for any rule document — a detection rule or a
+    /// correlation — by its metadata and the file it was read from.
+    pub fn selects_document(&self, meta: &Metadata, file: &Path) -> bool {
+        let level = meta.level.unwrap_or(Level::Informational);
         if self.min_level.is_some_and(|min| level < min) {
             return false;
         }
-        self.selectors.is_empty() || self.selectors.iter().any(|s| selector_matches(s, rule))
+        self.selectors.is_empty()
+            || self
+                .selectors
+                .iter()
+                .any(|s| selector_matches(s, meta, file))
     }
 
     /// The `--rule` selectors (as given, lower-cased) that match none of
     /// `rules`: almost certainly typos, refused rather than scanned with.
-    pub fn unmatched(&self, rules: &[&Rule]) -> Vec<String> {
+    pub fn unmatched(&self, documents: &[&Document]) -> Vec<String> {
         self.selectors
             .iter()
-            .filter(|s| !rules.iter().any(|rule| selector_matches(s, rule)))
+            .filter(|s| {
+                !documents
+                    .iter()
+                    .any(|d| selector_matches(s, d.meta(), &d.origin().file))
+            })
             .cloned()
             .collect()
     }
@@ -63,16 +77,15 @@ impl RuleSelection {
 /// Does the lower-cased `selector` name `rule`: its id or an id prefix,
 /// its file name without extension, one of its tags (with or without the
 /// `attack.` namespace), or its branch.
-fn selector_matches(selector: &str, rule: &Rule) -> bool {
+fn selector_matches(selector: &str, meta: &Metadata, file: &Path) -> bool {
     if selector.is_empty() {
         return false;
     }
-    let meta = &rule.meta;
     let id = meta.id.as_ref().map(|id| id.value.to_lowercase());
     if id.is_some_and(|id| id.starts_with(selector)) {
         return true;
     }
-    let stem = Path::new(&rule.origin.file)
+    let stem = file
         .file_stem()
         .and_then(|s| s.to_str());
     if stem.is_some_and(|stem| stem.eq_ignore_ascii_case(selector)) {
@@ -177,7 +190,7 @@ detection:
         let other = RuleSelection::new(None, &["NetshPortProxy".to_owned(), "4567".to_owned()]);
         assert!(!other.selects(rule));
         assert_eq!(
-            other.unmatched(&collection.rules().collect::<Vec<_>>()),
+            other.unmatched(&collection.documents().iter().collect::<Vec<_>>()),
             ["netshportproxy", "4567"]
         );
     }

@@ -27,6 +27,7 @@ use tunnelhunt_sources::{Format, SkipReason};
 
 use tunnelhunt_sources::Record;
 
+use super::correlated::{Correlated, JsonCorrelations};
 use super::select::TimeRange;
 use crate::output::plural;
 use crate::output::terminal::escape;
@@ -241,6 +242,8 @@ pub struct Report<'a> {
     pub rules_not_selected: usize,
     /// `--from` / `--to`.
     pub time_range: TimeRange,
+    /// What the correlations found, when any were evaluated.
+    pub correlated: Option<&'a Correlated>,
 }
 
 /// The summary as one JSON object (`--summary json`).
@@ -264,7 +267,8 @@ struct JsonSummary<'a> {
     /// Alerts on hosts beyond the first 100,000 names.
     alerts_on_hosts_not_listed: u64,
     time_range: JsonTimeRange,
-    correlations_not_evaluated: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlations: Option<JsonCorrelations>,
     stopped: Option<&'a str>,
 }
 
@@ -389,17 +393,6 @@ impl Report<'_> {
         ranked
     }
 
-    fn correlations(&self) -> Vec<String> {
-        self.loaded
-            .collection
-            .correlations()
-            .map(|c| match &c.meta.id {
-                Some(id) => format!("\"{}\" ({})", c.meta.title.value, id.value),
-                None => format!("\"{}\"", c.meta.title.value),
-            })
-            .collect()
-    }
-
     pub fn write_json(&self, w: &mut impl Write) -> io::Result<()> {
         let totals = self.tally.totals();
         let summary = JsonSummary {
@@ -463,7 +456,7 @@ impl Report<'_> {
                 alerts_outside: self.tally.alerts_outside_time_range,
                 alerts_without_timestamp: self.tally.alerts_without_timestamp,
             },
-            correlations_not_evaluated: self.correlations(),
+            correlations: self.correlated.map(Correlated::json),
             stopped: self.stopped,
             totals,
         };
@@ -545,15 +538,8 @@ impl Report<'_> {
             throughput.mb_per_second,
             throughput.events_per_second
         )?;
-        let correlations = self.correlations();
-        if !correlations.is_empty() {
-            writeln!(
-                w,
-                "warning: {} loaded but NOT evaluated (correlation rules are not \
-                 evaluated yet; their base rules still alert on their own): {}",
-                plural(correlations.len(), "correlation rule"),
-                escape(&correlations.join(", "))
-            )?;
+        if let Some(correlated) = self.correlated {
+            correlated.write_text(w)?;
         }
         if let Some(stopped) = self.stopped {
             writeln!(

@@ -19,9 +19,11 @@ use tunnelhunt_sources::{
 
 use super::alerts::AlertOutput;
 use super::pipeline::Overdue;
+use super::select::Placement;
 use super::spool::Spool;
 use super::summary::Tally;
 use super::units::{EvtxPart, Part, Work};
+use crate::correlations::{Correlations, Gathered, InputNumbers};
 use crate::output::ALERT_FIELDS;
 
 /// How many records a unit reads between looks at the cancellation mark.
@@ -46,6 +48,10 @@ pub struct Context<'a> {
     pub prefilter: Option<Arc<Prefilter>>,
     /// The fields the readers that take a projection keep; `None`: all.
     pub projection: Option<Arc<EvtxProjection>>,
+    /// The correlations some matches feed, if any are evaluated.
+    pub correlations: Option<&'a Correlations<'a>>,
+    /// The input files, numbered for the correlations.
+    pub inputs: InputNumbers,
 }
 
 impl<'a> Context<'a> {
@@ -67,7 +73,21 @@ impl<'a> Context<'a> {
             cancel_after: AtomicUsize::new(usize::MAX),
             prefilter: None,
             projection: None,
+            correlations: None,
+            inputs: InputNumbers::default(),
         }
+    }
+
+    /// Feed the matches of the rules `correlations` read to it, and
+    /// silence the alerts of the rules it says raise none of their own.
+    pub fn correlating(
+        mut self,
+        correlations: Option<&'a Correlations<'a>>,
+        inputs: InputNumbers,
+    ) -> Self {
+        self.correlations = correlations;
+        self.inputs = inputs;
+        self
     }
 
     /// Skip records no rule can match before parsing them, where the
@@ -84,14 +104,24 @@ impl<'a> Context<'a> {
         self
     }
 
-    /// Have the evtx-shape readers keep only the fields the rules and the
-    /// alerts read ([`tunnelhunt_sources::json::projection`]); the alerts
+    /// Have the evtx-shape readers keep only the fields the rules, the
+    /// correlations (call [`Self::correlating`] first) and the alerts read ([`tunnelhunt_sources::json::projection`]); the alerts
     /// are the same either way. Nothing changes when some rule searches
     /// keywords (they read every value), or when `on` is false: an alert
     /// that prints the whole record (`--with-event`) needs all of it.
     pub fn projecting(mut self, on: bool) -> Self {
         self.projection = (on && !self.matcher.uses_keywords()).then(|| {
-            let fields = self.matcher.referenced_fields().chain(ALERT_FIELDS);
+            // The correlations read their group-by and value fields from
+            // the events their rules match: keep those too.
+            let correlated: Vec<&str> = self
+                .correlations
+                .map(|c| c.fields().collect())
+                .unwrap_or_default();
+            let fields = self
+                .matcher
+                .referenced_fields()
+                .chain(ALERT_FIELDS)
+                .chain(correlated);
             Arc::new(EvtxProjection::new(fields))
         });
         self
@@ -113,6 +143,8 @@ pub struct UnitResult {
     pub tally: Tally,
     /// `--strict`: the input error that stopped the scan in this unit.
     pub stop: Option<String>,
+    /// The matches this unit found for the correlations.
+    pub gathered: Gathered,
 }
 
 /// The result of a unit given up after `late.after` (see
@@ -131,6 +163,7 @@ pub fn overdue(rules: usize, strict: bool, late: Overdue) -> UnitResult {
         alerts: Ok(Spool::new()),
         tally,
         stop: strict.then_some(message),
+        gathered: Gathered::default(),
     }
 }
 
@@ -145,6 +178,7 @@ pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
         alerts: Spool::new(),
         write_error: None,
         stop: None,
+        gathered: Gathered::default(),
     };
     if !ctx.cancelled(seq) {
         match work {
@@ -168,6 +202,7 @@ pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
         },
         tally: unit.tally,
         stop: unit.stop,
+        gathered: unit.gathered,
     }
 }
 
@@ -178,6 +213,7 @@ struct Unit<'c, 'a> {
     alerts: Spool,
     write_error: Option<io::Error>,
     stop: Option<String>,
+    gathered: Gathered,
 }
 
 impl Unit<'_, '_> {
@@ -272,6 +308,12 @@ impl Unit<'_, '_> {
         stats.events += 1;
         hits.clear();
         self.ctx.matcher.matches(&record.event, scratch, hits);
+        if let Some(correlations) = self.ctx.correlations {
+            if hits.iter().any(|&id| correlations.feeds[id]) {
+                self.correlate(correlations, record, hits);
+            }
+            hits.retain(|&id| !correlations.silent[id]);
+        }
         if !self.ctx.output.admits(record, hits.len(), &mut self.tally) {
             return;
         }
@@ -283,6 +325,22 @@ impl Unit<'_, '_> {
             let rule = &self.ctx.rules[id].meta;
             if let Err(e) = self.ctx.output.write(&mut self.alerts, rule, record) {
                 self.write_error = Some(e);
+            }
+        }
+    }
+
+    /// Keep the matches on `record` that correlations read, when the
+    /// record is inside `--from`/`--to` (or cannot be placed: the
+    /// correlation then counts it as an event without a time).
+    fn correlate(&mut self, correlations: &Correlations<'_>, record: &Record, hits: &[RuleId]) {
+        if self.ctx.output.time_range.place(record) == Placement::Outside {
+            return;
+        }
+        let input = self.ctx.inputs.number(&record.origin.path);
+        for &id in hits {
+            if let Some(observation) = correlations.observe(id, record, input) {
+                self.gathered
+                    .push(correlations, observation, record.origin.format);
             }
         }
     }

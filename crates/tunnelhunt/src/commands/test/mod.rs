@@ -10,10 +10,12 @@
 //! Modules: [`plan`] checks the arguments, finds the scenarios and
 //! compiles the rules before any scenario runs; [`expect`] parses and
 //! validates `expect.yml`; [`run`] finds
-//! scenarios and compares what fired with what was expected; [`matrix`]
+//! scenarios and compares what fired with what was expected, and
+//! [`correlated`] does the same for correlation alerts; [`matrix`]
 //! counts and prints; [`coverage`] writes `docs/coverage.md`, which puts
 //! the pack next to the seed page's four-branch logic.
 
+pub mod correlated;
 pub mod coverage;
 pub mod expect;
 pub mod matrix;

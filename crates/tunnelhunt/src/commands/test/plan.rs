@@ -20,7 +20,8 @@ use crate::commands::{report_rule_problems, require_existing};
 use crate::output::plural;
 use crate::output::terminal::escape;
 use crate::placeholders;
-use crate::ruleset;
+use crate::correlations::{Correlations, Needed};
+use crate::ruleset::{self, LoadedRules};
 
 /// The scenarios to replay and the rules to replay them through.
 pub struct TestPlan {
@@ -34,6 +35,8 @@ pub struct TestPlan {
     pub labels: Vec<RuleLabel>,
     /// Rules left out because they are invalid or unsupported (reported).
     pub rule_errors: usize,
+    /// The correlation rules of the set, compiled.
+    pub correlations: Option<Correlations<'static>>,
 }
 
 /// What planning decided.
@@ -60,9 +63,24 @@ impl TestPlan {
         let placeholders = placeholders::load(args.placeholders.placeholders.as_deref())?;
         let scenarios = scenarios(&corpus)?;
 
-        let loaded = ruleset::load_or_builtin(&args.rules, &args.filters);
-        let compiled = ruleset::compile(&loaded, &placeholders);
-        let rule_errors = report_rule_problems(&compiled.problems, "left out");
+        // Kept for the process: the compiled correlations borrow the rules.
+        let loaded: &'static LoadedRules =
+            Box::leak(Box::new(ruleset::load_or_builtin(&args.rules, &args.filters)));
+        let compiled = ruleset::compile(loaded, &placeholders);
+        let mut rule_errors = report_rule_problems(&compiled.problems, "left out");
+        let needed = Needed::find(&loaded.collection, |_, _| true);
+        let (correlations, left_out) =
+            Correlations::compile(&loaded.collection, &needed, &compiled.rules, |_| true);
+        for correlation in &left_out {
+            eprintln!(
+                "{}:{}: error[correlation]: correlation {}: {}; left out",
+                escape(&correlation.file.display().to_string()),
+                correlation.line,
+                escape(&correlation.label),
+                escape(&correlation.reason)
+            );
+        }
+        rule_errors += left_out.len();
         let Some(matcher) = compiled.matcher else {
             eprintln!("tunnelhunt: the rule set could not be compiled; no scenario was run");
             return Ok(Planned::NoUsableRules);
@@ -83,6 +101,7 @@ impl TestPlan {
             matcher,
             labels,
             rule_errors,
+            correlations,
         })))
     }
 
@@ -91,6 +110,7 @@ impl TestPlan {
         RuleSet {
             matcher: &self.matcher,
             labels: self.labels.clone(),
+            correlations: self.correlations.as_ref(),
         }
     }
 }

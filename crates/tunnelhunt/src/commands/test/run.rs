@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use tunnelhunt_engine::{Matcher, RuleId};
 use tunnelhunt_sigma::ast::Rule;
 
+use super::correlated::{self, CorrelationCase, SeenAlert};
 use super::expect::{self, EXPECT_FILE, Expectation, FileRef, Spec, SpecError, Unlisted};
+use crate::correlations::{Correlations, Gathered, InputNumbers};
 use crate::evaluate::{self, FileHits};
 
 /// A scenario folder and its parsed `expect.yml`.
@@ -109,6 +111,8 @@ pub fn local_files(dir: &Path) -> std::io::Result<Vec<String>> {
 pub struct RuleSet<'a> {
     pub matcher: &'a Matcher,
     pub labels: Vec<RuleLabel>,
+    /// The correlations over these rules, if any.
+    pub correlations: Option<&'a Correlations<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +140,14 @@ impl<'a> RuleSet<'a> {
         RuleSet {
             matcher,
             labels: rules.iter().map(|r| RuleLabel::of(r)).collect(),
+            correlations: None,
         }
+    }
+
+    /// Whether rule `id` raises alerts of its own (see
+    /// [`Correlations::silent`]).
+    fn alerts_on_its_own(&self, id: RuleId) -> bool {
+        self.correlations.is_none_or(|c| !c.silent[id])
     }
 
     /// Every branch some rule of the set belongs to.
@@ -269,6 +280,8 @@ pub struct ScenarioResult {
     pub records: usize,
     /// Records no expectation lists that were checked (`default: none`).
     pub unlisted_checked: usize,
+    /// The `correlations:` promises, then alerts no promise accounts for.
+    pub correlation_cases: Vec<CorrelationCase>,
 }
 
 impl ScenarioResult {
@@ -276,6 +289,7 @@ impl ScenarioResult {
         self.skipped.is_none()
             && self.errors.is_empty()
             && self.cases.iter().all(CaseResult::passed)
+            && self.correlation_cases.iter().all(|c| c.passed)
     }
 
     pub fn listed(&self) -> impl Iterator<Item = &CaseResult> {
@@ -300,6 +314,7 @@ pub fn run_scenario(
         cases: Vec::new(),
         records: 0,
         unlisted_checked: 0,
+        correlation_cases: Vec::new(),
     };
     let needs_external = spec.files().iter().any(|f| matches!(f, FileRef::Corpus(_)));
     if needs_external && external.is_none() {
@@ -324,12 +339,37 @@ pub fn run_scenario(
         }
     }
     let mut scratch = rules.matcher.scratch();
-    for file in &files {
-        let path = match file {
+    let paths: Vec<PathBuf> = files
+        .iter()
+        .map(|file| match file {
             FileRef::Local(name) => scenario.dir.join(name),
             FileRef::Corpus(rel) => external.map_or_else(PathBuf::new, |root| root.join(rel)),
+        })
+        .collect();
+    let numbers = InputNumbers::new(&paths);
+    let mut by_number = files.clone();
+    for (file, path) in files.iter().zip(&paths) {
+        if let Some(slot) = usize::try_from(numbers.number(path))
+            .ok()
+            .and_then(|n| by_number.get_mut(n))
+        {
+            *slot = file.clone();
+        }
+    }
+    let mut gathered = Gathered::default();
+    for (file, path) in files.iter().zip(&paths) {
+        let input = numbers.number(path);
+        let observe = |record: &tunnelhunt_sources::Record, hits: &[RuleId]| {
+            let Some(correlations) = rules.correlations else {
+                return;
+            };
+            for &id in hits {
+                if let Some(observation) = correlations.observe(id, record, input) {
+                    gathered.push(correlations, observation, record.origin.format);
+                }
+            }
         };
-        let hits = match evaluate::evaluate_file(&path, rules.matcher, &mut scratch) {
+        let hits = match evaluate::evaluate_file_with(path, rules.matcher, &mut scratch, observe) {
             Ok(hits) => hits,
             Err(e) => {
                 result.errors.push(e.to_string());
@@ -339,6 +379,19 @@ pub fn run_scenario(
         result.errors.extend(hits.errors.iter().cloned());
         result.records += hits.records.len();
         compare_file(spec, file, &hits, rules, &mut result);
+    }
+    if let Some(correlations) = rules.correlations {
+        let (alerts, _, _) = gathered.finish(correlations);
+        let seen: Vec<SeenAlert> = alerts
+            .iter()
+            .filter(|alert| correlations.printed[alert.correlation])
+            .map(|alert| SeenAlert::of(alert, correlations.rules[alert.correlation], &by_number))
+            .collect();
+        result.correlation_cases = correlated::judge(spec, &seen);
+    } else if !spec.correlations.is_empty() {
+        result
+            .errors
+            .push("`correlations:` promised, but the rule set has no correlation rules".to_owned());
     }
     // Listed records in `expect.yml` order, then the unlisted ones.
     result
@@ -388,7 +441,7 @@ fn compare_file(
             continue;
         }
         result.unlisted_checked += 1;
-        if !record.rules.is_empty() {
+        if record.rules.iter().any(|&id| rules.alerts_on_its_own(id)) {
             result.cases.push(judge(None, file, record, rules));
         }
     }
@@ -402,13 +455,14 @@ fn judge(
     record: &evaluate::RecordHits,
     rules: &RuleSet<'_>,
 ) -> CaseResult {
-    let fired: BTreeSet<String> = record
-        .rules
+    let own: Vec<RuleId> = (record.rules.iter().copied())
+        .filter(|&id| rules.alerts_on_its_own(id))
+        .collect();
+    let fired: BTreeSet<String> = own
         .iter()
         .map(|&id: &RuleId| rules.labels[id].branch.clone())
         .collect();
-    let fired_rules: BTreeSet<String> = record
-        .rules
+    let fired_rules: BTreeSet<String> = own
         .iter()
         .map(|&id| {
             let label = &rules.labels[id];

@@ -32,6 +32,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod correlations;
+
+pub use correlations::CorrelationExpectation;
+
 use saphyr::{AnnotatedMapping, LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 /// The name of the expectations file in a scenario folder.
@@ -110,21 +114,28 @@ pub struct Spec {
     pub source: String,
     pub unlisted: Unlisted,
     pub expectations: Vec<Expectation>,
+    /// Correlation alerts promised (or near misses that must stay quiet).
+    pub correlations: Vec<CorrelationExpectation>,
 }
 
 impl Spec {
     /// Every file the expectations name, in first-mention order.
     pub fn files(&self) -> Vec<&FileRef> {
         let mut seen = BTreeSet::new();
+        let evidence = self
+            .correlations
+            .iter()
+            .flat_map(|c| c.evidence.iter().map(|(file, _)| file));
         self.expectations
             .iter()
             .map(|e| &e.file)
+            .chain(evidence)
             .filter(|f| seen.insert(*f))
             .collect()
     }
 }
 
-const TOP_KEYS: [&str; 4] = ["description", "source", "default", "expect"];
+const TOP_KEYS: [&str; 5] = ["description", "source", "default", "expect", "correlations"];
 const ENTRY_KEYS: [&str; 7] = [
     "file", "corpus", "record", "branches", "may", "rules", "note",
 ];
@@ -238,9 +249,16 @@ impl Parser<'_> {
                 }
             },
         };
+        let correlations = get(map, "correlations")
+            .map(|node| self.correlations(node))
+            .unwrap_or_default();
         let expectations = match get(map, "expect") {
+            None if !correlations.is_empty() => Vec::new(),
             None => {
-                self.error(line_of(root), "missing `expect` (a list of records)");
+                self.error(
+                    line_of(root),
+                    "missing `expect` (a list of records) or `correlations`",
+                );
                 Vec::new()
             }
             Some(node) => self.expectations(node),
@@ -251,6 +269,7 @@ impl Parser<'_> {
             source: source.unwrap_or_default(),
             unlisted,
             expectations,
+            correlations,
         })
     }
 
