@@ -5,4 +5,5 @@ mod chains;
 mod kinds;
 mod naive;
 mod properties;
+mod spec_examples;
 mod support;
