@@ -23,8 +23,15 @@ formats: it sees field values as text, times as nanoseconds, and sources as
 opaque ordered positions the caller maps back to files and records.
 */
 
+mod collect;
+mod exact_sum;
+mod finish;
+mod measure;
 mod plan;
+mod window;
 
+pub use collect::Collector;
+pub use measure::{nearest_rank, share_percent};
 pub use plan::{Limits, Plan, PlanError, Reference, RuleKey};
 
 /// Nanoseconds since the Unix epoch (UTC).
@@ -94,9 +101,13 @@ pub struct Report {
     pub degraded: Vec<Degraded>,
 }
 
+/// A correlation whose result is incomplete because a bound was reached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Degraded {
     pub correlation: usize,
-    pub dropped_groups: u64,
+    /// Matches not evaluated: they would have opened a group past
+    /// [`Limits::max_groups`], or been held past [`Limits::max_buffered`].
+    pub dropped_matches: u64,
+    /// The group-by values of the first few groups that lost matches.
     pub examples: Vec<Vec<Option<String>>>,
 }

@@ -1,0 +1,173 @@
+//! Buffering observations until the end of a run, compactly.
+//!
+//! Correlation results must not depend on the order events are read in,
+//! so nothing can be evaluated before every match is known: the collector
+//! keeps each observation as a fixed-size record (time, input, position)
+//! plus one interned value number per field the plan asks for, and each
+//! distinct field value once. That is 32 + 4·(number of fields) bytes per
+//! observation, plus each distinct value's text. One collector per worker
+//! thread; [`Collector::absorb`] merges them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::plan::{Plan, RuleKey};
+use crate::{Nanos, Observation, SourceRef};
+
+/// The value number of an absent field.
+pub(crate) const ABSENT: u32 = u32::MAX;
+
+/// Each distinct string once, numbered in first-seen order.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    ids: HashMap<Arc<str>, u32, foldhash::fast::FixedState>,
+    texts: Vec<Arc<str>>,
+}
+
+impl Interner {
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        // Ids stop short of ABSENT; past four billion distinct values the
+        // last id is shared, which only merges those values' counts.
+        let id = u32::try_from(self.texts.len()).map_or(ABSENT - 1, |id| id.min(ABSENT - 1));
+        let shared: Arc<str> = Arc::from(text);
+        self.texts.push(Arc::clone(&shared));
+        self.ids.insert(shared, id);
+        id
+    }
+
+    pub(crate) fn text(&self, id: u32) -> Option<&str> {
+        self.texts.get(id as usize).map(|text| &**text)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.texts.len()
+    }
+}
+
+/// One buffered observation; its values are at `ordinal · width` in the
+/// rule's value list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Record {
+    pub(crate) time: Nanos,
+    pub(crate) source: SourceRef,
+    pub(crate) ordinal: u64,
+}
+
+/// The observations of one base rule.
+#[derive(Debug, Default)]
+pub(crate) struct RuleBuffer {
+    pub(crate) width: usize,
+    pub(crate) records: Vec<Record>,
+    pub(crate) values: Vec<u32>,
+    pub(crate) missing_time: u64,
+}
+
+impl RuleBuffer {
+    pub(crate) fn values_of(&self, record: &Record) -> &[u32] {
+        let start = record.ordinal as usize * self.width;
+        &self.values[start..start + self.width]
+    }
+}
+
+/// Observations gathered by one worker.
+#[derive(Debug, Default)]
+pub struct Collector {
+    pub(crate) interner: Interner,
+    pub(crate) rules: BTreeMap<RuleKey, RuleBuffer>,
+}
+
+impl Collector {
+    /// A collector for the base rules `plan` uses.
+    pub fn new(plan: &Plan) -> Collector {
+        let rules = (0..plan.len())
+            .flat_map(|index| plan.references(index))
+            .filter_map(|reference| match reference {
+                crate::Reference::Rule(rule) => Some(*rule),
+                crate::Reference::Correlation(_) => None,
+            })
+            .map(|rule| {
+                let width = plan.fields_of(rule).map_or(0, <[String]>::len);
+                (
+                    rule,
+                    RuleBuffer {
+                        width,
+                        ..RuleBuffer::default()
+                    },
+                )
+            })
+            .collect();
+        Collector {
+            interner: Interner::default(),
+            rules,
+        }
+    }
+
+    /// Keep one match. A match of a rule no correlation uses is ignored;
+    /// values beyond [`Plan::fields_of`] are ignored and missing ones are
+    /// absent.
+    pub fn push(&mut self, observation: Observation) {
+        let Some(buffer) = self.rules.get_mut(&observation.rule) else {
+            return;
+        };
+        let Some(time) = observation.time else {
+            buffer.missing_time += 1;
+            return;
+        };
+        let ordinal = buffer.records.len() as u64;
+        buffer.records.push(Record {
+            time,
+            source: observation.source,
+            ordinal,
+        });
+        let mut values = observation.values.iter();
+        for _ in 0..buffer.width {
+            let id = match values.next() {
+                Some(Some(text)) => self.interner.intern(text),
+                _ => ABSENT,
+            };
+            buffer.values.push(id);
+        }
+    }
+
+    /// Take over everything `other` gathered (another worker's share).
+    pub fn absorb(&mut self, other: Collector) {
+        let renumber: Vec<u32> = other
+            .interner
+            .texts
+            .iter()
+            .map(|text| self.interner.intern(text))
+            .collect();
+        for (rule, theirs) in other.rules {
+            let ours = self.rules.entry(rule).or_insert_with(|| RuleBuffer {
+                width: theirs.width,
+                ..RuleBuffer::default()
+            });
+            ours.missing_time += theirs.missing_time;
+            let offset = ours.records.len() as u64;
+            ours.records
+                .extend(theirs.records.iter().map(|record| Record {
+                    ordinal: record.ordinal + offset,
+                    ..*record
+                }));
+            ours.values.extend(theirs.values.iter().map(|&id| {
+                if id == ABSENT {
+                    ABSENT
+                } else {
+                    renumber[id as usize]
+                }
+            }));
+        }
+    }
+
+    /// How many observations with a time are held.
+    pub fn len(&self) -> usize {
+        self.rules.values().map(|buffer| buffer.records.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
