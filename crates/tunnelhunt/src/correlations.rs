@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use tunnelhunt_correlate::{
     Collector, CorrelationAlert, Limits, Observation, Plan, Reference, RuleKey, SourceRef,
 };
-use tunnelhunt_engine::RuleId;
+use tunnelhunt_engine::{Event, RuleId};
 use tunnelhunt_sigma::ast::{Correlation, Document, Metadata, Rule};
 use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sources::{Format, Record};

@@ -261,6 +261,7 @@ mod tests {
             },
             event: None,
             original: None,
+            correlation: None,
         }
     }
 

@@ -162,7 +162,7 @@ struct JsonCount {
 #[derive(Serialize)]
 struct JsonDegraded {
     correlation: String,
-    dropped_groups: u64,
+    dropped_matches: u64,
     examples: Vec<Vec<Option<String>>>,
 }
 
@@ -199,7 +199,7 @@ impl Correlated {
                 .iter()
                 .map(|d| JsonDegraded {
                     correlation: self.labels[d.correlation].clone(),
-                    dropped_groups: d.dropped_groups,
+                    dropped_matches: d.dropped_matches,
                     examples: d.examples.clone(),
                 })
                 .collect(),
@@ -244,12 +244,12 @@ impl Correlated {
         for degraded in &self.report.degraded {
             writeln!(
                 w,
-                "warning: correlation {} DEGRADED: {} dropped at the state bound (see \
-                 docs/correlations.md); results for them are incomplete",
+                "warning: correlation {} DEGRADED: {} not evaluated at the state bound \
+                 (see docs/correlations.md); its results are incomplete",
                 escape(&self.labels[degraded.correlation]),
                 plural(
-                    usize::try_from(degraded.dropped_groups).unwrap_or(usize::MAX),
-                    "group"
+                    usize::try_from(degraded.dropped_matches).unwrap_or(usize::MAX),
+                    "matching event"
                 )
             )?;
         }

@@ -582,7 +582,7 @@ mod tests {
         let errs = errors(
             "description: d\nsorce: s\nexpect:\n  - file: ../x\n    record: 0\n    branches: A\n  - file: a\n    record: 2\n    branches: []\n    extra: 1\n",
         );
-        assert!(errs.contains(&"s/expect.yml:2: unknown top-level key `sorce` (expected one of: description, source, default, expect)".to_owned()), "{errs:?}");
+        assert!(errs.contains(&"s/expect.yml:2: unknown top-level key `sorce` (expected one of: description, source, default, expect, correlations)".to_owned()), "{errs:?}");
         assert!(
             errs.iter()
                 .any(|e| e.starts_with("s/expect.yml:1: missing `source`")),
