@@ -8,8 +8,8 @@
 //! observation, plus each distinct value's text. One collector per worker
 //! thread; [`Collector::absorb`] merges them.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use crate::plan::{Plan, RuleKey};
 use crate::{Nanos, Observation, SourceRef};
@@ -17,24 +17,57 @@ use crate::{Nanos, Observation, SourceRef};
 /// The value number of an absent field.
 pub(crate) const ABSENT: u32 = u32::MAX;
 
+/// Bytes of a value kept inside the interner's table itself, so that
+/// finding a short value (a host, a user, a domain) touches one cache
+/// line; a longer value keeps its first bytes there and is confirmed
+/// against its full text.
+const INLINE: usize = 26;
+
+/// One table entry: the value's number and its first bytes.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: u32,
+    len: u32,
+    head: [u8; INLINE],
+}
+
 /// Each distinct string once, numbered in first-seen order.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
-    ids: HashMap<Arc<str>, u32, foldhash::fast::FixedState>,
-    texts: Vec<Arc<str>>,
+    table: hashbrown::HashTable<Slot>,
+    texts: Vec<Box<str>>,
+    hasher: foldhash::fast::FixedState,
 }
 
 impl Interner {
     fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.ids.get(text) {
-            return id;
+        let hash = self.hasher.hash_one(text);
+        let bytes = text.as_bytes();
+        let texts = &self.texts;
+        let found = self.table.find(hash, |slot| {
+            slot.len as usize == bytes.len()
+                && slot.head[..bytes.len().min(INLINE)] == bytes[..bytes.len().min(INLINE)]
+                && (bytes.len() <= INLINE || *texts[slot.id as usize] == *text)
+        });
+        if let Some(slot) = found {
+            return slot.id;
         }
         // Ids stop short of ABSENT; past four billion distinct values the
         // last id is shared, which only merges those values' counts.
         let id = u32::try_from(self.texts.len()).map_or(ABSENT - 1, |id| id.min(ABSENT - 1));
-        let shared: Arc<str> = Arc::from(text);
-        self.texts.push(Arc::clone(&shared));
-        self.ids.insert(shared, id);
+        let mut head = [0; INLINE];
+        let kept = bytes.len().min(INLINE);
+        head[..kept].copy_from_slice(&bytes[..kept]);
+        let slot = Slot {
+            id,
+            len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            head,
+        };
+        self.texts.push(text.into());
+        let (texts, hasher) = (&self.texts, &self.hasher);
+        self.table.insert_unique(hash, slot, |slot| {
+            hasher.hash_one(&*texts[slot.id as usize])
+        });
         id
     }
 
@@ -169,5 +202,30 @@ impl Collector {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{INLINE, Interner};
+
+    #[test]
+    fn long_values_sharing_their_first_bytes_stay_distinct() {
+        let mut interner = Interner::default();
+        let prefix = "x".repeat(INLINE);
+        let long_a = format!("{prefix}a");
+        let long_b = format!("{prefix}b");
+        let values = [prefix.as_str(), &long_a, &long_b, "", "short"];
+        let ids: Vec<u32> = values.iter().map(|v| interner.intern(v)).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4]);
+        // A second time, each value finds its own number, also after the
+        // table has grown.
+        for filler in 0..1_000 {
+            interner.intern(&format!("{prefix}{filler}"));
+        }
+        let again: Vec<u32> = values.iter().map(|v| interner.intern(v)).collect();
+        assert_eq!(again, ids);
+        assert_eq!(interner.text(2), Some(long_b.as_str()));
+        assert_eq!(interner.len(), 1_005);
     }
 }
