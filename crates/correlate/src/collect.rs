@@ -5,8 +5,9 @@
 //! keeps each observation as a fixed-size record (time, input, position)
 //! plus one interned value number per field the plan asks for, and each
 //! distinct field value once. That is 32 + 4·(number of fields) bytes per
-//! observation, plus each distinct value's text. One collector per worker
-//! thread; [`Collector::absorb`] merges them.
+//! observation, plus about 60 bytes and the text per distinct value
+//! (`docs/correlations.md`, "Bounds"). One collector per worker thread;
+//! [`Collector::absorb`] merges them.
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
