@@ -238,11 +238,8 @@ impl<'p> Windows<'p> {
                 group.measure.remove(sample(self.numbers, entry));
                 self.buffered -= 1;
             }
-            if group.entries.is_empty()
-                && let Some(open) = group.open.take()
-            {
-                self.alerts.push(open.alert);
-            }
+            // The window cannot be empty here: a group whose window would
+            // be was freed by `expire`, which ended its burst.
             group.touched = Some(item.time);
             group.added = 0;
             self.dirty.push(slot);
