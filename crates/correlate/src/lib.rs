@@ -70,18 +70,23 @@ pub struct CorrelationAlert {
     pub correlation: usize,
     /// `(group-by name, value)`, in the rule's group-by order.
     pub group: Vec<(String, Option<String>)>,
-    /// The times of the first and last contributing events.
+    /// The times of the first and last contributing events: the earliest
+    /// match of the window the alert opened in, and the last instant at
+    /// which the condition held.
     pub window_start: Nanos,
     pub window_end: Nanos,
-    /// The measured figure the condition held for: the count, the
-    /// distinct count, the sum, mean, median or percentile.
+    /// The measured figure of the window ending at `window_end` (the last
+    /// evaluation that held, not the peak): the count, the distinct
+    /// count, the sum, mean, median, percentile or share.
     pub figure: f64,
-    /// The counted values (`value_count`: the distinct values; temporal
-    /// kinds: the references of the rules seen), up to
-    /// [`Limits::evidence_cap`].
+    /// The counted values: for `value_count` and the `value_*` kinds the
+    /// distinct values of the field, in order of first occurrence; for the
+    /// temporal kinds the rules seen, as written in `rules`; empty for
+    /// `event_count`. Up to [`Limits::evidence_cap`].
     pub values: Vec<String>,
     /// The contributing events, in time order, up to
-    /// [`Limits::evidence_cap`] ...
+    /// [`Limits::evidence_cap`] (for a chained correlation: the evidence
+    /// of the child alerts it used) ...
     pub evidence: Vec<SourceRef>,
     /// ... and how many there were in all.
     pub evidence_total: u64,
