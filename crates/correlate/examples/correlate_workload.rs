@@ -6,7 +6,7 @@
 //! values. The input is out of order: 8 "files", each in time order,
 //! pushed one after the other, as a scan of several files would. The
 //! figure is matches per second through `Collector::push` and
-//! `Collector::finish` on one thread.
+//! `Collector::finish` on one thread, building each observation included.
 //!
 //! Usage: `correlate_workload KIND [MATCHES]` with KIND one of
 //! `event_count`, `value_count`, `temporal_ordered`.
@@ -24,6 +24,14 @@ const BACKGROUND_GROUPS: u64 = 100_000;
 const TUNNEL_GROUPS: u64 = 4;
 const DISTINCT_PER_WINDOW: u64 = 10_000;
 const FILES: u32 = 8;
+
+/// One generated match, compactly: the strings are in shared tables.
+struct Generated {
+    time: i64,
+    domain: u32,
+    query: u32,
+    rule: u32,
+}
 
 /// A small deterministic generator (SplitMix64): the workload is the same
 /// on every run without a dependency.
@@ -95,65 +103,89 @@ fn main() {
     };
     let rules = if kind == "temporal_ordered" { 2 } else { 1 };
 
-    // Generate each file's matches in time order, then push file by file.
+    // The domains and names, each once; matches refer to them by number so
+    // the generated input stays small next to what is measured.
+    let domains: Vec<Box<str>> = (0..TUNNEL_GROUPS)
+        .map(|d| format!("t{d}.example").into())
+        .chain((0..BACKGROUND_GROUPS).map(|d| format!("d{d}.example").into()))
+        .collect();
+    let queries: Vec<Box<str>> = (0..TUNNEL_GROUPS)
+        .flat_map(|d| (0..DISTINCT_PER_WINDOW).map(move |q| format!("{q:x}.t{d}.example").into()))
+        .chain((0..BACKGROUND_GROUPS).map(|d| format!("www.d{d}.example").into()))
+        .collect();
+
+    // Each file's matches in time order; files are pushed one after the
+    // other, so the whole input is out of order.
     let mut random = Random(0x5eed);
     let per_file = matches / u64::from(FILES);
-    let mut files: Vec<Vec<Observation>> = Vec::new();
-    for file in 0..FILES {
-        let mut times: Vec<i64> = (0..per_file)
-            .map(|_| (random.below(DURATION_SECONDS * 1_000) as i64) * (SECOND / 1_000))
-            .collect();
-        times.sort_unstable();
-        let observations = times
-            .into_iter()
-            .enumerate()
-            .map(|(position, time)| {
-                let tunnel = random.below(2) == 0;
-                let (domain, query) = if tunnel {
+    let mut files: Vec<Vec<Generated>> = Vec::new();
+    for _ in 0..FILES {
+        let mut generated: Vec<Generated> = (0..per_file)
+            .map(|_| {
+                let time = (random.below(DURATION_SECONDS * 1_000) as i64) * (SECOND / 1_000);
+                let (domain, query) = if random.below(2) == 0 {
                     let domain = random.below(TUNNEL_GROUPS);
-                    let query = random.below(DISTINCT_PER_WINDOW);
                     (
-                        format!("t{domain}.example"),
-                        format!("{query:x}.t{domain}.example"),
+                        domain,
+                        domain * DISTINCT_PER_WINDOW + random.below(DISTINCT_PER_WINDOW),
                     )
                 } else {
-                    let domain = random.below(BACKGROUND_GROUPS);
+                    let background = random.below(BACKGROUND_GROUPS);
                     (
-                        format!("d{domain}.example"),
-                        format!("www.d{domain}.example"),
+                        TUNNEL_GROUPS + background,
+                        TUNNEL_GROUPS * DISTINCT_PER_WINDOW + background,
                     )
                 };
-                let rule = RuleKey(random.below(rules) as u32);
-                let fields = plan.fields_of(rule).unwrap_or(&[]);
-                let values = fields
-                    .iter()
-                    .map(|field| {
-                        Some(match field.as_str() {
-                            "domain" => domain.as_str().into(),
-                            _ => query.as_str().into(),
-                        })
-                    })
-                    .collect();
-                Observation {
-                    rule,
-                    time: Some(time),
-                    values,
-                    source: SourceRef {
-                        input: file,
-                        position: position as u64,
-                    },
+                Generated {
+                    time,
+                    domain: domain as u32,
+                    query: query as u32,
+                    rule: random.below(rules) as u32,
                 }
             })
             .collect();
-        files.push(observations);
+        generated.sort_unstable_by_key(|g| g.time);
+        files.push(generated);
     }
     let total: usize = files.iter().map(Vec::len).sum();
+    let field_is_domain: Vec<Vec<bool>> = (0..rules)
+        .map(|rule| {
+            plan.fields_of(RuleKey(rule as u32))
+                .unwrap_or(&[])
+                .iter()
+                .map(|field| field == "domain")
+                .collect()
+        })
+        .collect();
 
     let cpu_started = cpu_seconds();
     let started = Instant::now();
     let mut collector = Collector::new(&plan);
-    for observation in files.into_iter().flatten() {
-        collector.push(observation);
+    // Building each observation (a small allocation per value, as a
+    // caller reading events does) is part of the timed push.
+    for (file, generated) in files.iter().enumerate() {
+        for (position, g) in generated.iter().enumerate() {
+            let values = field_is_domain[g.rule as usize]
+                .iter()
+                .map(|&is_domain| {
+                    let text = if is_domain {
+                        &domains[g.domain as usize]
+                    } else {
+                        &queries[g.query as usize]
+                    };
+                    Some(text.clone())
+                })
+                .collect();
+            collector.push(Observation {
+                rule: RuleKey(g.rule),
+                time: Some(g.time),
+                values,
+                source: SourceRef {
+                    input: file as u32,
+                    position: position as u64,
+                },
+            });
+        }
     }
     let pushed = started.elapsed();
     let cpu_pushed = cpu_seconds();
