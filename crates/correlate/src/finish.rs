@@ -103,7 +103,7 @@ impl Collector {
                 cursors.push(match feed.reference {
                     Reference::Rule(rule) => match self.rules.get(&rule) {
                         Some(buffer) => Cursor::Rule { buffer, at: 0 },
-                        None => continue_with_empty(),
+                        None => empty_cursor(),
                     },
                     Reference::Correlation(child) => match finished[child].as_ref() {
                         Some(done) => Cursor::Child {
@@ -111,7 +111,7 @@ impl Collector {
                             finished: done,
                             at: 0,
                         },
-                        None => continue_with_empty(),
+                        None => empty_cursor(),
                     },
                 });
             }
@@ -233,8 +233,8 @@ impl Collector {
     }
 }
 
-/// A cursor over nothing: a referenced rule that was never observed.
-fn continue_with_empty<'a>() -> Cursor<'a> {
+/// A cursor over nothing: a referenced rule no collector was built for.
+fn empty_cursor<'a>() -> Cursor<'a> {
     static EMPTY: RuleBuffer = RuleBuffer {
         width: 0,
         records: Vec::new(),
