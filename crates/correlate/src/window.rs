@@ -211,13 +211,11 @@ impl<'p> Windows<'p> {
             self.expire(item.time);
             self.instant = Some(item.time);
         }
-        if self.buffered >= self.limits.max_buffered {
-            self.drop_match(item.group);
-            return;
-        }
         let slot = match self.slots.get(item.group) {
             Some(slot) => slot,
-            None if self.live >= self.limits.max_groups => {
+            None if self.live >= self.limits.max_groups
+                || self.buffered >= self.limits.max_buffered =>
+            {
                 self.drop_match(item.group);
                 return;
             }
@@ -227,7 +225,10 @@ impl<'p> Windows<'p> {
         let Some(group) = self.groups[slot].as_mut() else {
             return;
         };
-        if group.touched != Some(item.time) {
+        let first_at_instant = group.touched != Some(item.time);
+        if first_at_instant {
+            // Matches older than the window can never count again: drop
+            // them before asking whether the buffer has room.
             let oldest = item.time.saturating_sub(timespan);
             while let Some(entry) = group.entries.front().copied() {
                 if entry.time >= oldest {
@@ -238,6 +239,15 @@ impl<'p> Windows<'p> {
                 group.measure.remove(sample(self.numbers, entry));
                 self.buffered -= 1;
             }
+        }
+        if self.buffered >= self.limits.max_buffered {
+            self.drop_match(item.group);
+            return;
+        }
+        let Some(group) = self.groups[slot].as_mut() else {
+            return;
+        };
+        if first_at_instant {
             // The window cannot be empty here: a group whose window would
             // be was freed by `expire`, which ended its burst.
             group.touched = Some(item.time);

@@ -179,6 +179,21 @@ fn past_the_buffer_cap_matches_are_dropped_and_reported() {
     let (alerts, report) = run(&plan, &numbered(events));
     assert!(alerts.is_empty());
     assert_eq!(report.degraded[0].dropped_matches, 1);
+    // A match that has left the window frees its room first: at 12 the
+    // match at 0 is out of the window [2, 12], so 12 fits beside 8.
+    let two = yaml.replace("gte: 3", "gte: 2");
+    let plan = plan_with(
+        &two,
+        Limits {
+            max_buffered: 2,
+            ..Limits::default()
+        },
+    );
+    let events = [0, 8, 12].iter().map(|&s| event(0, s, &[])).collect();
+    let (alerts, report) = run(&plan, &numbered(events));
+    assert!(report.degraded.is_empty(), "{report:?}");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(window(&alerts[0]), (0, 12));
 }
 
 #[test]
