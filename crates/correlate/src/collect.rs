@@ -6,13 +6,17 @@
 //! plus one interned value number per field the plan asks for, and each
 //! distinct field value once. That is 32 + 4·(number of fields) bytes per
 //! observation, plus about 60 bytes and the text per distinct value
-//! (`docs/correlations.md`, "Bounds"). One collector per worker thread;
+//! (`docs/correlations.md`, "Bounds"). Past
+//! [`crate::Limits::max_collected`] observations they go to temporary
+//! files ([`crate::spill`]). One collector per worker thread;
 //! [`Collector::absorb`] merges them.
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
+use std::io;
 
 use crate::plan::{Plan, RuleKey};
+use crate::spill::{self, Run, RunWriter};
 use crate::{Nanos, Observation, SourceRef};
 
 /// The value number of an absent field.
@@ -97,12 +101,31 @@ pub(crate) struct RuleBuffer {
     pub(crate) records: Vec<Record>,
     pub(crate) values: Vec<u32>,
     pub(crate) missing_time: u64,
+    /// Sorted runs written to temporary files (`spill`); after
+    /// [`Collector::settle`], at most one, holding every observation.
+    pub(crate) runs: Vec<Run>,
 }
 
 impl RuleBuffer {
     pub(crate) fn values_of(&self, record: &Record) -> &[u32] {
         let start = record.ordinal as usize * self.width;
         &self.values[start..start + self.width]
+    }
+
+    /// Write the observations held in memory, sorted, as a new run.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.records.is_empty() {
+            return Ok(());
+        }
+        self.records.sort();
+        let mut writer = RunWriter::new()?;
+        for record in &self.records {
+            writer.write(record.time, record.source, self.values_of(record))?;
+        }
+        self.runs.push(writer.finish()?);
+        self.records = Vec::new();
+        self.values = Vec::new();
+        Ok(())
     }
 }
 
@@ -111,6 +134,12 @@ impl RuleBuffer {
 pub struct Collector {
     pub(crate) interner: Interner,
     pub(crate) rules: BTreeMap<RuleKey, RuleBuffer>,
+    /// Observations held in memory, and how many may be before they are
+    /// written to temporary files.
+    held: usize,
+    max_held: usize,
+    /// The first failure to write or read a temporary file.
+    pub(crate) spill_failure: Option<String>,
 }
 
 impl Collector {
@@ -136,6 +165,9 @@ impl Collector {
         Collector {
             interner: Interner::default(),
             rules,
+            held: 0,
+            max_held: plan.limits().max_collected,
+            spill_failure: None,
         }
     }
 
@@ -164,6 +196,54 @@ impl Collector {
             };
             buffer.values.push(id);
         }
+        self.held += 1;
+        if self.held >= self.max_held {
+            self.spill();
+        }
+    }
+
+    /// Write every rule's observations to temporary files. A failure is
+    /// kept for the report and ends spilling: the observations stay in
+    /// memory, so nothing is lost.
+    fn spill(&mut self) {
+        for buffer in self.rules.values_mut() {
+            if let Err(error) = buffer.spill() {
+                self.spill_failure
+                    .get_or_insert_with(|| format!("writing a temporary file: {error}"));
+                self.max_held = usize::MAX;
+                return;
+            }
+        }
+        self.held = 0;
+    }
+
+    /// Before evaluating: a rule with runs gets its remaining
+    /// observations written too and every run merged into one; a rule
+    /// without runs is sorted in memory.
+    pub(crate) fn settle(&mut self) {
+        for buffer in self.rules.values_mut() {
+            if buffer.runs.is_empty() {
+                // The stable sort finds the runs already in order (each
+                // input file is mostly in time order) and merges them:
+                // near O(n) for what a scan produces. Keys are unique, so
+                // it is exact.
+                buffer.records.sort();
+                continue;
+            }
+            let merged = buffer
+                .spill()
+                .and_then(|()| spill::merge(&buffer.runs, buffer.width));
+            match merged {
+                Ok(run) => buffer.runs = vec![run],
+                Err(error) => {
+                    // The runs cannot be read back: their matches are
+                    // lost, which the report says.
+                    self.spill_failure
+                        .get_or_insert_with(|| format!("merging temporary files: {error}"));
+                    buffer.runs.clear();
+                }
+            }
+        }
     }
 
     /// Take over everything `other` gathered (another worker's share).
@@ -180,6 +260,8 @@ impl Collector {
                 ..RuleBuffer::default()
             });
             ours.missing_time += theirs.missing_time;
+            ours.runs
+                .extend(theirs.runs.into_iter().map(|run| run.renumbered(&renumber)));
             let offset = ours.records.len() as u64;
             ours.records
                 .extend(theirs.records.iter().map(|record| Record {
@@ -194,11 +276,28 @@ impl Collector {
                 }
             }));
         }
+        if self.spill_failure.is_none() {
+            self.spill_failure = other.spill_failure;
+        }
+        self.held += other.held;
+        if self.held >= self.max_held {
+            self.spill();
+        }
     }
 
     /// How many observations with a time are held.
     pub fn len(&self) -> usize {
-        self.rules.values().map(|buffer| buffer.records.len()).sum()
+        self.rules
+            .values()
+            .map(|buffer| {
+                buffer.records.len()
+                    + buffer
+                        .runs
+                        .iter()
+                        .map(|run| run.len as usize)
+                        .sum::<usize>()
+            })
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -10,8 +10,9 @@ state and its bounds, and nothing else.
 Data flow: the caller compiles a [`Plan`] from the loaded correlation rules
 (each reference resolved to a base rule or another correlation), asks
 [`Plan::fields_of`] which fields to read from each match of a base rule,
-feeds [`Observation`]s in any order into a [`Collector`], and
-[`Collector::finish`] evaluates them: it orders them by (time, source), so
+feeds [`Observation`]s in any order into a [`Collector`] (one per thread,
+merged with [`Collector::absorb`]; past [`Limits::max_collected`] it moves
+them to sorted temporary files), and [`Collector::finish`] evaluates them: it orders them by (time, source), so
 the result does not depend on input order or thread count, and streams
 them through one state machine per correlation. It returns the
 [`CorrelationAlert`]s with their evidence and a [`Report`] of what could
@@ -28,6 +29,7 @@ mod exact_sum;
 mod finish;
 mod measure;
 mod plan;
+mod spill;
 mod window;
 
 pub use collect::Collector;
@@ -104,6 +106,10 @@ pub struct Report {
     /// [`Limits::max_buffered`]: how many groups were dropped, and some of
     /// their group-by values.
     pub degraded: Vec<Degraded>,
+    /// Temporary files for observations past [`Limits::max_collected`]
+    /// could not be written or read back: what went wrong. When reading
+    /// failed, the matches in them were not evaluated.
+    pub spill_failure: Option<String>,
 }
 
 /// A correlation whose result is incomplete because a bound was reached.
