@@ -10,24 +10,35 @@
 #   bench/correlate.sh               # 4,000,000 matches per kind
 #   MATCHES=10000000 bench/correlate.sh
 #
+# A last run repeats value_count with the collector spilling to temporary
+# files past 500,000 observations (SPILL=N to change it).
+#
 # Builds the example in release (the workspace's release profile).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$HERE/..
 MATCHES=${MATCHES:-4000000}
+SPILL=${SPILL:-500000}
 cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" \
     -p tunnelhunt-correlate --example correlate_workload
 BIN=$ROOT/target/release/examples/correlate_workload
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 
-for kind in event_count value_count temporal_ordered; do
+run() {
+    local label=$1
+    shift
     if [ -x /usr/bin/time ]; then
-        /usr/bin/time -v "$BIN" "$kind" "$MATCHES" 2>"$OUT"
-        awk -F': ' -v kind="$kind" '/Maximum resident set size/ {
-            printf "%s: peak RSS %.0f MB\n", kind, $2 / 1024 }' "$OUT"
+        /usr/bin/time -v "$BIN" "$@" 2>"$OUT"
+        awk -F': ' -v label="$label" '/Maximum resident set size/ {
+            printf "%s: peak RSS %.0f MB\n", label, $2 / 1024 }' "$OUT"
     else
-        "$BIN" "$kind" "$MATCHES"
+        "$BIN" "$@"
     fi
+}
+
+for kind in event_count value_count temporal_ordered; do
+    run "$kind" "$kind" "$MATCHES"
 done
+run "value_count, spilling past $SPILL" value_count "$MATCHES" "$SPILL"

@@ -8,8 +8,10 @@
 //! figure is matches per second through `Collector::push` and
 //! `Collector::finish` on one thread, building each observation included.
 //!
-//! Usage: `correlate_workload KIND [MATCHES]` with KIND one of
-//! `event_count`, `value_count`, `temporal_ordered`.
+//! Usage: `correlate_workload KIND [MATCHES [MAX_COLLECTED]]` with KIND
+//! one of `event_count`, `value_count`, `temporal_ordered`;
+//! `MAX_COLLECTED` sets `Limits::max_collected` (observations held in
+//! memory before they go to temporary files).
 
 use std::path::Path;
 use std::time::Instant;
@@ -83,6 +85,13 @@ fn main() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or(4_000_000);
+    let limits = match args.next().and_then(|n| n.parse().ok()) {
+        Some(max_collected) => Limits {
+            max_collected,
+            ..Limits::default()
+        },
+        None => Limits::default(),
+    };
     let parsed = parse_rule_file(Path::new("workload.yml"), &rule_yaml(&kind));
     let Some(Document::Correlation(correlation)) = parsed.documents.into_iter().next() else {
         eprintln!("the workload rule did not load");
@@ -94,7 +103,7 @@ fn main() {
         .enumerate()
         .map(|(i, _)| Reference::Rule(RuleKey(i as u32)))
         .collect();
-    let plan = match Plan::new(vec![(correlation, references)], Limits::default()) {
+    let plan = match Plan::new(vec![(correlation, references)], limits) {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("{error}");
