@@ -9,9 +9,11 @@
 //! how observations were split between collectors.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::collect::{ABSENT, Collector, Interner, RuleBuffer};
 use crate::plan::{Compiled, Plan, Reference};
+use crate::spill::{Run, RunReader};
 use crate::window::{Item, ItemId, RawAlert, Windows};
 use crate::{CorrelationAlert, Degraded, Nanos, Report, SourceRef};
 
@@ -37,6 +39,15 @@ enum Cursor<'a> {
         buffer: &'a RuleBuffer,
         at: usize,
     },
+    /// A rule whose observations are in a temporary file: the next
+    /// record is read ahead.
+    Spilled {
+        reader: RunReader<'a>,
+        head: Option<(Nanos, SourceRef)>,
+        values: Vec<u32>,
+        ahead: Vec<u32>,
+        at: usize,
+    },
     Child {
         correlation: usize,
         finished: &'a Finished,
@@ -51,6 +62,9 @@ impl Cursor<'_> {
                 .records
                 .get(*at)
                 .map(|record| (record.time, Origin::Event(record.source))),
+            Cursor::Spilled { head, .. } => {
+                head.map(|(time, source)| (time, Origin::Event(source)))
+            }
             Cursor::Child {
                 correlation,
                 finished,
@@ -75,9 +89,8 @@ impl Collector {
     /// [`Collector::push`] calls or on how they were split between
     /// collectors merged with [`Collector::absorb`].
     pub fn finish(mut self, plan: &Plan) -> (Vec<CorrelationAlert>, Report) {
-        for buffer in self.rules.values_mut() {
-            buffer.records.sort_unstable();
-        }
+        self.settle();
+        let mut failure = self.spill_failure.take();
         let numbers = numbers_of(&self.interner, plan);
         let mut finished: Vec<Option<Finished>> = (0..plan.len()).map(|_| None).collect();
         let mut report = Report::default();
@@ -99,8 +112,11 @@ impl Collector {
             for feed in &compiled.feeds {
                 cursors.push(match feed.reference {
                     Reference::Rule(rule) => match self.rules.get(&rule) {
-                        Some(buffer) => Cursor::Rule { buffer, at: 0 },
-                        None => continue_with_empty(),
+                        Some(buffer) => match buffer.runs.first() {
+                            Some(run) => spilled_cursor(run, buffer.width, &mut failure),
+                            None => Cursor::Rule { buffer, at: 0 },
+                        },
+                        None => empty_cursor(),
                     },
                     Reference::Correlation(child) => match finished[child].as_ref() {
                         Some(done) => Cursor::Child {
@@ -108,11 +124,11 @@ impl Collector {
                             finished: done,
                             at: 0,
                         },
-                        None => continue_with_empty(),
+                        None => empty_cursor(),
                     },
                 });
             }
-            let (windows, unusable) = stream(compiled, plan, &numbers, &mut cursors);
+            let (windows, unusable) = stream(compiled, plan, &numbers, &mut cursors, &mut failure);
             if unusable > 0 {
                 report.unusable_value.push((index, unusable));
             }
@@ -127,12 +143,13 @@ impl Collector {
                         .collect(),
                 });
             }
-            let done = self.convert(plan, index, &finished, windows.alerts);
+            let done = self.convert(plan, index, &finished, windows.alerts, &mut failure);
             finished[index] = Some(done);
         }
         report.missing_time.sort_unstable();
         report.unusable_value.sort_unstable();
         report.degraded.sort_by_key(|degraded| degraded.correlation);
+        report.spill_failure = failure;
         let mut alerts: Vec<CorrelationAlert> = finished
             .into_iter()
             .flatten()
@@ -150,10 +167,12 @@ impl Collector {
         index: usize,
         finished: &[Option<Finished>],
         raw: Vec<RawAlert>,
+        failure: &mut Option<String>,
     ) -> Finished {
         let correlation = plan.correlation(index);
         let compiled = plan.compiled(index);
         let cap = plan.limits().evidence_cap;
+        let spilled_sources = self.spilled_sources(compiled, &raw, failure);
         let mut alerts = Vec::with_capacity(raw.len());
         let mut keys = Vec::with_capacity(raw.len());
         for alert in raw {
@@ -164,13 +183,15 @@ impl Collector {
                 }
                 match compiled.feeds[id.feed()].reference {
                     Reference::Rule(rule) => {
-                        if let Some(record) = self
-                            .rules
-                            .get(&rule)
-                            .and_then(|b| b.records.get(id.index()))
-                        {
-                            evidence.push(record.source);
-                        }
+                        let source = match spilled_sources.get(&id.feed()) {
+                            Some(sources) => sources.get(&id.index()).copied(),
+                            None => self
+                                .rules
+                                .get(&rule)
+                                .and_then(|b| b.records.get(id.index()))
+                                .map(|record| record.source),
+                        };
+                        evidence.extend(source);
                     }
                     Reference::Correlation(child) => {
                         if let Some(child_alert) = finished[child]
@@ -230,13 +251,91 @@ impl Collector {
     }
 }
 
-/// A cursor over nothing: a referenced rule that was never observed.
-fn continue_with_empty<'a>() -> Cursor<'a> {
+impl Collector {
+    /// For each input whose rule is in a temporary file, the sources of
+    /// the records the alerts cite as evidence, found by reading the file
+    /// once more (records are cited by their place in it).
+    fn spilled_sources(
+        &self,
+        compiled: &Compiled,
+        raw: &[RawAlert],
+        failure: &mut Option<String>,
+    ) -> BTreeMap<usize, BTreeMap<usize, SourceRef>> {
+        let mut wanted: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+        for id in raw.iter().flat_map(|alert| &alert.evidence) {
+            if let Reference::Rule(rule) = compiled.feeds[id.feed()].reference
+                && self.rules.get(&rule).is_some_and(|b| !b.runs.is_empty())
+            {
+                wanted.entry(id.feed()).or_default().insert(id.index());
+            }
+        }
+        let mut found = BTreeMap::new();
+        for (feed, indices) in wanted {
+            let Reference::Rule(rule) = compiled.feeds[feed].reference else {
+                continue;
+            };
+            let Some((buffer, run)) = self
+                .rules
+                .get(&rule)
+                .and_then(|b| b.runs.first().map(|run| (b, run)))
+            else {
+                continue;
+            };
+            let mut sources = BTreeMap::new();
+            let read = (|| -> std::io::Result<()> {
+                let mut reader = run.reader(buffer.width)?;
+                let mut values = Vec::new();
+                let mut at = 0;
+                for index in indices {
+                    while at < index {
+                        reader.next(&mut values)?;
+                        at += 1;
+                    }
+                    if let Some((_, source)) = reader.next(&mut values)? {
+                        sources.insert(index, source);
+                    }
+                    at += 1;
+                }
+                Ok(())
+            })();
+            if let Err(error) = read {
+                failure.get_or_insert_with(|| format!("reading a temporary file: {error}"));
+            }
+            found.insert(feed, sources);
+        }
+        found
+    }
+}
+
+fn spilled_cursor<'a>(run: &'a Run, width: usize, failure: &mut Option<String>) -> Cursor<'a> {
+    let opened = run.reader(width).and_then(|mut reader| {
+        let mut values = Vec::with_capacity(width);
+        let head = reader.next(&mut values)?;
+        Ok((reader, head, values))
+    });
+    match opened {
+        Ok((reader, head, values)) => Cursor::Spilled {
+            reader,
+            head,
+            values,
+            ahead: Vec::with_capacity(width),
+            at: 0,
+        },
+        Err(error) => {
+            failure.get_or_insert_with(|| format!("reading a temporary file: {error}"));
+            empty_cursor()
+        }
+    }
+}
+
+/// A cursor over nothing: a referenced rule no collector was built for.
+fn empty_cursor<'a>() -> Cursor<'a> {
     static EMPTY: RuleBuffer = RuleBuffer {
         width: 0,
         records: Vec::new(),
         values: Vec::new(),
         missing_time: 0,
+        runs: Vec::new(),
     };
     Cursor::Rule {
         buffer: &EMPTY,
@@ -251,6 +350,7 @@ fn stream<'p>(
     plan: &Plan,
     numbers: &'p [f64],
     cursors: &mut [Cursor<'_>],
+    failure: &mut Option<String>,
 ) -> (Windows<'p>, u64) {
     let mut windows = Windows::new(compiled, plan.limits(), numbers);
     let mut unusable = 0u64;
@@ -279,6 +379,25 @@ fn stream<'p>(
                 let read = |slot: Option<usize>| slot.and_then(|s| values.get(s)).copied();
                 key.extend(input.group.iter().map(|&slot| read(slot).unwrap_or(ABSENT)));
                 (index, read(input.value).unwrap_or(ABSENT), 1)
+            }
+            Cursor::Spilled {
+                reader,
+                head,
+                values,
+                ahead,
+                at,
+            } => {
+                let index = *at;
+                *at += 1;
+                let read = |slot: Option<usize>| slot.and_then(|s| values.get(s)).copied();
+                key.extend(input.group.iter().map(|&slot| read(slot).unwrap_or(ABSENT)));
+                let value = read(input.value).unwrap_or(ABSENT);
+                *head = reader.next(ahead).unwrap_or_else(|error| {
+                    failure.get_or_insert_with(|| format!("reading a temporary file: {error}"));
+                    None
+                });
+                std::mem::swap(values, ahead);
+                (index, value, 1)
             }
             Cursor::Child { finished, at, .. } => {
                 let ordinal = finished.by_end[*at];

@@ -10,8 +10,9 @@ state and its bounds, and nothing else.
 Data flow: the caller compiles a [`Plan`] from the loaded correlation rules
 (each reference resolved to a base rule or another correlation), asks
 [`Plan::fields_of`] which fields to read from each match of a base rule,
-feeds [`Observation`]s in any order into a [`Collector`], and
-[`Collector::finish`] evaluates them: it orders them by (time, source), so
+feeds [`Observation`]s in any order into a [`Collector`] (one per thread,
+merged with [`Collector::absorb`]; past [`Limits::max_collected`] it moves
+them to sorted temporary files), and [`Collector::finish`] evaluates them: it orders them by (time, source), so
 the result does not depend on input order or thread count, and streams
 them through one state machine per correlation. It returns the
 [`CorrelationAlert`]s with their evidence and a [`Report`] of what could
@@ -28,6 +29,7 @@ mod exact_sum;
 mod finish;
 mod measure;
 mod plan;
+mod spill;
 mod window;
 
 pub use collect::Collector;
@@ -70,18 +72,23 @@ pub struct CorrelationAlert {
     pub correlation: usize,
     /// `(group-by name, value)`, in the rule's group-by order.
     pub group: Vec<(String, Option<String>)>,
-    /// The times of the first and last contributing events.
+    /// The times of the first and last contributing events: the earliest
+    /// match of the window the alert opened in, and the last instant at
+    /// which the condition held.
     pub window_start: Nanos,
     pub window_end: Nanos,
-    /// The measured figure the condition held for: the count, the
-    /// distinct count, the sum, mean, median or percentile.
+    /// The measured figure of the window ending at `window_end` (the last
+    /// evaluation that held, not the peak): the count, the distinct
+    /// count, the sum, mean, median, percentile or share.
     pub figure: f64,
-    /// The counted values (`value_count`: the distinct values; temporal
-    /// kinds: the references of the rules seen), up to
-    /// [`Limits::evidence_cap`].
+    /// The counted values: for `value_count` and the `value_*` kinds the
+    /// distinct values of the field, in order of first occurrence; for the
+    /// temporal kinds the rules seen, as written in `rules`; empty for
+    /// `event_count`. Up to [`Limits::evidence_cap`].
     pub values: Vec<String>,
     /// The contributing events, in time order, up to
-    /// [`Limits::evidence_cap`] ...
+    /// [`Limits::evidence_cap`] (for a chained correlation: the evidence
+    /// of the child alerts it used) ...
     pub evidence: Vec<SourceRef>,
     /// ... and how many there were in all.
     pub evidence_total: u64,
@@ -99,6 +106,10 @@ pub struct Report {
     /// [`Limits::max_buffered`]: how many groups were dropped, and some of
     /// their group-by values.
     pub degraded: Vec<Degraded>,
+    /// Temporary files for observations past [`Limits::max_collected`]
+    /// could not be written or read back: what went wrong. When reading
+    /// failed, the matches in them were not evaluated.
+    pub spill_failure: Option<String>,
 }
 
 /// A correlation whose result is incomplete because a bound was reached.

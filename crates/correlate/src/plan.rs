@@ -41,6 +41,9 @@ pub struct Limits {
     pub max_buffered: usize,
     /// Evidence locations and values kept per alert.
     pub evidence_cap: usize,
+    /// Observations a collector holds in memory before it writes them,
+    /// sorted, to temporary files.
+    pub max_collected: usize,
 }
 
 impl Default for Limits {
@@ -49,6 +52,8 @@ impl Default for Limits {
             max_groups: 1_000_000,
             max_buffered: 10_000_000,
             evidence_cap: 100,
+            // About 300 MB of observations with a few fields each.
+            max_collected: 8_000_000,
         }
     }
 }

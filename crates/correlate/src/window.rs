@@ -96,7 +96,59 @@ struct Group {
     touched: Option<Nanos>,
     /// How many of `entries` arrived at that instant.
     added: usize,
-    open: Option<OpenAlert>,
+    open: Option<Box<OpenAlert>>,
+}
+
+/// Live groups by their key. Keys of up to two values (most rules group
+/// by one or two fields) are packed into one `u64`, so finding a group
+/// hashes one integer and compares no slices.
+enum GroupIndex {
+    Packed(FastMap<u64, usize>),
+    Slices(FastMap<Box<[u32]>, usize>),
+}
+
+impl GroupIndex {
+    fn for_width(width: usize) -> GroupIndex {
+        if width <= 2 {
+            GroupIndex::Packed(FastMap::default())
+        } else {
+            GroupIndex::Slices(FastMap::default())
+        }
+    }
+
+    fn pack(key: &[u32]) -> u64 {
+        key.iter()
+            .fold(0, |packed, &id| (packed << 32) | u64::from(id))
+    }
+
+    fn get(&self, key: &[u32]) -> Option<usize> {
+        match self {
+            GroupIndex::Packed(map) => map.get(&GroupIndex::pack(key)).copied(),
+            GroupIndex::Slices(map) => map.get(key).copied(),
+        }
+    }
+
+    fn insert(&mut self, key: &[u32], slot: usize) {
+        match self {
+            GroupIndex::Packed(map) => {
+                map.insert(GroupIndex::pack(key), slot);
+            }
+            GroupIndex::Slices(map) => {
+                map.insert(key.into(), slot);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &[u32]) {
+        match self {
+            GroupIndex::Packed(map) => {
+                map.remove(&GroupIndex::pack(key));
+            }
+            GroupIndex::Slices(map) => {
+                map.remove(key);
+            }
+        }
+    }
 }
 
 /// The live state of one correlation.
@@ -107,7 +159,7 @@ pub(crate) struct Windows<'p> {
     numbers: &'p [f64],
     /// Each entry of `rules`, as the input it is.
     position_feeds: Vec<usize>,
-    slots: FastMap<Box<[u32]>, usize>,
+    slots: GroupIndex,
     groups: Vec<Option<Group>>,
     free: Vec<usize>,
     live: usize,
@@ -116,6 +168,8 @@ pub(crate) struct Windows<'p> {
     /// first: how stale groups are found without scanning them all.
     expiry: VecDeque<(Nanos, usize)>,
     dirty: Vec<usize>,
+    /// The previous instant's dirty list, kept for its allocation.
+    evaluating: Vec<usize>,
     instant: Option<Nanos>,
     pub(crate) alerts: Vec<RawAlert>,
     pub(crate) dropped: u64,
@@ -135,13 +189,14 @@ impl<'p> Windows<'p> {
             limits,
             numbers,
             position_feeds,
-            slots: FastMap::default(),
+            slots: GroupIndex::for_width(compiled.feeds.first().map_or(0, |feed| feed.group.len())),
             groups: Vec::new(),
             free: Vec::new(),
             live: 0,
             buffered: 0,
             expiry: VecDeque::new(),
             dirty: Vec::new(),
+            evaluating: Vec::new(),
             instant: None,
             alerts: Vec::new(),
             dropped: 0,
@@ -156,13 +211,11 @@ impl<'p> Windows<'p> {
             self.expire(item.time);
             self.instant = Some(item.time);
         }
-        if self.buffered >= self.limits.max_buffered {
-            self.drop_match(item.group);
-            return;
-        }
         let slot = match self.slots.get(item.group) {
-            Some(&slot) => slot,
-            None if self.live >= self.limits.max_groups => {
+            Some(slot) => slot,
+            None if self.live >= self.limits.max_groups
+                || self.buffered >= self.limits.max_buffered =>
+            {
                 self.drop_match(item.group);
                 return;
             }
@@ -172,7 +225,10 @@ impl<'p> Windows<'p> {
         let Some(group) = self.groups[slot].as_mut() else {
             return;
         };
-        if group.touched != Some(item.time) {
+        let first_at_instant = group.touched != Some(item.time);
+        if first_at_instant {
+            // Matches older than the window can never count again: drop
+            // them before asking whether the buffer has room.
             let oldest = item.time.saturating_sub(timespan);
             while let Some(entry) = group.entries.front().copied() {
                 if entry.time >= oldest {
@@ -183,11 +239,17 @@ impl<'p> Windows<'p> {
                 group.measure.remove(sample(self.numbers, entry));
                 self.buffered -= 1;
             }
-            if group.entries.is_empty()
-                && let Some(open) = group.open.take()
-            {
-                self.alerts.push(open.alert);
-            }
+        }
+        if self.buffered >= self.limits.max_buffered {
+            self.drop_match(item.group);
+            return;
+        }
+        let Some(group) = self.groups[slot].as_mut() else {
+            return;
+        };
+        if first_at_instant {
+            // The window cannot be empty here: a group whose window would
+            // be was freed by `expire`, which ended its burst.
             group.touched = Some(item.time);
             group.added = 0;
             self.dirty.push(slot);
@@ -237,7 +299,7 @@ impl<'p> Windows<'p> {
                 self.groups.len() - 1
             }
         };
-        self.slots.insert(key.into(), slot);
+        self.slots.insert(key, slot);
         self.live += 1;
         slot
     }
@@ -288,7 +350,9 @@ impl<'p> Windows<'p> {
         let aggregate = self.compiled.aggregate;
         let condition = self.compiled.condition.as_ref();
         let cap = self.limits.evidence_cap;
-        for slot in std::mem::take(&mut self.dirty) {
+        std::mem::swap(&mut self.dirty, &mut self.evaluating);
+        for index in 0..self.evaluating.len() {
+            let slot = self.evaluating[index];
             let Some(group) = self.groups[slot].as_mut() else {
                 continue;
             };
@@ -317,7 +381,7 @@ impl<'p> Windows<'p> {
                     open
                 }
                 None => {
-                    let mut open = OpenAlert {
+                    let mut open = Box::new(OpenAlert {
                         alert: RawAlert {
                             group: group.key.clone(),
                             window_start: group.entries.front().map_or(instant, |e| e.time),
@@ -328,7 +392,7 @@ impl<'p> Windows<'p> {
                             values: Vec::new(),
                         },
                         seen_values: FastSet::default(),
-                    };
+                    });
                     // Stop once every value the window can show is listed.
                     let wanted = group.measure.distinct().unwrap_or(usize::MAX).min(cap);
                     for entry in &group.entries {
@@ -343,6 +407,7 @@ impl<'p> Windows<'p> {
             open.alert.window_end = instant;
             open.alert.figure = verdict.figure;
         }
+        self.evaluating.clear();
     }
 }
 

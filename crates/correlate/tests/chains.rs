@@ -51,6 +51,17 @@ fn cycles_and_bad_references_are_refused() {
     )
     .unwrap_err();
     assert!(matches!(error, PlanError::BadReference { index: 0, .. }));
+    let mut without_condition = single.clone();
+    without_condition.condition = None;
+    let error = Plan::new(
+        vec![(without_condition, vec![Reference::Rule(RuleKey(0))])],
+        Limits::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, PlanError::IncompleteCondition { .. }),
+        "{error}"
+    );
     let error = Plan::new(vec![(single, vec![])], Limits::default()).unwrap_err();
     assert!(matches!(
         error,
@@ -168,4 +179,49 @@ fn past_the_buffer_cap_matches_are_dropped_and_reported() {
     let (alerts, report) = run(&plan, &numbered(events));
     assert!(alerts.is_empty());
     assert_eq!(report.degraded[0].dropped_matches, 1);
+    // A match that has left the window frees its room first: at 12 the
+    // match at 0 is out of the window [2, 12], so 12 fits beside 8.
+    let two = yaml.replace("gte: 3", "gte: 2");
+    let plan = plan_with(
+        &two,
+        Limits {
+            max_buffered: 2,
+            ..Limits::default()
+        },
+    );
+    let events = [0, 8, 12].iter().map(|&s| event(0, s, &[])).collect();
+    let (alerts, report) = run(&plan, &numbered(events));
+    assert!(report.degraded.is_empty(), "{report:?}");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(window(&alerts[0]), (0, 12));
+}
+
+#[test]
+fn missing_values_are_absent_and_extra_values_are_ignored() {
+    use tunnelhunt_correlate::{Collector, Observation, SourceRef};
+    let yaml = "title: t\ncorrelation:\n  type: value_count\n  rules: [r0]\n  timespan: 10s\n  condition:\n    field: user\n    gte: 1\n";
+    let plan = plan(yaml);
+    let observation = |position, values: Vec<Option<Box<str>>>| Observation {
+        rule: RuleKey(0),
+        time: Some(0),
+        values,
+        source: SourceRef { input: 0, position },
+    };
+    let mut collector = Collector::new(&plan);
+    collector.push(observation(0, vec![]));
+    collector.push(observation(
+        1,
+        vec![Some("bob".into()), Some("extra".into())],
+    ));
+    // A rule no correlation uses is not kept.
+    collector.push(Observation {
+        rule: RuleKey(9),
+        ..observation(2, vec![])
+    });
+    assert_eq!(collector.len(), 2);
+    let (alerts, report) = collector.finish(&plan);
+    assert_eq!(report.unusable_value, [(0, 1)]);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].values, ["bob"]);
+    assert_eq!(positions(&alerts[0]), [1]);
 }

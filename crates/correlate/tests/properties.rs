@@ -177,10 +177,16 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
 
     #[test]
-    fn streaming_equals_naive(shape in shape(), events in events()) {
+    fn streaming_equals_naive(
+        shape in shape(),
+        events in events(),
+        collected in prop::sample::select(vec![1usize, 2, 7, usize::MAX]),
+    ) {
         let text = yaml(&shape);
         let resolved = resolve(correlations(&text), &[]);
-        let limits = Limits { evidence_cap: CAP, ..Limits::default() };
+        // A small `max_collected` sends observations through temporary
+        // files; the result must not change.
+        let limits = Limits { evidence_cap: CAP, max_collected: collected, ..Limits::default() };
         let plan = Plan::new(resolved.clone(), limits).unwrap();
         let streamed = run(&plan, &events);
         let expected = naive::evaluate(&resolved, CAP, &events);
@@ -193,10 +199,13 @@ proptest! {
         events in events(),
         shuffle in prop::collection::vec(any::<u32>(), 60),
         collectors in 1usize..5,
+        collected in prop::sample::select(vec![1usize, 3, usize::MAX]),
     ) {
         let text = yaml(&shape);
         let plan = Plan::new(resolve(correlations(&text), &[]), Limits::default()).unwrap();
         let in_order = run(&plan, &events);
+        let limits = Limits { max_collected: collected, ..Limits::default() };
+        let plan = Plan::new(resolve(correlations(&text), &[]), limits).unwrap();
         let mut shuffled: Vec<(u32, &Event)> =
             events.iter().enumerate().map(|(i, e)| (shuffle[i], e)).collect();
         shuffled.sort_by_key(|(key, _)| *key);
