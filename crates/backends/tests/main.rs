@@ -25,6 +25,7 @@ mod yaral_support;
 // One module per former test file.
 mod aql_golden;
 mod correlation_golden;
+mod correlation_props;
 mod correlation_validate;
 mod cql_golden;
 mod cql_literals;
