@@ -6,7 +6,8 @@ tunnelhunt's EQL tests pipe one JSON request into this script:
 
     {"schema": {"process": {"process": {"executable": "string", ...}}, ...},
      "queries": ["process where ...", ...],
-     "events": [{"event": {"category": "process", "id": "r1", ...}, ...}]}   # optional
+     "events": [{"event": {"category": "process", "id": "r1", ...},
+                 "@timestamp": 1700000000.5, ...}, ...]}              # optional
 
 and read one JSON answer from stdout:
 
@@ -76,6 +77,7 @@ from eql.errors import EqlError, EqlSyntaxError
 from eql.functions import FunctionSignature, register
 from eql.parser import LarkToEQL, NodeInfo, elasticsearch_syntax
 from eql.types import TypeHint
+from eql.walkers import DEFAULT_TIME_UNIT
 
 # 1. exact comparisons
 eql.utils.CASE_INSENSITIVE = False
@@ -226,12 +228,21 @@ def execute(parsed, events):
 
 
 def to_events(docs):
+    """Events in Elasticsearch's order: by `@timestamp` (seconds since the
+    epoch, a number; 0 when absent), ties in the order given (the sort is
+    stable) -- what a tiebreaker field would decide in Elasticsearch."""
     events = []
     for doc in docs:
         category = doc["event"]["category"]
         if not isinstance(category, str):
             raise ValueError("event.category must be one string: %r" % (category,))
-        events.append(eql.Event(category, 0, doc))
+        seconds = doc.get("@timestamp", 0)
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise ValueError("@timestamp must be a number of seconds: %r" % (seconds,))
+        # The engine's clock ticks DEFAULT_TIME_UNIT times a second, the
+        # unit `maxspan` is converted to.
+        events.append(eql.Event(category, round(seconds * DEFAULT_TIME_UNIT), doc))
+    events.sort(key=lambda event: event.time)
     return events
 
 

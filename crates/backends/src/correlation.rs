@@ -8,9 +8,11 @@
 //! means in a given referenced rule's events (aliases), and what the
 //! condition says in words for a query header.
 
-use tunnelhunt_sigma::ast::{Correlation, CorrelationKind};
+use tunnelhunt_sigma::ast::{Correlation, CorrelationKind, CountOp, Threshold};
 
 use crate::RuleInput;
+use crate::common::one_line;
+use crate::refusal::{Construct, Refusal};
 
 /// One correlation ready to render.
 #[derive(Debug, Clone)]
@@ -150,5 +152,246 @@ impl<'a> CorrelationInput<'a> {
             .as_ref()
             .and_then(|c| c.field.as_deref())
             .unwrap_or("")
+    }
+}
+
+/// What a correlation measures in each window, as one closed set every
+/// target matches on, so that a kind a target cannot compute is refused
+/// by name rather than fall through to a neighbour's aggregation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figure {
+    /// `event_count`: matches in the window.
+    Count,
+    /// `value_count`: distinct values of the condition field.
+    DistinctValues,
+    /// `temporal`, `temporal_ordered`: distinct referenced rules.
+    DistinctRules,
+    Sum,
+    Mean,
+    /// The median of the numeric values: the middle one, or the mean of
+    /// the two middle ones when their number is even.
+    Median,
+    /// `value_percentile` with `percentile: P`: the nearest-rank P-th
+    /// percentile, the value at rank ceil(P / 100 × n) of the n sorted
+    /// values.
+    Percentile(f64),
+    /// `value_percentile` without `percentile`: the share, in percent, of
+    /// the window's matches that carry a value of the field.
+    ShareWithValue,
+}
+
+impl<'a> CorrelationInput<'a> {
+    /// What this correlation measures in each window.
+    pub fn figure(&self) -> Figure {
+        match self.correlation.kind {
+            CorrelationKind::EventCount => Figure::Count,
+            CorrelationKind::ValueCount => Figure::DistinctValues,
+            CorrelationKind::Temporal | CorrelationKind::TemporalOrdered => Figure::DistinctRules,
+            CorrelationKind::ValueSum => Figure::Sum,
+            CorrelationKind::ValueAvg => Figure::Mean,
+            CorrelationKind::ValueMedian => Figure::Median,
+            CorrelationKind::ValuePercentile => {
+                match self
+                    .correlation
+                    .condition
+                    .as_ref()
+                    .and_then(|c| c.percentile)
+                {
+                    Some(p) => Figure::Percentile(p),
+                    None => Figure::ShareWithValue,
+                }
+            }
+        }
+    }
+
+    /// The comparisons the figure must satisfy (all of them). A temporal
+    /// correlation without a condition means "every referenced rule":
+    /// the distinct-rule count equals the number of rules.
+    pub fn comparisons(&self) -> Vec<(CountOp, Threshold)> {
+        match &self.correlation.condition {
+            Some(condition) => condition.comparisons.clone(),
+            None => vec![(CountOp::Eq, Threshold(self.sources.len() as f64))],
+        }
+    }
+
+    /// Whether the condition means "every referenced rule" (the only
+    /// condition an ordered sequence states): no condition, or one that
+    /// holds for the number of rules and for no smaller count.
+    pub fn requires_every_rule(&self) -> bool {
+        let all = self.sources.len() as f64;
+        let holds = |figure: f64| {
+            self.comparisons()
+                .iter()
+                .all(|(op, threshold)| op.holds(figure, threshold.value()))
+        };
+        holds(all) && (0..self.sources.len()).all(|fewer| !holds(fewer as f64))
+    }
+
+    /// The base rules this correlation aggregates, or a refusal naming
+    /// the correlation it names instead, for targets that cannot nest one
+    /// correlation's output in another's input.
+    pub fn base_rules(&self, target: &str) -> Result<Vec<&RuleInput<'a>>, Refusal> {
+        self.sources
+            .iter()
+            .map(|source| match source {
+                CorrelatedRule::Rule(rule) => Ok(rule),
+                CorrelatedRule::Correlation(inner) => Err(Refusal::new(
+                    Construct::Correlation,
+                    format!(
+                        "'{}' aggregates the correlation '{}': {target} cannot use one \
+                         correlation's alerts as another's events",
+                        self.label(),
+                        inner.label()
+                    ),
+                )),
+            })
+            .collect()
+    }
+
+    /// The refusal of a figure a target cannot compute exactly.
+    pub fn refuse(&self, target: &str, why: &str) -> Refusal {
+        Refusal::new(
+            Construct::Correlation,
+            format!(
+                "{target} cannot state '{}' ({}) exactly: {why}",
+                self.kind().as_str(),
+                self.condition_text()
+            ),
+        )
+    }
+
+    /// The window semantics every rendering states in its header.
+    pub fn window_text(&self) -> String {
+        let group = if self.correlation.group_by.is_empty() {
+            "over all matches".to_owned()
+        } else {
+            format!("per {}", self.correlation.group_by.join(", "))
+        };
+        format!(
+            "sliding window {group}: each match's trailing [t - {secs}s, t], both ends inclusive",
+            secs = self.correlation.timespan_secs
+        )
+    }
+
+    /// The correlation's facts for a query header, each `key: value` on
+    /// one line ([`one_line`]), in the order every target lists them.
+    pub fn header_lines(&self) -> Vec<String> {
+        let meta = &self.correlation.meta;
+        let mut lines = vec![format!("title: {}", self.title())];
+        if let Some(id) = self.id() {
+            lines.push(format!("id: {id}"));
+        }
+        if let Some(level) = meta.level {
+            lines.push(format!("level: {}", level.as_str()));
+        }
+        let techniques = meta.attack_techniques();
+        if !techniques.is_empty() {
+            lines.push(format!("attack: {}", techniques.join(", ")));
+        }
+        lines.push(format!("correlation: {}", self.kind().as_str()));
+        let rules: Vec<String> = (0..self.sources.len())
+            .map(|index| self.reference(index).to_owned())
+            .collect();
+        lines.push(format!("rules: {}", rules.join(", ")));
+        if !self.correlation.group_by.is_empty() {
+            lines.push(format!(
+                "group-by: {}",
+                self.correlation.group_by.join(", ")
+            ));
+        }
+        lines.push(format!("condition: {}", self.condition_text()));
+        lines.push(format!("window: {}", self.window_text()));
+        lines.into_iter().map(|line| one_line(&line)).collect()
+    }
+}
+
+/// A correlation whose `rules` entry names nothing loaded, or that
+/// reaches itself through other correlations.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unresolved {
+    #[error(
+        "correlation '{correlation}' names '{reference}', which is no loaded rule or correlation"
+    )]
+    Missing {
+        correlation: String,
+        reference: String,
+    },
+    #[error("correlation '{correlation}' reaches itself through '{reference}'")]
+    Cycle {
+        correlation: String,
+        reference: String,
+    },
+}
+
+impl<'a> CorrelationInput<'a> {
+    /// Resolve every reference of `correlation` by id or name: to one of
+    /// `rules` (already lowered, filters folded) or, for chaining, to one
+    /// of `correlations`, itself resolved the same way.
+    pub fn resolve(
+        correlation: &'a Correlation,
+        rules: &[RuleInput<'a>],
+        correlations: &[&'a Correlation],
+        approximate: bool,
+    ) -> Result<CorrelationInput<'a>, Unresolved> {
+        Self::resolve_within(
+            correlation,
+            rules,
+            correlations,
+            approximate,
+            &mut Vec::new(),
+        )
+    }
+
+    fn resolve_within(
+        correlation: &'a Correlation,
+        rules: &[RuleInput<'a>],
+        correlations: &[&'a Correlation],
+        approximate: bool,
+        open: &mut Vec<&'a Correlation>,
+    ) -> Result<CorrelationInput<'a>, Unresolved> {
+        let label = || {
+            correlation
+                .meta
+                .id
+                .as_ref()
+                .map_or(&correlation.meta.title.value, |id| &id.value)
+                .clone()
+        };
+        open.push(correlation);
+        let mut sources = Vec::new();
+        for reference in &correlation.rules {
+            let reference = reference.value.as_str();
+            let named = |meta: &tunnelhunt_sigma::ast::Metadata| {
+                meta.id.as_ref().is_some_and(|id| id.value == reference)
+                    || meta
+                        .name
+                        .as_ref()
+                        .is_some_and(|name| name.value == reference)
+            };
+            if let Some(rule) = rules.iter().find(|rule| named(&rule.rule.meta)) {
+                sources.push(CorrelatedRule::Rule(*rule));
+                continue;
+            }
+            let Some(inner) = correlations.iter().find(|inner| named(&inner.meta)) else {
+                return Err(Unresolved::Missing {
+                    correlation: label(),
+                    reference: reference.to_owned(),
+                });
+            };
+            if open.iter().any(|seen| std::ptr::eq(*seen, *inner)) {
+                return Err(Unresolved::Cycle {
+                    correlation: label(),
+                    reference: reference.to_owned(),
+                });
+            }
+            let inner = Self::resolve_within(inner, rules, correlations, approximate, open)?;
+            sources.push(CorrelatedRule::Correlation(Box::new(inner)));
+        }
+        open.pop();
+        Ok(CorrelationInput {
+            correlation,
+            sources,
+            approximate,
+        })
     }
 }

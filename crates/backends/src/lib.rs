@@ -56,7 +56,7 @@ pub(crate) mod test_support;
 use tunnelhunt_sigma::ast::{AttrValue, Filter, Rule};
 use tunnelhunt_sigma::ir::Expr;
 
-pub use correlation::{CorrelatedRule, CorrelationInput};
+pub use correlation::{CorrelatedRule, CorrelationInput, Figure, Unresolved};
 pub use meta::NO_BRANCH;
 pub use refusal::{Construct, Refusal};
 

@@ -15,6 +15,7 @@
 
 // Shared helpers.
 mod common;
+mod correlation_support;
 mod cql_support;
 mod eql_support;
 mod kql_support;
@@ -23,6 +24,9 @@ mod yaral_support;
 
 // One module per former test file.
 mod aql_golden;
+mod correlation_golden;
+mod correlation_props;
+mod correlation_validate;
 mod cql_golden;
 mod cql_literals;
 mod eql_execute;

@@ -105,6 +105,12 @@ pub struct ExportArgs {
     /// Exit 6 when any rendering was refused.
     #[arg(long)]
     pub strict: bool,
+    /// Let targets that only have fixed time buckets render correlation
+    /// rules with them (a burst across a bucket edge is missed), marked as
+    /// approximate in the query's header. Without it they refuse; targets
+    /// with sliding windows never need it.
+    #[arg(long)]
+    pub approximate: bool,
 }
 
 /// `--target` values: every target the backends render

@@ -197,9 +197,8 @@ fn tunnelhunt_pack_rule_count() -> usize {
     rules.as_array().expect("array").len()
 }
 
-#[test]
-fn export_names_correlation_rules_it_cannot_render() {
-    let dir = common::scratch("export", "correlation");
+/// A base rule and an `event_count` correlation over it, by name.
+fn correlation_rules(dir: &Path) -> String {
     let rules = dir.join("rules.yml");
     fs::write(
         &rules,
@@ -208,20 +207,107 @@ fn export_names_correlation_rules_it_cannot_render() {
          detection:\n  selection:\n    Image|endswith: '\\plink.exe'\n  condition: selection\n\
          level: low\n---\n\
          title: Many plink runs\nid: 5b2f7c1e-4d6a-4f0b-8e3c-9a1d2b3c4e5f\nstatus: test\n\
-         correlation:\n  type: event_count\n  rules:\n    - plink_run\n  group-by:\n    - Computer\n\
+         correlation:\n  type: event_count\n  rules:\n    - plink_run\n  group-by:\n    - Image\n\
          \x20 timespan: 10m\n  condition:\n    gte: 3\nlevel: medium\n",
     )
     .unwrap();
-    let path = rules.to_str().unwrap();
-    let out = tunnelhunt(&["export", "--target", "kql", "--rules", path]);
+    rules.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn export_renders_correlations_where_the_target_states_them_and_refuses_them_by_name() {
+    let dir = common::scratch("export", "correlation");
+    let path = correlation_rules(&dir);
+    let out = tunnelhunt(&["export", "--target", "kql", "--rules", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("// title: Many plink runs\n"), "{text}");
+    assert!(
+        text.contains("| where tunnelhunt_figure >= 3\n"),
+        "the correlation's query follows the rule's:\n{text}"
+    );
+    assert!(!stderr(&out).contains("not exported"), "{}", stderr(&out));
+
+    // EQL states no event_count: a refusal naming the correlation, and
+    // --strict turns it into exit 6.
+    let out = tunnelhunt(&["export", "--target", "eql", "--rules", &path]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("correlation rule \"Many plink runs\"")
-            && stderr(&out).contains("not exported"),
+        stderr(&out).contains(
+            "tunnelhunt: eql: correlation rule \"Many plink runs\" \
+             (5b2f7c1e-4d6a-4f0b-8e3c-9a1d2b3c4e5f): refused: correlation: eql cannot state \
+             'event_count'"
+        ),
         "{}",
         stderr(&out)
     );
     assert!(stdout(&out).contains("plink.exe"), "{}", stdout(&out));
-    let strict = tunnelhunt(&["export", "--target", "kql", "--strict", "--rules", path]);
+    let strict = tunnelhunt(&["export", "--target", "eql", "--strict", "--rules", &path]);
     assert_eq!(strict.status.code(), Some(6), "{}", stderr(&strict));
+    let strict = tunnelhunt(&["export", "--target", "kql", "--strict", "--rules", &path]);
+    assert_eq!(
+        strict.status.code(),
+        Some(0),
+        "KQL renders both: {}",
+        stderr(&strict)
+    );
+}
+
+#[test]
+fn export_out_writes_correlations_beside_the_rules_and_indexes_them() {
+    let dir = common::scratch("export", "correlation-out");
+    let path = correlation_rules(&dir);
+    let out_dir = dir.join("out");
+    let out = tunnelhunt(&[
+        "export",
+        "--target",
+        "all",
+        "--rules",
+        &path,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = |relative: &str| fs::read_to_string(out_dir.join(relative));
+    let kql = written("kql/rules-2.kql").expect("the correlation's KQL file");
+    assert!(
+        kql.contains("| join kind=inner (tunnelhunt_matches)"),
+        "{kql}"
+    );
+    assert!(written("kql/rules-2.sentinel.kql").is_ok());
+    assert!(
+        written("spl/rules-2.spl")
+            .expect("SPL")
+            .contains("streamstats time_window=600s")
+    );
+    assert!(
+        written("eql/rules-2.eql").is_err(),
+        "EQL refuses event_count"
+    );
+    let sigma = written("sigma/rules-2.yml").expect("the correlation document");
+    assert!(
+        sigma.contains("correlation:\n    type: event_count\n"),
+        "{sigma}"
+    );
+    let index = written("README.md").unwrap();
+    assert!(index.contains("## Correlation rules\n"), "{index}");
+    assert!(
+        index.contains("| \"Many plink runs\" (5b2f7c1e-4d6a-4f0b-8e3c-9a1d2b3c4e5f) | event_count | [kql](kql/rules-2.kql), [sentinel](kql/rules-2.sentinel.kql) |"),
+        "{index}"
+    );
+    assert!(
+        index.contains("- \"Many plink runs\" (5b2f7c1e-4d6a-4f0b-8e3c-9a1d2b3c4e5f) — eql: correlation: eql cannot state 'event_count'"),
+        "{index}"
+    );
+    assert!(!index.contains("not exported"), "{index}");
+}
+
+#[test]
+fn export_help_documents_approximate() {
+    let out = tunnelhunt(&["export", "--help"]);
+    assert!(
+        stdout(&out).contains("--approximate") && stdout(&out).contains("fixed time buckets"),
+        "{}",
+        stdout(&out)
+    );
 }

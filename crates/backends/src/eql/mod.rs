@@ -27,6 +27,7 @@
 //! [`model`]) and execute the pack over the scenario corpus against
 //! tunnelhunt's engine (`validators/eql/`).
 
+mod correlation;
 pub mod literal;
 pub mod model;
 pub mod pack;
@@ -36,6 +37,7 @@ use tunnelhunt_sigma::ast::LogSource;
 
 use crate::boolean::{self, BoolSyntax};
 use crate::common::one_line;
+use crate::correlation::CorrelationInput;
 use crate::meta;
 use crate::model::logsource_label;
 use crate::refusal::{Construct, Refusal};
@@ -79,6 +81,14 @@ impl Backend for Eql {
 
     fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
+    }
+
+    fn render_correlation(
+        &self,
+        correlation: &CorrelationInput<'_>,
+        _flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        correlation::render(correlation)
     }
 }
 

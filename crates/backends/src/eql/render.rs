@@ -78,6 +78,24 @@ fn resolve<'a>(name: &'a str, ecs: &EcsScope) -> Result<Field<'a>, Refusal> {
     }
 }
 
+/// The ECS field a sequence joins its events on for the Sigma field
+/// `name`. Fields whose Sigma value is rebuilt from several ECS fields
+/// (`User` from domain and name, `Hashes`) or translated (`Initiated`
+/// from `network.direction`) hold no single value to join on.
+pub(crate) fn join_field(name: &str, ecs: &EcsScope) -> Result<String, Refusal> {
+    let field = resolve(name, ecs)?;
+    if matches!(field.sigma, "User" | "Hashes") || field.kind == FieldKind::Bool {
+        return Err(Refusal::new(
+            Construct::Correlation,
+            format!(
+                "'{name}' is rebuilt from several ECS fields in '{}': an EQL sequence cannot join on it",
+                ecs.scope.name
+            ),
+        ));
+    }
+    Ok(field.target.into_owned())
+}
+
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars

@@ -27,6 +27,7 @@
 //! the Advanced Hunting and Sentinel schema in the tests
 //! (`validators/kql/`, `tests/kql_validate.rs`).
 
+mod correlation;
 pub mod literal;
 pub(crate) mod model;
 pub(crate) mod pack;
@@ -34,11 +35,12 @@ pub(crate) mod render;
 pub(crate) mod sentinel;
 
 use crate::common::one_line;
+use crate::correlation::CorrelationInput;
 use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
 use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
-use model::{KqlModel, XDR};
+use model::{KqlModel, Source, XDR};
 use sentinel::SENTINEL;
 
 /// The KQL backend.
@@ -83,11 +85,21 @@ impl Backend for Kql {
     fn render_pack(&self, rules: &[RuleInput<'_>], flavor: Flavor) -> PackQuery {
         pack::render(rules, flavor)
     }
+
+    fn render_correlation(
+        &self,
+        correlation: &CorrelationInput<'_>,
+        flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        correlation::render(model_of(flavor), correlation)
+    }
 }
 
 /// A rule's query without its header.
 pub(crate) struct Query {
     pub source_name: &'static str,
+    /// The table (and selection) the query reads.
+    pub source: &'static Source,
     /// Selector, extends and `where`, newline-separated, no trailing
     /// newline.
     pub text: String,
@@ -117,6 +129,7 @@ pub(crate) fn query(model: &KqlModel, rule: &RuleInput<'_>) -> Result<Query, Ref
     text.push_str(&condition.text);
     Ok(Query {
         source_name: source.scope.name,
+        source,
         text,
     })
 }

@@ -9,7 +9,9 @@
 //! `\*`), the condition text with its whitespace normalized. Loading the
 //! output gives the same AST and therefore the same meaning.
 
-use tunnelhunt_sigma::ast::{AttrValue, FieldMatcher, LogSource, Metadata, SearchBody, Value};
+use tunnelhunt_sigma::ast::{
+    AttrValue, Correlation, FieldMatcher, LogSource, Metadata, SearchBody, Threshold, Value,
+};
 
 use super::yaml::{self, Style};
 
@@ -249,6 +251,41 @@ impl Writer {
         }
         for (key, value) in &meta.custom {
             self.attr(0, key, value);
+        }
+    }
+
+    /// The `correlation:` section, keys in the specification's order;
+    /// every value is one the loader reads back to the same AST.
+    pub(crate) fn correlation(&mut self, correlation: &Correlation) {
+        self.key(0, "correlation", "");
+        self.key(STEP, "type", correlation.kind.as_str());
+        let rules: Vec<String> = correlation.rules.iter().map(|r| r.value.clone()).collect();
+        self.string_list(STEP, "rules", &rules);
+        self.string_list(STEP, "group-by", &correlation.group_by);
+        self.text(STEP, "timespan", &correlation.timespan_text.value);
+        if let Some(condition) = &correlation.condition {
+            self.key(STEP, "condition", "");
+            if let Some(field) = &condition.field {
+                self.text(2 * STEP, "field", field);
+            }
+            if let Some(percentile) = condition.percentile {
+                self.key(2 * STEP, "percentile", &Threshold(percentile).to_string());
+            }
+            for (op, threshold) in &condition.comparisons {
+                self.key(2 * STEP, op.as_str(), &threshold.to_string());
+            }
+        }
+        if !correlation.aliases.is_empty() {
+            self.key(STEP, "aliases", "");
+            for alias in &correlation.aliases {
+                self.key(2 * STEP, &alias.alias, "");
+                for (rule, field) in &alias.mapping {
+                    self.text(3 * STEP, rule, field);
+                }
+            }
+        }
+        if correlation.generate {
+            self.key(STEP, "generate", "true");
         }
     }
 

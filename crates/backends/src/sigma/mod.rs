@@ -12,7 +12,11 @@
 //! meaning; with filters, an equal lowered IR.
 //!
 //! The pack is a multi-document YAML stream (`---` between rules).
-//! Correlation rules are not [`RuleInput`]s and are not written here.
+//! Correlation rules are written back as correlation documents
+//! ([`Backend::render_correlation`]): they name their rules by the
+//! references the author wrote, so the documents of the referenced rules
+//! (exported beside them) complete them, and loading the output gives an
+//! equal correlation AST.
 
 mod document;
 mod fold;
@@ -21,6 +25,7 @@ pub mod yaml;
 use document::Writer;
 
 use crate::common::one_line;
+use crate::correlation::CorrelationInput;
 use crate::refusal::Refusal;
 use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
 
@@ -44,6 +49,19 @@ impl Backend for SigmaOut {
             text: documents.join("---\n"),
             omitted: Vec::new(),
         }
+    }
+
+    fn render_correlation(
+        &self,
+        correlation: &CorrelationInput<'_>,
+        _flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        let correlation = correlation.correlation;
+        let mut w = Writer::default();
+        w.metadata_head(&correlation.meta);
+        w.correlation(correlation);
+        w.metadata_tail(&correlation.meta);
+        Ok(w.finish())
     }
 }
 

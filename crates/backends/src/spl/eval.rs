@@ -37,7 +37,7 @@ pub(super) const EVAL_SYNTAX: BoolSyntax = BoolSyntax {
 /// A field reference in eval: single quotes name a field (double quotes
 /// would be a string). Mapped names are plain identifiers (checked by the
 /// model tests), so no escaping is needed.
-fn field_ref(name: &str) -> String {
+pub(super) fn field_ref(name: &str) -> String {
     format!("'{name}'")
 }
 

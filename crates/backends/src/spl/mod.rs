@@ -21,6 +21,7 @@
 
 mod cim;
 pub(crate) mod cim_model;
+mod correlation;
 mod eval;
 mod literal;
 pub(crate) mod model;
@@ -31,6 +32,7 @@ mod sysmon;
 #[cfg(test)]
 mod tests;
 
+use crate::correlation::CorrelationInput;
 use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
 use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
@@ -65,6 +67,20 @@ impl Backend for Spl {
         } else {
             pack::sysmon(rules)
         }
+    }
+
+    fn render_correlation(
+        &self,
+        correlation: &CorrelationInput<'_>,
+        flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        if is_cim(flavor) {
+            return Err(correlation.refuse(
+                "spl (cim)",
+                "tstats computes no running aggregate per event",
+            ));
+        }
+        correlation::render(correlation)
     }
 }
 

@@ -125,7 +125,7 @@ pub(super) fn cim(rules: &[RuleInput<'_>]) -> PackQuery {
 
 /// One search term group per channel, with the union of the EventCodes
 /// the rules read there (a channel read whole by one rule is read whole).
-fn base_search<'a>(scopes: impl Iterator<Item = &'a SplScope>) -> String {
+pub(super) fn base_search<'a>(scopes: impl Iterator<Item = &'a SplScope>) -> String {
     let mut channels: Vec<(&str, Option<Vec<u32>>)> = Vec::new();
     for scope in scopes {
         let codes = (!scope.event_codes.is_empty()).then(|| scope.event_codes.to_vec());

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! DIR/README.md                     index (rules × targets, refusals)
-//! DIR/<target>/<rule>.<ext>         default flavor
+//! DIR/<target>/<rule>.<ext>         default flavor (correlation rules too)
 //! DIR/<target>/<rule>.<flavor>.<ext>
 //! DIR/packs/pack[.<flavor>].<ext>   the whole rule set as one hunting query
 //! ```
@@ -21,22 +21,17 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use tunnelhunt_backends::{Flavor, Target};
 
-use super::plan::{Exported, LoweredRule};
+use super::plan::{Exported, Lowered, RenderedRule};
 
 const MARKER: &str = "<!-- written by tunnelhunt export; rewritten on the next export -->";
 const PACK_DIR: &str = "packs";
 
-pub fn write_tree(
-    dir: &Path,
-    rules: &[LoweredRule],
-    exported: &[Exported],
-    correlations: &[String],
-) -> anyhow::Result<()> {
+pub fn write_tree(dir: &Path, lowered: &Lowered, exported: &[Exported]) -> anyhow::Result<()> {
     prepare(dir)?;
     for target in exported {
         let target_dir = dir.join(target.target.name());
         fs::create_dir_all(&target_dir)?;
-        for rendered in &target.rules {
+        for rendered in target.entries() {
             for (flavor, text) in rendered.texts() {
                 let path = target_dir.join(file_name(&rendered.stem, flavor, target.target));
                 write(&path, text)?;
@@ -52,10 +47,7 @@ pub fn write_tree(
             write(&path, &pack.text)?;
         }
     }
-    write(
-        &dir.join("README.md"),
-        &readme(rules, exported, correlations),
-    )
+    write(&dir.join("README.md"), &readme(lowered, exported))
 }
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -109,22 +101,42 @@ fn remove_dir_if_present(path: &Path) -> io::Result<()> {
     }
 }
 
+/// One table cell: a link per flavor rendered, the construct per flavor
+/// refused.
+fn links(rendered: &RenderedRule, target: Target) -> String {
+    let links: Vec<String> = rendered
+        .renderings
+        .iter()
+        .map(|(flavor, result)| {
+            let name = file_name(&rendered.stem, *flavor, target);
+            let shown = flavor.suffix().unwrap_or(target.name());
+            match result {
+                Ok(_) => format!("[{shown}]({}/{name})", target.name()),
+                Err(refusal) => format!("{shown}: refused ({})", refusal.construct),
+            }
+        })
+        .collect();
+    cell(&links.join(", "))
+}
+
 /// Markdown table cells must not contain `|` or line breaks.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String]) -> String {
+fn readme(lowered: &Lowered, exported: &[Exported]) -> String {
+    let rules = &lowered.rules;
     let mut md = String::new();
     let _ = writeln!(md, "{MARKER}");
     let _ = writeln!(md, "# Exported queries\n");
     let _ = writeln!(
         md,
-        "{} rules rendered for {} by tunnelhunt {}. Every query means exactly what its \
-         Sigma rule means; where a target cannot express a construct the rule is \
-         *refused* for that target and the reason is listed below, rather than \
-         rendered approximately.\n",
+        "{} rules and {} correlation rules rendered for {} by tunnelhunt {}. Every query \
+         means exactly what its Sigma rule means; where a target cannot express a \
+         construct the rule is *refused* for that target and the reason is listed \
+         below, rather than rendered approximately.\n",
         rules.len(),
+        lowered.correlations.len(),
         exported
             .iter()
             .map(|e| e.target.name())
@@ -182,28 +194,44 @@ fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String])
             meta.level.map(|l| l.as_str()).unwrap_or("")
         );
         for target in exported {
-            let rendered = &target.rules[i];
-            let links: Vec<String> = rendered
-                .renderings
-                .iter()
-                .map(|(flavor, result)| {
-                    let name = file_name(&rendered.stem, *flavor, target.target);
-                    let shown = flavor.suffix().unwrap_or(target.target.name());
-                    match result {
-                        Ok(_) => format!("[{shown}]({}/{name})", target.target.name()),
-                        Err(refusal) => format!("{shown}: refused ({})", refusal.construct),
-                    }
-                })
-                .collect();
-            let _ = write!(md, " {} |", cell(&links.join(", ")));
+            let _ = write!(md, " {} |", links(&target.rules[i], target.target));
         }
         md.push('\n');
+    }
+
+    if !lowered.correlations.is_empty() {
+        let _ = writeln!(md, "\n## Correlation rules\n");
+        let _ = writeln!(
+            md,
+            "Rendered where the target states the correlation's sliding window exactly \
+             (see docs/backends.md, \"Correlations\"); refused by name elsewhere. The \
+             rules they aggregate are exported above.\n"
+        );
+        let mut header = String::from("| correlation | type |");
+        let mut rule_line = String::from("|---|---|");
+        for target in exported {
+            let _ = write!(header, " {} |", target.target.name());
+            rule_line.push_str("---|");
+        }
+        let _ = writeln!(md, "{header}\n{rule_line}");
+        for (i, loaded) in lowered.correlations.iter().enumerate() {
+            let _ = write!(
+                md,
+                "| {} | {} |",
+                cell(&loaded.label),
+                loaded.correlation.kind.as_str()
+            );
+            for target in exported {
+                let _ = write!(md, " {} |", links(&target.correlations[i], target.target));
+            }
+            md.push('\n');
+        }
     }
 
     let refusals: Vec<String> = exported
         .iter()
         .flat_map(|target| {
-            target.rules.iter().flat_map(move |rendered| {
+            target.entries().flat_map(move |rendered| {
                 rendered.refusals().map(move |(flavor, refusal)| {
                     format!(
                         "- {} — {}{}: {refusal}",
@@ -218,17 +246,6 @@ fn readme(rules: &[LoweredRule], exported: &[Exported], correlations: &[String])
             })
         })
         .collect();
-    if !correlations.is_empty() {
-        let _ = writeln!(md, "\n## Correlation rules, not exported\n");
-        let _ = writeln!(
-            md,
-            "No backend renders correlation rules yet; the rules they aggregate are \
-             exported above.\n"
-        );
-        for label in correlations {
-            let _ = writeln!(md, "- {label}");
-        }
-    }
     if !refusals.is_empty() {
         let _ = writeln!(md, "\n## Refusals\n");
         for line in refusals {

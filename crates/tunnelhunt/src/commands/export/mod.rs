@@ -7,6 +7,11 @@
 //! stdout the queries of one target follow each other (each carries its
 //! metadata comment); with `--out DIR` every rendering goes into its own
 //! file, with the pack queries and a README index beside them.
+//!
+//! Correlation rules go the same way as rules: rendered per target and
+//! flavor where the target states their sliding-window meaning exactly,
+//! refused by name (and counted as refusals) where it does not; their
+//! queries follow the rules' on stdout and sit beside them with `--out`.
 
 mod index;
 mod plan;
@@ -29,40 +34,23 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
     let lowered = lower_all(&loaded, &plan.placeholders);
     let rule_errors = report_rule_problems(&lowered.problems, "left out of the export");
 
-    // No backend renders correlation rules yet: say so for each one rather
-    // than leave it out silently (their base rules are exported).
-    let correlations: Vec<String> = loaded
-        .collection
-        .correlations()
-        .map(|c| match &c.meta.id {
-            Some(id) => format!("\"{}\" ({})", c.meta.title.value, id.value),
-            None => format!("\"{}\"", c.meta.title.value),
-        })
-        .collect();
-    for label in &correlations {
-        eprintln!(
-            "tunnelhunt: correlation rule {}: not exported: no backend renders \
-             correlation rules yet (the rules it aggregates are exported)",
-            escape(label)
-        );
-    }
-
     let exported: Vec<Exported> = plan
         .targets
         .iter()
-        .map(|target| plan::render_target(target, &lowered.rules))
+        .map(|target| plan::render_target(target, &lowered, plan.approximate))
         .collect();
     report_refusals(&exported);
 
     match &args.out {
         Some(dir) => {
-            index::write_tree(dir, &lowered.rules, &exported, &correlations)
+            index::write_tree(dir, &lowered, &exported)
                 .with_context(|| format!("cannot write the export to {}", dir.display()))?;
             let files: usize = exported.iter().map(Exported::file_count).sum();
             eprintln!(
-                "tunnelhunt: wrote {} for {} to {} (index: {})",
+                "tunnelhunt: wrote {} for {} and {} to {} (index: {})",
                 plural(files, "file"),
                 plural(lowered.rules.len(), "rule"),
+                plural(lowered.correlations.len(), "correlation rule"),
                 dir.display(),
                 dir.join("README.md").display()
             );
@@ -73,7 +61,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
     let refused: usize = exported.iter().map(Exported::refusal_count).sum();
     Ok(if rule_errors > 0 {
         Outcome::RuleErrors
-    } else if (refused > 0 || !correlations.is_empty()) && args.strict {
+    } else if refused > 0 && args.strict {
         Outcome::Refusals
     } else {
         Outcome::Success
@@ -83,16 +71,17 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
 /// One line per refusal on stderr, then a count per target.
 fn report_refusals(exported: &[Exported]) {
     for target in exported {
-        for rendered in &target.rules {
+        for rendered in target.entries() {
             for (flavor, refusal) in rendered.refusals() {
                 // The label and the refusal quote the rule: escaped.
                 let line = format!(
-                    "tunnelhunt: {}{}: rule {}: refused: {refusal}",
+                    "tunnelhunt: {}{}: {} {}: refused: {refusal}",
                     target.target.name(),
                     flavor
                         .suffix()
                         .map(|f| format!(" ({f})"))
                         .unwrap_or_default(),
+                    rendered.entry.noun(),
                     rendered.label,
                 );
                 eprintln!("{}", escape(&line));
@@ -129,7 +118,7 @@ fn print_stdout(exported: &[Exported], pack_only: bool) -> anyhow::Result<()> {
             }
             continue;
         }
-        for rendered in &target.rules {
+        for rendered in target.entries() {
             for (_, text) in rendered.texts() {
                 separate(&mut out)?;
                 writeln!(out, "{}", text.trim_end())?;

@@ -1,16 +1,24 @@
 //! What an export renders, in two steps. First the [`Plan`], built and
 //! checked from the arguments alone (paths exist, placeholders load, each
 //! target has the flavor asked for): every usage error surfaces there,
-//! before a rule is read. Then what the plan produced: the lowered rules,
-//! and per target the renderings (or refusals) of each rule in each
-//! flavor plus the pack queries.
+//! before a rule is read. Then what the plan produced: the lowered rules
+//! and the correlations, and per target the renderings (or refusals) of
+//! each rule and each correlation in each flavor plus the pack queries.
+//!
+//! A correlation is rendered from the renderings of the rules it names,
+//! resolved by id or name to the lowered rules (filters folded, as the
+//! rule export renders them) or to other correlations. A correlation
+//! whose rule could not be lowered cannot be rendered anywhere: it is
+//! refused for every target with the reference that is missing.
 
 use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::bail;
-use tunnelhunt_backends::{Backend, Flavor, PackQuery, Refusal, RuleInput, Target, backend};
-use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_backends::{
+    Backend, Construct, CorrelationInput, Flavor, PackQuery, Refusal, RuleInput, Target, backend,
+};
+use tunnelhunt_sigma::ast::{Correlation, Origin, Rule};
 use tunnelhunt_sigma::lower::Placeholders;
 
 use crate::cli::ExportArgs;
@@ -22,6 +30,9 @@ use crate::ruleset::{self, LoadedRules, Problem, rule_label};
 pub struct Plan {
     pub targets: Vec<TargetPlan>,
     pub placeholders: Placeholders,
+    /// `--approximate`: targets with fixed time buckets only may render
+    /// correlations with them, marked in the query's header.
+    pub approximate: bool,
 }
 
 /// One target and the flavors to render it in.
@@ -46,6 +57,7 @@ impl Plan {
         Ok(Plan {
             targets,
             placeholders,
+            approximate: args.approximate,
         })
     }
 }
@@ -102,8 +114,18 @@ impl LoweredRule<'_> {
     }
 }
 
+/// A loaded correlation rule and the file stem its outputs are named
+/// after (unique among rules and correlations).
+pub struct LoadedCorrelation<'a> {
+    pub correlation: &'a Correlation,
+    pub stem: String,
+    /// `"Title" (id)`.
+    pub label: String,
+}
+
 pub struct Lowered<'a> {
     pub rules: Vec<LoweredRule<'a>>,
+    pub correlations: Vec<LoadedCorrelation<'a>>,
     /// Load and lowering problems, in `rules check` form and order.
     pub problems: Vec<Problem>,
 }
@@ -117,26 +139,47 @@ pub fn lower_all<'a>(loaded: &'a LoadedRules, placeholders: &Placeholders) -> Lo
     let rules = lowered
         .into_iter()
         .map(|lowered| LoweredRule {
-            stem: unique_stem(lowered.rule, &mut taken),
+            stem: unique_stem(&lowered.rule.origin, &mut taken),
             label: rule_label(lowered.rule),
             lowered,
         })
         .collect();
-    Lowered { rules, problems }
+    let correlations = loaded
+        .collection
+        .correlations()
+        .map(|correlation| LoadedCorrelation {
+            correlation,
+            stem: unique_stem(&correlation.origin, &mut taken),
+            label: correlation_label(correlation),
+        })
+        .collect();
+    Lowered {
+        rules,
+        correlations,
+        problems,
+    }
+}
+
+/// `"Title" (id)`, as rules are named.
+fn correlation_label(correlation: &Correlation) -> String {
+    match &correlation.meta.id {
+        Some(id) => format!("\"{}\" ({})", correlation.meta.title.value, id.value),
+        None => format!("\"{}\"", correlation.meta.title.value),
+    }
 }
 
 /// `proc_creation_x`, `proc_creation_x-2` for the second document of a
 /// file, and a numeric suffix on any remaining clash (two folders with
 /// files of the same name).
-fn unique_stem(rule: &Rule, taken: &mut HashSet<String>) -> String {
-    let file_stem = Path::new(&rule.origin.file)
+fn unique_stem(origin: &Origin, taken: &mut HashSet<String>) -> String {
+    let file_stem = Path::new(&origin.file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "rule".to_owned());
-    let base = if rule.origin.document == 0 {
+    let base = if origin.document == 0 {
         file_stem
     } else {
-        format!("{file_stem}-{}", rule.origin.document + 1)
+        format!("{file_stem}-{}", origin.document + 1)
     };
     let safe: String = base
         .chars()
@@ -157,8 +200,26 @@ fn unique_stem(rule: &Rule, taken: &mut HashSet<String>) -> String {
     stem
 }
 
-/// One rule through one backend, every flavor.
+/// What an export renders: a rule, or a correlation rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Rule,
+    Correlation,
+}
+
+impl Entry {
+    /// How messages name it (`rule "T" (id)`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            Entry::Rule => "rule",
+            Entry::Correlation => "correlation rule",
+        }
+    }
+}
+
+/// One rule (or correlation) through one backend, every flavor.
 pub struct RenderedRule {
+    pub entry: Entry,
     pub stem: String,
     pub label: String,
     pub renderings: Vec<(Flavor, Result<String, Refusal>)>,
@@ -182,28 +243,38 @@ impl RenderedRule {
 pub struct Exported {
     pub target: Target,
     pub rules: Vec<RenderedRule>,
+    /// One per loaded correlation, in load order.
+    pub correlations: Vec<RenderedRule>,
     pub packs: Vec<PackQuery>,
 }
 
 impl Exported {
+    /// Rules, then correlations: the order every output lists them.
+    pub fn entries(&self) -> impl Iterator<Item = &RenderedRule> {
+        self.rules.iter().chain(&self.correlations)
+    }
+
     pub fn refusal_count(&self) -> usize {
-        self.rules.iter().map(|r| r.refusals().count()).sum()
+        self.entries().map(|r| r.refusals().count()).sum()
     }
 
     /// Files `--out` writes for this target: one per rendering and pack.
     pub fn file_count(&self) -> usize {
-        self.rules.iter().map(|r| r.texts().count()).sum::<usize>() + self.packs.len()
+        self.entries().map(|r| r.texts().count()).sum::<usize>() + self.packs.len()
     }
 }
 
-/// Render every rule in the planned flavors, and the pack query of each.
-pub fn render_target(plan: &TargetPlan, rules: &[LoweredRule]) -> Exported {
+/// Render every rule and correlation in the planned flavors, and the
+/// pack query of each flavor.
+pub fn render_target(plan: &TargetPlan, lowered: &Lowered, approximate: bool) -> Exported {
     let (backend, flavors) = (plan.backend, &plan.flavors);
+    let rules = &lowered.rules;
     let rendered = rules
         .iter()
         .map(|lowered| {
             let input = lowered.input();
             RenderedRule {
+                entry: Entry::Rule,
                 stem: lowered.stem.clone(),
                 label: lowered.label.clone(),
                 renderings: flavors
@@ -214,6 +285,32 @@ pub fn render_target(plan: &TargetPlan, rules: &[LoweredRule]) -> Exported {
         })
         .collect();
     let inputs: Vec<RuleInput> = rules.iter().map(LoweredRule::input).collect();
+    let all: Vec<&Correlation> = lowered.correlations.iter().map(|c| c.correlation).collect();
+    let correlations = lowered
+        .correlations
+        .iter()
+        .map(|loaded| {
+            let resolved =
+                CorrelationInput::resolve(loaded.correlation, &inputs, &all, approximate).map_err(
+                    |unresolved| Refusal::new(Construct::Correlation, unresolved.to_string()),
+                );
+            RenderedRule {
+                entry: Entry::Correlation,
+                stem: loaded.stem.clone(),
+                label: loaded.label.clone(),
+                renderings: flavors
+                    .iter()
+                    .map(|&f| {
+                        let rendering = match &resolved {
+                            Ok(input) => backend.render_correlation(input, f),
+                            Err(refusal) => Err(refusal.clone()),
+                        };
+                        (f, rendering)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     let packs = flavors
         .iter()
         .map(|&f| backend.render_pack(&inputs, f))
@@ -221,6 +318,7 @@ pub fn render_target(plan: &TargetPlan, rules: &[LoweredRule]) -> Exported {
     Exported {
         target: backend.target(),
         rules: rendered,
+        correlations,
         packs,
     }
 }
