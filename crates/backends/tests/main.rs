@@ -21,6 +21,10 @@ mod kql_support;
 mod sigma_support;
 mod yaral_support;
 
+// Correlation exports: YARA-L, LogScale, Sumo Logic, AQL (issue 13).
+mod correlation_inputs;
+mod yaral_correlation;
+
 // One module per former test file.
 mod aql_golden;
 mod cql_golden;
