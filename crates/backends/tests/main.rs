@@ -22,6 +22,7 @@ mod sigma_support;
 mod yaral_support;
 
 // Correlation exports: YARA-L, LogScale, Sumo Logic, AQL (issue 13).
+mod bucketed_correlation;
 mod correlation_inputs;
 mod yaral_correlation;
 

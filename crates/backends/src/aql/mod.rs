@@ -10,6 +10,7 @@
 //! the query body ("not at the beginning or the end"), so they sit between
 //! `FROM events` and `WHERE`.
 
+mod correlation;
 pub(crate) mod model;
 mod pack;
 mod render;
@@ -25,7 +26,7 @@ use crate::boolean::{BoolSyntax, render as render_bool};
 use crate::meta::{self, Fact};
 use crate::model::{DataModel, Scope};
 use crate::refusal::Refusal;
-use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
+use crate::{Backend, CorrelationInput, Flavor, PackQuery, RuleInput, Target};
 
 /// The QRadar AQL backend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,6 +62,14 @@ impl Backend for Aql {
 
     fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
+    }
+
+    fn render_correlation(
+        &self,
+        input: &CorrelationInput<'_>,
+        _flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        correlation::render(input)
     }
 }
 

@@ -23,6 +23,7 @@
 //! log search (`| if(…, "Branch", …) as DetectionBranch`) in both flavors
 //! — see [`search::pack`].
 
+mod correlation;
 mod cse;
 pub mod model;
 pub(crate) mod render;
@@ -31,7 +32,7 @@ pub(crate) mod sysmon;
 pub(crate) mod winevent;
 
 use crate::refusal::Refusal;
-use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
+use crate::{Backend, CorrelationInput, Flavor, PackQuery, RuleInput, Target};
 
 use render::Form;
 
@@ -68,6 +69,17 @@ impl Backend for Sumo {
         match form_of(flavor) {
             Form::Cse => cse::rule(rule),
             Form::Search => search::rule(rule),
+        }
+    }
+
+    fn render_correlation(
+        &self,
+        input: &CorrelationInput<'_>,
+        flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        match form_of(flavor) {
+            Form::Cse => Err(correlation::refuse_cse(input)),
+            Form::Search => correlation::render_search(input),
         }
     }
 

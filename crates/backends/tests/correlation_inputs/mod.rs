@@ -32,6 +32,19 @@ detection:
         CommandLine|contains: ' -R '
     condition: selection
 ---
+title: SSH Dynamic Forward Started
+name: ssh_dynamic_forward
+id: 5b1c7a10-0000-4000-8000-000000000004
+level: medium
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '\ssh.exe'
+        CommandLine|contains: ' -D '
+    condition: selection
+---
 title: Outbound SSH Connection
 name: outbound_ssh
 id: 5b1c7a10-0000-4000-8000-000000000002
@@ -284,6 +297,76 @@ correlation:
     timespan: 10m
     condition:
         gte: 2
+---
+title: Remote Forwards Per Image
+name: forwards_per_image
+id: 5b1c7a10-0000-4000-8000-000000000027
+level: medium
+correlation:
+    type: event_count
+    rules:
+        - ssh_remote_forward
+    group-by:
+        - Image
+    timespan: 15m
+    condition:
+        gte: 5
+---
+title: Many Forward Command Lines Per Image
+name: command_lines_per_image
+id: 5b1c7a10-0000-4000-8000-000000000028
+level: medium
+correlation:
+    type: value_count
+    rules:
+        - ssh_remote_forward
+    group-by:
+        - Image
+    timespan: 15m
+    condition:
+        field: CommandLine
+        gt: 10
+---
+title: Remote And Dynamic Forward From One Image
+name: remote_and_dynamic_forward
+id: 5b1c7a10-0000-4000-8000-000000000029
+level: high
+correlation:
+    type: temporal
+    rules:
+        - ssh_remote_forward
+        - ssh_dynamic_forward
+    group-by:
+        - Image
+    timespan: 5m
+---
+title: Forward Process Ids Summed Per Image
+name: pid_sum
+id: 5b1c7a10-0000-4000-8000-000000000030
+correlation:
+    type: value_sum
+    rules:
+        - ssh_remote_forward
+    group-by:
+        - Image
+    timespan: 1h
+    condition:
+        field: ProcessId
+        gt: 100000
+---
+title: Mean Forward Process Id Per Image
+name: pid_mean
+id: 5b1c7a10-0000-4000-8000-000000000031
+correlation:
+    type: value_avg
+    rules:
+        - ssh_remote_forward
+    group-by:
+        - Image
+    timespan: 1h
+    condition:
+        field: ProcessId
+        gte: 1000.5
 "#;
 
 /// The names of the fixture's correlations, in file order.
@@ -304,6 +387,11 @@ pub const NAMES: &[&str] = &[
     "few_distinct_names",
     "mixed_group_fields",
     "two_of_three",
+    "forwards_per_image",
+    "command_lines_per_image",
+    "remote_and_dynamic_forward",
+    "pid_sum",
+    "pid_mean",
 ];
 
 /// A base rule, lowered, with the filters that apply to it.
