@@ -6,6 +6,10 @@
 //! boolean structure comes from [`crate::boolean`] (NOT > AND > OR in AQL,
 //! parenthesized anyway).
 //!
+//! Correlations ([`correlation`]) are refused unless the user accepts a
+//! fixed-interval approximation: one AQL search aggregates over one time
+//! clause, it does not slide a window.
+//!
 //! Metadata travels in `/* … */` comments, which IBM allows only inside
 //! the query body ("not at the beginning or the end"), so they sit between
 //! `FROM events` and `WHERE`.

@@ -32,7 +32,8 @@
 //!
 //! Each rule is one `case` clause (the pack's form), so its selector and
 //! condition apply to its events only; `_rule` names the rule, which
-//! `temporal` counts. Group-by and value fields must be one Falcon field in
+//! `temporal` counts (an event matching two rules takes the first clause,
+//! so it counts for that rule only; the header says so). Group-by and value fields must be one Falcon field in
 //! every rule, with the Sigma field's values or a one-to-one spelling of
 //! them (NT device paths, the rebuilt registry path); a base name or a
 //! connection end that depends on the direction would merge or split
@@ -214,14 +215,18 @@ fn header(plan: &Bucketed<'_, '_>) -> String {
     if !correlation.group_by.is_empty() {
         facts.push(format!("group-by: {}", correlation.group_by.join(", ")));
     }
+    let mut disclaimer = plan.disclaimer(&format!(
+        "{} buckets aligned to the epoch (groupBy over _bucket)",
+        correlation.timespan_text.value
+    ));
+    if plan.measure == Measure::DistinctRules {
+        disclaimer.push_str("; an event matching several rules counts for the first (case)");
+    }
     let lines = [
         input.title().to_owned(),
         facts.join(" | "),
         format!("alert when: {}", input.condition_text()),
-        plan.disclaimer(&format!(
-            "{} buckets aligned to the epoch (groupBy over _bucket)",
-            correlation.timespan_text.value
-        )),
+        disclaimer,
     ];
     lines
         .iter()

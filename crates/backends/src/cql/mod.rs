@@ -15,7 +15,9 @@
 //! `|cased` keeps the case-sensitive `f="…"` glob; what LogScale cannot say
 //! exactly (keywords, parent paths, PE metadata, Sysmon's registry hive
 //! spelling) is refused, never approximated. `render` explains the
-//! operators, `literal` the escaping, `pack` the hunting query.
+//! operators, `literal` the escaping, `pack` the hunting query,
+//! `correlation` the correlations (refused unless the user accepts the
+//! fixed-bucket approximation of `bucketed`).
 
 mod basename;
 pub(crate) mod bucketed;

@@ -19,6 +19,10 @@
 //! other operators are shared and documented in [`render`]; the field
 //! mappings are in [`model`].
 //!
+//! Correlations ([`correlation`]): Cloud SIEM refuses them (its Threshold
+//! and Chain rules evaluate overlapping time spans it chooses); the log
+//! search renders a `timeslice` approximation when asked to.
+//!
 //! The pack: Cloud SIEM has no union or computed column, so the pack is a
 //! log search (`| if(…, "Branch", …) as DetectionBranch`) in both flavors
 //! — see [`search::pack`].

@@ -24,7 +24,8 @@
 //!   and the reference converter's reliance on one (`A and B or C`) is the
 //!   bug this backend exists to avoid.
 //! * No `match` section: a rule without one matches single events, which
-//!   is what a Sigma rule describes.
+//!   is what a Sigma rule describes. Correlations are the multi-event
+//!   rules of [`correlation`] (a sliding window before a pivot match).
 //! * The rule name must be an identifier (`[A-Za-z_][A-Za-z0-9_]*`); it is
 //!   the title reduced to that alphabet plus the first eight hex digits of
 //!   the rule id (or of a hash of the title), so it is deterministic and
