@@ -23,6 +23,7 @@ mod yaral_support;
 
 // Correlation exports: YARA-L, LogScale, Sumo Logic, AQL (issue 13).
 mod bucketed_correlation;
+mod correlation_injection;
 mod correlation_inputs;
 mod yaral_correlation;
 
