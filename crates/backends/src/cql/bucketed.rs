@@ -167,10 +167,16 @@ impl Bucketed<'_, '_> {
 
     /// The header line every approximation carries.
     pub(crate) fn disclaimer(&self, buckets: &str) -> String {
-        format!(
+        let mut text = format!(
             "fixed-bucket approximation: {buckets}, not the rule's sliding window (each match's trailing {}); a burst across a bucket boundary is missed, and lt/lte/neq conditions can hold in a bucket no trailing window matches",
             self.input.correlation.timespan_text.value
-        )
+        );
+        if self.rules.len() > 1 && self.measure != Measure::DistinctRules {
+            // The engine has one match per rule an event matches; the
+            // targets select each event once.
+            text.push_str("; an event matching several of the rules counts once");
+        }
+        text
     }
 }
 

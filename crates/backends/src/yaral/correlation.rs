@@ -38,6 +38,9 @@
 //!   The pivot is one of them (YARA-L does not make different event
 //!   variables bind different events — rules that need that say
 //!   `$a.metadata.id != $b.metadata.id`), so `#e` is the window's count.
+//!   Over several rules `$e` is one variable, so an event matching two of
+//!   them counts once where the engine has one match per rule; the meta
+//!   says so.
 //! * `value_count`: `$e` ranges over the window's matches that carry a
 //!   value (`!= ""`: UDM reads an absent string as empty, the backend's
 //!   reading everywhere), and `count_distinct` counts their values. A
@@ -78,6 +81,9 @@ use super::{condition_on, correlation_rule_name, meta_string, selector_on};
 const PIVOT: &str = "$p";
 /// The variable the aggregating kinds count over.
 const COUNTED: &str = "$e";
+/// What the meta says about the window of a rule pivoting on `$p`.
+const SLIDING_NOTE: &str =
+    "sliding: the timespan before each match ($p), both ends as YARA-L sliding windows place them";
 /// Google's bounds on a `match` window.
 const MIN_WINDOW_SECS: u64 = 60;
 const MAX_WINDOW_SECS: u64 = 48 * 3600;
@@ -121,7 +127,7 @@ struct Body {
     pivot: String,
     outcome: Vec<String>,
     condition: String,
-    window_note: &'static str,
+    window_note: String,
 }
 
 fn refusal(input: &CorrelationInput<'_>, why: &str) -> Refusal {
@@ -323,7 +329,11 @@ fn aggregate(input: &CorrelationInput<'_>, rules: &[&RuleInput<'_>]) -> Result<B
         pivot: PIVOT.to_owned(),
         outcome,
         condition,
-        window_note: "sliding: the timespan before each match ($p), both ends as YARA-L sliding windows place them",
+        window_note: if rules.len() > 1 {
+            format!("{SLIDING_NOTE}; an event matching several of the rules counts once")
+        } else {
+            SLIDING_NOTE.to_owned()
+        },
     })
 }
 
@@ -369,14 +379,11 @@ fn temporal(
         }
         (
             variables[all - 1].clone(),
-            "sliding: the timespan before the last rule's match; order compared in whole seconds (UDM event_timestamp.seconds)",
+            "sliding: the timespan before the last rule's match; order compared in whole seconds (UDM event_timestamp.seconds)".to_owned(),
         )
     } else {
         events.extend(union_lines(input, PIVOT, rules)?);
-        (
-            PIVOT.to_owned(),
-            "sliding: the timespan before each match ($p), both ends as YARA-L sliding windows place them",
-        )
+        (PIVOT.to_owned(), SLIDING_NOTE.to_owned())
     };
     let mut condition = variables.clone();
     if !ordered {
@@ -446,7 +453,7 @@ fn assemble(input: &CorrelationInput<'_>, body: Body, window: &str) -> String {
     ));
     meta.push(("group_by", correlation.group_by.join(", ")));
     meta.push(("alert_when", input.condition_text()));
-    meta.push(("window", body.window_note.to_owned()));
+    meta.push(("window", body.window_note));
 
     let mut out = format!("rule {} {{\n  meta:\n", correlation_rule_name(input));
     for (key, value) in meta {
