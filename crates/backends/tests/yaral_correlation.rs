@@ -182,3 +182,56 @@ fn the_checker_rejects_broken_correlation_rules() {
         );
     }
 }
+
+/// The title as a meta string reads it back: line-breaking characters
+/// become spaces, the ends are trimmed.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn hostile_titles_and_aliases_still_parse_and_read_back() {
+    let Some(checker) = yaral_checker() else {
+        return;
+    };
+    let mut items = Vec::new();
+    for (index, nasty) in crate::common::NASTY.iter().enumerate() {
+        let mut set = CorrelationSet::fixture();
+        let correlation = set.correlation_mut("distinct_query_names");
+        correlation.meta.title.value = format!("{nasty} {index}");
+        correlation.group_by = vec![(*nasty).to_owned(), "User".to_owned()];
+        correlation.aliases = vec![tunnelhunt_sigma::ast::FieldAlias {
+            alias: (*nasty).to_owned(),
+            mapping: vec![("long_dns_query".to_owned(), "Image".to_owned())],
+        }];
+        items.push(set.with_input("distinct_query_names", false, |input| {
+            YaralItem {
+                label: format!("{nasty:?}"),
+                name: correlation_rule_name(input),
+                text: YaraL
+                    .render_correlation(input, Flavor::DEFAULT)
+                    .expect("renders"),
+                meta: vec![
+                    ("title".to_owned(), one_line(input.title())),
+                    ("group_by".to_owned(), one_line(&format!("{nasty}, User"))),
+                ],
+            }
+        }));
+    }
+    let failures: Vec<String> = check_yaral(&checker, &items)
+        .iter()
+        .filter(|r| !r.errors.is_empty())
+        .map(|r| format!("{}: {:?}", r.label, r.errors))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
