@@ -22,6 +22,15 @@ Two layers:
    which every operator is the same (`a and b and c`, never `a and b or c`
    without parentheses: YARA-L does not document precedence).
 
+   Correlation rules (multi-event, with a match section) use the event
+   variables `$e`, `$e1`, `$e2`…, `$p`; joins `$v.path = $groupN`;
+   timestamp order `$e1.path <= $e2.path`; one match line
+   `$group1, … over <duration> before $pivot`; outcome aggregations
+   `$name = count_distinct($v.path)` / `sum($v.path)`; and a condition of
+   `and`-joined terms `$v`, `#v OP n`, `$outcome OP number`. Every
+   variable the match, outcome and condition sections use must be
+   declared in the events section.
+
 `--self-test` checks a good rule passes and broken ones fail.
 """
 
@@ -29,6 +38,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import sys
 
 from yaraast.yaral.lexer import YaraLLexer
@@ -37,6 +47,10 @@ from yaraast.yaral.validator import YaraLValidator
 
 SECTIONS = {"meta", "events", "match", "outcome", "condition", "options"}
 COMPARISONS = {"EQ", "NEQ", "GT", "GE", "LT", "LE"}
+EVENT_VARIABLE = re.compile(r"\$(e[0-9]*|p)")
+GROUP_VARIABLE = re.compile(r"\$group[1-9][0-9]*")
+DURATION = re.compile(r"[1-9][0-9]*[mhd]")
+AGGREGATIONS = {"count_distinct", "sum"}
 
 
 class GrammarError(Exception):
@@ -44,6 +58,8 @@ class GrammarError(Exception):
 
 
 def kind(token) -> str:
+    if token is None:
+        return "END"
     return getattr(token.type, "name", str(token.type))
 
 
@@ -57,6 +73,8 @@ class Tokens:
         self.at = 0
         self.strings: list[str] = []
         self.regexes: list[str] = []
+        self.events: set[str] = set()
+        self.groups: set[str] = set()
 
     def peek(self, offset: int = 0):
         index = self.at + offset
@@ -80,7 +98,10 @@ class Tokens:
 
 
 def field(tokens: Tokens) -> None:
-    tokens.expect("STRING_IDENTIFIER", "$e")
+    variable = tokens.expect("STRING_IDENTIFIER")
+    if not EVENT_VARIABLE.fullmatch(text_of(variable)):
+        raise GrammarError(f"bad event variable {text_of(variable)!r}")
+    tokens.events.add(text_of(variable))
     tokens.expect("DOT")
     path = tokens.expect("IDENTIFIER")
     if not all(part.replace("_", "").isalnum() for part in text_of(path).split(".")):
@@ -92,6 +113,15 @@ def comparison(tokens: Tokens) -> None:
     op = tokens.next()
     if kind(op) not in COMPARISONS:
         raise GrammarError(f"expected a comparison operator, found {text_of(op)!r}")
+    value = tokens.peek()
+    if value is not None and kind(value) == "STRING_IDENTIFIER":
+        if GROUP_VARIABLE.fullmatch(text_of(value)):
+            if kind(op) != "EQ":
+                raise GrammarError(f"a join with {text_of(op)!r}")
+            tokens.groups.add(text_of(tokens.next()))
+        else:
+            field(tokens)
+        return
     value = tokens.next()
     if kind(value) == "STRING":
         tokens.strings.append(text_of(value))
@@ -197,23 +227,93 @@ def check_grammar(text: str):
     while not events.done():
         term(events)
     outcome = Tokens(sections.get("outcome", []))
+    outcome.events = events.events
+    outcomes = set()
     while not outcome.done():
         variable = outcome.expect("STRING_IDENTIFIER")
         if not text_of(variable)[1:].replace("_", "").isalnum():
             raise GrammarError(f"bad outcome variable {text_of(variable)!r}")
+        outcomes.add(text_of(variable))
         outcome.expect("EQ")
-        outcome.expect("IDENTIFIER", "if")
+        function = outcome.expect("IDENTIFIER")
         outcome.expect("LPAREN")
-        operands(outcome, {"COMMA"})
-        outcome.expect("COMMA")
-        outcome.expect("INTEGER")
-        outcome.expect("COMMA")
-        outcome.expect("INTEGER")
+        if text_of(function) == "if":
+            operands(outcome, {"COMMA"})
+            outcome.expect("COMMA")
+            outcome.expect("INTEGER")
+            outcome.expect("COMMA")
+            outcome.expect("INTEGER")
+        elif text_of(function) in AGGREGATIONS and "match" in sections:
+            field(outcome)
+        else:
+            raise GrammarError(f"unexpected outcome function {text_of(function)!r}")
         outcome.expect("RPAREN")
-    condition = [text_of(t) for t in sections["condition"]]
-    if condition != ["$e"]:
-        raise GrammarError(f"condition is {' '.join(condition)!r}, expected $e")
+    if outcome.events != events.events:
+        raise GrammarError(f"outcome uses undeclared {sorted(outcome.events - events.events)}")
+    if "match" in sections:
+        check_match(Tokens(sections["match"]), events)
+        check_correlation_condition(Tokens(sections["condition"]), events.events, outcomes)
+    else:
+        condition = [text_of(t) for t in sections["condition"]]
+        if condition != ["$e"]:
+            raise GrammarError(f"condition is {' '.join(condition)!r}, expected $e")
     return events.strings, events.regexes
+
+
+def check_match(tokens: Tokens, events: Tokens) -> None:
+    """`$group1, $group2 over 10m before $p`, every group joined in events."""
+    groups = []
+    while True:
+        group = tokens.expect("STRING_IDENTIFIER")
+        if not GROUP_VARIABLE.fullmatch(text_of(group)):
+            raise GrammarError(f"bad match variable {text_of(group)!r}")
+        groups.append(text_of(group))
+        if kind(tokens.peek()) != "COMMA":
+            break
+        tokens.next()
+    tokens.expect("IDENTIFIER", "over")
+    duration = tokens.expect("IDENTIFIER")
+    if not DURATION.fullmatch(text_of(duration)):
+        raise GrammarError(f"bad window {text_of(duration)!r}")
+    tokens.expect("IDENTIFIER", "before")
+    pivot = tokens.expect("STRING_IDENTIFIER")
+    if text_of(pivot) not in events.events:
+        raise GrammarError(f"pivot {text_of(pivot)!r} is not an event variable")
+    if not tokens.done():
+        raise GrammarError("text after the match line")
+    if set(groups) != events.groups:
+        raise GrammarError(f"match variables {groups} but joins on {sorted(events.groups)}")
+
+
+def check_correlation_condition(tokens: Tokens, events: set, outcomes: set) -> None:
+    """`and`-joined `$v`, `#v OP n`, `$outcome OP number`."""
+    while True:
+        token = tokens.next()
+        if kind(token) == "STRING_COUNT":
+            name = "$" + text_of(tokens.expect("IDENTIFIER"))
+            if name not in events:
+                raise GrammarError(f"count of undeclared {name!r}")
+            comparison_tail(tokens, {"INTEGER"})
+        elif kind(token) == "STRING_IDENTIFIER" and text_of(token) in events:
+            pass
+        elif kind(token) == "STRING_IDENTIFIER" and text_of(token) in outcomes:
+            comparison_tail(tokens, {"INTEGER", "DOUBLE"})
+        else:
+            raise GrammarError(f"unexpected condition term {text_of(token)!r}")
+        if tokens.done():
+            return
+        tokens.expect("AND")
+
+
+def comparison_tail(tokens: Tokens, numbers: set) -> None:
+    op = tokens.next()
+    if kind(op) not in COMPARISONS:
+        raise GrammarError(f"expected a comparison operator, found {text_of(op)!r}")
+    if kind(tokens.peek()) == "MINUS":
+        tokens.next()
+    value = tokens.next()
+    if kind(value) not in numbers:
+        raise GrammarError(f"expected a number, found {text_of(value)!r}")
 
 
 def without_outcome(text: str) -> str:
@@ -305,6 +405,56 @@ BROKEN["outcome mixed and/or"] = GOOD_OUTCOME.replace('"x" nocase)', '"x" nocase
 BROKEN["outcome not an if"] = GOOD_OUTCOME.replace("$Branch = if(", "$Branch = iff(")
 
 
+GOOD_CORRELATION = """rule good_rule_1 {
+  meta:
+    title = "many names"
+    window = "sliding: before each match ($p)"
+  events:
+    $p.metadata.event_type = "NETWORK_DNS"
+    ($p.network.dns.questions.name = /x/ nocase)
+    $p.principal.user.userid = $group1
+    $e.metadata.event_type = "NETWORK_DNS"
+    ($e.network.dns.questions.name = /x/ nocase)
+    $e.principal.user.userid = $group1
+    $e.network.dns.questions.name != ""
+  match:
+    $group1 over 10m before $p
+  outcome:
+    $value_count = count_distinct($e.network.dns.questions.name)
+  condition:
+    $p and $e and #e >= 2 and $value_count > 50
+}
+"""
+
+GOOD_ORDERED = """rule good_rule_1 {
+  meta:
+    title = "in order"
+  events:
+    $e1.metadata.event_type = "PROCESS_LAUNCH"
+    $e1.principal.user.userid = $group1
+    $e2.metadata.event_type = "NETWORK_CONNECTION"
+    $e2.principal.user.userid = $group1
+    $e1.metadata.event_timestamp.seconds <= $e2.metadata.event_timestamp.seconds
+  match:
+    $group1 over 2h before $e2
+  condition:
+    $e1 and $e2
+}
+"""
+
+BROKEN_CORRELATION = {
+    "undeclared pivot": GOOD_CORRELATION.replace("before $p", "before $q"),
+    "match variable without a join": GOOD_CORRELATION.replace("$group1 over", "$group1, $group2 over"),
+    "window in seconds": GOOD_CORRELATION.replace("over 10m", "over 30s"),
+    "hop window": GOOD_CORRELATION.replace(" before $p", ""),
+    "unknown aggregation": GOOD_CORRELATION.replace("count_distinct(", "percentile("),
+    "undeclared outcome": GOOD_CORRELATION.replace("$value_count > 50", "$other > 50"),
+    "count of an undeclared variable": GOOD_CORRELATION.replace("#e >= 2", "#x >= 2"),
+    "or in the condition": GOOD_CORRELATION.replace("$p and $e and", "$p or $e and"),
+    "join with an inequality": GOOD_CORRELATION.replace("userid = $group1\n    $e.", "userid != $group1\n    $e."),
+}
+
+
 def self_test() -> int:
     with_outcome = check({"label": "good outcome", "name": "good_rule_1", "text": GOOD_OUTCOME})
     good = check({"label": "good", "name": "good_rule_1", "text": GOOD, "meta": {"title": 'a "b" \\ c'}})
@@ -315,7 +465,11 @@ def self_test() -> int:
         failures.append(f"good rule with an outcome rejected: {with_outcome['errors']}")
     if good["strings"] != ["PROCESS_LAUNCH"] or good["regexes"] != ["/a\\/b/"]:
         failures.append(f"literals not reported: {good}")
-    for why, text in BROKEN.items():
+    for label, text in (("correlation", GOOD_CORRELATION), ("ordered", GOOD_ORDERED)):
+        result = check({"label": label, "name": "good_rule_1", "text": text})
+        if result["errors"]:
+            failures.append(f"good {label} rule rejected: {result['errors']}")
+    for why, text in list(BROKEN.items()) + list(BROKEN_CORRELATION.items()):
         result = check({"label": why, "name": "good_rule_1", "text": text})
         if not result["errors"]:
             failures.append(f"accepted a rule with {why}")

@@ -22,6 +22,12 @@ mod kql_support;
 mod sigma_support;
 mod yaral_support;
 
+// Correlation exports: YARA-L, LogScale, Sumo Logic, AQL (issue 13).
+mod bucketed_correlation;
+mod correlation_injection;
+mod correlation_inputs;
+mod yaral_correlation;
+
 // One module per former test file.
 mod aql_golden;
 mod correlation_golden;

@@ -6,10 +6,15 @@
 //! boolean structure comes from [`crate::boolean`] (NOT > AND > OR in AQL,
 //! parenthesized anyway).
 //!
+//! Correlations ([`correlation`]) are refused unless the user accepts a
+//! fixed-interval approximation: one AQL search aggregates over one time
+//! clause, it does not slide a window.
+//!
 //! Metadata travels in `/* … */` comments, which IBM allows only inside
 //! the query body ("not at the beginning or the end"), so they sit between
 //! `FROM events` and `WHERE`.
 
+mod correlation;
 pub(crate) mod model;
 mod pack;
 mod render;
@@ -25,7 +30,7 @@ use crate::boolean::{BoolSyntax, render as render_bool};
 use crate::meta::{self, Fact};
 use crate::model::{DataModel, Scope};
 use crate::refusal::Refusal;
-use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
+use crate::{Backend, CorrelationInput, Flavor, PackQuery, RuleInput, Target};
 
 /// The QRadar AQL backend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,6 +66,14 @@ impl Backend for Aql {
 
     fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
+    }
+
+    fn render_correlation(
+        &self,
+        input: &CorrelationInput<'_>,
+        _flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        correlation::render(input)
     }
 }
 

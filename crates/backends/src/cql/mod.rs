@@ -15,9 +15,13 @@
 //! `|cased` keeps the case-sensitive `f="…"` glob; what LogScale cannot say
 //! exactly (keywords, parent paths, PE metadata, Sysmon's registry hive
 //! spelling) is refused, never approximated. `render` explains the
-//! operators, `literal` the escaping, `pack` the hunting query.
+//! operators, `literal` the escaping, `pack` the hunting query,
+//! `correlation` the correlations (refused unless the user accepts the
+//! fixed-bucket approximation of `bucketed`).
 
 mod basename;
+pub(crate) mod bucketed;
+mod correlation;
 mod literal;
 pub(crate) mod model;
 mod pack;
@@ -26,7 +30,7 @@ mod render;
 use crate::boolean::{self, BoolSyntax};
 use crate::meta::{self, Fact};
 use crate::refusal::Refusal;
-use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
+use crate::{Backend, CorrelationInput, Flavor, PackQuery, RuleInput, Target};
 
 pub use literal::QuotedString;
 
@@ -62,6 +66,14 @@ impl Backend for Cql {
 
     fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
+    }
+
+    fn render_correlation(
+        &self,
+        input: &CorrelationInput<'_>,
+        _flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        correlation::render(input)
     }
 }
 

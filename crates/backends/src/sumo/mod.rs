@@ -19,10 +19,15 @@
 //! other operators are shared and documented in [`render`]; the field
 //! mappings are in [`model`].
 //!
+//! Correlations ([`correlation`]): Cloud SIEM refuses them (its Threshold
+//! and Chain rules evaluate overlapping time spans it chooses); the log
+//! search renders a `timeslice` approximation when asked to.
+//!
 //! The pack: Cloud SIEM has no union or computed column, so the pack is a
 //! log search (`| if(…, "Branch", …) as DetectionBranch`) in both flavors
 //! — see [`search::pack`].
 
+mod correlation;
 mod cse;
 pub mod model;
 pub(crate) mod render;
@@ -31,7 +36,7 @@ pub(crate) mod sysmon;
 pub(crate) mod winevent;
 
 use crate::refusal::Refusal;
-use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
+use crate::{Backend, CorrelationInput, Flavor, PackQuery, RuleInput, Target};
 
 use render::Form;
 
@@ -68,6 +73,17 @@ impl Backend for Sumo {
         match form_of(flavor) {
             Form::Cse => cse::rule(rule),
             Form::Search => search::rule(rule),
+        }
+    }
+
+    fn render_correlation(
+        &self,
+        input: &CorrelationInput<'_>,
+        flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        match form_of(flavor) {
+            Form::Cse => Err(correlation::refuse_cse(input)),
+            Form::Search => correlation::render_search(input),
         }
     }
 

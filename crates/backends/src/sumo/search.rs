@@ -67,7 +67,7 @@ fn metadata(rule: &RuleInput<'_>, scope: &Scope) -> Vec<(&'static str, String)> 
 
 /// The JSON paths a rule needs, in first-use order: the fields its
 /// selector and its predicates name (field references included).
-fn used_paths(scope: &Scope, expr: &Expr, paths: &mut Vec<&'static str>) {
+pub(super) fn used_paths(scope: &Scope, expr: &Expr, paths: &mut Vec<&'static str>) {
     let mut add = |path: &'static str| {
         // The event id is always extracted first (`push_extractions`).
         if path != SEARCH_EVENT_ID.0 && !paths.contains(&path) {
@@ -97,7 +97,7 @@ fn used_paths(scope: &Scope, expr: &Expr, paths: &mut Vec<&'static str>) {
     });
 }
 
-fn push_extractions(out: &mut String, paths: &[&str]) {
+pub(super) fn push_extractions(out: &mut String, paths: &[&str]) {
     let (id_path, id_alias) = SEARCH_EVENT_ID;
     out.push_str(&format!(
         "| json field=_raw \"{id_path}\" as {id_alias} nodrop\n"

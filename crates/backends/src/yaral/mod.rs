@@ -24,7 +24,8 @@
 //!   and the reference converter's reliance on one (`A and B or C`) is the
 //!   bug this backend exists to avoid.
 //! * No `match` section: a rule without one matches single events, which
-//!   is what a Sigma rule describes.
+//!   is what a Sigma rule describes. Correlations are the multi-event
+//!   rules of [`correlation`] (a sliding window before a pivot match).
 //! * The rule name must be an identifier (`[A-Za-z_][A-Za-z0-9_]*`); it is
 //!   the title reduced to that alphabet plus the first eight hex digits of
 //!   the rule id (or of a hash of the title), so it is deterministic and
@@ -37,6 +38,7 @@
 //! [`render`]; the UDM field mapping in [`model`]; the pack rule in
 //! [`pack`].
 
+mod correlation;
 pub(crate) mod model;
 mod pack;
 pub(crate) mod render;
@@ -46,9 +48,9 @@ use crate::common::one_line;
 use crate::meta::{self, Fact};
 use crate::model::{Scope, logsource_label};
 use crate::refusal::Refusal;
-use crate::{Backend, Flavor, PackQuery, RuleInput, Target};
+use crate::{Backend, CorrelationInput, Flavor, PackQuery, RuleInput, Target};
 
-use model::UDM;
+use model::{EVENT, UDM};
 
 /// The YARA-L 2.0 backend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,29 +91,68 @@ impl Backend for YaraL {
     fn render_pack(&self, rules: &[RuleInput<'_>], _flavor: Flavor) -> PackQuery {
         pack::render(rules)
     }
+
+    fn render_correlation(
+        &self,
+        input: &CorrelationInput<'_>,
+        _flavor: Flavor,
+    ) -> Result<String, Refusal> {
+        correlation::render(input)
+    }
 }
 
 /// The rule's scope (event type) and its condition, without the outer
 /// parentheses.
 pub(crate) fn condition(rule: &RuleInput<'_>) -> Result<(&'static Scope, String), Refusal> {
+    condition_on(EVENT, rule)
+}
+
+/// [`condition`] on the event variable `event` of a multi-event rule.
+pub(crate) fn condition_on(
+    event: &str,
+    rule: &RuleInput<'_>,
+) -> Result<(&'static Scope, String), Refusal> {
     let scope = UDM.scope_for(&rule.rule.logsource)?;
-    let text = boolean::render(rule.expr, &SYNTAX, &mut |p| render::predicate(scope, p))?;
+    let text = boolean::render(rule.expr, &SYNTAX, &mut |p| {
+        render::predicate_on(event, scope, p)
+    })?;
     Ok((scope, text))
+}
+
+/// The scope's event-type selector on the event variable `event`. The
+/// selectors are const data written on `$e`; only `$e.` starts a path in
+/// them, so the replacement cannot touch anything else.
+pub(crate) fn selector_on(event: &str, scope: &Scope) -> String {
+    scope
+        .selector
+        .replace(&format!("{EVENT}."), &format!("{event}."))
 }
 
 /// A valid, deterministic YARA-L rule name for the rule.
 pub fn rule_name(rule: &RuleInput<'_>) -> String {
-    let mut stem = identifier_stem(rule.title());
+    name_from(rule.title(), rule.id(), rule.label())
+}
+
+/// A valid, deterministic YARA-L rule name for the correlation rule (the
+/// same scheme as [`rule_name`]).
+pub fn correlation_rule_name(correlation: &CorrelationInput<'_>) -> String {
+    name_from(correlation.title(), correlation.id(), correlation.label())
+}
+
+/// The title reduced to an identifier plus eight hex digits of the id (or
+/// of a hash of the label).
+fn name_from(title: &str, id: Option<&str>, label: &str) -> String {
+    let mut stem = identifier_stem(title);
     stem.truncate(NAME_STEM_MAX);
     let stem = stem.trim_end_matches('_');
-    let suffix = match rule.id() {
+    let suffix = match id {
         Some(id) if id.chars().filter(char::is_ascii_hexdigit).count() >= 8 => id
             .chars()
             .filter(char::is_ascii_hexdigit)
             .take(8)
             .collect::<String>()
             .to_ascii_lowercase(),
-        _ => format!("{:08x}", fnv1a(rule.label()) as u32),
+        _ => format!("{:08x}", fnv1a(label) as u32),
     };
     if stem.is_empty() {
         format!("rule_{suffix}")

@@ -49,7 +49,7 @@ use crate::model::{FieldKind, FieldMap, Scope};
 use crate::refusal::{Construct, Refusal};
 use crate::regex::{Dialect, FlagPlacement, glob_to_regex, translate};
 
-use super::model::{EVENT, is_repeated};
+use super::model::is_repeated;
 
 /// `"…"` for a YARA-L string literal, or `None` when the value holds a
 /// control character (a raw newline would end the line, and YARA-L
@@ -71,8 +71,14 @@ pub(crate) fn quoted(value: &str) -> Option<String> {
     Some(out)
 }
 
-/// Render one predicate of a rule whose events live in `scope`.
-pub(crate) fn predicate(scope: &Scope, predicate: &Predicate) -> Result<String, Refusal> {
+/// Render one predicate of a rule whose events live in `scope`, on the
+/// event variable `event` (`$e` of a single-event rule, or one of a
+/// multi-event rule's variables: `$e1`, `$p`…).
+pub(crate) fn predicate_on(
+    event: &str,
+    scope: &Scope,
+    predicate: &Predicate,
+) -> Result<String, Refusal> {
     let Some(name) = predicate.field.as_deref() else {
         return Err(Refusal::new(
             Construct::Keyword,
@@ -80,7 +86,7 @@ pub(crate) fn predicate(scope: &Scope, predicate: &Predicate) -> Result<String, 
         ));
     };
     let field = scope.field(name)?;
-    let path = format!("{EVENT}.{}", field.target);
+    let path = format!("{event}.{}", field.target);
     match &predicate.test {
         Test::Str(glob) => string_test(field, &path, glob),
         Test::Regex(regex) => {
