@@ -21,6 +21,7 @@ mod bad_input_files;
 mod ecs_documents;
 mod evtx_corpus;
 mod evtx_ranges;
+mod evtx_wipes;
 mod gzip_inputs;
 mod hostile_input;
 mod mde_edge_cases;

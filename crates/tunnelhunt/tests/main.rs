@@ -36,6 +36,7 @@ mod cli_scan;
 mod cli_scan_output;
 mod cli_scan_real;
 mod cli_scan_stall;
+mod cli_scan_wipes;
 mod cli_terminal;
 mod evtx_twins;
 mod prefilter_differential;
