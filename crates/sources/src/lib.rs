@@ -78,6 +78,7 @@ pub mod json;
 mod mapping;
 pub mod mde;
 mod origin;
+pub mod preamble;
 pub mod prefilter;
 mod record;
 mod stream;

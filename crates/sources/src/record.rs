@@ -25,6 +25,7 @@ use crate::format::Format;
 use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
+use crate::preamble::{self, Beyond};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -272,10 +273,14 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
         ));
         return Ok(RecordReader::new(format, input, path));
     }
-    let format = detect::detect(&head).map_err(|reason| OpenError::Skipped {
-        path: Arc::clone(&path),
-        reason,
-    })?;
+    let format = match detect::detect(&head) {
+        Ok(format) => format,
+        Err(reason) => match preamble::look_beyond(&mut head, &mut file).map_err(io_error)? {
+            Beyond::Read(format) => format,
+            Beyond::NotRead(found) => return Err(OpenError::RecordsAfterPreamble { path, found }),
+            Beyond::Nothing => return Err(OpenError::Skipped { path, reason }),
+        },
+    };
     if format == Format::Evtx {
         // The file itself, seekable, so that a log that has wrapped around
         // is read from its oldest chunk.

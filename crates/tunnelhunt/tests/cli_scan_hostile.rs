@@ -1,18 +1,22 @@
-//! End to end on an anti-forensic wipe (issue 15, defect 3): chunk 3 of a
-//! real Sysmon log zeroed. The scan names the chunk and its file offset in
-//! the summary's damage lines and exits 3; the alerts of the other chunks
-//! are exactly those of the untouched log.
+//! End to end on hostile input (issue 15): what a scan reports, and its
+//! exit code, when evidence is hidden.
 //!
-//! Needs `$TUNNELHUNT_CORPUS` (the log from `evtx-samples/`, SigmaHQ's
-//! process-creation rules from `sigmahq/`). Unset: the test prints
-//! "skipped" and passes; set to a folder without them, it fails.
+//! * An anti-forensic wipe (defect 3): chunk 3 of a real Sysmon log
+//!   zeroed. The scan names the chunk and its file offset in the summary's
+//!   damage lines and exits 3; the alerts of the other chunks are exactly
+//!   those of the untouched log. Needs `$TUNNELHUNT_CORPUS` (the log from
+//!   `evtx-samples/`, SigmaHQ's process-creation rules from `sigmahq/`).
+//!   Unset: the test prints "skipped" and passes; set to a folder without
+//!   them, it fails.
+//! * A preamble (defect 4): events after 16 lines of text are read and
+//!   alert; after more than 1 MiB of text, the file is unreadable, exit 3.
 
 use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use common::{scratch, stderr, tunnelhunt};
+use common::{scratch, stderr, stdout, tunnelhunt};
 use serde_json::Value;
 
 const SAMPLE: &str =
@@ -89,4 +93,38 @@ fn a_zeroed_chunk_is_damage_with_its_place_and_exit_code_3() {
     );
     let kept: BTreeSet<_> = before.difference(&lost).cloned().collect();
     assert_eq!(alerts(&damaged.stdout), kept);
+}
+
+#[test]
+fn a_preamble_does_not_hide_a_file() {
+    let dir = scratch("hostile", "preamble");
+    let event = r#"{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"Image":"C:\\x\\ssh.exe","CommandLine":"ssh -N -L 8080:10.0.0.5:3389 u@h"}}}"#;
+    std::fs::write(
+        dir.join("banner.json"),
+        format!("{}{event}\n", "banner\n".repeat(16)),
+    )
+    .unwrap();
+    let scan = tunnelhunt(&["scan", dir.to_str().unwrap()]);
+    assert_eq!(scan.status.code(), Some(3), "{}", stderr(&scan));
+    assert!(!stdout(&scan).is_empty(), "the event alerts");
+    assert!(
+        stderr(&scan).contains("1 evaluated + 16 unparseable"),
+        "{}",
+        stderr(&scan)
+    );
+
+    std::fs::remove_file(dir.join("banner.json")).unwrap();
+    std::fs::write(
+        dir.join("far.json"),
+        format!("{}\n{event}\n", "x".repeat(2 << 20)),
+    )
+    .unwrap();
+    let scan = tunnelhunt(&["scan", dir.to_str().unwrap()]);
+    assert_eq!(scan.status.code(), Some(3), "{}", stderr(&scan));
+    assert!(
+        stderr(&scan).contains("0 skipped, 1 unreadable")
+            && stderr(&scan).contains("not read: evtx-json records start at byte 2097153"),
+        "{}",
+        stderr(&scan)
+    );
 }
