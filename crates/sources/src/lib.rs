@@ -70,6 +70,7 @@ pub mod auditd;
 pub mod decompress;
 pub mod detect;
 pub mod ecs;
+mod encoding;
 mod error;
 pub mod evtx;
 mod format;

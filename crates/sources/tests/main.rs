@@ -19,6 +19,7 @@ mod common;
 mod auditd_reader;
 mod bad_input_files;
 mod ecs_documents;
+mod encodings;
 mod evtx_corpus;
 mod evtx_ranges;
 mod evtx_wipes;
