@@ -100,7 +100,7 @@ impl Chunks {
             next: 0,
             announced: None,
             in_use: None,
-            sequence: Sequence::default(),
+            sequence: Sequence::in_file_order(),
             sequence_damage: BTreeMap::new(),
             present: 0,
             done: false,

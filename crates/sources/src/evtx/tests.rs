@@ -482,6 +482,16 @@ mod wipes {
     }
 
     #[test]
+    fn a_log_that_wrapped_around_reads_clean_from_a_file_and_a_stream() {
+        // The newer records in the first slot, the oldest in the second.
+        let bytes = file_counting(&[renumbered(chunk0(), 8), chunk0()], 2);
+        for items in [read(bytes.clone()), read_stream(bytes)] {
+            assert!(damage_in(&items).is_empty(), "{:?}", problems(&items));
+            assert_eq!(events(&items).len(), 16);
+        }
+    }
+
+    #[test]
     fn a_zeroed_chunk_inside_the_header_count_is_reported_with_its_offset() {
         let bytes = file_counting(
             &[chunk0(), vec![0; CHUNK_SIZE], renumbered(chunk0(), 16)],

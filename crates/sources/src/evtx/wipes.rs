@@ -58,9 +58,21 @@ pub(crate) struct Sequence {
     previous: Option<(u64, u64)>,
     /// The id ranges read so far, disjoint: first → (last, chunk).
     seen: BTreeMap<u64, (u64, u64)>,
+    /// Chunks come in file order (from a stream), not record order: a log
+    /// that has wrapped around goes back to lower ids once, where its
+    /// oldest chunk is.
+    wrap_allowed: bool,
 }
 
 impl Sequence {
+    /// Chunks in file order, as a stream yields them (see `wrap_allowed`).
+    pub(crate) fn in_file_order() -> Self {
+        Sequence {
+            wrap_allowed: true,
+            ..Sequence::default()
+        }
+    }
+
     /// Chunk `number`, claiming the ids `first..=last`, comes next.
     pub(crate) fn next(&mut self, number: u64, (first, last): (u64, u64)) -> Option<EvtxProblem> {
         let offset = chunk_offset(number);
@@ -93,6 +105,8 @@ impl Sequence {
                 last: first - 1,
                 offset,
             })
+        } else if first <= previous_last && std::mem::take(&mut self.wrap_allowed) {
+            None
         } else if first <= previous_last {
             Some(EvtxProblem::RecordsGoBack {
                 previous,
@@ -239,6 +253,19 @@ mod tests {
         s.next(0, (100, 110));
         let back = s.next(1, (50, 60)).unwrap();
         assert!(matches!(back, EvtxProblem::RecordsGoBack { .. }), "{back}");
+    }
+
+    #[test]
+    fn in_file_order_one_wrap_is_a_log_that_wrapped_around() {
+        let mut s = Sequence::in_file_order();
+        assert_eq!(s.next(0, (300, 310)), None);
+        assert_eq!(s.next(1, (100, 110)), None);
+        assert_eq!(s.next(2, (111, 120)), None);
+        let again = s.next(3, (50, 60)).unwrap();
+        assert!(
+            matches!(again, EvtxProblem::RecordsGoBack { .. }),
+            "{again}"
+        );
     }
 
     #[test]
