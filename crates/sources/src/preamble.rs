@@ -27,8 +27,9 @@
 //! only the reading is left to the user (cut the preamble off, scan
 //! again).
 //!
-//! Both searches are linear in the bytes searched: each line start is
-//! checked on its own line (and, for a line that opens a JSON value, on
+//! Both searches are linear in the bytes searched: a line that cannot
+//! start records in any format (see `may_start_records`) costs one pass;
+//! each other line start is checked on its own line (and, for a line that opens a JSON value, on
 //! at most 16 KiB after it); ECS and Defender documents pretty-printed
 //! over several lines are looked for at the first [`JSON_OPENERS`] lines
 //! per block that hold nothing but `{` or `[`, because each such check
@@ -137,7 +138,7 @@ pub(crate) fn first_records(text: &[u8], limit: usize, base: u64, whole: bool) -
     while start < limit {
         let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
         let line = text[start..end].trim_ascii();
-        if !line.is_empty() {
+        if may_start_records(line) {
             let window_end = (start + SNIFF_LEN).min(text.len());
             let window = &text[start..window_end];
             let window_whole = whole && window_end == text.len();
@@ -164,6 +165,19 @@ pub(crate) fn first_records(text: &[u8], limit: usize, base: u64, whole: bool) -
         start = end + 1;
     }
     None
+}
+
+/// Whether `line` (trimmed) could start records in some format read: what
+/// every sniffer needs first (an opening `{`, `[`, `<` or `#`, an audit
+/// header, an `<Event` element after a syslog prefix, Defender's `Device…`
+/// columns), so that ordinary text lines cost one pass each.
+fn may_start_records(line: &[u8]) -> bool {
+    let has = |needle: &[u8]| memchr::memmem::find(line, needle).is_some();
+    match line.first() {
+        None => false,
+        Some(b'{' | b'[' | b'<' | b'#') => true,
+        Some(_) => has(b"msg=audit(") || has(b"<Event") || has(b"Device"),
+    }
 }
 
 /// Search the rest of an input, `rest`, which starts at byte `base` (a
