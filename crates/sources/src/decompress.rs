@@ -40,6 +40,7 @@ use flate2::bufread::GzDecoder;
 use crate::detect::{self, SNIFF_LEN};
 use crate::error::OpenError;
 use crate::format::{Format, SkipReason};
+use crate::preamble::{self, Beyond};
 
 /// The first two bytes of every gzip member (RFC 1952).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -223,9 +224,24 @@ pub(crate) fn sniff_gzip<R: Read>(
         };
         return Err(skipped(&mut decoder, reason));
     }
-    match detect::detect(&head) {
-        Ok(format) => Ok((format, head, decoder)),
-        Err(reason) => Err(skipped(&mut decoder, reason)),
+    let reason = match detect::detect(&head) {
+        Ok(format) => return Ok((format, head, decoder)),
+        Err(reason) => reason,
+    };
+    if decoder.pending.is_some() {
+        return Err(skipped(&mut decoder, reason));
+    }
+    let io_error = |source| OpenError::Io {
+        path: Arc::clone(path),
+        source,
+    };
+    match preamble::look_beyond(&mut head, &mut decoder).map_err(io_error)? {
+        Beyond::Read(format) => Ok((format, head, decoder)),
+        Beyond::NotRead(found) => Err(OpenError::RecordsAfterPreamble {
+            path: Arc::clone(path),
+            found,
+        }),
+        Beyond::Nothing => Err(skipped(&mut decoder, reason)),
     }
 }
 

@@ -4,7 +4,9 @@
 //! triage collection), so the format is decided from the first bytes of the
 //! file. A file in no format we read is skipped with a reason the scan
 //! summary can print, rather than being fed to a reader that would turn
-//! every line into an error.
+//! every line into an error. Text before the first record (a preamble)
+//! longer than the 16 lines looked at here is looked past by
+//! [`crate::preamble`].
 
 use crate::format::{Format, SkipReason};
 
@@ -43,21 +45,8 @@ pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
     );
     let whole = head.len() < SNIFF_LEN;
     for start in line_starts.take(SNIFF_LINES) {
-        if let Some(format) = crate::zeek::sniff_line(&text[start..], whole) {
+        if let Some(format) = sniff_line_start(&text[start..], whole) {
             return Ok(format);
-        }
-        if crate::auditd::sniff_line(line_at(&text[start..])) {
-            return Ok(Format::Auditd);
-        }
-        if crate::xml::sniff_line(&text[start..]) {
-            return Ok(Format::XmlEvents);
-        }
-        match evtx_json_start(&text[start..]) {
-            Some(true) => return Ok(Format::EvtxJson),
-            Some(false) => {}
-            // The head ends inside the opening of a JSON object; give the
-            // reader the benefit of the doubt, it checks every record.
-            None => return Ok(Format::EvtxJson),
         }
     }
     if let Some(format) = ecs_or_mde(text) {
@@ -66,6 +55,29 @@ pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
     Err(SkipReason::Unrecognised {
         hint: describe(text),
     })
+}
+
+/// The format of the records that start at `text`, a line start, as its
+/// first line (and, for pretty-printed JSON, the lines after it) shows;
+/// `whole` when `text` runs to the end of the input. ECS and Defender
+/// shapes are not told apart here ([`ecs_or_mde`] does).
+pub(crate) fn sniff_line_start(text: &[u8], whole: bool) -> Option<Format> {
+    if let Some(format) = crate::zeek::sniff_line(text, whole) {
+        return Some(format);
+    }
+    if crate::auditd::sniff_line(line_at(text)) {
+        return Some(Format::Auditd);
+    }
+    if crate::xml::sniff_line(text) {
+        return Some(Format::XmlEvents);
+    }
+    match evtx_json_start(text) {
+        Some(true) => Some(Format::EvtxJson),
+        Some(false) => None,
+        // The head ends inside the opening of a JSON object; give the
+        // reader the benefit of the doubt, it checks every record.
+        None => Some(Format::EvtxJson),
+    }
 }
 
 /// The line that starts `text`, without its line break.
@@ -78,7 +90,7 @@ fn line_at(text: &[u8]) -> &[u8] {
 /// has their fields (their first key is nothing in particular), or a CSV
 /// header of Defender columns. When the head ends inside the first object,
 /// a key only these shapes have decides.
-fn ecs_or_mde(text: &[u8]) -> Option<Format> {
+pub(crate) fn ecs_or_mde(text: &[u8]) -> Option<Format> {
     if crate::mde::is_csv_header(text) {
         return Some(Format::MdeCsv);
     }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::format::SkipReason;
+use crate::preamble::Found;
 
 /// A file that could not be read at all.
 #[derive(Debug, Error)]
@@ -26,12 +27,27 @@ pub enum OpenError {
     },
     #[error("{}: skipped: {reason}", path.display())]
     Skipped { path: Arc<Path>, reason: SkipReason },
+    /// Records start after more text in no format read than detection
+    /// looks through ([`crate::preamble`]): the file is not read, and says
+    /// where they are.
+    #[error(
+        "{}: not read: {} records start at byte {}, after a preamble longer than the {} bytes \
+         searched for records; cut it off (e.g. `tail -c +{}`) and scan that",
+        path.display(),
+        found.format,
+        found.offset,
+        crate::preamble::PREAMBLE_LEN,
+        found.offset + 1
+    )]
+    RecordsAfterPreamble { path: Arc<Path>, found: Found },
 }
 
 impl OpenError {
     pub fn path(&self) -> &Path {
         match self {
-            OpenError::Io { path, .. } | OpenError::Skipped { path, .. } => path,
+            OpenError::Io { path, .. }
+            | OpenError::Skipped { path, .. }
+            | OpenError::RecordsAfterPreamble { path, .. } => path,
         }
     }
 }

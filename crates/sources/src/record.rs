@@ -25,6 +25,7 @@ use crate::format::Format;
 use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
+use crate::preamble::{self, Beyond};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -258,11 +259,7 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
         source,
     };
     let mut file = File::open(&path).map_err(io_error)?;
-    let mut head = Vec::with_capacity(SNIFF_LEN);
-    (&mut file)
-        .take(SNIFF_LEN as u64)
-        .read_to_end(&mut head)
-        .map_err(io_error)?;
+    let head = read_head(&mut file).map_err(io_error)?;
     if crate::decompress::is_gzip(&head) {
         let (format, head, decoder) =
             crate::decompress::sniff_gzip(&path, Cursor::new(head).chain(file))?;
@@ -272,19 +269,52 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
         ));
         return Ok(RecordReader::new(format, input, path));
     }
-    let format = detect::detect(&head).map_err(|reason| OpenError::Skipped {
-        path: Arc::clone(&path),
-        reason,
-    })?;
-    if format == Format::Evtx {
+    if crate::encoding::is_utf16(&head) {
+        let mut decoded = crate::encoding::decode_utf16(Cursor::new(head).chain(file));
+        let head = read_head(&mut decoded).map_err(io_error)?;
+        return open_text(path, head, decoded);
+    }
+    if head.starts_with(b"ElfFile\0") {
         // The file itself, seekable, so that a log that has wrapped around
         // is read from its oldest chunk.
         let inner = Inner::Evtx(EvtxReader::from_seekable(file, path));
-        return Ok(RecordReader { format, inner });
+        return Ok(RecordReader {
+            format: Format::Evtx,
+            inner,
+        });
     }
+    open_text(path, head, file)
+}
+
+/// The first [`SNIFF_LEN`] bytes of `input` (fewer if it is shorter).
+fn read_head(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    input.take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// The reader for an input whose first bytes are `head` and whose rest
+/// `rest` yields, in the format detected from them — looking past a
+/// preamble when they are not recognised ([`crate::preamble`]).
+fn open_text(
+    path: Arc<Path>,
+    mut head: Vec<u8>,
+    mut rest: impl Read + Send + 'static,
+) -> Result<RecordReader, OpenError> {
+    let format = match detect::detect(&head) {
+        Ok(format) => format,
+        Err(reason) => match preamble::look_beyond(&mut head, &mut rest) {
+            Ok(Beyond::Read(format)) => format,
+            Ok(Beyond::NotRead(found)) => {
+                return Err(OpenError::RecordsAfterPreamble { path, found });
+            }
+            Ok(Beyond::Nothing) => return Err(OpenError::Skipped { path, reason }),
+            Err(source) => return Err(OpenError::Io { path, source }),
+        },
+    };
     let input: Input = Box::new(BufReader::with_capacity(
         256 * 1024,
-        Cursor::new(head).chain(file),
+        Cursor::new(head).chain(rest),
     ));
     Ok(RecordReader::new(format, input, path))
 }

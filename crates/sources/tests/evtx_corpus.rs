@@ -14,25 +14,13 @@
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use tunnelhunt_engine::{Event, FieldValue, Lookup};
-use tunnelhunt_sources::{Format, ReadErrorKind, Record, inputs};
 
-fn corpus(sub: &str) -> Option<PathBuf> {
-    let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
-        println!("skipped: TUNNELHUNT_CORPUS not set");
-        return None;
-    };
-    let dir = PathBuf::from(root).join(sub);
-    assert!(
-        dir.is_dir(),
-        "TUNNELHUNT_CORPUS is set but {} is missing",
-        dir.display()
-    );
-    Some(dir)
-}
+use crate::common::corpus;
+use tunnelhunt_sources::{Format, ReadErrorKind, Record, inputs};
 
 fn read_all(path: &Path) -> (Vec<Record>, Vec<String>) {
     let reader = tunnelhunt_sources::open(path).unwrap_or_else(|e| panic!("{e}"));

@@ -16,13 +16,14 @@
 //!   From a stream that cannot seek (a decompressor) chunks come in file
 //!   order, which is record order for every log that has not wrapped.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 
-use evtx::{EvtxChunkHeader, EvtxFileHeader};
+use evtx::EvtxFileHeader;
 
 use super::damage::{EvtxProblem, chain};
+use super::wipes::{Sequence, claimed_ids, zeroed_chunk};
 
 /// Size of the file header block, where chunk 0 starts.
 pub(crate) const FILE_HEADER_SIZE: usize = 4096;
@@ -42,6 +43,9 @@ impl<T: Read + Seek + Send> ReadSeek for T {}
 pub(crate) enum Piece {
     /// Damage to the file as a whole (its header, missing chunks).
     Damage(EvtxProblem),
+    /// Damage found from chunk `number`'s place in the file and its
+    /// header, before it is decoded (see [`super::wipes`]).
+    ChunkDamage { number: u64, problem: EvtxProblem },
     /// The bytes of chunk `number`: [`CHUNK_SIZE`] of them, fewer when the
     /// file ends inside the chunk.
     Chunk { number: u64, bytes: Vec<u8> },
@@ -63,8 +67,16 @@ pub(crate) struct Chunks {
     plan: VecDeque<u64>,
     /// Stream: the number of the next chunk.
     next: u64,
-    /// Chunks the header announces, when it is readable.
+    /// Chunks the header announces, when it is readable, and when this
+    /// walk ends the file (missing chunks are reported at the end).
     announced: Option<u64>,
+    /// Chunks the header counts as in use, when it is readable: a zeroed
+    /// chunk below it was wiped.
+    in_use: Option<u64>,
+    /// Stream: the record-id checks across chunks, done as chunks come.
+    sequence: Sequence,
+    /// Seekable: what the survey's record-id checks found, by chunk.
+    sequence_damage: BTreeMap<u64, EvtxProblem>,
     /// Chunks the file holds (whole or partial).
     present: u64,
     done: bool,
@@ -87,6 +99,9 @@ impl Chunks {
             plan: VecDeque::new(),
             next: 0,
             announced: None,
+            in_use: None,
+            sequence: Sequence::in_file_order(),
+            sequence_damage: BTreeMap::new(),
             present: 0,
             done: false,
         }
@@ -101,26 +116,27 @@ impl Chunks {
                 return Some(Err(e));
             }
         }
-        if let Some(piece) = self.pending.pop_front() {
-            return Some(Ok(piece));
-        }
-        if self.done {
-            return None;
-        }
-        match self.next_chunk() {
-            Ok(Some(piece)) => Some(Ok(piece)),
-            Ok(None) => {
-                self.done = true;
-                let announced = self.announced?;
-                let present = self.present;
-                (announced > present).then_some(Ok(Piece::Damage(EvtxProblem::MissingChunks {
-                    announced,
-                    present,
-                })))
+        loop {
+            if let Some(piece) = self.pending.pop_front() {
+                return Some(Ok(piece));
             }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
+            if self.done {
+                return None;
+            }
+            match self.next_chunk() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    let announced = self.announced?;
+                    let present = self.present;
+                    return (announced > present).then_some(Ok(Piece::Damage(
+                        EvtxProblem::MissingChunks { announced, present },
+                    )));
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
             }
         }
     }
@@ -146,7 +162,13 @@ impl Chunks {
         if range.end == survey.order.len() {
             self.announced = survey.announced;
         }
+        self.in_use = survey.announced;
         self.plan = survey.order[range].iter().copied().collect();
+        self.sequence_damage = self
+            .plan
+            .iter()
+            .filter_map(|n| Some((*n, survey.sequence_damage.get(n)?.clone())))
+            .collect();
         self.present = survey.present;
     }
 
@@ -164,6 +186,7 @@ impl Chunks {
                 let (damage, announced) = check_header(&header[..got]);
                 self.pending.extend(damage.into_iter().map(Piece::Damage));
                 self.announced = announced;
+                self.in_use = announced;
                 // A header cut short: the file holds no chunk.
                 self.done = got < FILE_HEADER_SIZE;
             }
@@ -171,28 +194,47 @@ impl Chunks {
         Ok(())
     }
 
-    fn next_chunk(&mut self) -> io::Result<Option<Piece>> {
+    /// Read the next chunk into `pending`, after the damage its place
+    /// shows; an all-zero chunk is not decoded. `false` at the end.
+    fn next_chunk(&mut self) -> io::Result<bool> {
         let mut bytes = vec![0; CHUNK_SIZE];
-        let (number, got) = match &mut self.source {
+        let (number, got, sequence) = match &mut self.source {
             Source::Seekable(s) => {
                 let Some(number) = self.plan.pop_front() else {
-                    return Ok(None);
+                    return Ok(false);
                 };
                 s.seek(SeekFrom::Start(chunk_offset(number)))?;
-                (number, read_full(s, &mut bytes)?)
+                let got = read_full(s, &mut bytes)?;
+                (number, got, self.sequence_damage.remove(&number))
             }
             Source::Stream(s) => {
                 let got = read_full(s, &mut bytes)?;
                 if got == 0 {
-                    return Ok(None);
+                    return Ok(false);
                 }
                 self.next += 1;
                 self.present = self.next;
-                (self.next - 1, got)
+                let number = self.next - 1;
+                let sequence = claimed_ids(&bytes[..got.min(CHUNK_HEADER_SIZE)])
+                    .and_then(|ids| self.sequence.next(number, ids));
+                (number, got, sequence)
             }
         };
         bytes.truncate(got);
-        Ok(Some(Piece::Chunk { number, bytes }))
+        let zeroed = bytes.iter().all(|&b| b == 0);
+        let place = if zeroed {
+            zeroed_chunk(number, self.in_use)
+        } else {
+            sequence
+        };
+        if let Some(problem) = place {
+            self.pending
+                .push_back(Piece::ChunkDamage { number, problem });
+        }
+        if !zeroed {
+            self.pending.push_back(Piece::Chunk { number, bytes });
+        }
+        Ok(true)
     }
 }
 
@@ -208,6 +250,10 @@ pub(crate) struct Survey {
     pub(crate) present: u64,
     /// Chunk numbers in record order; empty when the header is cut short.
     pub(crate) order: Vec<u64>,
+    /// What the record-id checks across chunks found, by chunk: checked
+    /// here, over every chunk header in record order, so that every walk
+    /// over a range of the order reports the same as the whole-file walk.
+    pub(crate) sequence_damage: BTreeMap<u64, EvtxProblem>,
 }
 
 impl Survey {
@@ -222,17 +268,29 @@ impl Survey {
                 announced,
                 present: 0,
                 order: Vec::new(),
+                sequence_damage: BTreeMap::new(),
             });
         }
         let len = source.seek(SeekFrom::End(0))?;
         let data = len.saturating_sub(FILE_HEADER_SIZE as u64);
         let slots = data.div_ceil(CHUNK_SIZE as u64);
-        let oldest = oldest_chunk(source, slots)?;
+        let claimed = claimed_ids_of(source, slots)?;
+        let oldest = oldest_chunk(&claimed);
+        let order: Vec<u64> = (oldest..slots).chain(0..oldest).collect();
+        let mut sequence = Sequence::default();
+        let sequence_damage = order
+            .iter()
+            .filter_map(|&n| {
+                let ids = claimed[usize::try_from(n).ok()?]?;
+                Some((n, sequence.next(n, ids)?))
+            })
+            .collect();
         Ok(Survey {
             header_damage,
             announced,
             present: slots,
-            order: (oldest..slots).chain(0..oldest).collect(),
+            order,
+            sequence_damage,
         })
     }
 }
@@ -273,26 +331,29 @@ pub(crate) fn chunk_offset(number: u64) -> u64 {
     FILE_HEADER_SIZE as u64 + number * CHUNK_SIZE as u64
 }
 
-/// The chunk holding the oldest records: the lowest first `EventRecordID`
-/// among the chunks whose header is readable and whose range is not
-/// reversed (0 when there is none).
-fn oldest_chunk(source: &mut dyn ReadSeek, slots: u64) -> io::Result<u64> {
-    let mut oldest: Option<(u64, u64)> = None;
+/// The `EventRecordID` range each of the `slots` chunk headers claims
+/// (`None` where the header is unreadable or the range reversed): one
+/// 512-byte read per chunk.
+fn claimed_ids_of(source: &mut dyn ReadSeek, slots: u64) -> io::Result<Vec<Option<(u64, u64)>>> {
     let mut header = [0; CHUNK_HEADER_SIZE];
-    for number in 0..slots {
-        source.seek(SeekFrom::Start(chunk_offset(number)))?;
-        let got = read_full(source, &mut header)?;
-        if got < CHUNK_HEADER_SIZE || !header.starts_with(CHUNK_MAGIC) {
-            continue;
-        }
-        if let Ok(h) = EvtxChunkHeader::from_bytes(&header)
-            && h.first_event_record_id <= h.last_event_record_id
-            && oldest.is_none_or(|(first, _)| h.first_event_record_id < first)
-        {
-            oldest = Some((h.first_event_record_id, number));
-        }
-    }
-    Ok(oldest.map_or(0, |(_, number)| number))
+    (0..slots)
+        .map(|number| {
+            source.seek(SeekFrom::Start(chunk_offset(number)))?;
+            let got = read_full(source, &mut header)?;
+            Ok(claimed_ids(&header[..got]))
+        })
+        .collect()
+}
+
+/// The chunk holding the oldest records: the lowest first `EventRecordID`
+/// among the chunks that claim a range (0 when there is none).
+fn oldest_chunk(claimed: &[Option<(u64, u64)>]) -> u64 {
+    let oldest = claimed
+        .iter()
+        .zip(0u64..)
+        .filter_map(|(ids, number)| Some(((*ids)?.0, number)))
+        .min();
+    oldest.map_or(0, |(_, number)| number)
 }
 
 /// Read until `buf` is full or the input ends; the number of bytes read.

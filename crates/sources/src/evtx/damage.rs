@@ -6,8 +6,8 @@
 //!
 //! * the **file** (its header, or chunks it announces that are missing),
 //! * one **chunk** (not a chunk at all, a bad CRC32, cut short by the end
-//!   of the file, tables that cannot be read, or the `evtx` crate panicking
-//!   on it),
+//!   of the file, tables that cannot be read, the `evtx` crate panicking
+//!   on it, or records wiped from it or around it: [`super::wipes`]),
 //! * one **record** (it cannot be parsed or rendered).
 //!
 //! Only record damage stands for one record that could not be read; file
@@ -79,6 +79,69 @@ pub enum EvtxProblem {
     /// had produced before are kept, the rest of the chunk is lost.
     #[error("the EVTX parser panicked, the rest of the chunk is skipped: {message}")]
     Panic { message: String },
+    /// A chunk the file header counts as in use is all zeroes: its
+    /// records were wiped (see [`super::wipes`]).
+    #[error(
+        "all zeroes at file offset {offset}, though the file header counts {in_use} chunks \
+         in use: its records were wiped"
+    )]
+    ZeroedChunk { offset: u64, in_use: u64 },
+    /// `EventRecordID`s `first..=last` are in no chunk: the chunk read
+    /// before this one (`previous`) ends before them, this one starts
+    /// after them.
+    #[error(
+        "EventRecordIDs {first}–{last} are missing between chunk {previous} and this chunk \
+         (file offset {offset}): records were removed"
+    )]
+    RecordGap {
+        previous: u64,
+        first: u64,
+        last: u64,
+        offset: u64,
+    },
+    /// This chunk's `EventRecordID`s `first..=last` were read already, in
+    /// chunk `other`: a chunk copied over another, whose records are gone.
+    #[error(
+        "EventRecordIDs {first}–{last} (file offset {offset}) were already read in chunk \
+         {other}: a duplicated chunk, which replaced the records that were here"
+    )]
+    RepeatedRecords {
+        first: u64,
+        last: u64,
+        other: u64,
+        offset: u64,
+    },
+    /// This chunk starts at or before the last `EventRecordID` of the chunk
+    /// read before it, without repeating ids read so far.
+    #[error(
+        "EventRecordIDs go back from {previous_last} (chunk {previous}) to {first} \
+         (file offset {offset}): chunks were moved or replaced"
+    )]
+    RecordsGoBack {
+        previous: u64,
+        previous_last: u64,
+        first: u64,
+        offset: u64,
+    },
+    /// Records `first..=last` continue the chunk's records past its
+    /// free-space offset, which was lowered to hide them; they are not read.
+    #[error(
+        "the free-space offset {free_space} cuts off records {first}–{last} (file offset \
+         {offset}); they are not read"
+    )]
+    CutRecords {
+        free_space: u32,
+        first: u64,
+        last: u64,
+        offset: u64,
+    },
+    /// The chunk's records stop, followed by zeroes, before the last
+    /// `EventRecordID` its header claims.
+    #[error(
+        "records {first}–{last}, which the chunk header claims, are missing: zeroes from \
+         file offset {offset}"
+    )]
+    MissingRecords { first: u64, last: u64, offset: u64 },
     /// One record could not be parsed or rendered.
     #[error("record cannot be read: {reason}")]
     Record { reason: String },

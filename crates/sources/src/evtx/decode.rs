@@ -24,6 +24,7 @@ use evtx::{EvtxChunkData, EvtxChunkHeader, ParserSettings, checksum_ieee};
 
 use super::chunks::{CHUNK_HEADER_SIZE, CHUNK_SIZE};
 use super::damage::{EvtxDamage, EvtxProblem, chain, panic_message};
+use super::wipes::{RECORD_MAGIC, RECORD_MIN_SIZE, check_records};
 use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::json::{EvtxJsonEvent, EvtxProjection};
@@ -75,7 +76,8 @@ pub(crate) fn damage(
 
 /// Decode chunk `number` from its `bytes` (fewer than a chunk when the file
 /// ends inside it), appending its events and damage to `out` in record
-/// order. An all-zero chunk is an unused slot and yields nothing.
+/// order. (All-zero chunks are not decoded: [`super::chunks`] leaves them
+/// out.)
 pub(crate) fn decode_chunk(
     number: u64,
     mut bytes: Vec<u8>,
@@ -83,9 +85,6 @@ pub(crate) fn decode_chunk(
     path: &Arc<Path>,
     out: &mut VecDeque<Item>,
 ) {
-    if bytes.iter().all(|&b| b == 0) {
-        return;
-    }
     let truncated = bytes.len() < CHUNK_SIZE;
     if truncated {
         let problem = EvtxProblem::TruncatedChunk { bytes: bytes.len() };
@@ -134,6 +133,12 @@ fn decode(
                 out.push_back(fail(None, EvtxProblem::Checksum { reason }));
             })
             .is_some();
+    // Before the prefilter may skip the chunk, so that what is reported
+    // does not depend on the rules. (A truncated chunk's records run into
+    // the zeroes that pad it, which says nothing about a wipe.)
+    if !truncated && let Some(problem) = check_records(number, &chunk.data, &chunk.header) {
+        out.push_back(fail(None, problem));
+    }
     // A sound chunk whose UTF-16 holds no needle: its records are counted
     // as skipped, not decoded. (A damaged one is decoded, so that its
     // damage is reported.)
@@ -266,11 +271,6 @@ fn record_count(data: &[u8], header: &EvtxChunkHeader) -> Option<u64> {
     }
     (at == end && count == last - first + 1).then_some(count)
 }
-
-/// What every record starts with.
-const RECORD_MAGIC: &[u8] = b"\x2a\x2a\x00\x00";
-/// A record header (24 bytes) and the size copy at its end.
-const RECORD_MIN_SIZE: usize = 28;
 
 /// The `EventRecordID` an error names, if any.
 fn record_id_of(error: &EvtxError) -> Option<u64> {

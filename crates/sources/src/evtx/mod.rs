@@ -14,7 +14,9 @@
 //! [`EvtxDamage`] naming the chunk and, where known, the record. A damaged
 //! file (cut short, a chunk that fails its CRC32 or is garbage, a parser
 //! panic) is read as far as it can be and never ends the scan; only an I/O
-//! error ends the file.
+//! error ends the file. Records removed in a way that leaves every chunk
+//! well-formed (a zeroed chunk, a gap in the record ids, a lowered
+//! free-space offset, a duplicated chunk) are damage too ([`wipes`]).
 //!
 //! A big file can also be read in parts, on several threads: [`plan`]
 //! surveys it once (file header, chunk order) and [`EvtxPlan::open`] reads
@@ -28,6 +30,7 @@
 mod chunks;
 mod damage;
 mod decode;
+mod wipes;
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -206,6 +209,9 @@ impl Iterator for EvtxReader {
                 }
                 Ok(Piece::Damage(problem)) => {
                     return Some(Err(decode::damage(&self.path, None, None, problem)));
+                }
+                Ok(Piece::ChunkDamage { number, problem }) => {
+                    return Some(Err(decode::damage(&self.path, Some(number), None, problem)));
                 }
                 Err(e) => {
                     return Some(Err(ReadError::new(&self.path, 0, ReadErrorKind::Io(e))));

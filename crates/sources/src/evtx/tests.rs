@@ -181,7 +181,7 @@ fn bad_checksums_are_reported_and_the_records_still_read() {
 #[test]
 fn a_garbage_chunk_costs_only_itself() {
     let garbage: Vec<u8> = (0..CHUNK_SIZE).map(|i| (i * 31 % 251) as u8 | 1).collect();
-    let items = read(file_of(&[chunk0(), garbage, chunk0()]));
+    let items = read(file_of(&[chunk0(), garbage, renumbered(chunk0(), 8)]));
     let chunks: Vec<Result<u64, Option<u64>>> = items
         .iter()
         .map(|i| match i {
@@ -206,14 +206,15 @@ fn a_garbage_chunk_costs_only_itself() {
 }
 
 #[test]
-fn zeroed_chunks_are_unused_space_not_damage() {
+fn zeroed_chunks_past_the_header_count_are_unused_space_not_damage() {
+    // The fixture's header counts one chunk in use.
     let items = read(file_of(&[
-        vec![0; CHUNK_SIZE],
         chunk0(),
+        vec![0; CHUNK_SIZE],
         vec![0; CHUNK_SIZE],
     ]));
     assert!(damage_in(&items).is_empty());
-    assert!(events(&items).iter().all(|(o, _)| o.chunk() == Some(1)));
+    assert!(events(&items).iter().all(|(o, _)| o.chunk() == Some(0)));
     assert_eq!(events(&items).len(), 8);
 }
 
@@ -386,6 +387,214 @@ fn chunk_ranges_read_one_after_another_are_the_whole_file() {
     }
 }
 
+/// `chunk` with every `EventRecordID` (header and records) moved up by
+/// `by`, its CRC32s made right again: the next chunk of the same log, as
+/// far as any check can tell.
+fn renumbered(mut chunk: Vec<u8>, by: u64) -> Vec<u8> {
+    let add = |bytes: &mut [u8]| {
+        let id = u64::from_le_bytes(bytes[..8].try_into().unwrap()) + by;
+        bytes[..8].copy_from_slice(&id.to_le_bytes());
+    };
+    add(&mut chunk[24..32]);
+    add(&mut chunk[32..40]);
+    for at in record_starts(&chunk) {
+        add(&mut chunk[at + 8..at + 16]);
+    }
+    resealed(chunk)
+}
+
+/// Where each record of `chunk` starts, up to its free space.
+fn record_starts(chunk: &[u8]) -> Vec<usize> {
+    let free = u32::from_le_bytes(chunk[48..52].try_into().unwrap()) as usize;
+    let mut starts = Vec::new();
+    let mut at = 512;
+    while at < free {
+        starts.push(at);
+        at += u32::from_le_bytes(chunk[at + 4..at + 8].try_into().unwrap()) as usize;
+    }
+    starts
+}
+
+/// `chunk` with both its CRC32s computed again, as a careful forger does.
+fn resealed(mut chunk: Vec<u8>) -> Vec<u8> {
+    let free = u32::from_le_bytes(chunk[48..52].try_into().unwrap()) as usize;
+    let records = evtx::checksum_ieee(&chunk[512..free]);
+    chunk[52..56].copy_from_slice(&records.to_le_bytes());
+    let mut covered = chunk[..120].to_vec();
+    covered.extend_from_slice(&chunk[128..512]);
+    let header = evtx::checksum_ieee(&covered);
+    chunk[124..128].copy_from_slice(&header.to_le_bytes());
+    chunk
+}
+
+/// The file's header, counting `chunks` chunks in use (its CRC32 right).
+fn file_counting(chunks: &[Vec<u8>], in_use: u16) -> Vec<u8> {
+    let mut bytes = file_of(chunks);
+    bytes[42..44].copy_from_slice(&in_use.to_le_bytes());
+    let crc = evtx::checksum_ieee(&bytes[..120]);
+    bytes[124..128].copy_from_slice(&crc.to_le_bytes());
+    bytes
+}
+
+/// The first record id `chunk`'s header claims. (The fixture is a
+/// `wevtutil epl` export: its headers number records from 1, the events
+/// keep their original `EventRecordID`; the checks go by the headers.)
+fn claimed_first(chunk: &[u8]) -> u64 {
+    u64::from_le_bytes(chunk[24..32].try_into().unwrap())
+}
+
+/// The problems of `items`, with the chunk each names.
+fn problems(items: &Items) -> Vec<(Option<u64>, EvtxProblem)> {
+    damage_in(items)
+        .into_iter()
+        .map(|d| (d.chunk, d.problem.clone()))
+        .collect()
+}
+
+/// The file read whole, from a stream, and in chunk ranges: the three must
+/// report the same.
+fn read_every_way(bytes: &[u8]) -> Items {
+    let whole = read(bytes.to_vec());
+    let as_text =
+        |items: &Items| -> Vec<String> { items.iter().map(|i| format!("{i:?}")).collect() };
+    assert_eq!(as_text(&read_stream(bytes.to_vec())), as_text(&whole));
+    for cuts in [&[1][..], &[2], &[1, 2]] {
+        assert_eq!(
+            read_in_ranges(bytes, cuts),
+            as_text(&whole),
+            "cut at {cuts:?}"
+        );
+    }
+    whole
+}
+
+mod wipes {
+    use super::*;
+
+    #[test]
+    fn consecutive_chunks_read_clean() {
+        let items = read_every_way(&file_counting(
+            &[chunk0(), renumbered(chunk0(), 8), renumbered(chunk0(), 16)],
+            3,
+        ));
+        assert!(damage_in(&items).is_empty(), "{:?}", problems(&items));
+        assert_eq!(events(&items).len(), 24);
+    }
+
+    #[test]
+    fn a_log_that_wrapped_around_reads_clean_from_a_file_and_a_stream() {
+        // The newer records in the first slot, the oldest in the second.
+        let bytes = file_counting(&[renumbered(chunk0(), 8), chunk0()], 2);
+        for items in [read(bytes.clone()), read_stream(bytes)] {
+            assert!(damage_in(&items).is_empty(), "{:?}", problems(&items));
+            assert_eq!(events(&items).len(), 16);
+        }
+    }
+
+    #[test]
+    fn a_zeroed_chunk_inside_the_header_count_is_reported_with_its_offset() {
+        let bytes = file_counting(
+            &[chunk0(), vec![0; CHUNK_SIZE], renumbered(chunk0(), 16)],
+            3,
+        );
+        let items = read_every_way(&bytes);
+        let first = claimed_first(&chunk0());
+        assert_eq!(
+            problems(&items),
+            [
+                (
+                    Some(1),
+                    EvtxProblem::ZeroedChunk {
+                        offset: 4096 + 65536,
+                        in_use: 3
+                    }
+                ),
+                (
+                    Some(2),
+                    EvtxProblem::RecordGap {
+                        previous: 0,
+                        first: first + 8,
+                        last: first + 15,
+                        offset: 4096 + 2 * 65536
+                    }
+                ),
+            ]
+        );
+        let message = damage_in(&items)[0].to_string();
+        assert!(
+            message.starts_with("chunk 1: all zeroes at file offset 69632"),
+            "{message}"
+        );
+        assert_eq!(events(&items).len(), 16);
+    }
+
+    #[test]
+    fn a_duplicated_chunk_is_reported_and_its_copy_still_read() {
+        let items = read_every_way(&file_counting(&[chunk0(), chunk0()], 2));
+        let first = claimed_first(&chunk0());
+        assert_eq!(
+            problems(&items),
+            [(
+                Some(1),
+                EvtxProblem::RepeatedRecords {
+                    first,
+                    last: first + 7,
+                    other: 0,
+                    offset: 4096 + 65536
+                }
+            )]
+        );
+        assert_eq!(events(&items).len(), 16);
+    }
+
+    #[test]
+    fn a_lowered_free_space_offset_is_reported_with_the_records_it_cuts() {
+        let mut chunk = chunk0();
+        let starts = record_starts(&chunk);
+        let first = claimed_first(&chunk0());
+        // Hide the last three records: free space and last id lowered,
+        // CRC32s made right.
+        chunk[48..52].copy_from_slice(&(starts[5] as u32).to_le_bytes());
+        chunk[32..40].copy_from_slice(&(first + 4).to_le_bytes());
+        let items = read_every_way(&file_of(&[resealed(chunk)]));
+        assert_eq!(
+            problems(&items),
+            [(
+                Some(0),
+                EvtxProblem::CutRecords {
+                    free_space: starts[5] as u32,
+                    first: first + 5,
+                    last: first + 7,
+                    offset: 4096 + starts[5] as u64
+                }
+            )]
+        );
+        assert_eq!(events(&items).len(), 5);
+    }
+
+    #[test]
+    fn records_zeroed_before_the_last_id_the_header_claims_are_reported() {
+        let mut chunk = chunk0();
+        let starts = record_starts(&chunk);
+        let free = u32::from_le_bytes(chunk[48..52].try_into().unwrap()) as usize;
+        let first = claimed_first(&chunk0());
+        chunk[starts[6]..free].fill(0);
+        let items = read_every_way(&file_of(&[resealed(chunk)]));
+        assert_eq!(
+            problems(&items),
+            [(
+                Some(0),
+                EvtxProblem::MissingRecords {
+                    first: first + 6,
+                    last: first + 7,
+                    offset: 4096 + starts[6] as u64
+                }
+            )]
+        );
+        assert_eq!(events(&items).len(), 6);
+    }
+}
+
 mod prefiltered {
     use tunnelhunt_engine::{MatcherBuilder, Prefilter};
     use tunnelhunt_sigma::Span;
@@ -450,5 +659,33 @@ mod prefiltered {
         assert!(!damage_in(&items).is_empty(), "{items:?}");
         // Its records are still skipped one by one.
         assert_eq!(skipped, 8);
+    }
+
+    #[test]
+    fn a_chunk_skipped_whole_still_shows_its_wipes() {
+        // A zeroed chunk and a duplicated one, every chunk without the
+        // needle: the same damage as without a prefilter.
+        let bytes = file_counting(&[chunk0(), vec![0; CHUNK_SIZE], chunk0()], 3);
+        let (items, skipped) = read_with(bytes.clone(), "no such text anywhere");
+        assert_eq!(problems(&items), problems(&read(bytes)));
+        assert_eq!(problems(&items).len(), 2, "{:?}", problems(&items));
+        assert_eq!(skipped, 16);
+        // A lowered free-space offset: the records left still count up to
+        // the lowered last id, so the chunk is skipped whole, and the cut
+        // is reported all the same.
+        let mut chunk = chunk0();
+        let starts = record_starts(&chunk);
+        let first = claimed_first(&chunk);
+        chunk[48..52].copy_from_slice(&(starts[5] as u32).to_le_bytes());
+        chunk[32..40].copy_from_slice(&(first + 4).to_le_bytes());
+        let (items, skipped) = read_with(file_of(&[resealed(chunk)]), "no such text anywhere");
+        assert!(
+            matches!(
+                &problems(&items)[..],
+                [(Some(0), EvtxProblem::CutRecords { .. })]
+            ),
+            "{items:?}"
+        );
+        assert_eq!(skipped, 5);
     }
 }

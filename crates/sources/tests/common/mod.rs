@@ -110,3 +110,20 @@ pub fn compile_bodies(rules: &[(&str, &str)]) -> Matcher {
         .collect();
     compile(&sources).0
 }
+
+/// `$TUNNELHUNT_CORPUS/<sub>`; `None` (and "skipped" printed) when the
+/// variable is unset. Set to a folder without `sub`, the test fails, so CI
+/// cannot silently test nothing.
+pub fn corpus(sub: &str) -> Option<PathBuf> {
+    let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
+        println!("skipped: TUNNELHUNT_CORPUS not set");
+        return None;
+    };
+    let dir = PathBuf::from(root).join(sub);
+    assert!(
+        dir.is_dir(),
+        "TUNNELHUNT_CORPUS is set but {} is missing",
+        dir.display()
+    );
+    Some(dir)
+}
