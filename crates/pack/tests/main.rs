@@ -11,4 +11,5 @@
 // workspace lints).
 #![allow(clippy::unwrap_used)]
 
+mod argv_patterns;
 mod pack;
