@@ -79,7 +79,7 @@ fn block_in(text: &str, search: &str) -> Option<String> {
     let mut lines = text.lines().skip_while(|line| *line != key);
     let first = lines.next()?;
     let mut block = format!("{first}\n");
-    for line in lines.take_while(|line| line.starts_with("     ")) {
+    for line in lines.take_while(|line| line.starts_with("     ") || line.trim().is_empty()) {
         block.push_str(line);
         block.push('\n');
     }

@@ -94,8 +94,7 @@ pub fn forwards(argv: &[String]) -> Result<Vec<Forward>, SshRefusal> {
             destination = true;
             continue;
         }
-        let mut flags = arg[1..].char_indices();
-        while let Some((at, flag)) = flags.next() {
+        for (at, flag) in arg[1..].char_indices() {
             if FLAGS_WITHOUT_ARGUMENT.contains(flag) {
                 continue;
             }
@@ -192,8 +191,7 @@ fn parse_forward(spec: &str, kind: Kind, side: Side) -> Option<Option<u16>> {
             }
         }
     }
-    if !listen_path && (listen_port.is_none() || (side == Side::Local && listen_port == Some(0)))
-    {
+    if !listen_path && (listen_port.is_none() || (side == Side::Local && listen_port == Some(0))) {
         return None;
     }
     Some(match kind {
@@ -305,8 +303,19 @@ mod tests {
 
     #[test]
     fn port_spellings_openssh_accepts() {
-        for spelling in ["3389", "+3389", "03389", "000003389", "33\\89", "ms-wbt-server"] {
-            assert_eq!(target(&format!("8080:10.0.0.5:{spelling}")), Some(3389), "{spelling}");
+        for spelling in [
+            "3389",
+            "+3389",
+            "03389",
+            "000003389",
+            "33\\89",
+            "ms-wbt-server",
+        ] {
+            assert_eq!(
+                target(&format!("8080:10.0.0.5:{spelling}")),
+                Some(3389),
+                "{spelling}"
+            );
         }
         assert_eq!(target("https:10.0.0.5:https"), Some(443));
         assert_eq!(target("+8080:h:[3389]"), Some(3389));
@@ -357,11 +366,23 @@ mod tests {
     #[test]
     fn remote_and_dynamic_forms() {
         let one = |args: &[&str]| run(args).map(|f| (f[0].direction, f[0].target_port));
-        assert_eq!(one(&["-R", "0:h:3389", "c2"]), Ok((Direction::Remote, Some(3389))));
-        assert_eq!(one(&["-R", "1080", "c2"]), Ok((Direction::RemoteDynamic, None)));
-        assert_eq!(one(&["-R", "10.0.0.5:socks", "c2"]), Ok((Direction::RemoteDynamic, None)));
+        assert_eq!(
+            one(&["-R", "0:h:3389", "c2"]),
+            Ok((Direction::Remote, Some(3389)))
+        );
+        assert_eq!(
+            one(&["-R", "1080", "c2"]),
+            Ok((Direction::RemoteDynamic, None))
+        );
+        assert_eq!(
+            one(&["-R", "10.0.0.5:socks", "c2"]),
+            Ok((Direction::RemoteDynamic, None))
+        );
         assert_eq!(one(&["-Dsocks", "c2"]), Ok((Direction::Dynamic, None)));
-        assert_eq!(one(&["-D", "[::1]:+1080", "c2"]), Ok((Direction::Dynamic, None)));
+        assert_eq!(
+            one(&["-D", "[::1]:+1080", "c2"]),
+            Ok((Direction::Dynamic, None))
+        );
         assert!(run(&["-D", "0", "c2"]).is_err());
         assert!(run(&["-D", "1:2:3", "c2"]).is_err());
     }

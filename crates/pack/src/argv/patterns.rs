@@ -101,7 +101,7 @@ fn any_port(platform: Platform) -> String {
     let n = platform.field_noise();
     let names: Vec<String> = SERVICES.iter().map(|(name, _)| spaced(name, n)).collect();
     format!(
-        r"\[?{n}(?:\+?{n}(?:0{n})*(?:\d{n}){{1,5}}|{})\]?",
+        r"{n}\[?{n}(?:\+?{n}(?:0{n})*(?:\d{n}){{1,5}}|{})\]?{n}",
         names.join("|")
     )
 }
@@ -119,7 +119,7 @@ fn remote_access_port(platform: Platform) -> String {
         .map(|name| spaced(name, n))
         .collect();
     format!(
-        r"\[?{n}(?:\+?{n}(?:0{n})*(?:{})|{})\]?",
+        r"{n}\[?{n}(?:\+?{n}(?:0{n})*(?:{})|{})\]?{n}",
         numbers.join("|"),
         names.join("|")
     )
@@ -186,7 +186,7 @@ fn plink_flag(letters: &str) -> String {
 }
 
 /// A port as plink is modelled to read it: decimal digits.
-const PLINK_PORT: &str = r#"(?:\d"*){1,5}"#;
+const PLINK_PORT: &str = r#""*(?:\d"*){1,5}"#;
 
 /// plink's `-L` pattern.
 pub fn plink_local_forward() -> String {
@@ -195,7 +195,10 @@ pub fn plink_local_forward() -> String {
 
 /// plink's `-R`/`-D` pattern.
 pub fn plink_remote_dynamic_forward() -> String {
-    format!(r"{}(?:{FIELD}:)?{PLINK_PORT}(?:[:\s]|$)", plink_flag("[RD]"))
+    format!(
+        r"{}(?:{FIELD}:)?{PLINK_PORT}(?:[:\s]|$)",
+        plink_flag("[RD]")
+    )
 }
 
 /// plink's `-L`/`-R` to a remote-access port.
@@ -205,7 +208,7 @@ pub fn plink_remote_access_forward() -> String {
         .map(|p| spaced(&p.to_string(), r#""*"#))
         .collect();
     format!(
-        r"{}(?:{FIELD}:){{2,3}}(?:{}){END}",
+        r#"{}(?:{FIELD}:){{2,3}}"*(?:{}){END}"#,
         plink_flag("[LR]"),
         numbers.join("|")
     )

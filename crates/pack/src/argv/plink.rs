@@ -17,8 +17,20 @@ use super::openssh::{Direction, Forward};
 /// Options that take the next element as their value (so that element is
 /// never read as an option or the host).
 const OPTIONS_WITH_VALUE: &[&str] = &[
-    "-l", "-pw", "-P", "-i", "-m", "-load", "-hostkey", "-nc", "-proxycmd", "-sercfg",
-    "-sessionlog", "-pwfile", "-cert", "-jumphost",
+    "-l",
+    "-pw",
+    "-P",
+    "-i",
+    "-m",
+    "-load",
+    "-hostkey",
+    "-nc",
+    "-proxycmd",
+    "-sercfg",
+    "-sessionlog",
+    "-pwfile",
+    "-cert",
+    "-jumphost",
 ];
 
 /// The forwards `argv` (program name first) asks plink for.
