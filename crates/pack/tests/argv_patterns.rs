@@ -60,6 +60,16 @@ fn generated() -> Vec<(&'static str, &'static str, Vec<String>)> {
             "selection_command",
             vec![patterns::netsh_portproxy_add()],
         ),
+        (
+            "proc_creation_win_webserver_spawns_tunnel",
+            "child_ssh_forward",
+            vec![patterns::ssh_any_forward(Windows)],
+        ),
+        (
+            "proc_creation_win_webserver_spawns_tunnel",
+            "child_netsh",
+            vec![patterns::netsh_portproxy_add()],
+        ),
     ]
 }
 

@@ -84,15 +84,25 @@ fn regex_escape(c: char) -> String {
     }
 }
 
-/// An ssh option cluster ending in one of `letters` (a class or a letter).
+/// An ssh option cluster ending in one of `letters` (a class or a letter),
+/// then the gap before its value.
 fn ssh_flag(platform: Platform, letters: &str) -> String {
+    format!(
+        "{}{letters}{}",
+        ssh_flag_without_gap(platform),
+        platform.value_gap()
+    )
+}
+
+/// The start of an ssh option cluster, up to the letter that matters.
+fn ssh_flag_without_gap(platform: Platform) -> String {
     let q = platform.quote();
     let cluster = if q.is_empty() {
         format!("[{FLAGS_WITHOUT_ARGUMENT}]*")
     } else {
         format!("(?:[{FLAGS_WITHOUT_ARGUMENT}]{q})*")
     };
-    format!(r"(?:^|\s){q}-{q}{cluster}{letters}{}", platform.value_gap())
+    format!(r"(?:^|\s){q}-{q}{cluster}")
 }
 
 /// Any port OpenSSH accepts: a number in `strtoll`'s syntax or a known
@@ -180,6 +190,17 @@ pub fn ssh_remote_access_forward(platform: Platform) -> Vec<String> {
     ]
 }
 
+/// Any ssh forward option with the start of a value (`-L`, `-R`, `-D`,
+/// `-w`, `-o LocalForward`…), without checking the value's shape: for
+/// rules where the parent process is the signal and any forward counts.
+pub fn ssh_any_forward(platform: Platform) -> String {
+    let gap = platform.value_gap();
+    format!(
+        r#"{}(?:[LRDw]{gap}[\w.*\[/+"\\-]|o{gap}(?i:localforward|remoteforward|dynamicforward|tunnel))"#,
+        ssh_flag_without_gap(platform)
+    )
+}
+
 /// A whole plink option (`-L`, `"-L"`), then the next argument.
 fn plink_flag(letters: &str) -> String {
     format!(r#"(?:^|\s)"*-"*{letters}"*\s+"*"#)
@@ -253,6 +274,7 @@ mod tests {
             plink_remote_dynamic_forward(),
             plink_remote_access_forward(),
             netsh_portproxy_add(),
+            ssh_any_forward(Platform::Windows),
         ];
         for platform in [Platform::Windows, Platform::Linux] {
             all.extend(ssh_local_forward(platform));
