@@ -10,10 +10,18 @@
 //! `tunnelhunt-sigma` and `tunnelhunt-engine`; this crate only hands out
 //! their text, with paths relative to `rules/` (`t1572/…yml`).
 //!
+//! It also owns the argument grammar the pack's command-line patterns are
+//! written from ([`argv`]): Windows' argv splitting and OpenSSH's and
+//! plink's forward parsing, modelled once in Rust, generating the ssh,
+//! plink and netsh regexes of the rules and checked against them by the
+//! tests. It still knows nothing of how rules are parsed or matched.
+//!
 //! The example filters are deliberately **not** part of
 //! [`builtin_rules`]: they silence detections for a fictitious
 //! organisation, and applying them by default would hide real tunnels.
 //! [`example_filters`] hands them out for display or copying.
+
+pub mod argv;
 
 /// One file of the pack, as it was in `rules/` at build time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,4 +11,6 @@
 // workspace lints).
 #![allow(clippy::unwrap_used)]
 
+mod argv_model;
+mod argv_patterns;
 mod pack;
