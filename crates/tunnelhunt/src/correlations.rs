@@ -172,7 +172,9 @@ impl<'a> Correlations<'a> {
             usable.retain(|correlation| {
                 let broken = correlation.rules.iter().find(|reference| {
                     match collection.resolve(&reference.value) {
-                        Some(Document::Rule(rule)) => !rule_ids.contains_key(&(rule as *const Rule)),
+                        Some(Document::Rule(rule)) => {
+                            !rule_ids.contains_key(&(rule as *const Rule))
+                        }
                         Some(Document::Correlation(inner)) => {
                             !index.contains(&(inner as *const Correlation))
                         }
@@ -325,7 +327,12 @@ pub struct Gathered {
 }
 
 impl Gathered {
-    pub fn push(&mut self, correlations: &Correlations<'_>, observation: Observation, format: Format) {
+    pub fn push(
+        &mut self,
+        correlations: &Correlations<'_>,
+        observation: Observation,
+        format: Format,
+    ) {
         self.formats.insert(observation.source.input, format);
         self.collector
             .get_or_insert_with(|| Collector::new(&correlations.plan))
@@ -345,7 +352,11 @@ impl Gathered {
     pub fn finish(
         self,
         correlations: &Correlations<'_>,
-    ) -> (Vec<CorrelationAlert>, tunnelhunt_correlate::Report, BTreeMap<u32, Format>) {
+    ) -> (
+        Vec<CorrelationAlert>,
+        tunnelhunt_correlate::Report,
+        BTreeMap<u32, Format>,
+    ) {
         let collector = self
             .collector
             .unwrap_or_else(|| Collector::new(&correlations.plan));

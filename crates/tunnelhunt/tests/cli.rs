@@ -266,30 +266,3 @@ fn filters_tune_the_builtin_pack_without_editing_it() {
     assert!(!stdout(&tuned).contains("svc_backup"), "{}", stdout(&tuned));
     assert!(stdout(&untuned).contains("svc_backup"));
 }
-
-#[test]
-fn correlations_are_loaded_but_reported_as_not_evaluated() {
-    let dir = scratch("correlation");
-    std::fs::write(
-        dir.join("many_forwards.yml"),
-        "title: Many SSH Port Forwards From One Host\nid: 7a0f4b1e-51b4-4a44-9c8e-3f1f3d2a9c10\n\
-         correlation:\n    type: event_count\n    rules:\n        - 825f8579-7401-4e0c-9d95-ad05b6ae5ab5\n    \
-         group-by:\n        - Computer\n    timespan: 1h\n    condition:\n        gte: 5\nlevel: high\n",
-    )
-    .unwrap();
-    let out = tunnelhunt(&[
-        "scan",
-        "--rules",
-        "examples/rules",
-        "--rules",
-        dir.to_str().unwrap(),
-        "examples/events",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let summary = stderr(&out);
-    assert!(
-        summary.contains("1 correlation rule loaded but NOT evaluated")
-            && summary.contains("Many SSH Port Forwards From One Host"),
-        "{summary}"
-    );
-}

@@ -213,7 +213,10 @@ impl Correlated {
             w,
             "correlations: {} evaluated, {}",
             evaluated,
-            plural(usize::try_from(self.alerts_printed()).unwrap_or(usize::MAX), "alert")
+            plural(
+                usize::try_from(self.alerts_printed()).unwrap_or(usize::MAX),
+                "alert"
+            )
         )?;
         for ((label, count), printed) in self.alerts.iter().zip(&self.printed) {
             if *printed && *count > 0 {
@@ -226,7 +229,10 @@ impl Correlated {
                     w,
                     "warning: correlation {}: {} without a usable timestamp, not counted",
                     escape(&self.labels[index]),
-                    plural(usize::try_from(count).unwrap_or(usize::MAX), "matching event")
+                    plural(
+                        usize::try_from(count).unwrap_or(usize::MAX),
+                        "matching event"
+                    )
                 )?;
             }
         }
@@ -237,7 +243,10 @@ impl Correlated {
                     "warning: correlation {}: {} without a usable value of the aggregated \
                      field, not counted",
                     escape(&self.labels[index]),
-                    plural(usize::try_from(count).unwrap_or(usize::MAX), "matching event")
+                    plural(
+                        usize::try_from(count).unwrap_or(usize::MAX),
+                        "matching event"
+                    )
                 )?;
             }
         }

@@ -117,7 +117,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let correlated = match correlations {
         Some(correlations) if alerts.error.is_none() => {
             let printer = &ctx.output.printer;
-            match correlated::finish(correlations, &ctx.inputs, gathered, printer, &mut alerts.out) {
+            match correlated::finish(
+                correlations,
+                &ctx.inputs,
+                gathered,
+                printer,
+                &mut alerts.out,
+            ) {
                 Ok(found) => Some(found),
                 Err(e) => {
                     alerts.failed(e);
@@ -129,7 +135,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     };
     let scanning = scanning.elapsed();
     let alerts_printed = tally.formats.values().map(|s| s.alerts).sum::<u64>()
-        + correlated.as_ref().map_or(0, correlated::Correlated::alerts_printed);
+        + correlated
+            .as_ref()
+            .map_or(0, correlated::Correlated::alerts_printed);
     alerts.end(ctx, alerts_printed)?;
     if let Some(message) = &stopped {
         eprintln!(

@@ -28,10 +28,10 @@ use super::worker;
 use crate::cli::{AlertFormat, ScanArgs};
 use crate::commands::require_existing;
 use crate::correlations::{Correlations, InputNumbers, Needed};
-use crate::output::terminal::escape;
 use crate::output::plural;
 use crate::output::printer::Printer;
 use crate::output::table::{self, Layout};
+use crate::output::terminal::escape;
 use crate::placeholders;
 use crate::ruleset::{self, CompiledRules, LoadedRules};
 
@@ -144,12 +144,10 @@ impl ScanPlan {
         let (out, printer) = open_output(args, format)?;
         // After the output is created: the walk leaves it out.
         let inputs = find_inputs(args, compiled.rules.len());
-        let (correlations, left_out) = Correlations::compile(
-            &loaded.collection,
-            &needed,
-            &compiled.rules,
-            |r| selection.selects(r),
-        );
+        let (correlations, left_out) =
+            Correlations::compile(&loaded.collection, &needed, &compiled.rules, |r| {
+                selection.selects(r)
+            });
         for correlation in &left_out {
             eprintln!(
                 "{}:{}: error[correlation]: correlation {}: {}; left out of this scan",

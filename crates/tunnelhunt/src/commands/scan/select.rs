@@ -85,9 +85,7 @@ fn selector_matches(selector: &str, meta: &Metadata, file: &Path) -> bool {
     if id.is_some_and(|id| id.starts_with(selector)) {
         return true;
     }
-    let stem = file
-        .file_stem()
-        .and_then(|s| s.to_str());
+    let stem = file.file_stem().and_then(|s| s.to_str());
     if stem.is_some_and(|stem| stem.eq_ignore_ascii_case(selector)) {
         return true;
     }

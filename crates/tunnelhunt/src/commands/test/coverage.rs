@@ -268,7 +268,7 @@ mod tests {
             cases,
             records: 10,
             unlisted_checked: 6,
-    correlation_cases: Vec::new(),
+            correlation_cases: Vec::new(),
         }
     }
 

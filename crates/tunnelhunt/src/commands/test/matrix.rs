@@ -256,9 +256,10 @@ pub fn mismatches(results: &[ScenarioResult]) -> Vec<String> {
             out.push(describe(&r.name, case));
         }
         for case in r.correlation_cases.iter().filter(|c| !c.passed) {
-            let place = case
-                .spec_line
-                .map_or_else(|| "(unlisted)".to_owned(), |line| format!("(expect.yml:{line})"));
+            let place = case.spec_line.map_or_else(
+                || "(unlisted)".to_owned(),
+                |line| format!("(expect.yml:{line})"),
+            );
             out.push(format!(
                 "{} correlation {} {place}: {}",
                 r.name, case.rule, case.detail
@@ -336,7 +337,7 @@ mod tests {
             cases,
             records: 4,
             unlisted_checked: 1,
-    correlation_cases: Vec::new(),
+            correlation_cases: Vec::new(),
         }
     }
 

@@ -17,10 +17,10 @@ use super::run::{self, RuleLabel, RuleSet, Scenario};
 use super::{CORPUS_ENV, DEFAULT_CORPUS, join};
 use crate::cli::TestArgs;
 use crate::commands::{report_rule_problems, require_existing};
+use crate::correlations::{Correlations, Needed};
 use crate::output::plural;
 use crate::output::terminal::escape;
 use crate::placeholders;
-use crate::correlations::{Correlations, Needed};
 use crate::ruleset::{self, LoadedRules};
 
 /// The scenarios to replay and the rules to replay them through.
@@ -64,8 +64,10 @@ impl TestPlan {
         let scenarios = scenarios(&corpus)?;
 
         // Kept for the process: the compiled correlations borrow the rules.
-        let loaded: &'static LoadedRules =
-            Box::leak(Box::new(ruleset::load_or_builtin(&args.rules, &args.filters)));
+        let loaded: &'static LoadedRules = Box::leak(Box::new(ruleset::load_or_builtin(
+            &args.rules,
+            &args.filters,
+        )));
         let compiled = ruleset::compile(loaded, &placeholders);
         let mut rule_errors = report_rule_problems(&compiled.problems, "left out");
         let needed = Needed::find(&loaded.collection, |_, _| true);

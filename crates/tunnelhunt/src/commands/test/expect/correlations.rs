@@ -86,12 +86,18 @@ impl Parser<'_> {
         let count = get(map, "count").and_then(|node| match &node.data {
             YamlData::Value(Scalar::Integer(n)) if *n >= 0 => Some(n.unsigned_abs()),
             _ => {
-                self.error(line_of(node), "`count` must be a whole number of zero or more");
+                self.error(
+                    line_of(node),
+                    "`count` must be a whole number of zero or more",
+                );
                 None
             }
         });
         if count == Some(0) && !evidence.is_empty() {
-            self.error(line, "`count: 0` promises no alert, so it can have no `evidence`");
+            self.error(
+                line,
+                "`count: 0` promises no alert, so it can have no `evidence`",
+            );
         }
         let note = get(map, "note").and_then(scalar_text);
         Some(CorrelationExpectation {
@@ -108,7 +114,10 @@ impl Parser<'_> {
         let YamlData::Mapping(map) = &node.data else {
             self.error(
                 line_of(node),
-                format!("`group` must map group-by names to values, found {}", type_name(node)),
+                format!(
+                    "`group` must map group-by names to values, found {}",
+                    type_name(node)
+                ),
             );
             return BTreeMap::new();
         };
