@@ -8,7 +8,7 @@ use std::path::Path;
 
 use tunnelhunt_engine::MatcherBuilder;
 use tunnelhunt_pack::{builtin_rules, example_filters, guide_for, guides};
-use tunnelhunt_sigma::ast::Rule;
+use tunnelhunt_sigma::ast::{Document, Metadata};
 use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
@@ -24,8 +24,8 @@ fn pack(with_filters: bool) -> RuleCollection {
     collection
 }
 
-fn custom<'a>(rule: &'a Rule, key: &str) -> Option<&'a str> {
-    rule.meta.custom(key).and_then(|v| v.as_str())
+fn custom<'a>(meta: &'a Metadata, key: &str) -> Option<&'a str> {
+    meta.custom(key).and_then(|v| v.as_str())
 }
 
 fn is_uuid_v4(id: &str) -> bool {
@@ -49,7 +49,10 @@ fn every_rule_loads_lowers_and_compiles_without_diagnostics() {
             .map(ToString::to_string)
             .collect();
         assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-        assert_eq!(collection.rules().count(), builtin_rules().len());
+        assert_eq!(
+            collection.rules().count() + collection.correlations().count(),
+            builtin_rules().len()
+        );
 
         let mut builder = MatcherBuilder::new();
         for rule in collection.rules() {
@@ -71,36 +74,38 @@ fn every_rule_loads_lowers_and_compiles_without_diagnostics() {
 fn every_rule_has_the_metadata_alerts_rely_on() {
     let collection = pack(false);
     let mut ids = BTreeSet::new();
-    for rule in collection.rules() {
-        let file = rule.origin.file.display().to_string();
-        let id = rule.meta.id.as_ref().map(|id| id.value.as_str());
+    let documents = collection
+        .documents()
+        .iter()
+        .filter(|d| !matches!(d, Document::Filter(_)));
+    for document in documents {
+        let file = document.origin().file.display().to_string();
+        let meta = document.meta();
+        let id = meta.id.as_ref().map(|id| id.value.as_str());
         let id = id.unwrap_or_else(|| panic!("{file}: no id"));
         assert!(
             is_uuid_v4(id),
             "{file}: id {id} is not a lower-case UUID v4"
         );
         assert!(ids.insert(id.to_owned()), "{file}: duplicate id {id}");
-        assert!(rule.meta.level.is_some(), "{file}: no level");
-        let branch = custom(rule, "branch").unwrap_or_else(|| panic!("{file}: no branch"));
+        assert!(meta.level.is_some(), "{file}: no level");
+        let branch = custom(meta, "branch").unwrap_or_else(|| panic!("{file}: no branch"));
         assert!(
             BRANCHES.contains(&branch),
             "{file}: unknown branch {branch}"
         );
-        let confidence = custom(rule, "confidence");
+        let confidence = custom(meta, "confidence");
         assert!(
             matches!(confidence, Some("low" | "medium" | "high")),
             "{file}: confidence {confidence:?}"
         );
         for tag in ["attack.command-and-control", "attack.t1572"] {
-            assert!(rule.meta.tags.iter().any(|t| t == tag), "{file}: no {tag}");
+            assert!(meta.tags.iter().any(|t| t == tag), "{file}: no {tag}");
         }
-        assert_eq!(rule.meta.author.as_deref(), Some("tunnelhunt"), "{file}");
-        assert!(rule.meta.description.is_some(), "{file}: no description");
-        assert!(
-            !rule.meta.falsepositives.is_empty(),
-            "{file}: no falsepositives"
-        );
-        assert!(!rule.meta.references.is_empty(), "{file}: no references");
+        assert_eq!(meta.author.as_deref(), Some("tunnelhunt"), "{file}");
+        assert!(meta.description.is_some(), "{file}: no description");
+        assert!(!meta.falsepositives.is_empty(), "{file}: no falsepositives");
+        assert!(!meta.references.is_empty(), "{file}: no references");
     }
 }
 
