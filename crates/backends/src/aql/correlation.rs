@@ -9,7 +9,7 @@
 //! rule test "when at least N events are seen with the same <properties>
 //! in T minutes" — which is not a query; the refusal names it.
 //!
-//! The approximation ([`crate::cql::bucketed`]), scheduled every timespan,
+//! The approximation ([`crate::common::bucketed`]), scheduled every timespan,
 //! checks consecutive fixed intervals:
 //!
 //! ```text
@@ -28,8 +28,8 @@
 //! filters groups).
 
 use crate::RuleInput;
+use crate::common::bucketed::{self, Bucketed, Measure, TargetWords};
 use crate::correlation::CorrelationInput;
-use crate::cql::bucketed::{self, Bucketed, Measure, TargetWords};
 use crate::model::{FieldKind, Scope};
 use crate::refusal::{Construct, Refusal};
 
@@ -122,7 +122,10 @@ pub(super) fn render(input: &CorrelationInput<'_>) -> Result<String, Refusal> {
         .comparisons
         .iter()
         .map(|(op, threshold)| {
-            format!("{aggregate} {} {threshold}", bucketed::operator(*op, false))
+            format!(
+                "{aggregate} {} {threshold}",
+                crate::common::comparison_operator(*op, false)
+            )
         })
         .collect::<Vec<_>>()
         .join(" AND ");
@@ -160,26 +163,8 @@ fn interval(secs: u64) -> Option<String> {
 fn header(plan: &Bucketed<'_, '_>, interval: &str) -> Vec<String> {
     let input = plan.input;
     let correlation = input.correlation;
-    let mut facts = Vec::new();
-    if let Some(id) = input.id() {
-        facts.push(format!("id: {id}"));
-    }
-    if let Some(level) = correlation.meta.level {
-        facts.push(format!("level: {}", level.as_str()));
-    }
-    let techniques = correlation.meta.attack_techniques();
-    if !techniques.is_empty() {
-        facts.push(format!("ATT&CK: {}", techniques.join(", ")));
-    }
-    facts.push(format!("correlation: {}", input.kind().as_str()));
-    facts.push(format!(
-        "rules: {}",
-        plan.rules
-            .iter()
-            .map(|rule| rule.label())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+    let mut facts = plan.facts();
+    facts.push(plan.rules_fact());
     facts.push(format!("group-by: {}", correlation.group_by.join(", ")));
     [
         input.title().to_owned(),

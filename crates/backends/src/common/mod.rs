@@ -1,7 +1,9 @@
 //! Helpers several backends share, so that no backend imports another's
 //! internals: one definition of "a line break" for every value that enters
-//! a comment or a single-line context ([`one_line`]), and the RE2 literal
-//! escapes YARA-L and Sumo Logic both write ([`re2`]).
+//! a comment or a single-line context ([`one_line`]), the RE2 literal
+//! escapes YARA-L and Sumo Logic both write ([`re2`]), and the fixed-bucket
+//! approximation of a correlation LogScale, Sumo Logic and AQL share
+//! ([`bucketed`]).
 //!
 //! Why one definition of a line break: each target once had its own, and
 //! the laxest ones let U+2028/U+2029 (which editors and some lexers end a
@@ -9,6 +11,9 @@
 //! a `//` comment. The strictest of them is the only one that is safe for
 //! every target, so it is the one every target uses.
 
+use tunnelhunt_sigma::ast::CountOp;
+
+pub(crate) mod bucketed;
 pub(crate) mod re2;
 
 /// Whether `c` may end a line for some reader of the query (a lexer, an
@@ -26,6 +31,20 @@ pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if breaks_line(c) { ' ' } else { c })
         .collect()
+}
+
+/// `gte` → `>=` and so on, for the targets whose comparison operators are
+/// the C ones (`==`/`!=` when `double_equals`, else `=`/`!=`).
+pub(crate) fn comparison_operator(op: CountOp, double_equals: bool) -> &'static str {
+    match op {
+        CountOp::Gt => ">",
+        CountOp::Gte => ">=",
+        CountOp::Lt => "<",
+        CountOp::Lte => "<=",
+        CountOp::Eq if double_equals => "==",
+        CountOp::Eq => "=",
+        CountOp::Neq => "!=",
+    }
 }
 
 #[cfg(test)]

@@ -46,9 +46,9 @@ use crate::model::FieldKind;
 use crate::refusal::{Construct, Refusal};
 
 use super::RuleQuery;
-use super::bucketed::{self, Bucketed, Measure, TargetWords};
 use super::literal::label;
 use super::model::{FieldSemantics, directional, semantics_of};
+use crate::common::bucketed::{self, Bucketed, Measure, TargetWords};
 
 const WORDS: TargetWords = TargetWords {
     name: "LogScale",
@@ -135,7 +135,7 @@ pub(super) fn render(input: &CorrelationInput<'_>) -> Result<String, Refusal> {
     for (op, threshold) in &plan.comparisons {
         out.push_str(&format!(
             "| test({figure} {} {threshold})\n",
-            bucketed::operator(*op, true)
+            crate::common::comparison_operator(*op, true)
         ));
     }
     Ok(out)
@@ -192,26 +192,8 @@ fn numeric_field(queries: &[RuleQuery], target: &str) -> bool {
 fn header(plan: &Bucketed<'_, '_>) -> String {
     let input = plan.input;
     let correlation = input.correlation;
-    let mut facts = Vec::new();
-    if let Some(id) = input.id() {
-        facts.push(format!("id: {id}"));
-    }
-    if let Some(level) = correlation.meta.level {
-        facts.push(format!("level: {}", level.as_str()));
-    }
-    let techniques = correlation.meta.attack_techniques();
-    if !techniques.is_empty() {
-        facts.push(format!("ATT&CK: {}", techniques.join(", ")));
-    }
-    facts.push(format!("correlation: {}", input.kind().as_str()));
-    facts.push(format!(
-        "rules: {}",
-        plan.rules
-            .iter()
-            .map(|rule| rule.label())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+    let mut facts = plan.facts();
+    facts.push(plan.rules_fact());
     if !correlation.group_by.is_empty() {
         facts.push(format!("group-by: {}", correlation.group_by.join(", ")));
     }

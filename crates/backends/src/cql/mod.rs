@@ -20,7 +20,6 @@
 //! fixed-bucket approximation of `bucketed`).
 
 mod basename;
-pub(crate) mod bucketed;
 mod correlation;
 mod literal;
 pub(crate) mod model;

@@ -36,7 +36,7 @@
 //! the empty group, an absent aggregated value is not counted.
 //! `temporal_ordered` and chained correlations are refused.
 
-use tunnelhunt_sigma::ast::{CorrelationKind, CountOp};
+use tunnelhunt_sigma::ast::CorrelationKind;
 
 use super::model::{KqlModel, Source};
 use super::{literal, query};
@@ -167,7 +167,12 @@ pub(super) fn render(
     let tests: Vec<String> = correlation
         .comparisons()
         .iter()
-        .map(|(op, threshold)| format!("tunnelhunt_figure {} {threshold}", operator(*op)))
+        .map(|(op, threshold)| {
+            format!(
+                "tunnelhunt_figure {} {threshold}",
+                crate::common::comparison_operator(*op, true)
+            )
+        })
         .collect();
     lines.push(format!("| where {}", tests.join(" and ")));
     lines.push(format!(
@@ -208,15 +213,4 @@ fn column_of(source: &Source, sigma_field: &str) -> Result<String, Refusal> {
 
 fn group_column(position: usize) -> String {
     format!("tunnelhunt_group_{position}")
-}
-
-fn operator(op: CountOp) -> &'static str {
-    match op {
-        CountOp::Gt => ">",
-        CountOp::Gte => ">=",
-        CountOp::Lt => "<",
-        CountOp::Lte => "<=",
-        CountOp::Eq => "==",
-        CountOp::Neq => "!=",
-    }
 }

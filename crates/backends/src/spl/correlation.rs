@@ -30,7 +30,7 @@
 //! an event another correlation's search can read), and the `cim` flavor
 //! (`tstats` computes no per-event running aggregate).
 
-use tunnelhunt_sigma::ast::{CorrelationKind, CountOp};
+use tunnelhunt_sigma::ast::CorrelationKind;
 
 use super::eval::field_ref;
 use super::literal::{comment, label_string};
@@ -175,7 +175,12 @@ pub(super) fn render(correlation: &CorrelationInput<'_>) -> Result<String, Refus
     let tests: Vec<String> = correlation
         .comparisons()
         .iter()
-        .map(|(op, threshold)| format!("tunnelhunt_figure{}{threshold}", operator(*op)))
+        .map(|(op, threshold)| {
+            format!(
+                "tunnelhunt_figure{}{threshold}",
+                crate::common::comparison_operator(*op, true)
+            )
+        })
         .collect();
     lines.push(format!("| where {}", tests.join(" AND ")));
     Ok(lines.join("\n"))
@@ -187,15 +192,4 @@ fn flag(index: usize) -> String {
 
 fn group_column(position: usize) -> String {
     format!("tunnelhunt_group_{position}")
-}
-
-fn operator(op: CountOp) -> &'static str {
-    match op {
-        CountOp::Gt => ">",
-        CountOp::Gte => ">=",
-        CountOp::Lt => "<",
-        CountOp::Lte => "<=",
-        CountOp::Eq => "==",
-        CountOp::Neq => "!=",
-    }
 }

@@ -12,7 +12,7 @@
 //!   so even `--approximate` is refused there and points to the `search`
 //!   flavor.
 //! * **`search`: refused by default, a fixed-bucket approximation with
-//!   `--approximate`** ([`crate::cql::bucketed`]): Sumo's log search
+//!   `--approximate`** ([`crate::common::bucketed`]): Sumo's log search
 //!   buckets time with `timeslice`, fixed buckets. With a header line
 //!   saying so:
 //!
@@ -34,9 +34,9 @@
 //! `value_count` says.
 
 use crate::RuleInput;
+use crate::common::bucketed::{self, Bucketed, Measure, TargetWords};
 use crate::common::one_line;
 use crate::correlation::CorrelationInput;
-use crate::cql::bucketed::{self, Bucketed, Measure, TargetWords};
 use crate::model::FieldKind;
 use crate::refusal::{Construct, Refusal};
 
@@ -152,7 +152,12 @@ pub(super) fn render_search(input: &CorrelationInput<'_>) -> Result<String, Refu
     let comparisons: Vec<String> = plan
         .comparisons
         .iter()
-        .map(|(op, threshold)| format!("{figure} {} {threshold}", bucketed::operator(*op, false)))
+        .map(|(op, threshold)| {
+            format!(
+                "{figure} {} {threshold}",
+                crate::common::comparison_operator(*op, false)
+            )
+        })
         .collect();
     out.push_str(&format!("| where {}\n", comparisons.join(" and ")));
     Ok(out)
@@ -175,18 +180,7 @@ fn slice(secs: u64) -> String {
 fn header(plan: &Bucketed<'_, '_>) -> String {
     let input = plan.input;
     let correlation = input.correlation;
-    let mut facts = Vec::new();
-    if let Some(id) = input.id() {
-        facts.push(format!("id: {id}"));
-    }
-    if let Some(level) = correlation.meta.level {
-        facts.push(format!("level: {}", level.as_str()));
-    }
-    let techniques = correlation.meta.attack_techniques();
-    if !techniques.is_empty() {
-        facts.push(format!("ATT&CK: {}", techniques.join(", ")));
-    }
-    facts.push(format!("correlation: {}", input.kind().as_str()));
+    let mut facts = plan.facts();
     if !correlation.group_by.is_empty() {
         facts.push(format!("group-by: {}", correlation.group_by.join(", ")));
     }

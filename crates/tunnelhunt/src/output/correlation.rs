@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use tunnelhunt_sigma::ast::Correlation;
 
-use super::{Alert, AlertSource, Destination};
+use super::{Alert, AlertSource};
 
 /// Group-by fields shown in the HOST and USER columns (the first present).
 const HOST_FIELDS: [&str; 6] = [
@@ -100,7 +100,6 @@ impl<'a> Alert<'a> {
         facts: CorrelationFacts,
         last: AlertSource,
     ) -> Alert<'a> {
-        let meta = &rule.meta;
         let group_value = |names: &[&str]| {
             names.iter().find_map(|name| match facts.group.get(*name) {
                 Some(Value::String(text)) => Some(text.clone()),
@@ -108,29 +107,11 @@ impl<'a> Alert<'a> {
             })
         };
         Alert {
-            rule_id: meta.id.as_ref().map(|id| id.value.as_str()),
-            rule_title: &meta.title.value,
-            level: meta.level.map(|l| l.as_str()),
-            branch: meta.custom("branch").and_then(|v| v.as_str()),
-            confidence: meta.custom("confidence").and_then(|v| v.as_str()),
-            tags: &meta.tags,
-            attack: meta.attack_techniques(),
             timestamp: Some(facts.window_end.clone()),
             computer: group_value(&HOST_FIELDS),
-            event_id: None,
-            channel: None,
             user: group_value(&USER_FIELDS),
-            image: None,
-            command_line: None,
-            parent_image: None,
-            parent_command_line: None,
-            destination: Destination::default(),
-            query: None,
-            target_object: None,
-            source: last,
-            event: None,
-            original: None,
             correlation: Some(facts),
+            ..Alert::of_rule(&rule.meta, last)
         }
     }
 }

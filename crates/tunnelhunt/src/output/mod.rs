@@ -165,14 +165,14 @@ impl<'a> Alert<'a> {
     pub fn new(meta: &'a Metadata, record: &Record) -> Alert<'a> {
         let event = &record.event;
         let kind = event.kind();
+        let source = AlertSource {
+            path: record.origin.path.display().to_string(),
+            line: record.origin.line(),
+            record_id: record.origin.record_id(),
+            chunk: record.origin.chunk(),
+            format: record.origin.format.as_str(),
+        };
         Alert {
-            rule_id: meta.id.as_ref().map(|id| id.value.as_str()),
-            rule_title: &meta.title.value,
-            level: meta.level.map(|l| l.as_str()),
-            branch: meta.custom("branch").and_then(|v| v.as_str()),
-            confidence: meta.custom("confidence").and_then(|v| v.as_str()),
-            tags: &meta.tags,
-            attack: meta.attack_techniques(),
             timestamp: event.timestamp().map(|t| t.into_owned()),
             computer: event.host().map(str::to_owned),
             event_id: kind.event_id,
@@ -185,13 +185,34 @@ impl<'a> Alert<'a> {
             destination: Destination::of(event),
             query: first_text(event, "QueryName"),
             target_object: first_text(event, "TargetObject"),
-            source: AlertSource {
-                path: record.origin.path.display().to_string(),
-                line: record.origin.line(),
-                record_id: record.origin.record_id(),
-                chunk: record.origin.chunk(),
-                format: record.origin.format.as_str(),
-            },
+            ..Alert::of_rule(meta, source)
+        }
+    }
+
+    /// The rule's facts, located at `source`, with no event fields: what
+    /// every alert starts from.
+    pub fn of_rule(meta: &'a Metadata, source: AlertSource) -> Alert<'a> {
+        Alert {
+            rule_id: meta.id.as_ref().map(|id| id.value.as_str()),
+            rule_title: &meta.title.value,
+            level: meta.level.map(|l| l.as_str()),
+            branch: meta.custom("branch").and_then(|v| v.as_str()),
+            confidence: meta.custom("confidence").and_then(|v| v.as_str()),
+            tags: &meta.tags,
+            attack: meta.attack_techniques(),
+            timestamp: None,
+            computer: None,
+            event_id: None,
+            channel: None,
+            user: None,
+            image: None,
+            command_line: None,
+            parent_image: None,
+            parent_command_line: None,
+            destination: Destination::default(),
+            query: None,
+            target_object: None,
+            source,
             event: None,
             original: None,
             correlation: None,

@@ -12,9 +12,9 @@
 //! target, what can be approximated at all and what the bucket computes;
 //! the targets write it in their language.
 //!
-//! Shared by `cql`, `sumo` and `aql`; its place is next to
-//! [`crate::correlation`], where it would move when that module takes
-//! target-neutral helpers.
+//! Shared by `cql`, `sumo` and `aql`, here in `common` so that none of
+//! them imports another's internals; the header facts they all start
+//! with ([`Bucketed::facts`]) are written once too.
 
 use tunnelhunt_sigma::ast::{CorrelationKind, CountOp, Threshold};
 
@@ -165,6 +165,32 @@ impl Bucketed<'_, '_> {
         })
     }
 
+    /// The facts every approximation's header starts with: id, level,
+    /// ATT&CK techniques and the correlation type, as `name: value`.
+    pub(crate) fn facts(&self) -> Vec<String> {
+        let input = self.input;
+        let meta = &input.correlation.meta;
+        let mut facts = Vec::new();
+        if let Some(id) = input.id() {
+            facts.push(format!("id: {id}"));
+        }
+        if let Some(level) = meta.level {
+            facts.push(format!("level: {}", level.as_str()));
+        }
+        let techniques = meta.attack_techniques();
+        if !techniques.is_empty() {
+            facts.push(format!("ATT&CK: {}", techniques.join(", ")));
+        }
+        facts.push(format!("correlation: {}", input.kind().as_str()));
+        facts
+    }
+
+    /// `rules: a, b`: the labels of the rules the approximation reads.
+    pub(crate) fn rules_fact(&self) -> String {
+        let labels: Vec<&str> = self.rules.iter().map(|rule| rule.label()).collect();
+        format!("rules: {}", labels.join(", "))
+    }
+
     /// The header line every approximation carries.
     pub(crate) fn disclaimer(&self, buckets: &str) -> String {
         let mut text = format!(
@@ -177,19 +203,5 @@ impl Bucketed<'_, '_> {
             text.push_str("; an event matching several of the rules counts once");
         }
         text
-    }
-}
-
-/// `gte` → `>=` and so on, for the targets whose comparison operators are
-/// the C ones (`==`/`!=` when `double_equals`, else `=`/`!=`).
-pub(crate) fn operator(op: CountOp, double_equals: bool) -> &'static str {
-    match op {
-        CountOp::Gt => ">",
-        CountOp::Gte => ">=",
-        CountOp::Lt => "<",
-        CountOp::Lte => "<=",
-        CountOp::Eq if double_equals => "==",
-        CountOp::Eq => "=",
-        CountOp::Neq => "!=",
     }
 }
