@@ -79,6 +79,11 @@ pub struct Totals {
     pub expectations_passed: usize,
     pub unlisted_checked: usize,
     pub unlisted_false_positives: usize,
+    /// `correlations:` promises, and how many held.
+    pub correlation_promises: usize,
+    pub correlation_promises_passed: usize,
+    /// Correlation alerts no promise accounted for (`default: none`).
+    pub unpromised_correlation_alerts: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +138,15 @@ impl Matrix {
             };
             totals.records += result.records;
             totals.unlisted_checked += result.unlisted_checked;
+            for case in &result.correlation_cases {
+                match case.spec_line {
+                    Some(_) => {
+                        totals.correlation_promises += 1;
+                        totals.correlation_promises_passed += usize::from(case.passed);
+                    }
+                    None => totals.unpromised_correlation_alerts += 1,
+                }
+            }
             let mut cells = vec![Cell::default(); branches.len()];
             let mut clean = (0, 0);
             for case in &result.cases {
@@ -233,6 +247,16 @@ impl Matrix {
             plural(t.unlisted_checked, "unlisted record"),
             t.unlisted_false_positives
         );
+        if t.correlation_promises + t.unpromised_correlation_alerts > 0 {
+            let _ = write!(
+                line,
+                "; {}: {} passed, {} failed; {} no promise accounts for",
+                plural(t.correlation_promises, "correlation promise"),
+                t.correlation_promises_passed,
+                t.correlation_promises - t.correlation_promises_passed,
+                plural(t.unpromised_correlation_alerts, "correlation alert")
+            );
+        }
         line
     }
 
@@ -437,5 +461,39 @@ mod tests {
         );
         let unlisted = describe("s", &case(None, &[], &["X"]));
         assert!(unlisted.contains("(unlisted)"));
+    }
+
+    #[test]
+    fn correlation_promises_count_and_fail_the_scenario() {
+        use crate::commands::test::correlated::CorrelationCase;
+        let mut s = scenario("chain", vec![case(Some(4), &["A"], &["A"])]);
+        s.correlation_cases = vec![
+            CorrelationCase {
+                spec_line: Some(9),
+                rule: "c1".into(),
+                passed: true,
+                detail: String::new(),
+            },
+            CorrelationCase {
+                spec_line: None,
+                rule: "\"Other\" (c2)".into(),
+                passed: false,
+                detail: "an alert no `correlations` entry promised".into(),
+            },
+        ];
+        let m = Matrix::build(std::slice::from_ref(&s), []);
+        assert!(!m.all_passed());
+        assert!(
+            m.totals_line()
+                .ends_with("1 correlation promise: 1 passed, 0 failed; 1 correlation alert no promise accounts for"),
+            "{}",
+            m.totals_line()
+        );
+        assert_eq!(
+            mismatches(&[s]),
+            [
+                "chain correlation \"Other\" (c2) (unlisted): an alert no `correlations` entry promised"
+            ]
+        );
     }
 }

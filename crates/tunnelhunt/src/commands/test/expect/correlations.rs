@@ -68,10 +68,18 @@ impl Parser<'_> {
             return None;
         };
         self.unknown_keys(map, &KEYS, "key in a `correlations` entry");
-        let rule = match get(map, "rule").map(|n| (n, scalar_text(n))) {
-            Some((_, Some(text))) if !text.trim().is_empty() => Some(text),
+        // Only a YAML string: an unquoted id such as `1e5…` would be read as
+        // a number and written back differently.
+        let rule = match get(map, "rule").map(|n| (n, &n.data)) {
+            Some((node, YamlData::Value(Scalar::String(text)))) if !text.trim().is_empty() => {
+                scalar_text(node)
+            }
             Some((node, _)) => {
-                self.error(line_of(node), "`rule` must be a correlation id or name");
+                self.error(
+                    line_of(node),
+                    "`rule` must be a correlation id or name as text (quote an id YAML reads \
+                     as a number)",
+                );
                 None
             }
             None => {
@@ -168,5 +176,70 @@ impl Parser<'_> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{FileRef, parse};
+
+    const HEAD: &str = "description: d\nsource: s\n";
+
+    #[test]
+    fn promises_parse_with_group_evidence_and_count() {
+        let spec = parse(
+            Path::new("e"),
+            &format!(
+                "{HEAD}correlations:\n  - rule: chain\n    group: {{Computer: WS1}}\n    \
+                 evidence:\n      - {{file: a.jsonl, record: [2, 5]}}\n      - {{corpus: real/x.evtx, record: 7}}\n  \
+                 - rule: '0e95'\n    count: 0\n"
+            ),
+        )
+        .unwrap();
+        assert!(spec.expectations.is_empty());
+        let [first, second] = spec.correlations.as_slice() else {
+            panic!("{:?}", spec.correlations)
+        };
+        assert_eq!(first.rule, "chain");
+        assert_eq!(first.group.get("Computer").map(String::as_str), Some("WS1"));
+        assert_eq!(
+            first.evidence,
+            [
+                (FileRef::Local("a.jsonl".into()), 2),
+                (FileRef::Local("a.jsonl".into()), 5),
+                (FileRef::Corpus("real/x.evtx".into()), 7)
+            ]
+        );
+        assert_eq!(first.count, None);
+        assert_eq!((second.rule.as_str(), second.count), ("0e95", Some(0)));
+        // Evidence files are files the scenario reads.
+        assert_eq!(spec.files().len(), 2);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let errors = parse(
+            Path::new("e"),
+            &format!(
+                "{HEAD}correlations:\n  - group: {{a: b}}\n  - rule: x\n    count: -1\n  \
+                 - rule: y\n    count: 0\n    evidence: [{{file: a, record: 1}}]\n  - rule: z\n    extra: 1\n  - rule: 1e5\n"
+            ),
+        )
+        .unwrap_err();
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        for expected in [
+            "e:4: missing `rule`",
+            "e:6: `count` must be a whole number",
+            "e:7: `count: 0` promises no alert",
+            "e:11: unknown key in a `correlations` entry `extra`",
+            "e:12: `rule` must be a correlation id or name as text",
+        ] {
+            assert!(
+                messages.iter().any(|m| m.starts_with(expected)),
+                "{expected}: {messages:#?}"
+            );
+        }
     }
 }
