@@ -128,3 +128,35 @@ fn a_preamble_does_not_hide_a_file() {
         stderr(&scan)
     );
 }
+
+/// A gzip file cut in its second member is read as far as it goes and
+/// reported as damage to that file: counted read, not also unreadable
+/// (issue 15: a file is "read" or "unreadable", never both), exit 3.
+#[test]
+fn a_gzip_cut_short_is_read_and_damaged_not_also_unreadable() {
+    let fixture =
+        common::repo().join("crates/sources/tests/fixtures/gzip/conn-two-members.json.gz");
+    let bytes = std::fs::read(&fixture).unwrap();
+    let dir = scratch("hostile", "gzip-cut");
+    let cut = dir.join("conn.json.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() - 12]).unwrap();
+    let out = tunnelhunt(&[
+        "scan",
+        "--summary",
+        "json",
+        "--format",
+        "jsonl",
+        cut.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stderr(&out);
+    let summary: Value =
+        serde_json::from_str(text.lines().rev().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    assert_eq!(summary["files"]["read"], 1, "{text}");
+    assert_eq!(summary["files"]["unreadable"], 0, "{text}");
+    assert_eq!(summary["totals"]["damaged"], 1, "{text}");
+    assert!(
+        summary["totals"]["records_read"].as_u64().unwrap() > 0,
+        "{text}"
+    );
+}

@@ -347,17 +347,22 @@ impl Unit<'_, '_> {
 
     /// Count and keep one read error. Returns whether the unit stops here
     /// (an I/O error ends the file; `--strict` ends the scan).
+    ///
+    /// A file is either read or unreadable, never both: an error that ends a
+    /// file already being read (`format` is known: it was opened and counted
+    /// read) is damage to that file; only a file that could not be opened
+    /// at all is unreadable.
     fn error(&mut self, error: ReadError, format: Option<Format>) -> bool {
         let message = error.to_string();
         let fatal = error.is_fatal();
-        if fatal {
-            self.tally.unreadable.push(message.clone());
-        } else if let Some(format) = format {
-            if error.is_record() {
-                self.tally.unparseable(format, message.clone());
-            } else {
-                self.tally.damaged(format, message.clone());
-            }
+        match format {
+            None => self.tally.unreadable.push(message.clone()),
+            // Reading stops here: the readers say so in the message where
+            // they know it (a corrupt gzip member), and the summary's damage
+            // line is where a person looks for lost parts of a file.
+            Some(format) if fatal => self.tally.damaged(format, message.clone()),
+            Some(format) if error.is_record() => self.tally.unparseable(format, message.clone()),
+            Some(format) => self.tally.damaged(format, message.clone()),
         }
         self.strict_stop(message);
         fatal || self.stop.is_some()
