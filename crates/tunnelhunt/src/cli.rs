@@ -227,8 +227,8 @@ pub struct ScanArgs {
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub placeholders: PlaceholderArgs,
-    /// Worker threads (default: the number of CPU cores). The output is
-    /// the same for any number.
+    /// Worker threads (default: the number of CPU cores; at most 256). The
+    /// output is the same for any number.
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<NonZeroUsize>,
     /// Stop at the first unreadable file, damaged EVTX chunk or unparseable

@@ -160,3 +160,53 @@ fn a_gzip_cut_short_is_read_and_damaged_not_also_unreadable() {
         "{text}"
     );
 }
+
+/// Every rule invalid: nothing can be scanned, which is a setup error
+/// (exit 2), not "rule errors, and the rest was scanned" (exit 1).
+#[test]
+fn a_rule_set_with_no_usable_rule_exits_2_and_scans_nothing() {
+    let dir = scratch("hostile", "no-usable-rule");
+    std::fs::write(
+        dir.join("broken.yml"),
+        "title: Broken\nlogsource: {category: process_creation, product: windows}\n\
+         detection:\n    selection:\n        CommandLine|contains|bogus: x\n    condition: selection\n",
+    )
+    .unwrap();
+    let rules = dir.to_str().unwrap();
+    let out = tunnelhunt(&["scan", "-r", rules, "examples/events"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was scanned"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+/// A huge `--threads` is lowered to the cap, said once, and scans as usual.
+#[test]
+fn a_huge_thread_count_is_capped() {
+    let out = tunnelhunt(&[
+        "scan",
+        "--threads",
+        "100000",
+        "--format",
+        "jsonl",
+        "examples/events",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--threads 100000 is more than 256; using 256"),
+        "{}",
+        stderr(&out)
+    );
+    let reference = tunnelhunt(&[
+        "scan",
+        "--threads",
+        "1",
+        "--format",
+        "jsonl",
+        "examples/events",
+    ]);
+    assert_eq!(stdout(&out), stdout(&reference));
+}

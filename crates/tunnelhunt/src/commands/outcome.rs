@@ -61,7 +61,8 @@ impl Outcome {
             }
             Outcome::UsageError => {
                 "usage or setup error: bad arguments, a path that does not exist, an \
-                 unreadable placeholders file; nothing was done"
+                 unreadable placeholders file, a rule set in which no rule can be used \
+                 (`scan`, `test`); nothing was done"
             }
             Outcome::InputErrors => {
                 "input errors: some input files could not be read, EVTX files or chunks \

@@ -54,7 +54,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let plan = match ScanPlan::from_args(args)? {
         Planned::Ready(plan) => *plan,
-        Planned::NoUsableRules => return Ok(Outcome::RuleErrors),
+        Planned::NoUsableRules => return Ok(Outcome::UsageError),
     };
     let ScanPlan {
         loaded,

@@ -130,10 +130,7 @@ impl ScanPlan {
                     .join(", ")
             );
         }
-        let threads = args.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
-            NonZeroUsize::get,
-        );
+        let threads = thread_count(args.threads);
         let pool = for_the_process(
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -192,6 +189,26 @@ impl ScanPlan {
             correlations,
         })))
     }
+}
+
+/// The most scan threads: each holds a scratch, a window of units and their
+/// record buffers, so a mistyped `--threads 100000` would cost memory (and
+/// thread creation) for no speed a scan of files can use.
+const MAX_THREADS: usize = 256;
+
+/// `--threads` (default: the CPU cores), at most [`MAX_THREADS`]; a larger
+/// value is lowered, with a note.
+fn thread_count(asked: Option<NonZeroUsize>) -> usize {
+    let threads = asked.map_or_else(
+        || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        NonZeroUsize::get,
+    );
+    if threads > MAX_THREADS {
+        eprintln!(
+            "tunnelhunt: --threads {threads} is more than {MAX_THREADS}; using {MAX_THREADS}"
+        );
+    }
+    threads.min(MAX_THREADS)
 }
 
 /// `--from`/`--to`, refused when no event can be in the range.

@@ -46,7 +46,7 @@ pub const CORPUS_ENV: &str = "TUNNELHUNT_CORPUS";
 pub fn run(args: &TestArgs) -> anyhow::Result<Outcome> {
     let plan = match TestPlan::from_args(args)? {
         Planned::Ready(plan) => plan,
-        Planned::NoUsableRules => return Ok(Outcome::RuleErrors),
+        Planned::NoUsableRules => return Ok(Outcome::UsageError),
     };
     let external = plan.external.as_deref();
     let rules = plan.rules();
