@@ -268,3 +268,18 @@ fn a_correlation_over_a_rule_that_does_not_compile_is_left_out() {
         "{text}"
     );
 }
+
+#[test]
+fn rules_show_describes_a_correlation_with_its_guide() {
+    let out = tunnelhunt(&["rules", "show", "6b0d2a55"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "correlation  temporal_ordered of 93189701-5406-4d65-b1c2-f497e87d4576, \
+             a52ffb70-bdbc-4182-9a92-71e14d2fe746 by Computer within 10m (all rules), generate"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("## Investigation"), "{text}");
+}

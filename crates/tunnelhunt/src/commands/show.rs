@@ -1,4 +1,5 @@
-//! `tunnelhunt rules show ID`: one rule for an analyst triaging its alert —
+//! `tunnelhunt rules show ID`: one rule (or correlation rule) for an
+//! analyst triaging its alert —
 //! what it detects (metadata, description, false positives, references)
 //! followed by its investigation guide, the Markdown file beside the rule.
 //!
@@ -13,7 +14,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use tunnelhunt_sigma::ast::{AttrValue, Rule};
+use tunnelhunt_sigma::ast::{AttrValue, Correlation, Document};
 
 use crate::cli::ShowArgs;
 use crate::commands::{Outcome, require_existing};
@@ -23,9 +24,11 @@ use crate::ruleset;
 pub fn run(args: &ShowArgs) -> anyhow::Result<Outcome> {
     require_existing("rule path", &args.rules)?;
     let loaded = ruleset::load_or_builtin(&args.rules, &[]);
-    let rules: Vec<&Rule> = loaded.collection.rules().collect();
+    let rules: Vec<&Document> = (loaded.collection.documents().iter())
+        .filter(|d| !matches!(d, Document::Filter(_)))
+        .collect();
     let rule = find(&rules, &args.id)?;
-    let guide = guide(rule, args.rules.is_empty())?;
+    let guide = guide(&rule.origin().file, args.rules.is_empty())?;
 
     let mut out = io::stdout().lock();
     write_rule(&mut out, rule)?;
@@ -40,7 +43,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<Outcome> {
         None => writeln!(
             out,
             "\n(no investigation guide: expected {})",
-            guide_path(&rule.origin.file).display()
+            guide_path(&rule.origin().file).display()
         )?,
     }
     out.flush()?;
@@ -50,17 +53,17 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<Outcome> {
 /// The rule whose id is `wanted`, else the one whose id starts with it,
 /// else the one whose file stem is `wanted`. Ambiguity is an error that
 /// lists the candidates.
-fn find<'a>(rules: &[&'a Rule], wanted: &str) -> anyhow::Result<&'a Rule> {
+fn find<'a>(rules: &[&'a Document], wanted: &str) -> anyhow::Result<&'a Document> {
     let wanted = wanted.trim();
     if wanted.is_empty() {
         bail!("no rule id given");
     }
-    let id = |r: &Rule| r.meta.id.as_ref().map(|id| id.value.to_ascii_lowercase());
+    let id = |r: &Document| r.meta().id.as_ref().map(|id| id.value.to_ascii_lowercase());
     let lower = wanted.to_ascii_lowercase();
     if let Some(rule) = rules.iter().find(|r| id(r).as_deref() == Some(&lower)) {
         return Ok(rule);
     }
-    let by_prefix: Vec<&Rule> = rules
+    let by_prefix: Vec<&Document> = rules
         .iter()
         .copied()
         .filter(|r| id(r).is_some_and(|id| id.starts_with(&lower)))
@@ -69,7 +72,7 @@ fn find<'a>(rules: &[&'a Rule], wanted: &str) -> anyhow::Result<&'a Rule> {
         rules
             .iter()
             .copied()
-            .filter(|r| r.origin.file.file_stem().and_then(|s| s.to_str()) == Some(wanted))
+            .filter(|r| r.origin().file.file_stem().and_then(|s| s.to_str()) == Some(wanted))
             .collect()
     } else {
         by_prefix
@@ -82,7 +85,7 @@ fn find<'a>(rules: &[&'a Rule], wanted: &str) -> anyhow::Result<&'a Rule> {
             several.len(),
             several
                 .iter()
-                .map(|r| ruleset::rule_label(r))
+                .map(|r| ruleset::document_label(r.meta()))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -90,11 +93,9 @@ fn find<'a>(rules: &[&'a Rule], wanted: &str) -> anyhow::Result<&'a Rule> {
 }
 
 /// The rule's guide text, if it has one.
-fn guide(rule: &Rule, builtin: bool) -> anyhow::Result<Option<String>> {
+fn guide(rule_file: &Path, builtin: bool) -> anyhow::Result<Option<String>> {
     if builtin {
-        let relative = rule
-            .origin
-            .file
+        let relative = rule_file
             .strip_prefix(ruleset::BUILTIN_PREFIX)
             .ok()
             .and_then(|p| p.to_str())
@@ -103,7 +104,7 @@ fn guide(rule: &Rule, builtin: bool) -> anyhow::Result<Option<String>> {
             .and_then(|p| tunnelhunt_pack::guide_for(&p))
             .map(|g| g.text.to_owned()));
     }
-    let path = guide_path(&rule.origin.file);
+    let path = guide_path(rule_file);
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -115,8 +116,8 @@ fn guide_path(rule_file: &Path) -> PathBuf {
     rule_file.with_extension("md")
 }
 
-fn write_rule(out: &mut impl Write, rule: &Rule) -> io::Result<()> {
-    let meta = &rule.meta;
+fn write_rule(out: &mut impl Write, rule: &Document) -> io::Result<()> {
+    let meta = rule.meta();
     let custom = |key: &str| meta.custom(key).map(attr_text);
     let title = escape(&meta.title.value);
     writeln!(out, "{title}")?;
@@ -136,7 +137,11 @@ fn write_rule(out: &mut impl Write, rule: &Rule) -> io::Result<()> {
             custom("confidence").unwrap_or_else(|| "-".to_owned()),
         ),
         ("status", meta.status.map_or("-", |s| s.as_str()).to_owned()),
-        ("logsource", ruleset::logsource_label(&rule.logsource)),
+        match rule {
+            Document::Correlation(correlation) => ("correlation", correlation_text(correlation)),
+            Document::Rule(rule) => ("logsource", ruleset::logsource_label(&rule.logsource)),
+            Document::Filter(filter) => ("logsource", ruleset::logsource_label(&filter.logsource)),
+        },
         ("ATT&CK", meta.attack_techniques().join(" ")),
         ("tags", meta.tags.join(" ")),
     ];
@@ -150,7 +155,7 @@ fn write_rule(out: &mut impl Write, rule: &Rule) -> io::Result<()> {
         };
         fields.push(("date", date));
     }
-    fields.push(("file", rule.origin.file.display().to_string()));
+    fields.push(("file", rule.origin().file.display().to_string()));
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (key, value) in &fields {
         writeln!(out, "{key:<width$}  {}", escape(value))?;
@@ -173,6 +178,34 @@ fn write_rule(out: &mut impl Write, rule: &Rule) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What a correlation computes, on one line: `temporal_ordered of A, B by
+/// Computer within 10m (all rules)`.
+fn correlation_text(correlation: &Correlation) -> String {
+    let rules: Vec<&str> = correlation.rules.iter().map(|r| r.value.as_str()).collect();
+    let mut text = format!("{} of {}", correlation.kind.as_str(), rules.join(", "));
+    if !correlation.group_by.is_empty() {
+        text.push_str(&format!(" by {}", correlation.group_by.join(", ")));
+    }
+    text.push_str(&format!(" within {}", correlation.timespan_text.value));
+    match &correlation.condition {
+        Some(condition) => {
+            let comparisons: Vec<String> = (condition.comparisons.iter())
+                .map(|(op, threshold)| format!("{} {threshold}", op.as_str()))
+                .collect();
+            let field = condition
+                .field
+                .as_deref()
+                .map_or_else(String::new, |f| format!(" of {f}"));
+            text.push_str(&format!(" ({}{field})", comparisons.join(" and ")));
+        }
+        None => text.push_str(" (all rules)"),
+    }
+    if correlation.generate {
+        text.push_str(", generate");
+    }
+    text
 }
 
 /// A custom attribute as text (`branch: SshPortForwarding` → the string).
