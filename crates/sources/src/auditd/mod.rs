@@ -69,7 +69,7 @@ pub enum AuditdError {
     BadEventId { snippet: String },
     #[error("unterminated quoted value of `{key}`")]
     UnterminatedQuote { key: String },
-    /// An event that could not be kept whole (see [`group`]): it is read
+    /// An event that could not be kept whole (by the grouping): it is read
     /// as it is, and this says so where it happened. Not a lost record.
     #[error("audit event {event} {cause}")]
     IncompleteEvent {
