@@ -176,6 +176,13 @@ impl Grouper {
         self.seen += 1;
         let role = RecordRole::of(&record.rtype);
         let open_seq = self.index.get(&record.key).copied();
+        if let Some(seq) = open_seq
+            && role == RecordRole::EndOfEvent
+        {
+            self.open_mut(seq).progress = Progress::Over;
+            self.release(emit, false);
+            return;
+        }
         let seq = match open_seq {
             Some(seq) if self.open(seq).group.records.len() < MAX_RECORDS_PER_EVENT => seq,
             Some(seq) => {
@@ -187,10 +194,6 @@ impl Grouper {
                     key: record.key.clone(),
                     cause: IncompleteCause::TooManyRecords,
                 }));
-                if role == RecordRole::EndOfEvent {
-                    self.release(emit, false);
-                    return;
-                }
                 self.open_new(&record.key)
             }
             None => {
@@ -515,6 +518,17 @@ mod tests {
                 Ok((3, vec![4])),
             ]
         );
+    }
+
+    #[test]
+    fn an_event_ending_at_the_record_limit_is_not_split() {
+        let mut records: Vec<RawRecord> = (0..MAX_RECORDS_PER_EVENT as u64)
+            .map(|i| rec(i + 1, 5, "PATH"))
+            .collect();
+        records.push(rec(MAX_RECORDS_PER_EVENT as u64 + 1, 5, "EOE"));
+        let out = run(records);
+        assert_eq!(out.len(), 1);
+        assert!(matches!(&out[0], Ok((5, lines)) if lines.len() == MAX_RECORDS_PER_EVENT));
     }
 
     #[test]
