@@ -542,4 +542,52 @@ mod tests {
         assert!(matches!(&out[1], Ok((5, lines)) if lines.len() == MAX_RECORDS_PER_EVENT));
         assert!(matches!(&out[2], Ok((5, lines)) if lines.len() == 3));
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// However the records of syscall events interleave (each event's
+        /// own order kept, as one CPU writes them), every event comes out
+        /// whole, once, in the order of its first line, and nothing is
+        /// reported; whether the events end with `EOE` or only with
+        /// `PROCTITLE` (logs filtered of `EOE`).
+        #[test]
+        fn any_interleaving_of_ended_events_comes_out_whole(
+            (sizes, order) in prop::collection::vec(1usize..6, 1..150).prop_flat_map(|sizes| {
+                let slots: Vec<usize> = sizes
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(event, &n)| std::iter::repeat_n(event, n + 1))
+                    .collect();
+                (Just(sizes), Just(slots).prop_shuffle())
+            }),
+            with_eoe in any::<bool>(),
+        ) {
+            let mut written = vec![0usize; sizes.len()];
+            let mut expected: Vec<(u64, Vec<u64>)> = Vec::new();
+            let mut records = Vec::new();
+            for (i, &event) in order.iter().enumerate() {
+                let line = i as u64 + 1;
+                let at = written[event];
+                written[event] += 1;
+                let rtype = match at {
+                    0 => "SYSCALL",
+                    _ if at < sizes[event] => "PATH",
+                    _ if with_eoe => "EOE",
+                    _ => "PROCTITLE",
+                };
+                if at == 0 {
+                    expected.push((event as u64, Vec::new()));
+                }
+                if rtype != "EOE" {
+                    let slot = expected.iter_mut().find(|(e, _)| *e == event as u64);
+                    slot.expect("opened at its first record").1.push(line);
+                }
+                records.push(rec(line, event as u64, rtype));
+            }
+            let out = run(records);
+            let want: Vec<Out> = expected.into_iter().map(Ok).collect();
+            prop_assert_eq!(out, want);
+        }
+    }
 }
