@@ -106,6 +106,7 @@ impl ReadError {
         match &self.kind {
             ReadErrorKind::Io(_) => false,
             ReadErrorKind::Evtx(damage) => damage.is_record(),
+            ReadErrorKind::Auditd(error) => error.is_record(),
             _ => true,
         }
     }

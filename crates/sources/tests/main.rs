@@ -16,6 +16,7 @@
 mod common;
 
 // One module per former test file.
+mod auditd_interleave;
 mod auditd_reader;
 mod bad_input_files;
 mod ecs_documents;

@@ -2,7 +2,8 @@
 //!
 //! The pipeline: [`parse`] turns each line into a record (header, fields,
 //! hex-encoded values decoded), [`group`] collects the records of one event
-//! by their `msg=audit(TIME:SERIAL)` in bounded memory, and [`event`]
+//! by their `msg=audit(TIME:SERIAL)` in bounded memory (which record
+//! types end an event is in [`role`]), and [`event`]
 //! assembles an [`AuditdEvent`]: native fields plus the Sigma taxonomy
 //! fields of an exec (`process_creation`) or a socket connect/bind/accept
 //! (`network_connection`), with the parent of an exec looked up in a
@@ -21,7 +22,12 @@
 //!
 //! Every line is accounted for: a line that is not an audit record is a
 //! [`ReadError`] with its line number, counted by the caller, and reading
-//! goes on. Blank lines are not records. Lines are read with the size
+//! goes on. So is every event that could not be kept whole (released at
+//! the grouping bound, cut off by the end of the file, split for its size,
+//! or continued after it was released): an
+//! [`AuditdError::IncompleteEvent`] at the event's line, which the caller
+//! counts as damage (the event itself is read as it is). Blank lines are
+//! not records. Lines are read with the size
 //! limit every line-oriented reader shares (`stream::Lines`).
 
 mod event;
@@ -29,6 +35,7 @@ mod group;
 mod net;
 mod parse;
 mod process;
+mod role;
 
 use std::collections::VecDeque;
 use std::io::BufRead;
@@ -38,14 +45,14 @@ use std::sync::Arc;
 use thiserror::Error;
 
 pub use event::{AuditdEvent, SIGMA_FIELDS};
-pub use group::{MAX_IDLE_RECORDS, MAX_OPEN_EVENTS, MAX_RECORDS_PER_EVENT};
+pub use group::{IncompleteCause, MAX_IDLE_RECORDS, MAX_OPEN_BYTES, MAX_RECORDS_PER_EVENT};
 pub use process::GENERATION as PROCESS_TABLE_GENERATION;
 
 use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::origin::Origin;
 use crate::stream::{Line, Lines};
-use group::{Group, Grouper};
+use group::{Grouper, Notice, Released};
 use process::ProcessTable;
 
 /// The longest line read; an audit record is at most a few KiB (the
@@ -62,6 +69,24 @@ pub enum AuditdError {
     BadEventId { snippet: String },
     #[error("unterminated quoted value of `{key}`")]
     UnterminatedQuote { key: String },
+    /// An event that could not be kept whole (by the grouping): it is read
+    /// as it is, and this says so where it happened. Not a lost record.
+    #[error("audit event {event} {cause}")]
+    IncompleteEvent {
+        /// The event's id as the log writes it (`1700000000.123:4567`),
+        /// with its node if it has one.
+        event: String,
+        cause: IncompleteCause,
+    },
+}
+
+impl AuditdError {
+    /// Whether this error stands for a line that could not be read (and
+    /// is counted as an unparseable record), rather than an event read in
+    /// part, which is damage.
+    pub fn is_record(&self) -> bool {
+        !matches!(self, AuditdError::IncompleteEvent { .. })
+    }
 }
 
 /// Whether a line looks like an audit record (for format detection). A
@@ -95,11 +120,21 @@ impl<R: BufRead> AuditdReader<R> {
         }
     }
 
-    fn emit(&mut self, group: Group) {
-        let line = group.records[0].line;
-        let event = AuditdEvent::assemble(group, &mut self.processes);
-        let origin = Origin::at_line(Arc::clone(&self.path), line, Format::Auditd);
-        self.out.push_back(Ok((origin, event)));
+    fn emit(&mut self, released: Released) {
+        match released {
+            Released::Event(group) => {
+                let line = group.records.first().map_or(0, |r| r.line);
+                let event = AuditdEvent::assemble(group, &mut self.processes);
+                let origin = Origin::at_line(Arc::clone(&self.path), line, Format::Auditd);
+                self.out.push_back(Ok((origin, event)));
+            }
+            Released::Notice(Notice { line, key, cause }) => {
+                let event = key.to_string();
+                let kind = ReadErrorKind::Auditd(AuditdError::IncompleteEvent { event, cause });
+                self.out
+                    .push_back(Err(ReadError::new(&self.path, line, kind)));
+            }
+        }
     }
 }
 
@@ -114,17 +149,17 @@ impl<R: BufRead> Iterator for AuditdReader<R> {
             if self.done {
                 return None;
             }
-            let mut groups = Vec::new();
+            let mut released = Vec::new();
             match self.lines.next_line() {
                 None => {
                     self.done = true;
-                    self.grouper.finish(&mut |g| groups.push(g));
+                    self.grouper.finish(&mut |r| released.push(r));
                 }
                 Some(Line::Io { line, error }) => {
                     self.done = true;
-                    self.grouper.finish(&mut |g| groups.push(g));
+                    self.grouper.finish(&mut |r| released.push(r));
                     let err = ReadError::new(&self.path, line, ReadErrorKind::Io(error));
-                    groups.into_iter().for_each(|g| self.emit(g));
+                    released.into_iter().for_each(|r| self.emit(r));
                     self.out.push_back(Err(err));
                     continue;
                 }
@@ -136,7 +171,7 @@ impl<R: BufRead> Iterator for AuditdReader<R> {
                 Some(Line::Text { line, bytes }) => {
                     if !bytes.trim_ascii().is_empty() {
                         match parse::parse_line(line, bytes) {
-                            Ok(record) => self.grouper.push(record, &mut |g| groups.push(g)),
+                            Ok(record) => self.grouper.push(record, &mut |r| released.push(r)),
                             Err(e) => {
                                 let err =
                                     ReadError::new(&self.path, line, ReadErrorKind::Auditd(e));
@@ -146,7 +181,7 @@ impl<R: BufRead> Iterator for AuditdReader<R> {
                     }
                 }
             }
-            groups.into_iter().for_each(|g| self.emit(g));
+            released.into_iter().for_each(|r| self.emit(r));
         }
     }
 }

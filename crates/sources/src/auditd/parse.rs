@@ -35,6 +35,17 @@ pub(crate) struct EventKey {
     pub serial: u64,
 }
 
+/// As the log writes it, `1700000000.123:4567`, and the node if any.
+impl std::fmt::Display for EventKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:03}:{}", self.secs, self.millis, self.serial)?;
+        match &self.node {
+            Some(node) => write!(f, " of node {node}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One parsed line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RawRecord {
