@@ -523,7 +523,11 @@ impl Report<'_> {
             totals.records, totals.events, totals.unparseable
         )?;
         if totals.damaged > 0 {
-            writeln!(w, "damage: {} (files or EVTX chunks)", totals.damaged)?;
+            writeln!(
+                w,
+                "damage: {} (files, EVTX chunks or auditd events not kept whole)",
+                totals.damaged
+            )?;
         }
         writeln!(w, "alerts: {}", totals.alerts)?;
         self.write_time_range(w)?;
