@@ -89,5 +89,6 @@ pub mod zeek;
 
 pub use error::{OpenError, ReadError, ReadErrorKind};
 pub use format::{Format, SkipReason};
+pub use json::{DuplicateKey, DuplicateKeys};
 pub use origin::{Origin, Position};
 pub use record::{AnyEvent, Record, RecordReader, open};

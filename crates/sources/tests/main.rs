@@ -18,6 +18,7 @@ mod common;
 // One module per former test file.
 mod auditd_reader;
 mod bad_input_files;
+mod duplicate_keys;
 mod ecs_documents;
 mod encodings;
 mod evtx_corpus;

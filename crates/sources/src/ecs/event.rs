@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
 use super::mapping::{self, EcsDerive, EcsSource};
-use crate::json::values::{non_empty_str, to_lookup, visit_leaves};
+use crate::json::duplicates::{DuplicateKeys, KeyPath, insert_merging};
+use crate::json::values::{first_value, non_empty_str, to_lookup, visit_leaves};
 use crate::mapping::{Alias, windows_aliases};
 use crate::mde::derive::{account, sysmon_registry_key};
 use crate::time::normalize_timestamp;
@@ -36,6 +37,9 @@ pub struct EcsEvent {
     category: Option<&'static str>,
     event_id: Option<u32>,
     product: Option<&'static str>,
+    /// Keys the document repeated (all their values are kept), and fields
+    /// of `winlog.event_data` given in more than one spelling.
+    duplicates: DuplicateKeys,
 }
 
 impl EcsEvent {
@@ -51,7 +55,8 @@ impl EcsEvent {
                 "neither `winlog` nor `event.category`, `ecs.version`, `process.executable`",
             );
         }
-        let event_data = take_event_data(&mut doc);
+        let mut duplicates = DuplicateKeys::default();
+        let event_data = take_event_data(&mut doc, &mut duplicates);
         let mut event = EcsEvent {
             doc,
             event_data,
@@ -61,6 +66,7 @@ impl EcsEvent {
             category: None,
             event_id: None,
             product: None,
+            duplicates,
         };
         if winlog {
             event.event_id = event.winlog_event_id();
@@ -77,6 +83,19 @@ impl EcsEvent {
         }
         event.derived = event.derive_fields();
         Ok(event)
+    }
+
+    /// The same event, also reporting the keys its document repeated
+    /// (see [`crate::json::duplicates`]).
+    pub fn with_duplicates(mut self, repeated: DuplicateKeys) -> EcsEvent {
+        let spellings = std::mem::replace(&mut self.duplicates, repeated);
+        self.duplicates.append(spellings);
+        self
+    }
+
+    /// The keys the document repeated.
+    pub fn duplicate_keys(&self) -> &DuplicateKeys {
+        &self.duplicates
     }
 
     /// The document as the reader parsed it, with `winlog.event_data`
@@ -135,10 +154,10 @@ impl EcsEvent {
 
     /// `winlog.event_id`: a number in Winlogbeat 7, a string in 8.
     fn winlog_event_id(&self) -> Option<u32> {
-        match self
-            .get("winlog.event_id")
-            .or_else(|| self.get("event.code"))?
-        {
+        match first_value(
+            self.get("winlog.event_id")
+                .or_else(|| self.get("event.code"))?,
+        ) {
             Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
@@ -310,16 +329,20 @@ pub fn get_path<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value
 }
 
 /// Remove `winlog.event_data` from the document, in whichever spelling,
-/// and return its fields.
-fn take_event_data(doc: &mut Map<String, Value>) -> Map<String, Value> {
+/// and return its fields. A field given in two spellings keeps both
+/// values, as a repeated key does, and is noted as one.
+fn take_event_data(doc: &mut Map<String, Value>, noted: &mut DuplicateKeys) -> Map<String, Value> {
+    static AT: KeyPath<'static> = KeyPath::top(EVENT_DATA);
     let mut out = Map::new();
     if let Some(Value::Object(winlog)) = doc.get_mut("winlog")
         && let Some(Value::Object(data)) = winlog.remove("event_data")
     {
-        out.extend(data);
+        out = data;
     }
     if let Some(Value::Object(data)) = doc.remove(EVENT_DATA) {
-        out.extend(data);
+        for (name, value) in data {
+            insert_merging(&mut out, name, value, Some(&AT), noted);
+        }
     }
     let prefix = format!("{EVENT_DATA}.");
     let flat: Vec<String> = doc
@@ -329,7 +352,8 @@ fn take_event_data(doc: &mut Map<String, Value>) -> Map<String, Value> {
         .collect();
     for key in flat {
         if let Some(v) = doc.remove(&key) {
-            out.insert(key[prefix.len()..].to_owned(), v);
+            let name = key[prefix.len()..].to_owned();
+            insert_merging(&mut out, name, v, Some(&AT), noted);
         }
     }
     out

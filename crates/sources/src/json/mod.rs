@@ -16,6 +16,7 @@
 //! it, by the framer's rules).
 
 mod blocks;
+pub mod duplicates;
 pub mod evtx_shape;
 mod frame;
 pub mod projection;
@@ -28,6 +29,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use blocks::{Cut, JsonPlan, MAX_BLOCK_FACTOR, plan};
+pub use duplicates::{DuplicateKey, DuplicateKeys};
 pub use evtx_shape::{EvtxJsonEvent, EvtxParseError};
 pub use frame::DEFAULT_MAX_RECORD_BYTES;
 pub use projection::EvtxProjection;
