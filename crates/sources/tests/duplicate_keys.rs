@@ -215,3 +215,16 @@ fn records_without_repetition_report_none() {
         format!(r#"{{"Event":{{{SYSMON_SYSTEM},"EventData":{{"CommandLine":"{TUNNEL}"}}}}}}"#);
     assert!(read(Format::EvtxJson, &text)[0].duplicate_keys().is_empty());
 }
+
+#[test]
+fn ecs_field_flattened_and_nested() {
+    let template = r#"{"@timestamp":"2024-05-02T09:14:05Z","ecs":{"version":"8.11.0"},"event":{"category":["process"],"type":["start"]},"host":{"os":{"type":"windows"}},"process":{"executable":"C:\\x.exe","command_line":"FIRST"},"process.command_line":"SECOND"}"#;
+    assert_eq!(
+        fires_both_ways(
+            Format::Ecs,
+            template,
+            "key 'process.command_line' appears 2 times"
+        ),
+        [true, true]
+    );
+}

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
 use super::mapping::{self, EcsDerive, EcsSource};
-use crate::json::duplicates::{DuplicateKeys, KeyPath, insert_merging};
+use crate::json::duplicates::{DuplicateKeys, KeyPath, insert_merging, merge_value};
 use crate::json::values::{first_value, non_empty_str, to_lookup, visit_leaves};
 use crate::mapping::{Alias, windows_aliases};
 use crate::mde::derive::{account, sysmon_registry_key};
@@ -57,6 +57,7 @@ impl EcsEvent {
         }
         let mut duplicates = DuplicateKeys::default();
         let event_data = take_event_data(&mut doc, &mut duplicates);
+        merge_spellings(&mut doc, &mut duplicates);
         let mut event = EcsEvent {
             doc,
             event_data,
@@ -326,6 +327,52 @@ pub fn get_path<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value
             Some(Value::Object(child)) => get_path(child, &path[i + 1..]),
             _ => None,
         })
+}
+
+/// Fold each field given both flattened and nested
+/// (`"process.command_line"` beside `"process":{"command_line":…}`) into
+/// its nested place, keeping both values as a repeated key does, and note
+/// it: a lookup finds one spelling first, so the other would hide a value.
+/// Only documents with dotted keys pay for the look.
+fn merge_spellings(doc: &mut Map<String, Value>, noted: &mut DuplicateKeys) {
+    let twice: Vec<String> = (doc.keys())
+        .filter(|key| key.contains('.') && nested_path(doc, key).is_some())
+        .cloned()
+        .collect();
+    for key in twice {
+        if let Some(flat) = doc.remove(&key)
+            && let Some(nested) = nested_path_mut(doc, &key)
+        {
+            merge_value(nested, flat);
+            noted.note(&KeyPath::top(&key));
+        }
+    }
+}
+
+/// [`get_path`] without the flattened spelling at this level: where
+/// `path` sits inside a nested object.
+fn nested_path<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    path.match_indices('.')
+        .find_map(|(i, _)| match map.get(&path[..i]) {
+            Some(Value::Object(child)) => get_path(child, &path[i + 1..]),
+            _ => None,
+        })
+}
+
+/// [`nested_path`], for changing the value found.
+fn nested_path_mut<'a>(map: &'a mut Map<String, Value>, path: &str) -> Option<&'a mut Value> {
+    let (i, _) = path.match_indices('.').find(|(i, _)| {
+        matches!(map.get(&path[..*i]), Some(Value::Object(child))
+            if get_path(child, &path[i + 1..]).is_some())
+    })?;
+    let Some(Value::Object(child)) = map.get_mut(&path[..i]) else {
+        return None;
+    };
+    let rest = &path[i + 1..];
+    if child.contains_key(rest) {
+        return child.get_mut(rest);
+    }
+    nested_path_mut(child, rest)
 }
 
 /// Remove `winlog.event_data` from the document, in whichever spelling,
