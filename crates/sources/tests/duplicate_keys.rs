@@ -228,3 +228,16 @@ fn ecs_field_flattened_and_nested() {
         [true, true]
     );
 }
+
+#[test]
+fn xml_data_named_twice() {
+    let template = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><EventID>1</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel></System><EventData><Data Name='CommandLine'>FIRST</Data><Data Name='CommandLine'>SECOND</Data></EventData></Event>";
+    assert_eq!(
+        fires_both_ways(
+            Format::XmlEvents,
+            template,
+            "key 'Event.EventData.CommandLine' appears 2 times"
+        ),
+        [true, true]
+    );
+}

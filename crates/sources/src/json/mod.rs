@@ -13,7 +13,9 @@
 //! [`projection`]. A big file is cut into blocks read on their own
 //! where [`plan`] says (`blocks`, next to the framer whose states decide
 //! where a cut may go; `skim` finds where an object ends without parsing
-//! it, by the framer's rules).
+//! it, by the framer's rules). A key repeated in one object keeps every
+//! value in every one of these readers ([`duplicates`]), and each event
+//! says which keys its record repeated.
 
 mod blocks;
 pub mod duplicates;
