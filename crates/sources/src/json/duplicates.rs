@@ -16,7 +16,7 @@
 //! * when every value is an object, they are merged instead, by the same
 //!   rule one level down (`process` given twice keeps the fields of both).
 //!
-//! [`merge_value`] is that rule; [`MergedValue`] parses JSON text into a
+//! `merge_value` is that rule; `MergedValue` parses JSON text into a
 //! `Value` with it (serde_json's own `Value` visitor would keep the last
 //! value in silence), noting each repeated key in [`DuplicateKeys`] with
 //! its path, which the scan summary reports. The rule costs nothing on a
