@@ -59,7 +59,9 @@ lookups and logsource rules for the three, not three copies.
   be cut: [`json::plan`], [`evtx::plan`]), mapping. A new reader follows
   the same shape. Shared machinery, written
   once: JSON framing, error placement and value conversion
-  (`json::values`, also used by ECS and Defender), byte lines with a size limit and chunked
+  (`json::values`, also used by ECS and Defender), every value of a
+  key repeated in a JSON object kept and noted ([`json::duplicates`], for
+  every JSON reader), byte lines with a size limit and chunked
   reading (`stream`, for Zeek, auditd and the JSON and XML framers), and
   timestamp normalization to RFC 3339 UTC (`time`).
 
@@ -89,5 +91,6 @@ pub mod zeek;
 
 pub use error::{OpenError, ReadError, ReadErrorKind};
 pub use format::{Format, SkipReason};
+pub use json::{DuplicateKey, DuplicateKeys};
 pub use origin::{Origin, Position};
 pub use record::{AnyEvent, Record, RecordReader, open};

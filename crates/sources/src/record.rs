@@ -22,6 +22,7 @@ use crate::ecs::{EcsEvent, EcsReader};
 use crate::error::{OpenError, ReadError};
 use crate::evtx::EvtxReader;
 use crate::format::Format;
+use crate::json::duplicates::{DuplicateKeys, NO_DUPLICATE_KEYS};
 use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
@@ -62,6 +63,18 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => e.to_json(),
             AnyEvent::Ecs(e) => e.to_json(),
             AnyEvent::Mde(e) => e.to_json(),
+        }
+    }
+
+    /// The keys the record gave more than once, whose values are all kept
+    /// (see [`crate::json::duplicates`]); auditd records have none.
+    pub fn duplicate_keys(&self) -> &DuplicateKeys {
+        match self {
+            AnyEvent::EvtxJson(e) => e.duplicate_keys(),
+            AnyEvent::Ecs(e) => e.duplicate_keys(),
+            AnyEvent::Mde(e) => e.duplicate_keys(),
+            AnyEvent::Zeek(e) => e.duplicate_keys(),
+            AnyEvent::Auditd(_) => &NO_DUPLICATE_KEYS,
         }
     }
 
@@ -118,6 +131,14 @@ pub struct Record {
 }
 
 type Input = Box<dyn BufRead + Send>;
+
+impl Record {
+    /// The keys the record gave more than once (see
+    /// [`AnyEvent::duplicate_keys`]).
+    pub fn duplicate_keys(&self) -> &DuplicateKeys {
+        self.event.duplicate_keys()
+    }
+}
 
 /// Streams the records of one file, whatever its format.
 pub struct RecordReader {

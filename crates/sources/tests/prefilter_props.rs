@@ -1,7 +1,10 @@
 //! Property test of the literal prefilter's soundness: for random rules
 //! and random evtx-shape records, spelled with random (valid) JSON escapes
 //! and blanks, every record a rule matches is let through — as its JSON
-//! text, and as the UTF-16 of an EVTX chunk holding its strings.
+//! text, and as the UTF-16 of an EVTX chunk holding its strings. Records
+//! repeat names (in `EventData`, and `EventID` and `Channel` in `System`),
+//! whose values the reader all keeps (issue 15): a rule may match any of
+//! them, and the prefilter must let it through whichever it is.
 
 use std::sync::Arc;
 
@@ -135,6 +138,8 @@ struct Record {
     data: Vec<(&'static str, String)>,
     style: Vec<u8>,
     blank: bool,
+    /// `EventID` and `Channel` given a second time, after the first.
+    repeated_system: Option<(u32, &'static str)>,
 }
 
 fn record() -> impl Strategy<Value = Record> {
@@ -167,16 +172,32 @@ fn record() -> impl Strategy<Value = Record> {
         ),
         prop::collection::vec(any::<u8>(), 1..8),
         any::<bool>(),
+        prop::option::weighted(
+            0.2,
+            (
+                prop::sample::select(&[1u32, 3, 4688, 22][..]),
+                prop::sample::select(
+                    &[
+                        "Security",
+                        "Microsoft-Windows-Sysmon/Operational",
+                        "Linux-Sysmon/Operational",
+                    ][..],
+                ),
+            ),
+        ),
     )
         .prop_map(
-            |(event_id, id_as_text, channel, security, data, style, blank)| Record {
-                event_id,
-                id_as_text,
-                channel,
-                security,
-                data,
-                style,
-                blank,
+            |(event_id, id_as_text, channel, security, data, style, blank, repeated_system)| {
+                Record {
+                    event_id,
+                    id_as_text,
+                    channel,
+                    security,
+                    data,
+                    style,
+                    blank,
+                    repeated_system,
+                }
             },
         )
 }
@@ -193,6 +214,10 @@ impl Record {
         }
         out.push_str(&format!(",\"Channel\"{colon}"));
         json_string(self.channel, &self.style, &mut out);
+        if let Some((event_id, channel)) = self.repeated_system {
+            out.push_str(&format!(",\"EventID\"{colon}{event_id},\"Channel\"{colon}"));
+            json_string(channel, &self.style, &mut out);
+        }
         if self.security {
             out.push_str(",\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-Security-Auditing\"}}");
         }
@@ -220,6 +245,9 @@ impl Record {
         put("EventID");
         put("Channel");
         put(self.channel);
+        if let Some((_, channel)) = self.repeated_system {
+            put(channel);
+        }
         put("Microsoft-Windows-Security-Auditing");
         for (k, v) in &self.data {
             put(k);

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
 use super::mapping::{self, EcsDerive, EcsSource};
-use crate::json::values::{non_empty_str, to_lookup, visit_leaves};
+use crate::json::duplicates::{DuplicateKeys, KeyPath, insert_merging, merge_value};
+use crate::json::values::{first_value, non_empty_str, to_lookup, visit_leaves};
 use crate::mapping::{Alias, windows_aliases};
 use crate::mde::derive::{account, sysmon_registry_key};
 use crate::time::normalize_timestamp;
@@ -36,6 +37,9 @@ pub struct EcsEvent {
     category: Option<&'static str>,
     event_id: Option<u32>,
     product: Option<&'static str>,
+    /// Keys the document repeated (all their values are kept), and fields
+    /// of `winlog.event_data` given in more than one spelling.
+    duplicates: DuplicateKeys,
 }
 
 impl EcsEvent {
@@ -51,7 +55,9 @@ impl EcsEvent {
                 "neither `winlog` nor `event.category`, `ecs.version`, `process.executable`",
             );
         }
-        let event_data = take_event_data(&mut doc);
+        let mut duplicates = DuplicateKeys::default();
+        let event_data = take_event_data(&mut doc, &mut duplicates);
+        merge_spellings(&mut doc, &mut duplicates);
         let mut event = EcsEvent {
             doc,
             event_data,
@@ -61,6 +67,7 @@ impl EcsEvent {
             category: None,
             event_id: None,
             product: None,
+            duplicates,
         };
         if winlog {
             event.event_id = event.winlog_event_id();
@@ -77,6 +84,19 @@ impl EcsEvent {
         }
         event.derived = event.derive_fields();
         Ok(event)
+    }
+
+    /// The same event, also reporting the keys its document repeated
+    /// (see [`crate::json::duplicates`]).
+    pub fn with_duplicates(mut self, repeated: DuplicateKeys) -> EcsEvent {
+        let spellings = std::mem::replace(&mut self.duplicates, repeated);
+        self.duplicates.append(spellings);
+        self
+    }
+
+    /// The keys the document repeated.
+    pub fn duplicate_keys(&self) -> &DuplicateKeys {
+        &self.duplicates
     }
 
     /// The document as the reader parsed it, with `winlog.event_data`
@@ -135,10 +155,10 @@ impl EcsEvent {
 
     /// `winlog.event_id`: a number in Winlogbeat 7, a string in 8.
     fn winlog_event_id(&self) -> Option<u32> {
-        match self
-            .get("winlog.event_id")
-            .or_else(|| self.get("event.code"))?
-        {
+        match first_value(
+            self.get("winlog.event_id")
+                .or_else(|| self.get("event.code"))?,
+        ) {
             Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
@@ -309,17 +329,67 @@ pub fn get_path<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value
         })
 }
 
+/// Fold each field given both flattened and nested
+/// (`"process.command_line"` beside `"process":{"command_line":…}`) into
+/// its nested place, keeping both values as a repeated key does, and note
+/// it: a lookup finds one spelling first, so the other would hide a value.
+/// Only documents with dotted keys pay for the look.
+fn merge_spellings(doc: &mut Map<String, Value>, noted: &mut DuplicateKeys) {
+    let twice: Vec<String> = (doc.keys())
+        .filter(|key| key.contains('.') && nested_path(doc, key).is_some())
+        .cloned()
+        .collect();
+    for key in twice {
+        if let Some(flat) = doc.remove(&key)
+            && let Some(nested) = nested_path_mut(doc, &key)
+        {
+            merge_value(nested, flat);
+            noted.note(&KeyPath::top(&key));
+        }
+    }
+}
+
+/// [`get_path`] without the flattened spelling at this level: where
+/// `path` sits inside a nested object.
+fn nested_path<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    path.match_indices('.')
+        .find_map(|(i, _)| match map.get(&path[..i]) {
+            Some(Value::Object(child)) => get_path(child, &path[i + 1..]),
+            _ => None,
+        })
+}
+
+/// [`nested_path`], for changing the value found.
+fn nested_path_mut<'a>(map: &'a mut Map<String, Value>, path: &str) -> Option<&'a mut Value> {
+    let (i, _) = path.match_indices('.').find(|(i, _)| {
+        matches!(map.get(&path[..*i]), Some(Value::Object(child))
+            if get_path(child, &path[i + 1..]).is_some())
+    })?;
+    let Some(Value::Object(child)) = map.get_mut(&path[..i]) else {
+        return None;
+    };
+    let rest = &path[i + 1..];
+    if child.contains_key(rest) {
+        return child.get_mut(rest);
+    }
+    nested_path_mut(child, rest)
+}
+
 /// Remove `winlog.event_data` from the document, in whichever spelling,
-/// and return its fields.
-fn take_event_data(doc: &mut Map<String, Value>) -> Map<String, Value> {
+/// and return its fields. A field given in two spellings keeps both
+/// values, as a repeated key does, and is noted as one.
+fn take_event_data(doc: &mut Map<String, Value>, noted: &mut DuplicateKeys) -> Map<String, Value> {
+    static AT: KeyPath<'static> = KeyPath::top(EVENT_DATA);
     let mut out = Map::new();
     if let Some(Value::Object(winlog)) = doc.get_mut("winlog")
         && let Some(Value::Object(data)) = winlog.remove("event_data")
     {
-        out.extend(data);
+        out = data;
     }
     if let Some(Value::Object(data)) = doc.remove(EVENT_DATA) {
-        out.extend(data);
+        for (name, value) in data {
+            insert_merging(&mut out, name, value, Some(&AT), noted);
+        }
     }
     let prefix = format!("{EVENT_DATA}.");
     let flat: Vec<String> = doc
@@ -329,7 +399,8 @@ fn take_event_data(doc: &mut Map<String, Value>) -> Map<String, Value> {
         .collect();
     for key in flat {
         if let Some(v) = doc.remove(&key) {
-            out.insert(key[prefix.len()..].to_owned(), v);
+            let name = key[prefix.len()..].to_owned();
+            insert_merging(&mut out, name, v, Some(&AT), noted);
         }
     }
     out

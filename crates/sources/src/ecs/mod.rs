@@ -70,14 +70,14 @@ impl<R: BufRead> Iterator for EcsReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let (line, value) = self.values.next()?;
-        let kind = match value.map(EcsEvent::from_value) {
-            Ok(Ok(event)) => {
+        let kind = match value.map(|(value, repeated)| (EcsEvent::from_value(value), repeated)) {
+            Ok((Ok(event), repeated)) => {
                 return Some(Ok((
                     Origin::at_line(Arc::clone(&self.path), line, Format::Ecs),
-                    event,
+                    event.with_duplicates(repeated),
                 )));
             }
-            Ok(Err(reason)) => ReadErrorKind::WrongShape {
+            Ok((Err(reason), _)) => ReadErrorKind::WrongShape {
                 shape: SHAPE,
                 reason,
             },

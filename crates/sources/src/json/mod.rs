@@ -13,9 +13,12 @@
 //! [`projection`]. A big file is cut into blocks read on their own
 //! where [`plan`] says (`blocks`, next to the framer whose states decide
 //! where a cut may go; `skim` finds where an object ends without parsing
-//! it, by the framer's rules).
+//! it, by the framer's rules). A key repeated in one object keeps every
+//! value in every one of these readers ([`duplicates`]), and each event
+//! says which keys its record repeated.
 
 mod blocks;
+pub mod duplicates;
 pub mod evtx_shape;
 mod frame;
 pub mod projection;
@@ -28,6 +31,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use blocks::{Cut, JsonPlan, MAX_BLOCK_FACTOR, plan};
+pub use duplicates::{DuplicateKey, DuplicateKeys};
 pub use evtx_shape::{EvtxJsonEvent, EvtxParseError};
 pub use frame::DEFAULT_MAX_RECORD_BYTES;
 pub use projection::EvtxProjection;

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use tunnelhunt_engine::{FieldValue, Lookup};
 
 use super::DEFAULT_MAX_RECORD_BYTES;
+use super::duplicates::{DuplicateKeys, parse_merged};
 use super::frame::{Frame, Framer, Problem};
 use crate::error::ReadErrorKind;
 use crate::origin;
@@ -105,9 +106,10 @@ impl<R: BufRead> JsonRecords<R> {
 
 /// Streams the JSON records of one input as parsed values.
 ///
-/// Each item is the 1-based line the record starts on, and the value or
-/// what was wrong with it. After an I/O error (a `ReadErrorKind::Io`) the
-/// stream ends.
+/// Each item is the 1-based line the record starts on, and the value with
+/// the keys it repeated (whose values it keeps, see [`super::duplicates`])
+/// or what was wrong with it. After an I/O error (a `ReadErrorKind::Io`)
+/// the stream ends.
 pub(crate) struct ValueReader<R>(JsonRecords<R>);
 
 impl<R: BufRead> ValueReader<R> {
@@ -120,7 +122,7 @@ impl<R: BufRead> ValueReader<R> {
 }
 
 impl<R: BufRead> Iterator for ValueReader<R> {
-    type Item = (u64, Result<Value, ReadErrorKind>);
+    type Item = (u64, Result<(Value, DuplicateKeys), ReadErrorKind>);
 
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next_with(parse_value)
@@ -138,9 +140,13 @@ fn problem_kind(problem: Problem) -> ReadErrorKind {
 
 /// Parse one framed record that starts at `line`, `column` of the file,
 /// with errors placed in the file.
-fn parse_value(bytes: &[u8], line: u64, column: u64) -> Result<Value, ReadErrorKind> {
+fn parse_value(
+    bytes: &[u8],
+    line: u64,
+    column: u64,
+) -> Result<(Value, DuplicateKeys), ReadErrorKind> {
     let text = utf8_text(bytes, line, column)?;
-    serde_json::from_str(text).map_err(|e| json_error(&e, line, column))
+    parse_merged(serde_json::Deserializer::from_str(text)).map_err(|e| json_error(&e, line, column))
 }
 
 /// The text of a record that starts at `line`, `column` of the file, or
@@ -182,7 +188,7 @@ pub(crate) fn first_object(head: &[u8]) -> Option<Map<String, Value>> {
     ValueReader::new(Cursor::new(head))
         .take(SNIFF_RECORDS)
         .find_map(|(_, value)| match value {
-            Ok(Value::Object(map)) => Some(map),
+            Ok((Value::Object(map), _)) => Some(map),
             _ => None,
         })
 }
@@ -241,9 +247,20 @@ pub(crate) fn insert_repeated(map: &mut Map<String, Value>, name: String, value:
     }
 }
 
-/// The text of a string value, `None` for anything else or an empty string.
-pub(crate) fn non_empty_str(v: Option<&Value>) -> Option<&str> {
+/// The first of a list's values, else the value itself: what a fact an
+/// event has once (its time, host, channel, event ID) is read from when
+/// a record gives it several times (see [`super::duplicates`]).
+pub(crate) fn first_value(v: &Value) -> &Value {
     match v {
+        Value::Array(items) => items.first().unwrap_or(v),
+        _ => v,
+    }
+}
+
+/// The text of a string value (the first of a list, [`first_value`]),
+/// `None` for anything else or an empty string.
+pub(crate) fn non_empty_str(v: Option<&Value>) -> Option<&str> {
+    match v.map(first_value) {
         Some(Value::String(s)) if !s.is_empty() => Some(s),
         _ => None,
     }
@@ -259,7 +276,7 @@ mod tests {
     fn values_with_lines_and_errors() {
         let input = "{\"a\":1}\nnope\n[{\"b\":2},{\"c\":\"x\"}]\n{\"d\":\n";
         let got: Vec<_> = ValueReader::new(Cursor::new(input))
-            .map(|(line, v)| (line, v.map_err(|e| e.to_string())))
+            .map(|(line, v)| (line, v.map(|(v, _)| v).map_err(|e| e.to_string())))
             .collect();
         assert_eq!(got[0], (1, Ok(json!({"a": 1}))));
         assert!(matches!(&got[1], (2, Err(e)) if e.contains("not a JSON object")));

@@ -13,6 +13,7 @@ use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
 use super::derive;
 use super::mapping::{self, Action, Derive, Source, Table};
+use crate::json::duplicates::DuplicateKeys;
 use crate::json::values::{non_empty_str, to_lookup, visit_leaves};
 use crate::time::normalize_timestamp;
 
@@ -56,6 +57,8 @@ pub struct MdeEvent {
     /// rows without a `Timestamp` column.
     received: Option<String>,
     product: Option<&'static str>,
+    /// Keys the JSON record repeated (all their values are kept).
+    duplicates: DuplicateKeys,
 }
 
 impl MdeEvent {
@@ -110,10 +113,23 @@ impl MdeEvent {
             action,
             received: None,
             product: None,
+            duplicates: DuplicateKeys::default(),
         };
         event.product = event.guess_product();
         event.derived = event.derive_fields();
         event
+    }
+
+    /// The same row, reporting the keys its JSON record repeated (see
+    /// [`crate::json::duplicates`]).
+    pub fn with_duplicates(mut self, repeated: DuplicateKeys) -> MdeEvent {
+        self.duplicates = repeated;
+        self
+    }
+
+    /// The keys the JSON record repeated.
+    pub fn duplicate_keys(&self) -> &DuplicateKeys {
+        &self.duplicates
     }
 
     /// The row's columns as the reader parsed them, for

@@ -35,6 +35,7 @@ pub use mapping::Table;
 
 use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
+use crate::json::duplicates::DuplicateKeys;
 use crate::json::values::ValueReader;
 use crate::origin::Origin;
 
@@ -87,8 +88,9 @@ pub fn is_csv_header(head: &[u8]) -> bool {
 pub struct MdeJsonReader<R> {
     values: ValueReader<R>,
     path: Arc<Path>,
-    /// Elements of a wrapper still to be returned, with the wrapper's line.
-    pending: VecDeque<(u64, Value)>,
+    /// Elements of a wrapper still to be returned, with the wrapper's line
+    /// and, on the first, the keys the wrapper's text repeated.
+    pending: VecDeque<(u64, Value, DuplicateKeys)>,
 }
 
 impl<R: BufRead> MdeJsonReader<R> {
@@ -101,11 +103,16 @@ impl<R: BufRead> MdeJsonReader<R> {
         }
     }
 
-    fn item(&self, line: u64, value: Value) -> Result<(Origin, MdeEvent), ReadError> {
+    fn item(
+        &self,
+        line: u64,
+        value: Value,
+        repeated: DuplicateKeys,
+    ) -> Result<(Origin, MdeEvent), ReadError> {
         match MdeEvent::from_value(value) {
             Ok(event) => Ok((
                 Origin::at_line(Arc::clone(&self.path), line, Format::MdeJson),
-                event,
+                event.with_duplicates(repeated),
             )),
             Err(reason) => Err(ReadError::new(
                 &self.path,
@@ -124,13 +131,13 @@ impl<R: BufRead> Iterator for MdeJsonReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some((line, value)) = self.pending.pop_front() {
-                return Some(self.item(line, value));
+            if let Some((line, value, repeated)) = self.pending.pop_front() {
+                return Some(self.item(line, value, repeated));
             }
             let (line, value) = self.values.next()?;
-            let mut object = match value {
-                Ok(Value::Object(object)) => object,
-                Ok(other) => return Some(self.item(line, other)),
+            let (mut object, repeated) = match value {
+                Ok((Value::Object(object), repeated)) => (object, repeated),
+                Ok((other, repeated)) => return Some(self.item(line, other, repeated)),
                 Err(kind) => return Some(Err(ReadError::new(&self.path, line, kind))),
             };
             let wrapped = WRAPPERS.iter().find_map(|w| match object.get(*w) {
@@ -139,9 +146,14 @@ impl<R: BufRead> Iterator for MdeJsonReader<R> {
             });
             match wrapped.and_then(|w| object.remove(w)) {
                 Some(Value::Array(items)) => {
-                    self.pending.extend(items.into_iter().map(|v| (line, v)));
+                    // The rows of a wrapper share its line, so its repeated
+                    // keys are reported once, with its first row.
+                    let mut repeated = Some(repeated);
+                    self.pending.extend(
+                        (items.into_iter()).map(|v| (line, v, repeated.take().unwrap_or_default())),
+                    );
                 }
-                _ => return Some(self.item(line, Value::Object(object))),
+                _ => return Some(self.item(line, Value::Object(object), repeated)),
             }
         }
     }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
 use super::mapping;
+use crate::json::duplicates::DuplicateKeys;
 
 /// Which Zeek log an entry comes from (its `#path` or `_path`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,11 +123,28 @@ pub struct ZeekEvent {
     /// Set fields in file order. Names are shared between the entries of
     /// one TSV header block.
     fields: Vec<(Arc<str>, Value)>,
+    /// Keys a JSON entry gave more than once (all their values are kept).
+    duplicates: DuplicateKeys,
 }
 
 impl ZeekEvent {
     pub fn new(log: Log, fields: Vec<(Arc<str>, Value)>) -> ZeekEvent {
-        ZeekEvent { log, fields }
+        ZeekEvent {
+            log,
+            fields,
+            duplicates: DuplicateKeys::default(),
+        }
+    }
+
+    /// The same entry, reporting the keys its JSON line repeated.
+    pub fn with_duplicates(mut self, repeated: DuplicateKeys) -> ZeekEvent {
+        self.duplicates = repeated;
+        self
+    }
+
+    /// The keys its JSON line repeated (none in TSV).
+    pub fn duplicate_keys(&self) -> &DuplicateKeys {
+        &self.duplicates
     }
 
     pub fn log(&self) -> &Log {

@@ -12,14 +12,16 @@ use serde_json::{Map, Value as Json};
 
 use super::event::{Log, Value, ZeekEvent};
 use crate::error::ReadErrorKind;
+use crate::json::duplicates::parse_merged;
 
-/// Parse one JSON line that starts at `line`.
+/// Parse one JSON line that starts at `line`. A key given twice keeps
+/// all its values, a list (see [`crate::json::duplicates`]).
 pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<ZeekEvent, ReadErrorKind> {
     let text = std::str::from_utf8(bytes).map_err(|e| ReadErrorKind::InvalidUtf8 {
         line,
         column: e.valid_up_to() as u64 + 1,
     })?;
-    let value: Json = serde_json::from_str(text).map_err(|e| {
+    let parsed = parse_merged(serde_json::Deserializer::from_str(text)).map_err(|e| {
         let message = e.to_string();
         let reason = match message.rfind(" at line ") {
             Some(i) => message[..i].to_owned(),
@@ -31,6 +33,7 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<ZeekEvent, ReadErrorKind>
             reason,
         }
     })?;
+    let (value, repeated) = parsed;
     let Json::Object(object) = value else {
         return Err(ReadErrorKind::NotJson {
             snippet: text.chars().take(57).collect(),
@@ -42,7 +45,7 @@ pub(crate) fn parse(bytes: &[u8], line: u64) -> Result<ZeekEvent, ReadErrorKind>
         Some((_, Value::Str(path))) => Log::from_path(path),
         _ => Log::from_fields(fields.iter().map(|(name, _)| name.as_ref())),
     };
-    Ok(ZeekEvent::new(log, fields))
+    Ok(ZeekEvent::new(log, fields).with_duplicates(repeated))
 }
 
 fn flatten(prefix: &str, object: Map<String, Json>, out: &mut Vec<(Arc<str>, Value)>) {

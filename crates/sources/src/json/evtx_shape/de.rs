@@ -18,13 +18,17 @@
 //!   parse only without a projection. A shape problem is decided only once
 //!   the whole record is read, so a syntax error anywhere wins, as when
 //!   the document was parsed first.
-//! * Repeated names. A parsed JSON object keeps the last value of a name,
-//!   in the name's first place, and so do these levels: `Event`,
-//!   `System`, `EventData` or `UserData` given twice, the last wins whole
-//!   (even when an earlier one was not an object); a name repeated inside
-//!   `System` or `EventData`, its last value. Only then are `EventData`'s
-//!   `Data` items spread into named fields, where a name met again
-//!   becomes a list.
+//! * Repeated names: every value is kept, as [`crate::json::duplicates`]
+//!   says (a list of the values, objects merged), and noted. A name
+//!   repeated inside `System`, `EventData`, a `UserData` child or any
+//!   value below is merged where it is met. A level given twice (`Event`,
+//!   `System`, `EventData` or `UserData`) is not merged here: it is only
+//!   noted ([`Notes::level_repeated`]), and the caller reads the record
+//!   again as a merged `Value`, so this rare case costs the common one
+//!   nothing and reads as a merged document would. Only then are
+//!   `EventData`'s `Data` items spread into named fields, where a name met
+//!   again becomes a list (and is noted too: `<Data Name="X">` twice is
+//!   the same evasion in XML form).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -33,7 +37,22 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Value};
 
 use super::fields::Fields;
+use crate::json::duplicates::{DuplicateKeys, KeyPath, MergedValue, insert_merging};
 use crate::json::projection::EvtxProjection;
+
+static EVENT: KeyPath<'static> = KeyPath::top("Event");
+static SYSTEM: KeyPath<'static> = KeyPath::under(&EVENT, "System");
+static EVENT_DATA: KeyPath<'static> = KeyPath::under(&EVENT, "EventData");
+static USER_DATA: KeyPath<'static> = KeyPath::under(&EVENT, "UserData");
+
+/// What reading a record noticed about repeated names.
+#[derive(Debug, Default)]
+pub(super) struct Notes {
+    /// Names repeated inside the levels, whose values were merged.
+    pub(super) keys: DuplicateKeys,
+    /// A whole level was given twice: read the record again, merged.
+    pub(super) level_repeated: bool,
+}
 
 /// An event's levels as read from a record.
 #[derive(Debug)]
@@ -49,13 +68,20 @@ pub(super) struct Parts {
 pub(super) type Shaped = Result<Parts, &'static str>;
 
 /// A whole record.
-pub(super) struct Record<'p>(pub(super) Option<&'p EvtxProjection>);
+pub(super) struct Record<'p, 'n> {
+    pub(super) projection: Option<&'p EvtxProjection>,
+    pub(super) notes: &'n mut Notes,
+}
 
-impl<'de> DeserializeSeed<'de> for Record<'_> {
+impl<'de> DeserializeSeed<'de> for Record<'_, '_> {
     type Value = Shaped;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Shaped, D::Error> {
-        Ok(match ObjectOr::skip(RootObject(self.0)).deserialize(d)? {
+        let root = RootObject {
+            projection: self.projection,
+            notes: self.notes,
+        };
+        Ok(match ObjectOr::skip(root).deserialize(d)? {
             Found::Object(shaped) => shaped,
             _ => Err("the record is not a JSON object"),
         })
@@ -74,6 +100,10 @@ enum Found<T> {
 trait ObjectSeed<'de> {
     type Out;
     fn entries<A: MapAccess<'de>>(self, map: A) -> Result<Self::Out, A::Error>;
+
+    /// Where a value kept in the object's place sits (`None`: the
+    /// record's top), and where the names repeated in it are noted.
+    fn place(&mut self) -> (Option<&KeyPath<'_>>, &mut DuplicateKeys);
 }
 
 /// Any JSON value, read fully: an object through `S`, anything else
@@ -160,13 +190,17 @@ impl<'de, S: ObjectSeed<'de>> Visitor<'de> for ObjectOr<S> {
         self.other(|| Value::String(v))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
         if !self.keep_other {
             while seq.next_element_seed(Skip)?.is_some() {}
             return Ok(Found::Other(Value::Null));
         }
+        let (at, noted) = self.object.place();
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Value>()? {
+        while let Some(item) = seq.next_element_seed(MergedValue {
+            at,
+            noted: &mut *noted,
+        })? {
             items.push(item);
         }
         Ok(Found::Other(Value::Array(items)))
@@ -174,16 +208,24 @@ impl<'de, S: ObjectSeed<'de>> Visitor<'de> for ObjectOr<S> {
 }
 
 /// The record's top level: `Event` is all it needs.
-struct RootObject<'p>(Option<&'p EvtxProjection>);
+struct RootObject<'p, 'n> {
+    projection: Option<&'p EvtxProjection>,
+    notes: &'n mut Notes,
+}
 
-impl<'de> ObjectSeed<'de> for RootObject<'_> {
+impl<'de> ObjectSeed<'de> for RootObject<'_, '_> {
     type Out = Shaped;
 
     fn entries<A: MapAccess<'de>>(self, mut map: A) -> Result<Shaped, A::Error> {
         let mut event = None;
         while let Some(Key(key)) = map.next_key()? {
             if key == "Event" {
-                event = Some(map.next_value_seed(ObjectOr::skip(EventObject(self.0)))?);
+                let seed = EventObject {
+                    projection: self.projection,
+                    notes: &mut *self.notes,
+                };
+                let found = map.next_value_seed(ObjectOr::skip(seed))?;
+                self.notes.level_repeated |= event.replace(found).is_some();
             } else {
                 map.next_value_seed(Skip)?;
             }
@@ -194,39 +236,60 @@ impl<'de> ObjectSeed<'de> for RootObject<'_> {
             Some(_) => Err("`Event` is not an object"),
         })
     }
+
+    fn place(&mut self) -> (Option<&KeyPath<'_>>, &mut DuplicateKeys) {
+        (None, &mut self.notes.keys)
+    }
 }
 
 /// `Event`: its `System`, `EventData` and `UserData`; the rest (its
 /// `#attributes`, `RenderingInfo`) no lookup reads.
-struct EventObject<'p>(Option<&'p EvtxProjection>);
+struct EventObject<'p, 'n> {
+    projection: Option<&'p EvtxProjection>,
+    notes: &'n mut Notes,
+}
 
-impl<'de> ObjectSeed<'de> for EventObject<'_> {
+impl<'de> ObjectSeed<'de> for EventObject<'_, '_> {
     type Out = Shaped;
 
     fn entries<A: MapAccess<'de>>(self, mut map: A) -> Result<Shaped, A::Error> {
-        let p = self.0;
+        let p = self.projection;
+        let notes = self.notes;
         let (mut system, mut event_data, mut user_data) = (None, None, None);
         while let Some(Key(key)) = map.next_key()? {
-            match &*key {
+            let repeated = match &*key {
                 "System" => {
                     let system_names = KeptNames {
                         level: Level::System,
                         projection: p,
+                        noted: &mut notes.keys,
                     };
-                    system = Some(map.next_value_seed(ObjectOr::skip(system_names))?);
+                    let found = map.next_value_seed(ObjectOr::skip(system_names))?;
+                    system.replace(found).is_some()
                 }
                 "EventData" => {
                     let data_names = KeptNames {
                         level: Level::EventData,
                         projection: p,
+                        noted: &mut notes.keys,
                     };
-                    event_data = Some(map.next_value_seed(ObjectOr::keep(data_names))?);
+                    let found = map.next_value_seed(ObjectOr::keep(data_names))?;
+                    event_data.replace(found).is_some()
                 }
                 "UserData" => {
-                    user_data = Some(map.next_value_seed(ObjectOr::skip(UserDataObject(p)))?);
+                    let children = UserDataObject {
+                        projection: p,
+                        noted: &mut notes.keys,
+                    };
+                    let found = map.next_value_seed(ObjectOr::skip(children))?;
+                    user_data.replace(found).is_some()
                 }
-                _ => map.next_value_seed(Skip)?,
-            }
+                _ => {
+                    map.next_value_seed(Skip)?;
+                    false
+                }
+            };
+            notes.level_repeated |= repeated;
         }
         let system = match system {
             None | Some(Found::Null) => Fields::default(),
@@ -235,7 +298,7 @@ impl<'de> ObjectSeed<'de> for EventObject<'_> {
         };
         let event_data = match event_data {
             None | Some(Found::Null) => Fields::default(),
-            Some(Found::Object(fields)) => normalize_event_data(fields, p),
+            Some(Found::Object(fields)) => normalize_event_data(fields, p, &mut notes.keys),
             // `<EventData>text</EventData>` rendered as a bare value.
             Some(Found::Other(value)) => {
                 let mut out = Fields::default();
@@ -253,13 +316,18 @@ impl<'de> ObjectSeed<'de> for EventObject<'_> {
             user_data,
         }))
     }
+
+    fn place(&mut self) -> (Option<&KeyPath<'_>>, &mut DuplicateKeys) {
+        (Some(&EVENT), &mut self.notes.keys)
+    }
 }
 
 /// `System`, or `EventData` before its `Data` items are spread (see
 /// [`normalize_event_data`]): the names the event and the projection keep.
-struct KeptNames<'p> {
+struct KeptNames<'p, 'n> {
     level: Level,
     projection: Option<&'p EvtxProjection>,
+    noted: &'n mut DuplicateKeys,
 }
 
 #[derive(Clone, Copy)]
@@ -271,7 +339,7 @@ enum Level {
     EventData,
 }
 
-impl KeptNames<'_> {
+impl KeptNames<'_, '_> {
     fn keeps(&self, key: &str) -> bool {
         match self.level {
             Level::System => self.projection.is_none_or(|p| p.keeps_system(key)),
@@ -282,71 +350,120 @@ impl KeptNames<'_> {
     }
 }
 
-impl<'de> ObjectSeed<'de> for KeptNames<'_> {
+impl<'de> ObjectSeed<'de> for KeptNames<'_, '_> {
     type Out = Fields;
 
     fn entries<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
-        let mut out = Fields::with_capacity(match self.level {
-            Level::System => 16,
-            Level::EventData => 24,
-        });
+        let (mut out, at) = match self.level {
+            Level::System => (Fields::with_capacity(16), &SYSTEM),
+            Level::EventData => (Fields::with_capacity(24), &EVENT_DATA),
+        };
         while let Some(Key(key)) = map.next_key()? {
             if self.keeps(&key) {
-                out.set(key, map.next_value()?);
+                let here = KeyPath::under(at, &key);
+                let value = map.next_value_seed(MergedValue {
+                    at: Some(&here),
+                    noted: &mut *self.noted,
+                })?;
+                out.add(key, value, at, self.noted);
             } else {
                 map.next_value_seed(Skip)?;
             }
         }
         Ok(out)
+    }
+
+    fn place(&mut self) -> (Option<&KeyPath<'_>>, &mut DuplicateKeys) {
+        let at = match self.level {
+            Level::System => &SYSTEM,
+            Level::EventData => &EVENT_DATA,
+        };
+        (Some(at), &mut *self.noted)
     }
 }
 
 /// `UserData`: its child elements by name; with a projection, each
 /// child object keeps only the names asked for.
-struct UserDataObject<'p>(Option<&'p EvtxProjection>);
+struct UserDataObject<'p, 'n> {
+    projection: Option<&'p EvtxProjection>,
+    noted: &'n mut DuplicateKeys,
+}
 
-impl<'de> ObjectSeed<'de> for UserDataObject<'_> {
+impl<'de> ObjectSeed<'de> for UserDataObject<'_, '_> {
     type Out = Fields;
 
     fn entries<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
         let mut out = Fields::default();
         while let Some(Key(key)) = map.next_key()? {
-            let value = match self.0 {
-                None => map.next_value()?,
-                Some(p) => match map.next_value_seed(ObjectOr::keep(ElementObject(p)))? {
-                    Found::Object(fields) => Value::Object(fields),
-                    Found::Null => Value::Null,
-                    Found::Other(value) => value,
-                },
+            let here = KeyPath::under(&USER_DATA, &key);
+            let value = match self.projection {
+                None => map.next_value_seed(MergedValue {
+                    at: Some(&here),
+                    noted: &mut *self.noted,
+                })?,
+                Some(p) => {
+                    let element = ElementObject {
+                        projection: p,
+                        at: &here,
+                        noted: &mut *self.noted,
+                    };
+                    match map.next_value_seed(ObjectOr::keep(element))? {
+                        Found::Object(fields) => Value::Object(fields),
+                        Found::Null => Value::Null,
+                        Found::Other(value) => value,
+                    }
+                }
             };
-            out.set(key, value);
+            out.add(key, value, &USER_DATA, self.noted);
         }
         Ok(out)
+    }
+
+    fn place(&mut self) -> (Option<&KeyPath<'_>>, &mut DuplicateKeys) {
+        (Some(&USER_DATA), &mut *self.noted)
     }
 }
 
 /// A `UserData` child under a projection: the names asked for.
-struct ElementObject<'p>(&'p EvtxProjection);
+struct ElementObject<'p, 'a, 'n> {
+    projection: &'p EvtxProjection,
+    at: &'a KeyPath<'a>,
+    noted: &'n mut DuplicateKeys,
+}
 
-impl<'de> ObjectSeed<'de> for ElementObject<'_> {
+impl<'de> ObjectSeed<'de> for ElementObject<'_, '_, '_> {
     type Out = Map<String, Value>;
 
     fn entries<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
         let mut out = Map::new();
         while let Some(Key(key)) = map.next_key()? {
-            if self.0.keeps_data(&key) {
-                out.insert(key.into_owned(), map.next_value()?);
+            if self.projection.keeps_data(&key) {
+                let here = KeyPath::under(self.at, &key);
+                let value = map.next_value_seed(MergedValue {
+                    at: Some(&here),
+                    noted: &mut *self.noted,
+                })?;
+                insert_merging(&mut out, key.into_owned(), value, Some(self.at), self.noted);
             } else {
                 map.next_value_seed(Skip)?;
             }
         }
         Ok(out)
     }
+
+    fn place(&mut self) -> (Option<&KeyPath<'_>>, &mut DuplicateKeys) {
+        (Some(self.at), &mut *self.noted)
+    }
 }
 
 /// Flatten `EventData` (already one value per name) into `name → value`:
-/// `Data` items become fields of their `Name` (see [`add_data`]).
-fn normalize_event_data(fields: Fields, p: Option<&EvtxProjection>) -> Fields {
+/// `Data` items become fields of their `Name` (see [`add_data`]); a name
+/// met again is noted in `noted`.
+fn normalize_event_data(
+    fields: Fields,
+    p: Option<&EvtxProjection>,
+    noted: &mut DuplicateKeys,
+) -> Fields {
     // Without `Data` the names are already unique: nothing to spread.
     if fields.get("Data").is_none() {
         return fields;
@@ -354,16 +471,24 @@ fn normalize_event_data(fields: Fields, p: Option<&EvtxProjection>) -> Fields {
     let mut out = Fields::default();
     for (name, value) in fields {
         match name.as_str() {
-            "Data" => add_data(&mut out, value, p),
-            _ => out.insert_repeated(name, value),
+            "Data" => add_data(&mut out, value, p, noted),
+            _ => insert_named(&mut out, name, value, noted),
         }
     }
     out
 }
 
+/// Add a named field of `EventData`, noting a name met before.
+fn insert_named(out: &mut Fields, name: String, value: Value, noted: &mut DuplicateKeys) {
+    if out.get(&name).is_some() {
+        noted.note(&KeyPath::under(&EVENT_DATA, &name));
+    }
+    out.insert_repeated(name, value);
+}
+
 /// Add `Data` element(s): named ones under their `Name` (those the
 /// projection keeps), the rest as `Data`.
-fn add_data(out: &mut Fields, data: Value, p: Option<&EvtxProjection>) {
+fn add_data(out: &mut Fields, data: Value, p: Option<&EvtxProjection>, noted: &mut DuplicateKeys) {
     let items = match data {
         Value::Array(items) => items,
         one => vec![one],
@@ -373,7 +498,7 @@ fn add_data(out: &mut Fields, data: Value, p: Option<&EvtxProjection>) {
         match named(item) {
             Ok((name, value)) => {
                 if p.is_none_or(|p| p.keeps_data(&name)) {
-                    out.insert_repeated(name, value);
+                    insert_named(out, name, value, noted);
                 }
             }
             Err(item) => unnamed.push(super::text_of(&item).clone()),

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use tunnelhunt_engine::{Event, FieldValue, Lookup};
 
+use crate::json::duplicates::{DuplicateKeys, parse_merged};
 use crate::json::evtx_shape::{EvtxJsonEvent, EvtxParseError};
 use crate::json::projection::EvtxProjection;
 
@@ -103,9 +104,10 @@ mod reference {
 }
 
 /// The old reader's outcome for `text`, as `to_json` would print it, or
-/// its error message.
+/// its error message; parsed with repeated names merged, which is what
+/// the direct parse must amount to (see `crate::json::duplicates`).
 fn old(text: &str) -> Result<String, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let (value, _) = merged(text).map_err(|e| e.to_string())?;
     let (system, event_data, user_data) = reference::levels(value).map_err(str::to_owned)?;
     let mut event = Map::new();
     event.insert("System".into(), Value::Object(system));
@@ -127,6 +129,17 @@ fn message(e: EvtxParseError) -> String {
     }
 }
 
+fn merged(text: &str) -> Result<(Value, DuplicateKeys), serde_json::Error> {
+    parse_merged(serde_json::Deserializer::from_str(text))
+}
+
+/// The event without the keys it noted: reading a document tree notes
+/// repeated names in parts the direct parse skips unread.
+fn unnoted(mut event: EvtxJsonEvent) -> EvtxJsonEvent {
+    event.duplicates = DuplicateKeys::default();
+    event
+}
+
 fn new(text: &str, projection: Option<&EvtxProjection>) -> Result<EvtxJsonEvent, String> {
     EvtxJsonEvent::from_json(text, projection).map_err(message)
 }
@@ -139,9 +152,13 @@ fn check(text: &str, wanted: &[&str]) {
     assert_eq!(got.map_err(Clone::clone), old(text), "{text}");
     let slice = EvtxJsonEvent::from_json_slice(text.as_bytes(), None).map_err(message);
     assert_eq!(slice, full, "bytes: {text}");
-    if let Ok(value) = serde_json::from_str::<Value>(text) {
-        let from_value = EvtxJsonEvent::from_value(value).map_err(str::to_owned);
-        assert_eq!(from_value, full, "from_value: {text}");
+    if let Ok((value, noted)) = merged(text) {
+        let from_value = EvtxJsonEvent::from_merged(value, noted, None).map_err(str::to_owned);
+        assert_eq!(
+            from_value.map(unnoted),
+            full.clone().map(unnoted),
+            "from_value: {text}"
+        );
     }
     let projection = EvtxProjection::new(wanted.iter().copied());
     let projected = new(text, Some(&projection));
@@ -210,9 +227,10 @@ fn projection_skips_unwanted_values_and_keeps_system_elements() {
 }
 
 #[test]
-fn repeated_names_last_wins_except_data_items() {
+fn repeated_names_keep_every_value() {
     for text in [
-        // `Event`, `System`, `EventData` given twice: the last, whole.
+        // `Event`, `System`, `EventData` given twice: merged, as the
+        // whole document read merged (a non-object among them is a list).
         r##"{"Event":{"System":{"EventID":1}},"Event":{"System":{"EventID":2}}}"##,
         r##"{"Event":"x","Event":{"System":{"EventID":2}}}"##,
         r##"{"Event":{"System":{"EventID":2}},"Event":"x"}"##,
@@ -222,7 +240,7 @@ fn repeated_names_last_wins_except_data_items() {
         r##"{"Event":{"EventData":{"A":1},"EventData":{"B":2}}}"##,
         r##"{"Event":{"EventData":{"A":1},"EventData":null}}"##,
         r##"{"Event":{"UserData":{"X":{"A":1}},"UserData":{"Y":{"B":2},"Y":{"C":3}}}}"##,
-        // Inside `EventData`: a plain name repeated, last wins in its
+        // Inside `EventData`: a plain name repeated, every value in its
         // first place; then `Data` items spread, a repeated name a list.
         r##"{"Event":{"EventData":{"A":1,"B":2,"A":3}}}"##,
         r##"{"Event":{"EventData":{"X":1,"Data":[{"#attributes":{"Name":"X"},"#text":2}],"X":3}}}"##,
@@ -234,6 +252,36 @@ fn repeated_names_last_wins_except_data_items() {
             &["A", "B", "C", "X", "Y", "Data", "EventID", "Channel"],
         );
     }
+}
+
+#[test]
+fn repeated_names_are_noted_with_their_paths() {
+    let projection = EvtxProjection::new(["CommandLine", "Image"]);
+    for (text, want) in [
+        (
+            r##"{"Event":{"System":{"EventID":1,"EventID":1},"EventData":{"CommandLine":"a","CommandLine":"b","CommandLine":"c"}}}"##,
+            "key 'Event.System.EventID' appears 2 times (and 1 other repeated key)",
+        ),
+        (
+            r##"{"Event":{"EventData":{"Data":[{"#attributes":{"Name":"Image"},"#text":"a"},{"#attributes":{"Name":"Image"},"#text":"b"}]}}}"##,
+            "key 'Event.EventData.Image' appears 2 times",
+        ),
+        (
+            r##"{"Event":{"EventData":{"Image":"a"},"EventData":{"Image":"b"}}}"##,
+            "key 'Event.EventData' appears 2 times",
+        ),
+        (
+            r##"{"Event":{"UserData":{"Log":{"Image":{"x":1,"x":2}}}}}"##,
+            "key 'Event.UserData.Log.Image.x' appears 2 times",
+        ),
+    ] {
+        for p in [None, Some(&projection)] {
+            let event = EvtxJsonEvent::from_json(text, p).unwrap();
+            assert_eq!(event.duplicate_keys().to_string(), want, "{text}");
+        }
+    }
+    let plain = r##"{"Event":{"System":{"EventID":1},"EventData":{"Image":"a"}}}"##;
+    assert!(new(plain, None).unwrap().duplicate_keys().is_empty());
 }
 
 #[test]

@@ -11,6 +11,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use crate::json::duplicates::{DuplicateKeys, KeyPath, merge_value};
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Fields(Vec<(String, Value)>);
 
@@ -31,11 +33,20 @@ impl Fields {
         self.0.is_empty()
     }
 
-    /// Set `name` as a JSON object does when parsed: a repeated name
-    /// keeps its first place and its last value.
-    pub(crate) fn set(&mut self, name: Cow<'_, str>, value: Value) {
+    /// Add `name` of the object at `at`; a repeated name keeps its first
+    /// place and every value ([`merge_value`]), and is noted.
+    pub(crate) fn add(
+        &mut self,
+        name: Cow<'_, str>,
+        value: Value,
+        at: &KeyPath<'_>,
+        noted: &mut DuplicateKeys,
+    ) {
         match self.0.iter_mut().find(|(k, _)| *k == name) {
-            Some((_, v)) => *v = value,
+            Some((_, existing)) => {
+                noted.note(&KeyPath::under(at, &name));
+                merge_value(existing, value);
+            }
             None => self.0.push((name.into_owned(), value)),
         }
     }
@@ -83,12 +94,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn set_keeps_the_first_place_and_the_last_value() {
+    fn add_keeps_the_first_place_and_every_value() {
         let mut f = Fields::default();
-        f.set("a".into(), json!(1));
-        f.set("b".into(), json!(2));
-        f.set("a".into(), json!(3));
-        assert_eq!(f.to_object().to_string(), r#"{"a":3,"b":2}"#);
+        let mut noted = DuplicateKeys::default();
+        let at = KeyPath::top("L");
+        f.add("a".into(), json!(1), &at, &mut noted);
+        f.add("b".into(), json!(2), &at, &mut noted);
+        f.add("a".into(), json!(3), &at, &mut noted);
+        assert_eq!(f.to_object().to_string(), r#"{"a":[1,3],"b":2}"#);
+        assert_eq!(noted.to_string(), "key 'L.a' appears 2 times");
     }
 
     #[test]
@@ -103,14 +117,16 @@ mod tests {
 
     #[test]
     fn equality_ignores_order() {
+        let mut noted = DuplicateKeys::default();
+        let at = KeyPath::top("L");
         let mut a = Fields::default();
-        a.set("x".into(), json!(1));
-        a.set("y".into(), json!(2));
+        a.add("x".into(), json!(1), &at, &mut noted);
+        a.add("y".into(), json!(2), &at, &mut noted);
         let mut b = Fields::default();
-        b.set("y".into(), json!(2));
-        b.set("x".into(), json!(1));
+        b.add("y".into(), json!(2), &at, &mut noted);
+        b.add("x".into(), json!(1), &at, &mut noted);
         assert_eq!(a, b);
-        b.set("x".into(), json!(0));
+        b.add("x".into(), json!(0), &at, &mut noted);
         assert_ne!(a, b);
     }
 }

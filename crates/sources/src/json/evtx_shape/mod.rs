@@ -14,7 +14,11 @@
 //! Records are read straight into the event, without a document tree in
 //! between (`de`), and optionally keeping only the fields some rule reads
 //! ([`EvtxProjection`]); [`EvtxJsonEvent::from_value`] runs the same code
-//! over a parsed document.
+//! over a parsed document. A name given more than once keeps all its
+//! values (see [`crate::json::duplicates`] and `de`), and the event says
+//! which ([`EvtxJsonEvent::duplicate_keys`]); the facts an event has once
+//! (its EventID, channel, provider, host, time) are then read from the
+//! first value.
 
 mod de;
 mod fields;
@@ -25,8 +29,9 @@ use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup};
 
+use super::duplicates::{DuplicateKeys, parse_merged};
 use super::projection::EvtxProjection;
-use super::values::to_field;
+use super::values::{first_value, to_field};
 use crate::mapping::{self, Alias};
 pub use crate::time::normalize_timestamp;
 pub(crate) use de::Key;
@@ -49,6 +54,8 @@ pub struct EvtxJsonEvent {
     /// Sigma fields joined from several native ones ([`mapping::Join`]),
     /// computed once so that lookups borrow.
     derived: Vec<(&'static str, String)>,
+    /// Names the record gave more than once (all their values are kept).
+    duplicates: DuplicateKeys,
 }
 
 /// Why a record did not become an [`EvtxJsonEvent`].
@@ -67,12 +74,30 @@ impl EvtxJsonEvent {
     /// Build an event from a parsed JSON document. The error says why the
     /// document is not in the evtx JSON shape.
     pub fn from_value(value: Value) -> Result<EvtxJsonEvent, &'static str> {
+        Self::from_merged(value, DuplicateKeys::default(), None)
+    }
+
+    /// [`EvtxJsonEvent::from_value`] for a document parsed with repeated
+    /// names merged (which noted them in `noted`), keeping what
+    /// `projection` asks for.
+    fn from_merged(
+        value: Value,
+        noted: DuplicateKeys,
+        projection: Option<&EvtxProjection>,
+    ) -> Result<EvtxJsonEvent, &'static str> {
+        let mut notes = de::Notes {
+            keys: noted,
+            level_repeated: false,
+        };
         // A `Value` reads as any JSON value would: the seed cannot fail
         // on one, only find it out of shape.
-        let shaped = de::Record(None)
-            .deserialize(value)
-            .unwrap_or(Err("the record cannot be read as JSON"));
-        shaped.map(Self::from_parts)
+        let shaped = de::Record {
+            projection,
+            notes: &mut notes,
+        }
+        .deserialize(value)
+        .unwrap_or(Err("the record cannot be read as JSON"));
+        shaped.map(|parts| Self::from_parts(parts, notes.keys))
     }
 
     /// Parse one record of JSON text, keeping what `projection` asks
@@ -83,7 +108,8 @@ impl EvtxJsonEvent {
         text: &str,
         projection: Option<&EvtxProjection>,
     ) -> Result<EvtxJsonEvent, EvtxParseError> {
-        Self::from_json_with(serde_json::Deserializer::from_str(text), projection)
+        let parser = || serde_json::Deserializer::from_str(text);
+        Self::from_json_with(parser, projection)
     }
 
     /// [`EvtxJsonEvent::from_json`] for bytes, which serde_json checks
@@ -92,26 +118,41 @@ impl EvtxJsonEvent {
         bytes: &[u8],
         projection: Option<&EvtxProjection>,
     ) -> Result<EvtxJsonEvent, EvtxParseError> {
-        Self::from_json_with(serde_json::Deserializer::from_slice(bytes), projection)
+        let parser = || serde_json::Deserializer::from_slice(bytes);
+        Self::from_json_with(parser, projection)
     }
 
+    /// Parse the text `parser` reads (which it reads again when a level
+    /// was given twice, see `de`).
     fn from_json_with<'de, R: serde_json::de::Read<'de>>(
-        mut d: serde_json::Deserializer<R>,
+        parser: impl Fn() -> serde_json::Deserializer<R>,
         projection: Option<&EvtxProjection>,
     ) -> Result<EvtxJsonEvent, EvtxParseError> {
-        let shaped = de::Record(projection).deserialize(&mut d)?;
+        let mut d = parser();
+        let mut notes = de::Notes::default();
+        let shaped = de::Record {
+            projection,
+            notes: &mut notes,
+        }
+        .deserialize(&mut d)?;
         // Trailing text is a syntax error, and so comes first.
         d.end()?;
-        shaped.map(Self::from_parts).map_err(EvtxParseError::Shape)
+        if notes.level_repeated {
+            let (value, noted) = parse_merged(parser())?;
+            return Self::from_merged(value, noted, projection).map_err(EvtxParseError::Shape);
+        }
+        shaped
+            .map(|parts| Self::from_parts(parts, notes.keys))
+            .map_err(EvtxParseError::Shape)
     }
 
-    fn from_parts(parts: de::Parts) -> EvtxJsonEvent {
+    fn from_parts(parts: de::Parts, duplicates: DuplicateKeys) -> EvtxJsonEvent {
         let de::Parts {
             system,
             event_data,
             user_data,
         } = parts;
-        let event_id = system.get("EventID").and_then(|v| match text_of(v) {
+        let event_id = system.get("EventID").and_then(|v| match single(v) {
             Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
@@ -123,12 +164,13 @@ impl EvtxJsonEvent {
             event_id,
             aliases: &[],
             derived: Vec::new(),
+            duplicates,
         };
         if let Some(table) = mapping::windows_mapping(out.provider(), event_id) {
             out.aliases = table.aliases;
             out.derived = (table.joins.iter())
                 .filter_map(|join| {
-                    let text = |name: &str| out.lookup_own(name).and_then(|v| text_of(v).as_str());
+                    let text = |name: &str| out.lookup_own(name).and_then(|v| single(v).as_str());
                     Some((join.sigma, join.apply(text)?))
                 })
                 .collect();
@@ -151,6 +193,11 @@ impl EvtxJsonEvent {
         Value::Object(root)
     }
 
+    /// The names the record gave more than once.
+    pub fn duplicate_keys(&self) -> &DuplicateKeys {
+        &self.duplicates
+    }
+
     /// `System/EventID`.
     pub fn event_id(&self) -> Option<u32> {
         self.event_id
@@ -158,27 +205,25 @@ impl EvtxJsonEvent {
 
     /// `System/Channel`.
     pub fn channel(&self) -> Option<&str> {
-        self.system.get("Channel").and_then(|v| text_of(v).as_str())
+        self.system.get("Channel").and_then(|v| single(v).as_str())
     }
 
     /// `System/Provider/@Name`.
     pub fn provider(&self) -> Option<&str> {
         self.system_attribute("Provider", "Name")
-            .and_then(Value::as_str)
+            .and_then(|v| single(v).as_str())
     }
 
     /// `System/Computer`.
     pub fn computer(&self) -> Option<&str> {
-        self.system
-            .get("Computer")
-            .and_then(|v| text_of(v).as_str())
+        self.system.get("Computer").and_then(|v| single(v).as_str())
     }
 
     /// `System/EventRecordID`.
     pub fn record_id(&self) -> Option<u64> {
         self.system
             .get("EventRecordID")
-            .and_then(|v| match text_of(v) {
+            .and_then(|v| match single(v) {
                 Value::Number(n) => n.as_u64(),
                 Value::String(s) => s.trim().parse().ok(),
                 _ => None,
@@ -188,12 +233,14 @@ impl EvtxJsonEvent {
     /// `System/TimeCreated/@SystemTime`, as RFC 3339 UTC.
     pub fn timestamp(&self) -> Option<Cow<'_, str>> {
         self.system_attribute("TimeCreated", "SystemTime")
-            .and_then(Value::as_str)
+            .and_then(|v| single(v).as_str())
             .map(normalize_timestamp)
     }
 
     fn system_attribute(&self, element: &str, attribute: &str) -> Option<&Value> {
-        self.system.get(element)?.get("#attributes")?.get(attribute)
+        first_value(self.system.get(element)?)
+            .get("#attributes")?
+            .get(attribute)
     }
 
     fn lookup_own(&self, name: &str) -> Option<&Value> {
@@ -265,6 +312,12 @@ fn text_of(v: &Value) -> &Value {
         Value::Object(m) => m.get("#text").unwrap_or(v),
         _ => v,
     }
+}
+
+/// The one value of a fact an event has once: the text of the first of
+/// several (a name given twice, see the module docs).
+fn single(v: &Value) -> &Value {
+    text_of(first_value(text_of(v)))
 }
 
 fn to_lookup(v: &Value) -> Lookup<'_> {

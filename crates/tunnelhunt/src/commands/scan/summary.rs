@@ -33,7 +33,8 @@ use crate::output::plural;
 use crate::output::terminal::escape;
 use crate::ruleset::{self, CompiledRules, LoadedRules};
 
-/// How many unparseable-record and damage locations are kept per format.
+/// How many unparseable-record, damage and duplicate-key locations are
+/// kept per format.
 pub const SHOWN_LOCATIONS: usize = 5;
 /// How many skipped files the text summary names per reason.
 const SHOWN_SKIPPED: usize = 5;
@@ -64,6 +65,11 @@ pub struct FormatStats {
     /// Damage to a file or an EVTX chunk (not one record).
     pub damaged: u64,
     pub first_damaged: Vec<String>,
+    /// Evaluated records that gave a JSON key more than once. Every value
+    /// was kept and matched, so this is a warning, not an input error.
+    pub duplicate_keys: u64,
+    /// The first of them, as `file:line: key 'X' appears N times`.
+    pub first_duplicate_keys: Vec<String>,
     pub alerts: u64,
 }
 
@@ -76,9 +82,11 @@ impl FormatStats {
         self.prefiltered += other.prefiltered;
         self.unparseable += other.unparseable;
         self.damaged += other.damaged;
+        self.duplicate_keys += other.duplicate_keys;
         self.alerts += other.alerts;
         keep_first(&mut self.first_unparseable, other.first_unparseable);
         keep_first(&mut self.first_damaged, other.first_damaged);
+        keep_first(&mut self.first_duplicate_keys, other.first_duplicate_keys);
     }
 }
 
@@ -185,6 +193,13 @@ impl Tally {
         let stats = self.format(format);
         stats.damaged += 1;
         keep_first(&mut stats.first_damaged, vec![message]);
+    }
+
+    /// A record that gave a key more than once, as `place: what`.
+    pub fn duplicate_keys(&mut self, format: Format, message: String) {
+        let stats = self.format(format);
+        stats.duplicate_keys += 1;
+        keep_first(&mut stats.first_duplicate_keys, vec![message]);
     }
 
     /// Add `other`, which comes after everything merged so far.
@@ -529,6 +544,13 @@ impl Report<'_> {
                 totals.damaged
             )?;
         }
+        if totals.duplicate_keys > 0 {
+            writeln!(
+                w,
+                "duplicate keys: {} (every value kept and matched)",
+                plural(totals.duplicate_keys as usize, "record")
+            )?;
+        }
         writeln!(w, "alerts: {}", totals.alerts)?;
         self.write_time_range(w)?;
         self.write_alert_breakdowns(w)?;
@@ -635,9 +657,14 @@ impl Report<'_> {
         } else {
             String::new()
         };
+        let duplicates = if s.duplicate_keys > 0 {
+            format!(", {} with duplicate keys", s.duplicate_keys)
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "  {name}: {}, {} bytes; {} read = {} evaluated{prefiltered} + {} unparseable{damage}; {}",
+            "  {name}: {}, {} bytes; {} read = {} evaluated{prefiltered} + {} unparseable{damage}{duplicates}; {}",
             plural(s.files as usize, "file"),
             s.bytes,
             s.records,
@@ -663,6 +690,16 @@ impl Report<'_> {
                 w,
                 "    … and {} more damage reports",
                 s.damaged - s.first_damaged.len() as u64
+            )?;
+        }
+        for message in &s.first_duplicate_keys {
+            writeln!(w, "    duplicate keys: {}", escape(message))?;
+        }
+        if s.duplicate_keys > s.first_duplicate_keys.len() as u64 {
+            writeln!(
+                w,
+                "    … and {} more {name} records with duplicate keys",
+                s.duplicate_keys - s.first_duplicate_keys.len() as u64
             )?;
         }
         Ok(())
@@ -755,5 +792,25 @@ mod tests {
         assert_eq!(total.alerts, [0, 4]);
         assert_eq!(total.hosts.ranked(), [("wks0", 2), ("wks1", 2)]);
         assert!(total.has_input_errors());
+    }
+
+    #[test]
+    fn duplicate_keys_are_counted_with_their_first_places_not_as_errors() {
+        let mut total = Tally::new(1);
+        for unit in 0..3 {
+            let mut tally = Tally::new(1);
+            for record in 0..2 {
+                tally.duplicate_keys(Format::Ecs, format!("u{unit}r{record}"));
+            }
+            total.merge(tally);
+        }
+        let s = &total.formats[Format::Ecs.as_str()];
+        assert_eq!(s.duplicate_keys, 6);
+        assert_eq!(
+            s.first_duplicate_keys,
+            ["u0r0", "u0r1", "u1r0", "u1r1", "u2r0"]
+        );
+        assert_eq!(total.totals().duplicate_keys, 6);
+        assert!(!total.has_input_errors());
     }
 }

@@ -306,6 +306,12 @@ impl Unit<'_, '_> {
         let stats = self.tally.format(record.origin.format);
         stats.records += 1;
         stats.events += 1;
+        // Every value of a repeated key was kept; the summary says where.
+        let repeated = record.duplicate_keys();
+        if !repeated.is_empty() {
+            let place = format!("{}: {repeated}", record.origin);
+            self.tally.duplicate_keys(record.origin.format, place);
+        }
         hits.clear();
         self.ctx.matcher.matches(&record.event, scratch, hits);
         if let Some(correlations) = self.ctx.correlations {
