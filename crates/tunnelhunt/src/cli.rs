@@ -237,7 +237,8 @@ pub struct ScanArgs {
     pub strict: bool,
     /// Give up on a file (or a part of a big one) that is not read after
     /// SECONDS plus one second per MB of it — a parser stuck on a crafted
-    /// file — report it as unreadable (exit 3) and go on with the others.
+    /// file — keep the alerts of what it had read, report the rest as not
+    /// scanned (exit 3) and go on with the others.
     #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     pub file_timeout: u64,
     /// How the summary is printed on stderr.

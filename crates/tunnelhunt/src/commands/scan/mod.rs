@@ -22,11 +22,14 @@
 //! or a block of lines of a big JSON-lines file), [`pipeline`] runs them
 //! on a thread pool and hands results back in input order through a
 //! bounded window, [`worker`] scans one unit into a [`spool::Spool`] of
-//! alerts and a [`summary::Tally`] of counts, and [`summary`] prints what
+//! alerts and a [`summary::Tally`] of counts, handing them over as it goes
+//! to the unit's [`handover::Handover`] (so a unit given up after
+//! `--file-timeout` keeps what it had found), and [`summary`] prints what
 //! was counted.
 
 mod alerts;
 mod correlated;
+mod handover;
 mod pipeline;
 mod plan;
 mod progress;
@@ -45,6 +48,7 @@ use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::Outcome;
 use crate::correlations::Gathered;
 use crate::output::terminal::escape;
+use handover::Handover;
 use plan::{Planned, ScanPlan};
 use progress::Progress;
 use summary::{Report, Tally};
@@ -81,8 +85,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         let strict = args.strict;
         pipeline.run(
             units::plan(inputs.files, units::Limits::default()),
-            move |seq, work: Work| worker::scan(ctx, seq, work),
-            |late| worker::overdue(compiled.rules.len(), strict, late),
+            move |seq, work: Work, handover: &Handover| worker::scan(ctx, seq, work, handover),
+            |late| worker::overdue(strict, late),
             |result| {
                 tally.merge(result.tally);
                 gathered.absorb(result.gathered);

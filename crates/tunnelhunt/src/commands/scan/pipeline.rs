@@ -31,8 +31,15 @@
 //! the process. Giving up depends on timing, but only a unit that would
 //! otherwise never finish is given up (the limit is generous), so output
 //! stays deterministic for every scan that can finish.
+//!
+//! What a given-up unit had found is not lost: each unit has a shared
+//! `so_far` value (its type is the caller's) that its worker hands partial
+//! results to as it goes, and the stand-in result is made from it. The
+//! caller's type decides what is handed over and makes sure nothing is
+//! added once the stand-in has taken it (see `handover.rs` for the scan's).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::{Duration, Instant};
 
@@ -77,11 +84,12 @@ impl TimeLimit {
 }
 
 /// A unit a worker has not finished within its [`TimeLimit`].
-#[derive(Debug)]
-pub struct Overdue {
+pub struct Overdue<S> {
     /// The unit's [`UnitInfo::label`].
     pub label: String,
     pub after: Duration,
+    /// What the unit's worker handed over before it was given up.
+    pub so_far: Arc<S>,
 }
 
 /// Where and how units run: the pool, how many may be in flight, and how
@@ -103,12 +111,13 @@ enum Message<R> {
     Produced(usize),
 }
 
-/// A unit the producer handed out: which, what it is and how long it may
-/// run.
-struct HandedOut {
+/// A unit the producer handed out: which, what it is, how long it may
+/// run, and where its worker hands over what it finds.
+struct HandedOut<S> {
     seq: usize,
     label: String,
     allowed: Duration,
+    so_far: Arc<S>,
 }
 
 /// How often the consumer looks at the running units' clocks.
@@ -119,29 +128,32 @@ impl Pipeline {
     /// results in the order of `units`, with at most `window` units in
     /// flight.
     ///
-    /// `work` receives each unit's position in `units`. After `emit`
+    /// `work` receives each unit's position in `units` and the unit's own
+    /// `so_far` (a fresh `S::default()`), to hand partial results to. After `emit`
     /// returns [`Flow::Stop`], units already handed out still finish
     /// (their results are dropped) and no further unit is taken from
     /// `units`; `work` can ask its own cancellation flag to return early.
     ///
     /// A unit that runs past its time limit (`limit`, for the size its
-    /// [`Unit::describe`] gives) is given up: `overdue` makes its result,
-    /// which is emitted in its place, and whatever its worker returns
-    /// later is dropped. A thread cannot be stopped from outside, so a
+    /// [`Unit::describe`] gives) is given up: `overdue` makes its result
+    /// from what the worker handed over to `so_far`, which is emitted in
+    /// its place, and whatever its worker returns later is dropped. Should
+    /// `overdue` find that the worker finished meanwhile (it returns
+    /// `None`), the unit is not given up: its own result is on its way. A thread cannot be stopped from outside, so a
     /// worker stuck in a parser stays stuck, but nothing waits for it: the
     /// producer and the workers run detached (hence `'static`), and this
     /// returns once every unit is emitted or given up. The scan goes on
     /// with the other threads; the stuck one ends with the process.
-    pub fn run<U: Unit, R: Send + 'static>(
+    pub fn run<U: Unit, S: Default + Send + Sync + 'static, R: Send + 'static>(
         &self,
         units: impl Iterator<Item = U> + Send + 'static,
-        work: impl Fn(usize, U) -> R + Send + Sync + 'static,
-        overdue: impl Fn(Overdue) -> R,
+        work: impl Fn(usize, U, &S) -> R + Send + Sync + 'static,
+        overdue: impl Fn(Overdue<S>) -> Option<R>,
         emit: impl FnMut(R) -> Flow,
     ) {
         let window = self.window.max(1);
         let (tx, rx) = mpsc::channel::<Message<R>>();
-        let (handed_tx, handed_rx) = mpsc::channel::<HandedOut>();
+        let (handed_tx, handed_rx) = mpsc::channel::<HandedOut<S>>();
         // A slot token is sent before a unit is handed out and received
         // after it is emitted: a counting semaphore of `window` permits.
         let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(window);
@@ -151,12 +163,12 @@ impl Pipeline {
 
     /// The producer: on its own thread, detached, hand each unit to the
     /// pool once a slot of the window is free, and say what it is.
-    fn spawn_producer<U: Unit, R: Send + 'static>(
+    fn spawn_producer<U: Unit, S: Default + Send + Sync + 'static, R: Send + 'static>(
         &self,
         units: impl Iterator<Item = U> + Send + 'static,
-        work: impl Fn(usize, U) -> R + Send + Sync + 'static,
+        work: impl Fn(usize, U, &S) -> R + Send + Sync + 'static,
         tx: Sender<Message<R>>,
-        handed_tx: Sender<HandedOut>,
+        handed_tx: Sender<HandedOut<S>>,
         slot_tx: SyncSender<()>,
     ) {
         let (pool, limit) = (self.pool, self.limit);
@@ -171,17 +183,19 @@ impl Pipeline {
                     }
                     let UnitInfo { label, bytes } = unit.describe();
                     let allowed = limit.for_bytes(bytes);
+                    let so_far = Arc::new(S::default());
                     let _ = handed_tx.send(HandedOut {
                         seq,
                         label,
                         allowed,
+                        so_far: Arc::clone(&so_far),
                     });
                     produced = seq + 1;
                     let tx = tx.clone();
                     scope.spawn(move |_| {
                         // The consumer may have stopped listening.
                         let _ = tx.send(Message::Started(seq));
-                        let result = work(seq, unit);
+                        let result = work(seq, unit, &so_far);
                         let _ = tx.send(Message::Done(seq, result));
                     });
                 }
@@ -194,16 +208,16 @@ impl Pipeline {
 /// The consumer, on the calling thread: receive results, give up units
 /// past their time, and emit in input order, freeing each emitted unit's
 /// slot; until every unit handed out is emitted or given up.
-fn consume<R>(
+fn consume<S, R>(
     rx: Receiver<Message<R>>,
-    handed_rx: Receiver<HandedOut>,
+    handed_rx: Receiver<HandedOut<S>>,
     slot_rx: Receiver<()>,
-    overdue: impl Fn(Overdue) -> R,
+    overdue: impl Fn(Overdue<S>) -> Option<R>,
     mut emit: impl FnMut(R) -> Flow,
 ) {
     let mut next = 0;
     let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
-    let mut handed_out: HashMap<usize, HandedOut> = HashMap::new();
+    let mut handed_out: HashMap<usize, HandedOut<S>> = HashMap::new();
     let mut running: HashMap<usize, Instant> = HashMap::new();
     // Units whose result is in (done or given up), and how many units the
     // producer handed out once it has said so.
@@ -244,13 +258,20 @@ fn consume<R>(
             .collect();
         for (seq, after) in late {
             running.remove(&seq);
-            given_up.push(seq);
-            let label = handed_out
-                .remove(&seq)
-                .map(|unit| unit.label)
-                .unwrap_or_default();
-            waiting.insert(seq, overdue(Overdue { label, after }));
-            settled += 1;
+            let Some(HandedOut { label, so_far, .. }) = handed_out.remove(&seq) else {
+                continue;
+            };
+            // `None`: the worker finished as it was given up; its `Done`
+            // comes next and is emitted as usual.
+            if let Some(stand_in) = overdue(Overdue {
+                label,
+                after,
+                so_far,
+            }) {
+                given_up.push(seq);
+                waiting.insert(seq, stand_in);
+                settled += 1;
+            }
         }
         while let Some(result) = waiting.remove(&next) {
             handed_out.remove(&next);
@@ -272,6 +293,7 @@ fn consume<R>(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
@@ -321,7 +343,7 @@ mod tests {
                 let now = IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
                 PEAK.fetch_max(now, Ordering::SeqCst);
             })),
-            |seq, Numbered(unit)| {
+            |seq, Numbered(unit), _: &()| {
                 // Later units tend to finish first.
                 std::thread::sleep(Duration::from_micros(((40 - unit) * 50) % 700));
                 (seq, unit * 2)
@@ -347,7 +369,7 @@ mod tests {
             numbered((0..1000).inspect(|_| {
                 PRODUCED.fetch_add(1, Ordering::SeqCst);
             })),
-            |_, Numbered(unit)| unit,
+            |_, Numbered(unit), _: &()| unit,
             |_| unreachable!("no unit is late"),
             |unit| {
                 seen.push(unit);
@@ -372,8 +394,9 @@ mod tests {
         let mut seen = Vec::new();
         pipeline(2, 4, limit).run(
             numbered(0..12u64),
-            |_, Numbered(unit)| {
+            |_, Numbered(unit), so_far: &Mutex<Vec<u64>>| {
                 if unit == 3 {
+                    so_far.lock().unwrap().push(30);
                     // A parser in an endless loop.
                     loop {
                         std::thread::sleep(Duration::from_secs(3600));
@@ -381,7 +404,13 @@ mod tests {
                 }
                 Ok(unit)
             },
-            |late| Err(format!("{} after {:?}", late.label, late.after)),
+            |late| {
+                let so_far = late.so_far.lock().unwrap();
+                Some(Err(format!(
+                    "{} after {:?}, handed over {so_far:?}",
+                    late.label, late.after
+                )))
+            },
             |result| {
                 seen.push(result);
                 Flow::Continue
@@ -395,6 +424,7 @@ mod tests {
                 Err(message) => {
                     assert_eq!(i, 3);
                     assert!(message.starts_with("unit 3 after"), "{message}");
+                    assert!(message.ends_with("handed over [30]"), "{message}");
                 }
             }
         }
@@ -402,5 +432,36 @@ mod tests {
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(500), "{took:?}");
         assert!(took < Duration::from_secs(30), "{took:?}");
+    }
+
+    #[test]
+    fn a_unit_that_finishes_as_it_is_given_up_keeps_its_own_result() {
+        let limit = TimeLimit {
+            base: Duration::from_millis(200),
+            per_mib: Duration::ZERO,
+        };
+        let asked = AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        pipeline(2, 4, limit).run(
+            numbered(0..3u64),
+            |_, Numbered(unit), _: &()| {
+                if unit == 1 {
+                    std::thread::sleep(Duration::from_millis(900));
+                }
+                Ok(unit)
+            },
+            |late| {
+                asked.fetch_add(1, Ordering::SeqCst);
+                assert_eq!(late.label, "unit 1");
+                // As the scan's hand-over does when the worker took it first.
+                None::<Result<u64, String>>
+            },
+            |result| {
+                seen.push(result);
+                Flow::Continue
+            },
+        );
+        assert_eq!(seen, [Ok(0), Ok(1), Ok(2)]);
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
     }
 }

@@ -36,6 +36,11 @@ impl Spool {
         }
     }
 
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.memory.is_empty() && self.disk.is_none()
+    }
+
     /// Write everything spooled to `out`, in the order it was written.
     pub fn copy_to(self, out: &mut impl Write) -> io::Result<()> {
         out.write_all(&self.memory)?;
@@ -45,6 +50,12 @@ impl Spool {
             io::copy(&mut file, out)?;
         }
         Ok(())
+    }
+}
+
+impl Default for Spool {
+    fn default() -> Spool {
+        Spool::new()
     }
 }
 

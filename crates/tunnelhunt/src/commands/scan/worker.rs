@@ -3,9 +3,13 @@
 //! Runs on a pool thread. Alerts are serialized here, in parallel, into the
 //! unit's [`Spool`]; counts go into the unit's [`Tally`]. Neither touches
 //! shared state except the matcher (immutable), this thread's `Scratch`,
-//! and the cancellation mark, so units never wait for each other.
+//! the cancellation mark and the unit's own [`Handover`], so units never
+//! wait for each other. What the unit finds is handed over as it reads
+//! (see `handover.rs`), so a unit given up after `--file-timeout` keeps
+//! the alerts of the records it had read.
 
 use std::io;
+use std::mem;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,6 +22,7 @@ use tunnelhunt_sources::{
 };
 
 use super::alerts::AlertOutput;
+use super::handover::{Batch, HAND_OVER_EVERY, Handover};
 use super::pipeline::Overdue;
 use super::select::Placement;
 use super::spool::Spool;
@@ -148,29 +153,42 @@ pub struct UnitResult {
 }
 
 /// The result of a unit given up after `late.after` (see
-/// `pipeline::Pipeline::run`): its file is reported unreadable; whatever the
-/// stuck worker had found is lost with it.
-pub fn overdue(rules: usize, strict: bool, late: Overdue) -> UnitResult {
-    let message = format!(
-        "{}: not read after {} s (a parser stuck on a damaged or crafted file?); \
-         the rest of it was not scanned",
-        late.label,
-        late.after.as_secs()
-    );
-    let mut tally = Tally::new(rules);
-    tally.unreadable.push(message.clone());
-    UnitResult {
-        alerts: Ok(Spool::new()),
-        tally,
-        stop: strict.then_some(message),
-        gathered: Gathered::default(),
+/// `pipeline::Pipeline::run`): what its worker had handed over — alerts,
+/// counts, correlation observations — and the give-up, reported as damage
+/// to a file read in part, or as an unreadable file when no record had
+/// been reached. `None` when the worker finished meanwhile: its own result
+/// stands.
+pub fn overdue(strict: bool, late: Overdue<Handover>) -> Option<UnitResult> {
+    let mut found = late.so_far.take()?;
+    let after = late.after.as_secs();
+    let message = match found.reading {
+        Some(_) => format!(
+            "{}: not read after {after} s (a parser stuck on a damaged or crafted file?); \
+             the alerts of its first {} records are kept, the rest of it was not scanned",
+            late.label,
+            found.records()
+        ),
+        None => format!(
+            "{}: not read after {after} s (a parser stuck on a damaged or crafted file?); \
+             the rest of it was not scanned",
+            late.label
+        ),
+    };
+    match found.reading {
+        Some(format) => found.tally.damaged(format, message.clone()),
+        None => found.tally.unreadable.push(message.clone()),
     }
+    if strict {
+        found.stop.get_or_insert(message);
+    }
+    Some(found.into_result())
 }
 
-/// Scan one unit. `seq` is its place in input order.
-pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
+/// Scan one unit, handing what it finds over to `handover` as it goes.
+/// `seq` is its place in input order.
+pub fn scan(ctx: &Context<'_>, seq: usize, work: Work, handover: &Handover) -> UnitResult {
     #[cfg(feature = "test-hooks")]
-    stall_hook::hang_if_named(&work);
+    let stall = stall_hook::Stall::armed_for(&work);
     let mut unit = Unit {
         ctx,
         seq,
@@ -179,6 +197,10 @@ pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
         write_error: None,
         stop: None,
         gathered: Gathered::default(),
+        handover,
+        prefiltered_counted: 0,
+        #[cfg(feature = "test-hooks")]
+        stall,
     };
     if !ctx.cancelled(seq) {
         match work {
@@ -195,17 +217,26 @@ pub fn scan(ctx: &Context<'_>, seq: usize, work: Work) -> UnitResult {
             }
         }
     }
-    UnitResult {
-        alerts: match unit.write_error {
-            Some(e) => Err(e),
-            None => Ok(unit.alerts),
-        },
-        tally: unit.tally,
-        stop: unit.stop,
-        gathered: unit.gathered,
+    unit.hand_over();
+    // Taken already: the unit was given up, and this result is dropped.
+    handover
+        .take()
+        .map_or_else(UnitResult::given_up, |found| found.into_result())
+}
+
+impl UnitResult {
+    /// What a worker returns for a unit given up before it finished.
+    fn given_up() -> UnitResult {
+        UnitResult {
+            alerts: Ok(Spool::new()),
+            tally: Tally::default(),
+            stop: None,
+            gathered: Gathered::default(),
+        }
     }
 }
 
+/// A unit being scanned: what it found since it last handed over.
 struct Unit<'c, 'a> {
     ctx: &'c Context<'a>,
     seq: usize,
@@ -214,6 +245,12 @@ struct Unit<'c, 'a> {
     write_error: Option<io::Error>,
     stop: Option<String>,
     gathered: Gathered,
+    handover: &'c Handover,
+    /// The records the reader's prefilter skipped that are counted in a
+    /// tally already.
+    prefiltered_counted: u64,
+    #[cfg(feature = "test-hooks")]
+    stall: Option<stall_hook::Stall>,
 }
 
 impl Unit<'_, '_> {
@@ -267,13 +304,47 @@ impl Unit<'_, '_> {
         if let Some(p) = &self.ctx.projection {
             reader.set_projection(Arc::clone(p));
         }
+        // From here on, a give-up finds the file read in part.
+        self.handover.reading(format);
+        if !self.hand_over() {
+            return;
+        }
         self.read_all(&mut reader, format, line_offset);
-        let skipped = reader.prefiltered();
+        self.count_prefiltered(&reader, format);
+    }
+
+    /// Count the records the reader's prefilter skipped since the last
+    /// count, so that read = evaluated + skipped + unparseable holds at
+    /// every hand-over.
+    fn count_prefiltered(&mut self, reader: &RecordReader, format: Format) {
+        let skipped = reader
+            .prefiltered()
+            .saturating_sub(self.prefiltered_counted);
         if skipped > 0 {
+            self.prefiltered_counted += skipped;
             let stats = self.tally.format(format);
             stats.records += skipped;
             stats.prefiltered += skipped;
         }
+    }
+
+    /// Hand what was found since the last hand-over to the unit's
+    /// [`Handover`]. Returns whether the unit is still wanted: once it
+    /// has been given up, reading on is of no use to anyone.
+    fn hand_over(&mut self) -> bool {
+        let batch = Batch {
+            alerts: mem::take(&mut self.alerts),
+            write_error: self.write_error.take(),
+            tally: mem::replace(&mut self.tally, Tally::new(self.ctx.rules.len())),
+            gathered: mem::take(&mut self.gathered),
+            stop: self.stop.clone(),
+        };
+        self.handover.add(batch)
+    }
+
+    /// Whether the last records found something not handed over yet.
+    fn found_something(&self) -> bool {
+        !self.alerts.is_empty() || self.gathered.collector.is_some()
     }
 
     fn read_all(&mut self, reader: &mut RecordReader, format: Format, line_offset: u64) {
@@ -283,10 +354,14 @@ impl Unit<'_, '_> {
         let mut scratch = self.ctx.scratches[thread]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (n, item) in reader.enumerate() {
-            if (n as u64).is_multiple_of(CANCEL_CHECK_EVERY) && self.ctx.cancelled(self.seq) {
+        let mut n: u64 = 0;
+        while let Some(item) = reader.next() {
+            #[cfg(feature = "test-hooks")]
+            stall_hook::Stall::at(self.stall.as_ref(), n);
+            if n.is_multiple_of(CANCEL_CHECK_EVERY) && self.ctx.cancelled(self.seq) {
                 return;
             }
+            n += 1;
             match item {
                 Ok(mut record) => {
                     record.origin.shift_lines(line_offset);
@@ -297,6 +372,12 @@ impl Unit<'_, '_> {
                     if self.error(error, Some(format)) {
                         return;
                     }
+                }
+            }
+            if n.is_multiple_of(HAND_OVER_EVERY) || self.found_something() {
+                self.count_prefiltered(reader, format);
+                if !self.hand_over() {
+                    return;
                 }
             }
         }
@@ -382,10 +463,11 @@ impl Unit<'_, '_> {
     }
 }
 
-/// A parser that never returns, on demand, for the test that shows a
-/// stuck parser cannot hang the scan (`tests/cli_scan_stall.rs`): no real
-/// parser can be made to hang at will. Only a build with the `test-hooks`
-/// feature has it, so the shipped binary never reads the variable.
+/// A parser that never returns, on demand, for the tests that show a
+/// stuck parser cannot hang the scan and costs only the rest of its file
+/// (`tests/cli_scan_stall.rs`): no real parser can be made to hang at
+/// will. Only a build with the `test-hooks` feature has it, so the shipped
+/// binary never reads the variables.
 #[cfg(feature = "test-hooks")]
 mod stall_hook {
     use super::Work;
@@ -393,17 +475,45 @@ mod stall_hook {
 
     /// Names the file whose unit hangs.
     const STALL_ON: &str = "TUNNELHUNT_TEST_STALL_ON";
+    /// How many of its records are read first; unset: it hangs before it
+    /// is opened.
+    const STALL_AFTER: &str = "TUNNELHUNT_TEST_STALL_AFTER";
 
-    pub(super) fn hang_if_named(work: &Work) {
-        if let Some(name) = std::env::var_os(STALL_ON)
-            && work
+    /// A unit that hangs once it has read `after` records.
+    pub(super) struct Stall {
+        after: u64,
+    }
+
+    impl Stall {
+        /// Hang now if `work` is the unit named, and no record is to be
+        /// read first; otherwise say when it hangs, if it does.
+        pub(super) fn armed_for(work: &Work) -> Option<Stall> {
+            let name = std::env::var_os(STALL_ON)?;
+            if !work
                 .describe()
                 .label
                 .contains(name.to_string_lossy().as_ref())
-        {
-            loop {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
+            {
+                return None;
             }
+            let after = std::env::var(STALL_AFTER).ok().and_then(|n| n.parse().ok());
+            match after {
+                Some(after) => Some(Stall { after }),
+                None => hang(),
+            }
+        }
+
+        /// Hang if `read` records have been read.
+        pub(super) fn at(stall: Option<&Stall>, read: u64) {
+            if stall.is_some_and(|stall| stall.after == read) {
+                hang();
+            }
+        }
+    }
+
+    fn hang() -> ! {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
         }
     }
 }
