@@ -168,15 +168,19 @@ pub enum Figure {
     DistinctRules,
     Sum,
     Mean,
-    /// The median of the numeric values: the middle one, or the mean of
-    /// the two middle ones when their number is even.
+    /// `value_median`: the nearest-rank 50th percentile, the value at rank
+    /// ceil(n / 2) of the n sorted values — for an even count the lower of
+    /// the two middle ones, as the engine computes it
+    /// (`docs/correlations.md`), not their mean.
     Median,
     /// `value_percentile` with `percentile: P`: the nearest-rank P-th
     /// percentile, the value at rank ceil(P / 100 × n) of the n sorted
     /// values.
     Percentile(f64),
-    /// `value_percentile` without `percentile`: the share, in percent, of
-    /// the window's matches that carry a value of the field.
+    /// `value_percentile` without `percentile` (the specification's
+    /// example): the share, in percent, of the window's matches that carry
+    /// each value; the condition holds when some value's share satisfies
+    /// it.
     ShareWithValue,
 }
 

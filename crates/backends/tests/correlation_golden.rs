@@ -75,8 +75,7 @@ fn each_target_renders_exactly_the_kinds_it_can_state() {
             "value_sum",
             "value_avg",
             "value_median",
-            "value_percentile_p",
-            "value_percentile_share"
+            "value_percentile_p"
         ]
     );
     assert_eq!(

@@ -35,7 +35,7 @@ fn every_kql_correlation_binds_cleanly() {
             }
         }
     }
-    assert_eq!(queries.len(), 16, "8 kinds rendered in each of 2 flavors");
+    assert_eq!(queries.len(), 14, "7 kinds rendered in each of 2 flavors");
     let results = check(&script, &queries);
     let failures: Vec<String> = labels
         .iter()

@@ -57,6 +57,9 @@ pub(super) fn render(
         ));
     }
     let figure = correlation.figure();
+    if figure == Figure::ShareWithValue {
+        return Err(share_refusal(correlation));
+    }
     let group_by = &correlation.correlation.group_by;
     let mut legs = Vec::new();
     for (index, rule) in correlation.base_rules(TARGET)?.into_iter().enumerate() {
@@ -82,7 +85,7 @@ pub(super) fn render(
                 correlation.field_in(index, correlation.condition_field()),
             )?;
             let typed = match figure {
-                Figure::DistinctValues | Figure::ShareWithValue => format!("tostring({column})"),
+                Figure::DistinctValues => format!("tostring({column})"),
                 _ => format!("todouble({column})"),
             };
             columns.push(format!("tunnelhunt_value = {typed}"));
@@ -147,9 +150,7 @@ pub(super) fn render(
         Figure::Mean => lines.push(format!(
             "| summarize tunnelhunt_figure = avg(tunnelhunt_value) {by}\n| where isnotnull(tunnelhunt_figure)"
         )),
-        Figure::ShareWithValue => lines.push(format!(
-            "| summarize tunnelhunt_figure = 100.0 * countif(isnotempty(tunnelhunt_value)) / count() {by}"
-        )),
+        Figure::ShareWithValue => return Err(share_refusal(correlation)),
         Figure::Median | Figure::Percentile(_) => {
             lines.push(format!(
                 "| summarize tunnelhunt_sorted = array_sort_asc(make_list_if(tunnelhunt_value, isnotnull(tunnelhunt_value))) {by}"
@@ -157,10 +158,11 @@ pub(super) fn render(
             lines.push("| extend tunnelhunt_count = array_length(tunnelhunt_sorted)".to_owned());
             lines.push("| where tunnelhunt_count > 0".to_owned());
             lines.push(match figure {
+                // Nearest rank, as the engine: the median is rank 50.
                 Figure::Percentile(p) => format!(
                     "| extend tunnelhunt_figure = todouble(tunnelhunt_sorted[max_of(tolong(ceiling({p} * tunnelhunt_count / 100.0)), 1) - 1])"
                 ),
-                _ => "| extend tunnelhunt_figure = (todouble(tunnelhunt_sorted[(tunnelhunt_count - 1) / 2]) + todouble(tunnelhunt_sorted[tunnelhunt_count / 2])) / 2.0".to_owned(),
+                _ => "| extend tunnelhunt_figure = todouble(tunnelhunt_sorted[max_of(tolong(ceiling(50 * tunnelhunt_count / 100.0)), 1) - 1])".to_owned(),
             });
         }
     }
@@ -209,6 +211,17 @@ fn column_of(source: &Source, sigma_field: &str) -> Result<String, Refusal> {
     Ok(source
         .computed(field)
         .unwrap_or_else(|| field.target.to_owned()))
+}
+
+/// The specification's share form of `value_percentile` is a per-value
+/// aggregate (some value's share of the window must satisfy the
+/// condition), which the window join does not state.
+fn share_refusal(correlation: &CorrelationInput<'_>) -> Refusal {
+    correlation.refuse(
+        TARGET,
+        "the share of the window's matches carrying each value, with the condition on some \
+         value's share, is a per-value aggregate the window join does not state",
+    )
 }
 
 fn group_column(position: usize) -> String {

@@ -72,7 +72,8 @@ pub(super) fn render(correlation: &CorrelationInput<'_>) -> Result<String, Refus
         Figure::ShareWithValue => {
             return Err(correlation.refuse(
                 TARGET,
-                "the share of matches carrying a value has no streamstats function",
+                "the share of the window's matches carrying each value has no streamstats \
+                 function",
             ));
         }
     };
