@@ -237,22 +237,18 @@ impl<'a> Correlations<'a> {
                 return (None, left_out);
             }
         };
-        let mut feeds = vec![false; rules.len()];
-        let mut generated = vec![false; rules.len()];
-        for correlation in &usable {
-            for reference in &correlation.rules {
-                if let Some(Document::Rule(rule)) = collection.resolve(&reference.value)
-                    && let Some(&id) = rule_ids.get(&(rule as *const Rule))
-                {
-                    feeds[id] = true;
-                    generated[id] |= correlation.generate;
-                }
-            }
-        }
+        // The plan knows which rules feed a correlation and which of them
+        // `generate: false` hides; a rule compiled only for a correlation
+        // (not selected) is silent too. Kept per RuleId for the record loop.
+        let feeds: Vec<bool> = (0..rules.len())
+            .map(|id| plan.fields_of(rule_key(id)).is_some())
+            .collect();
         let silent = rules
             .iter()
             .enumerate()
-            .map(|(id, rule)| feeds[id] && (!generated[id] || !selected(rule)))
+            .map(|(id, rule)| {
+                feeds[id] && (plan.hides_base_alerts(rule_key(id)) || !selected(rule))
+            })
             .collect();
         let printed = usable
             .iter()
