@@ -126,12 +126,7 @@ impl<'a> CorrelationInput<'a> {
             }
         };
         let comparisons = match &correlation.condition {
-            Some(condition) => condition
-                .comparisons
-                .iter()
-                .map(|(op, threshold)| format!("{} {threshold}", op.as_str()))
-                .collect::<Vec<_>>()
-                .join(" and "),
+            Some(condition) => condition.to_string(),
             None => format!("eq {} (all)", correlation.rules.len()),
         };
         let order = if correlation.kind == CorrelationKind::TemporalOrdered {

@@ -585,6 +585,19 @@ pub struct CorrelationCondition {
     pub span: Span,
 }
 
+/// The comparisons as written, ANDed: `gt 100 and lte 200`.
+impl std::fmt::Display for CorrelationCondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, (op, threshold)) in self.comparisons.iter().enumerate() {
+            if index > 0 {
+                f.write_str(" and ")?;
+            }
+            write!(f, "{} {threshold}", op.as_str())?;
+        }
+        Ok(())
+    }
+}
+
 impl CorrelationCondition {
     /// Whether every comparison holds for `figure`.
     pub fn holds(&self, figure: f64) -> bool {

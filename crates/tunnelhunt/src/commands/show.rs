@@ -191,14 +191,11 @@ fn correlation_text(correlation: &Correlation) -> String {
     text.push_str(&format!(" within {}", correlation.timespan_text.value));
     match &correlation.condition {
         Some(condition) => {
-            let comparisons: Vec<String> = (condition.comparisons.iter())
-                .map(|(op, threshold)| format!("{} {threshold}", op.as_str()))
-                .collect();
             let field = condition
                 .field
                 .as_deref()
                 .map_or_else(String::new, |f| format!(" of {f}"));
-            text.push_str(&format!(" ({}{field})", comparisons.join(" and ")));
+            text.push_str(&format!(" ({condition}{field})"));
         }
         None => text.push_str(" (all rules)"),
     }

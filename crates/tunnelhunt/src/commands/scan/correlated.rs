@@ -117,13 +117,7 @@ pub fn facts(
         .collect();
     let condition = rule.condition.as_ref().map_or_else(
         || format!("all {} rules", rule.rules.len()),
-        |c| {
-            c.comparisons
-                .iter()
-                .map(|(op, threshold)| format!("{} {threshold}", op.as_str()))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        },
+        ToString::to_string,
     );
     let facts = CorrelationFacts {
         kind: rule.kind.as_str(),
