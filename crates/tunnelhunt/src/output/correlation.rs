@@ -57,14 +57,7 @@ pub struct CorrelationFacts {
 impl CorrelationFacts {
     /// One line for the table's COMMAND LINE column.
     pub fn summary(&self) -> String {
-        let group: Vec<String> = self
-            .group
-            .iter()
-            .map(|(name, value)| match value {
-                Value::String(text) => format!("{name}={text}"),
-                _ => format!("{name}=-"),
-            })
-            .collect();
+        let group = self.group_pairs("-");
         let mut line = format!(
             "{} {} ({} in {}), {} events",
             self.kind, self.figure, self.condition, self.timespan, self.evidence_total
@@ -74,6 +67,20 @@ impl CorrelationFacts {
             line.push_str(&group.join(" "));
         }
         line
+    }
+}
+
+impl CorrelationFacts {
+    /// The group as `name=value` pairs, `absent` standing for a value the
+    /// events lacked.
+    pub fn group_pairs(&self, absent: &str) -> Vec<String> {
+        self.group
+            .iter()
+            .map(|(name, value)| match value {
+                Value::String(text) => format!("{name}={text}"),
+                _ => format!("{name}={absent}"),
+            })
+            .collect()
     }
 }
 

@@ -86,16 +86,7 @@ pub fn write_alert(out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
         alert.source.format.to_owned(),
     ];
     let correlation = alert.correlation.as_ref();
-    let group = correlation.map(|c| {
-        c.group
-            .iter()
-            .map(|(name, value)| match value {
-                serde_json::Value::String(text) => format!("{name}={text}"),
-                _ => format!("{name}="),
-            })
-            .collect::<Vec<_>>()
-            .join(";")
-    });
+    let group = correlation.map(|c| c.group_pairs("").join(";"));
     let row = row.into_iter().chain([
         correlation.map_or_else(String::new, |c| c.kind.to_owned()),
         group.unwrap_or_default(),
