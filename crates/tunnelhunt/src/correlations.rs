@@ -313,30 +313,52 @@ fn rule_key(id: RuleId) -> RuleKey {
     RuleKey(u32::try_from(id).unwrap_or(u32::MAX))
 }
 
+/// How the positions of one input read: its format, and whether a
+/// position is an EVTX `EventRecordID` (else a 1-based line), as the
+/// record's own `Origin` said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputFacts {
+    pub format: Format,
+    pub by_record: bool,
+}
+
 /// What the workers of a run gathered for the correlations: the
-/// observations, and the format of each input they came from (to say
-/// whether a position is a line or an EVTX record).
+/// observations, and how each input they came from places its records.
 #[derive(Default)]
 pub struct Gathered {
     pub collector: Option<Collector>,
-    pub formats: BTreeMap<u32, Format>,
+    pub inputs: BTreeMap<u32, InputFacts>,
 }
 
 impl Gathered {
-    pub fn push(
+    /// Keep every match in `hits` on `record` (read from input number
+    /// `input`) that a correlation reads.
+    pub fn observe(
         &mut self,
         correlations: &Correlations<'_>,
-        observation: Observation,
-        format: Format,
+        record: &Record,
+        hits: &[RuleId],
+        input: u32,
     ) {
-        self.formats.insert(observation.source.input, format);
-        self.collector
-            .get_or_insert_with(|| Collector::new(&correlations.plan))
-            .push(observation);
+        for &id in hits {
+            let Some(observation) = correlations.observe(id, record, input) else {
+                continue;
+            };
+            self.inputs.insert(
+                input,
+                InputFacts {
+                    format: record.origin.format,
+                    by_record: record.origin.record_id().is_some(),
+                },
+            );
+            self.collector
+                .get_or_insert_with(|| Collector::new(&correlations.plan))
+                .push(observation);
+        }
     }
 
     pub fn absorb(&mut self, other: Gathered) {
-        self.formats.extend(other.formats);
+        self.inputs.extend(other.inputs);
         match (&mut self.collector, other.collector) {
             (Some(mine), Some(theirs)) => mine.absorb(theirs),
             (mine @ None, theirs) => *mine = theirs,
@@ -351,12 +373,12 @@ impl Gathered {
     ) -> (
         Vec<CorrelationAlert>,
         tunnelhunt_correlate::Report,
-        BTreeMap<u32, Format>,
+        BTreeMap<u32, InputFacts>,
     ) {
         let collector = self
             .collector
             .unwrap_or_else(|| Collector::new(&correlations.plan));
         let (alerts, report) = collector.finish(&correlations.plan);
-        (alerts, report, self.formats)
+        (alerts, report, self.inputs)
     }
 }

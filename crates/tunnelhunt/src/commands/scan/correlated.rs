@@ -14,9 +14,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tunnelhunt_correlate::{CorrelationAlert, Report, SourceRef};
-use tunnelhunt_sources::Format;
 
-use crate::correlations::{Correlations, Gathered, InputNumbers};
+use crate::correlations::{Correlations, Gathered, InputFacts, InputNumbers};
 use crate::output::correlation::{CorrelationFacts, figure_number, format_nanos};
 use crate::output::printer::Printer;
 use crate::output::terminal::escape;
@@ -48,7 +47,7 @@ pub fn finish(
     printer: &Printer,
     out: &mut impl Write,
 ) -> io::Result<Correlated> {
-    let (found, report, formats) = gathered.finish(correlations);
+    let (found, report, places) = gathered.finish(correlations);
     let labels: Vec<String> = correlations
         .rules
         .iter()
@@ -61,7 +60,7 @@ pub fn finish(
         }
         counts[alert.correlation] += 1;
         let rule = correlations.rules[alert.correlation];
-        let (facts, last) = facts(correlations, inputs, alert, &formats);
+        let (facts, last) = facts(correlations, inputs, alert, &places);
         printer.write(out, &Alert::correlation(rule, facts, last))?;
     }
     Ok(Correlated {
@@ -77,21 +76,21 @@ pub fn facts(
     correlations: &Correlations<'_>,
     inputs: &InputNumbers,
     alert: &CorrelationAlert,
-    formats: &BTreeMap<u32, Format>,
+    places: &BTreeMap<u32, InputFacts>,
 ) -> (CorrelationFacts, AlertSource) {
     let rule = correlations.rules[alert.correlation];
     let locate = |source: &SourceRef| {
-        let format = formats.get(&source.input).copied();
-        let evtx = format == Some(Format::Evtx);
+        let facts = places.get(&source.input).copied();
+        let by_record = facts.is_some_and(|f| f.by_record);
         AlertSource {
             path: inputs
                 .path(*source)
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
-            line: (!evtx).then_some(source.position),
-            record_id: evtx.then_some(source.position),
+            line: (!by_record).then_some(source.position),
+            record_id: by_record.then_some(source.position),
             chunk: None,
-            format: format.map_or("unknown", Format::as_str),
+            format: facts.map_or("unknown", |f| f.format.as_str()),
         }
     };
     let evidence: Vec<AlertSource> = alert.evidence.iter().map(locate).collect();

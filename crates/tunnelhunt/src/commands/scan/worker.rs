@@ -424,12 +424,7 @@ impl Unit<'_, '_> {
             return;
         }
         let input = self.ctx.inputs.number(&record.origin.path);
-        for &id in hits {
-            if let Some(observation) = correlations.observe(id, record, input) {
-                self.gathered
-                    .push(correlations, observation, record.origin.format);
-            }
-        }
+        self.gathered.observe(correlations, record, hits, input);
     }
 
     /// Count and keep one read error. Returns whether the unit stops here

@@ -360,13 +360,8 @@ pub fn run_scenario(
     for (file, path) in files.iter().zip(&paths) {
         let input = numbers.number(path);
         let observe = |record: &tunnelhunt_sources::Record, hits: &[RuleId]| {
-            let Some(correlations) = rules.correlations else {
-                return;
-            };
-            for &id in hits {
-                if let Some(observation) = correlations.observe(id, record, input) {
-                    gathered.push(correlations, observation, record.origin.format);
-                }
+            if let Some(correlations) = rules.correlations {
+                gathered.observe(correlations, record, hits, input);
             }
         };
         let hits = match evaluate::evaluate_file_with(path, rules.matcher, &mut scratch, observe) {
