@@ -82,6 +82,14 @@ impl Origin {
         }
     }
 
+    /// The packet number and its record's byte offset, for captures.
+    pub fn packet(&self) -> Option<(u64, u64)> {
+        match self.position {
+            Position::Packet { number, offset } => Some((number, offset)),
+            Position::Line(_) | Position::Evtx { .. } => None,
+        }
+    }
+
     /// The chunk number, for EVTX records.
     pub fn chunk(&self) -> Option<u64> {
         match self.position {

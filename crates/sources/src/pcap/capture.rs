@@ -140,6 +140,12 @@ impl Capture {
                         return Some(Err(self.bad_block(offset, reason)));
                     }
                     if reader.data().len() == before {
+                        // Nothing left at a record boundary is the end;
+                        // something left is a record cut short.
+                        if before == 0 {
+                            self.framing = Framing::Done;
+                            return None;
+                        }
                         return Some(Err(self.truncated(offset)));
                     }
                 }
