@@ -307,7 +307,9 @@ mod tests {
             Parsed::Done("SSH-2.0-OpenSSH_9.6".to_owned(), 21)
         );
         assert_eq!(ssh_banner(b"SSH-2.0-x"), Parsed::More);
-        assert_eq!(ssh_banner(&[b'S'; 300]), Parsed::Invalid);
+        let endless = [&b"SSH-2.0-"[..], &[b'x'; 300]].concat();
+        assert_eq!(ssh_banner(&endless), Parsed::Invalid);
+        assert_eq!(ssh_banner(b"HTTP/1.1 200 OK\r\n"), Parsed::Invalid);
         assert_eq!(recognise(b"\x00\x01binary"), None);
     }
 }

@@ -231,6 +231,7 @@ impl Flows {
             packet: at,
             payload,
             cut: ip.cut,
+            tcp: (proto == Proto::Tcp).then_some((seq, flags.syn)),
         };
         let id = FlowId {
             uid: &flow.uid,
@@ -244,16 +245,9 @@ impl Flows {
                     .udp_dns(&id, &segment, limits.max_pending_dns, out);
             }
             Proto::Udp => {}
-            Proto::Tcp => flow.session.tcp(
-                &id,
-                &segment,
-                seq,
-                flags.syn,
-                limits.stream_bytes,
-                &mut self.budget,
-                limits.max_pending_dns,
-                out,
-            ),
+            Proto::Tcp => flow
+                .session
+                .tcp(&id, &segment, &limits, &mut self.budget, out),
         }
         let idle = if flow.closed() {
             CLOSE_DELAY

@@ -13,7 +13,7 @@ use super::app::{self, App, ClientHello, Parsed, ServerHello};
 use super::damage::PcapDamage;
 use super::dns::{self, Message};
 use super::events::{self, FlowId, Proto};
-use super::{Output, PacketRef};
+use super::{Limits, Output, PacketRef};
 
 /// A query waiting for its response.
 #[derive(Debug)]
@@ -123,6 +123,8 @@ pub struct Segment<'a> {
     pub payload: &'a [u8],
     /// The capture holds less than was sent.
     pub cut: bool,
+    /// TCP: the sequence number and whether the SYN bit is set.
+    pub tcp: Option<(u32, bool)>,
 }
 
 impl Session {
@@ -219,19 +221,20 @@ impl Session {
     }
 
     /// A TCP segment's payload (possibly empty), after its control bits
-    /// were counted.
-    #[allow(clippy::too_many_arguments)]
+    /// were counted. `budget` is what all flows may still buffer; the
+    /// bytes this segment leaves buffered are taken from it, those it
+    /// frees given back.
     pub fn tcp(
         &mut self,
         id: &FlowId<'_>,
         seg: &Segment<'_>,
-        seq: u32,
-        syn: bool,
-        cap: usize,
+        limits: &Limits,
         budget: &mut usize,
-        max_pending: usize,
         out: &mut Vec<Output>,
     ) {
+        let Some((seq, syn)) = seg.tcp else {
+            return;
+        };
         let side = usize::from(!seg.from_orig);
         if syn {
             self.streams[side].syn(seq);
@@ -240,12 +243,26 @@ impl Session {
         if seg.payload.is_empty() || matches!(self.state, State::Opaque) {
             return;
         }
-        let room = cap.min(*budget + self.streams[side].buf.len());
-        let added = self.streams[side].push(seq, seg.payload, room);
-        *budget = budget.saturating_sub(added);
-        if added == 0 {
-            return;
+        let before = self.buffered();
+        let room = limits
+            .stream_bytes
+            .min(*budget + self.streams[side].buf.len());
+        if self.streams[side].push(seq, seg.payload, room) > 0 {
+            self.recognise_and_parse(id, seg, side, limits.max_pending_dns, out);
         }
+        *budget = (*budget + before).saturating_sub(self.buffered());
+    }
+
+    /// Name the stream's protocol from its first bytes, once, and parse
+    /// what the bytes so far complete.
+    fn recognise_and_parse(
+        &mut self,
+        id: &FlowId<'_>,
+        seg: &Segment<'_>,
+        side: usize,
+        max_pending: usize,
+        out: &mut Vec<Output>,
+    ) {
         if matches!(self.state, State::Unknown) {
             let dns_port = id.resp.port == 53 || id.orig.port == 53;
             self.state = match (dns_port, app::recognise(&self.streams[side].buf)) {
@@ -270,9 +287,7 @@ impl Session {
                 self.started = Some((seg.ts, seg.packet));
             }
         }
-        let before = self.buffered();
         self.parse(id, seg, side, max_pending, out);
-        *budget += before.saturating_sub(self.buffered());
     }
 
     fn parse(
