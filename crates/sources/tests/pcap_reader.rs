@@ -142,7 +142,7 @@ fn pcapng(big_endian: bool, linktype: u16, packets: &[(f64, Vec<u8>)]) -> Vec<u8
     };
     let block = |kind: u32, body: &[u8]| {
         let mut body = body.to_vec();
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
         let len = (body.len() + 12) as u32;

@@ -204,10 +204,9 @@ impl Flows {
             self.end(&key, out);
         }
         if !self.by_key.contains_key(&key) {
-            if self.by_key.len() >= self.limits.max_flows.max(1) {
-                if let Some(&(_, _, oldest)) = self.expiries.first() {
-                    self.end(&oldest, out);
-                }
+            let full = self.by_key.len() >= self.limits.max_flows.max(1);
+            if let Some(&(_, _, oldest)) = self.expiries.first().filter(|_| full) {
+                self.end(&oldest, out);
             }
             self.start(key, ts, at, src, dst, flags);
         }
