@@ -354,11 +354,22 @@ fn tcp_states_and_handshakes() {
         (10.0, tcp(true, 40000, 443, 100, "S", b"")),
         (10.1, tcp(false, 40000, 443, 900, "SA", b"")),
         (10.2, tcp(true, 40000, 443, 101, "A", &hello)),
+        (10.25, tcp(false, 40000, 443, 901, "A", &tls_server_hello())),
         (
             10.3,
             tcp(true, 40000, 443, 101 + hello.len() as u32, "FA", b""),
         ),
-        (10.4, tcp(false, 40000, 443, 901, "FA", b"")),
+        (
+            10.4,
+            tcp(
+                false,
+                40000,
+                443,
+                901 + tls_server_hello().len() as u32,
+                "FA",
+                b"",
+            ),
+        ),
         // HTTP, with the head split over two segments and a retransmission.
         (11.0, tcp(true, 40001, 80, 0, "S", b"")),
         (11.1, tcp(false, 40001, 80, 0, "SA", b"")),
@@ -388,6 +399,10 @@ fn tcp_states_and_handshakes() {
     assert_eq!(ssl.len(), 1);
     assert_eq!(json_of(ssl[0])["server_name"], "tunnel.example.net");
     assert_eq!(json_of(ssl[0])["client_alpn"], json!(["h2"]));
+    // TLS 1.3 names itself in supported_versions; the server chose h2.
+    assert_eq!(json_of(ssl[0])["version"], "TLSv13");
+    assert_eq!(json_of(ssl[0])["next_protocol"], "h2");
+    assert_eq!(json_of(ssl[0])["established"], true);
     let http = of(&records, "http");
     assert_eq!(http.len(), 1);
     let h = json_of(http[0]);
@@ -430,6 +445,28 @@ fn tcp_states_and_handshakes() {
     );
 }
 
+/// A TLS 1.3 ServerHello record choosing ALPN `h2`.
+fn tls_server_hello() -> Vec<u8> {
+    let mut ext = Vec::new();
+    for (kind, data) in [(43u16, vec![3, 4]), (16, b"\x00\x03\x02h2".to_vec())] {
+        ext.extend_from_slice(&kind.to_be_bytes());
+        ext.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        ext.extend_from_slice(&data);
+    }
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[5; 32]);
+    body.extend_from_slice(&[0, 0x13, 1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend_from_slice(&ext);
+    let mut hs = vec![2];
+    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend_from_slice(&body);
+    let mut record = vec![0x16, 3, 3];
+    record.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    record.extend_from_slice(&hs);
+    record
+}
+
 /// A TLS ClientHello record naming `host`, offering ALPN `h2`.
 fn tls_client_hello(host: &str) -> Vec<u8> {
     let mut sni = ((host.len() + 3) as u16).to_be_bytes().to_vec();
@@ -455,6 +492,29 @@ fn tls_client_hello(host: &str) -> Vec<u8> {
     record.extend_from_slice(&(hs.len() as u16).to_be_bytes());
     record.extend_from_slice(&hs);
     record
+}
+
+#[test]
+fn edns_and_the_truncation_bit_are_reported() {
+    let mut query = dns_message(3, 0x0100, "e.example", 16, &[]);
+    query[11] = 1; // one additional record: the OPT
+    query.extend_from_slice(b"\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00");
+    let response = dns_message(3, 0x8380, "e.example", 16, &[]);
+    let packets = vec![
+        (1.0, udp(true, 7000, &query)),
+        (1.1, udp(false, 7000, &response)),
+    ];
+    let (_, records, errors) = read("e.pcap", &pcap(false, false, 1, &packets));
+    assert!(errors.is_empty(), "{errors:?}");
+    let e = json_of(of(&records, "dns")[0]);
+    assert_eq!(
+        (e["edns_udp_size"].clone(), e["edns_version"].clone()),
+        (json!(4096), json!(0))
+    );
+    assert_eq!(
+        (e["TC"].clone(), e["RD"].clone(), e["RA"].clone()),
+        (json!(true), json!(true), json!(true))
+    );
 }
 
 #[test]
