@@ -577,6 +577,26 @@ fn damage_is_placed_and_reading_goes_as_far_as_it_can() {
 }
 
 #[test]
+fn a_pcapng_block_whose_lengths_disagree_ends_the_reading_there() {
+    let packets = dns_exchange();
+    let mut file = pcapng(false, 1, &packets);
+    // The second packet block: after the SHB (28), the IDB (20) and the
+    // first EPB, its trailing length made to disagree with its leading one.
+    let first_epb = 32 + packets[0].1.len().next_multiple_of(4);
+    let second = 28 + 20 + first_epb;
+    let len = u32::from_le_bytes(file[second + 4..second + 8].try_into().unwrap()) as usize;
+    file[second + len - 4] ^= 0x40;
+    let (_, records, errors) = read("b.pcapng", &file);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains(&format!("byte {second}")) && errors[0].contains("not read"),
+        "{errors:?}"
+    );
+    // The first packet's query was read, and comes out unanswered.
+    assert_eq!(of(&records, "dns").len(), 1);
+}
+
+#[test]
 fn malformed_and_cut_dns_are_counted_records() {
     let response = dns_message(2, 0x8180, "l.1.ns.example", 16, &[(16, txt("@JF9ucyA9@"))]);
     let cut = &response[..response.len() - 4];
