@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
 use tunnelhunt_sources::evtx::{CHUNK_SIZE, EvtxPlan, EvtxReader};
-use tunnelhunt_sources::{ReadErrorKind, ReadError};
+use tunnelhunt_sources::{ReadError, ReadErrorKind};
 
 const FIXTURE: &[u8] =
     include_bytes!("../../crates/sources/tests/fixtures/evtx/security-4688-netsh-portproxy.evtx");
@@ -29,15 +29,20 @@ const RECORD_MIN: usize = 28;
 fn check(bytes: Vec<u8>) {
     let path: Arc<Path> = Arc::from(Path::new("fuzz.evtx"));
     let chunks = (bytes.len() - FILE_HEADER).div_ceil(CHUNK_SIZE) as u64;
-    let whole: Vec<String> = EvtxReader::from_seekable(Cursor::new(bytes.clone()), Arc::clone(&path))
-        .take(100_000)
-        .map(|item| {
-            if let Err(ReadError { kind: ReadErrorKind::Evtx(damage), .. }) = &item {
-                assert!(damage.chunk.is_none_or(|c| c < chunks), "{damage}");
-            }
-            format!("{item:?}")
-        })
-        .collect();
+    let whole: Vec<String> =
+        EvtxReader::from_seekable(Cursor::new(bytes.clone()), Arc::clone(&path))
+            .take(100_000)
+            .map(|item| {
+                if let Err(ReadError {
+                    kind: ReadErrorKind::Evtx(damage),
+                    ..
+                }) = &item
+                {
+                    assert!(damage.chunk.is_none_or(|c| c < chunks), "{damage}");
+                }
+                format!("{item:?}")
+            })
+            .collect();
     let records = whole.iter().filter(|i| i.starts_with("Ok")).count();
     assert!(records as u64 <= chunks * (CHUNK_SIZE / RECORD_MIN) as u64);
     let plan = EvtxPlan::of(&mut Cursor::new(bytes.clone()), path).unwrap();
@@ -49,10 +54,16 @@ fn check(bytes: Vec<u8>) {
         .take(100_000)
         .map(|item| format!("{item:?}"))
         .collect();
-    assert_eq!(ranges, whole, "ranges read one after the other are the whole file");
+    assert_eq!(
+        ranges, whole,
+        "ranges read one after the other are the whole file"
+    );
     // A stream (a decompressor) reads chunks in file order; it must not
     // panic either.
-    for _ in EvtxReader::from_stream(Cursor::new(bytes), Arc::from(Path::new("fuzz.evtx"))).take(100_000) {}
+    for _ in
+        EvtxReader::from_stream(Cursor::new(bytes), Arc::from(Path::new("fuzz.evtx"))).take(100_000)
+    {
+    }
 }
 
 /// `data` cut before each chunk magic (the first piece also before it).

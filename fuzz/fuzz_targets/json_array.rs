@@ -56,6 +56,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if well_formed {
         assert_eq!(ok + bad, elements, "one record per element");
-        assert!(ok >= events, "{ok} events read, {events} known events in the array");
+        assert!(
+            ok >= events,
+            "{ok} events read, {events} known events in the array"
+        );
     }
 });

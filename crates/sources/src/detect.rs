@@ -27,6 +27,9 @@ pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
     if head.starts_with(b"ElfFile\0") {
         return Ok(Format::Evtx);
     }
+    if let Some(format) = crate::pcap::sniff(head) {
+        return Ok(format);
+    }
     if crate::decompress::is_gzip(head) {
         return Err(SkipReason::CompressedUnsupported {
             content: "data",

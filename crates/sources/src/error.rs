@@ -107,6 +107,7 @@ impl ReadError {
             ReadErrorKind::Io(_) => false,
             ReadErrorKind::Evtx(damage) => damage.is_record(),
             ReadErrorKind::Auditd(error) => error.is_record(),
+            ReadErrorKind::Pcap(damage) => damage.is_record(),
             _ => true,
         }
     }
@@ -181,6 +182,10 @@ pub enum ReadErrorKind {
     /// it names the chunk and, where known, the record.
     #[error("{0}")]
     Evtx(crate::evtx::EvtxDamage),
+    /// Damage in a packet capture, to the file or one packet or message;
+    /// it names the byte offset and, where known, the packet.
+    #[error("{0}")]
+    Pcap(crate::pcap::PcapDamage),
     /// Reading the file failed; no further records are read from it.
     #[error("read error: {0}")]
     Io(#[source] io::Error),

@@ -34,6 +34,11 @@ pub enum Format {
     /// XML `<Event>` elements: Sysmon for Linux in syslog, `wevtutil`
     /// exports.
     XmlEvents,
+    /// Packet captures in the pcap format (`tcpdump -w`), read into
+    /// Zeek-shaped events.
+    Pcap,
+    /// Packet captures in the pcapng format (Wireshark, `dumpcap`).
+    Pcapng,
 }
 
 impl Format {
@@ -49,6 +54,8 @@ impl Format {
             Format::MdeCsv => "mde-csv",
             Format::Auditd => "auditd",
             Format::XmlEvents => "xml-events",
+            Format::Pcap => "pcap",
+            Format::Pcapng => "pcapng",
         }
     }
 }

@@ -29,6 +29,7 @@ ends a scan.
 | Defender for Endpoint Advanced Hunting rows (JSON, CSV, Streaming API) | [`mde`] | [`mde::MdeEvent`] |
 | Linux auditd raw logs | [`auditd`] | [`auditd::AuditdEvent`] |
 | Zeek logs, TSV and JSON | [`zeek`] | [`zeek::ZeekEvent`] |
+| Packet captures, pcap and pcapng | [`pcap`] | [`zeek::ZeekEvent`] (the `conn`, `dns`, `ssl`, `http` and `ssh` entries Zeek would write) |
 
 Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON and
 XML share one event type on purpose: one set of Windows field mappings,
@@ -81,6 +82,7 @@ pub mod json;
 mod mapping;
 pub mod mde;
 mod origin;
+pub mod pcap;
 pub mod preamble;
 pub mod prefilter;
 mod record;

@@ -35,6 +35,14 @@ pub enum Position {
         /// The record's `EventRecordID`.
         record_id: u64,
     },
+    /// A packet capture's packet: what started the event (a flow's first
+    /// packet, a DNS query).
+    Packet {
+        /// 1-based, as Wireshark numbers frames.
+        number: u64,
+        /// Byte offset of the packet's record in the (decompressed) file.
+        offset: u64,
+    },
 }
 
 impl Origin {
@@ -62,7 +70,7 @@ impl Origin {
     pub fn line(&self) -> Option<u64> {
         match self.position {
             Position::Line(line) => Some(line),
-            Position::Evtx { .. } => None,
+            Position::Evtx { .. } | Position::Packet { .. } => None,
         }
     }
 
@@ -70,7 +78,15 @@ impl Origin {
     pub fn record_id(&self) -> Option<u64> {
         match self.position {
             Position::Evtx { record_id, .. } => Some(record_id),
-            Position::Line(_) => None,
+            Position::Line(_) | Position::Packet { .. } => None,
+        }
+    }
+
+    /// The packet number and its record's byte offset, for captures.
+    pub fn packet(&self) -> Option<(u64, u64)> {
+        match self.position {
+            Position::Packet { number, offset } => Some((number, offset)),
+            Position::Line(_) | Position::Evtx { .. } => None,
         }
     }
 
@@ -78,7 +94,7 @@ impl Origin {
     pub fn chunk(&self) -> Option<u64> {
         match self.position {
             Position::Evtx { chunk, .. } => Some(chunk),
-            Position::Line(_) => None,
+            Position::Line(_) | Position::Packet { .. } => None,
         }
     }
 }
@@ -99,7 +115,8 @@ pub(crate) fn position_in(bytes: &[u8], offset: usize, line: u64, column: u64) -
 }
 
 /// `path:line` for text, the form editors and terminals turn into links;
-/// `path#record=123 (chunk 4)` for EVTX.
+/// `path#record=123 (chunk 4)` for EVTX; `path#packet=7 (byte 1234)` for
+/// a capture.
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.position {
@@ -110,6 +127,9 @@ impl fmt::Display for Origin {
                     "{}#record={record_id} (chunk {chunk})",
                     self.path.display()
                 )
+            }
+            Position::Packet { number, offset } => {
+                write!(f, "{}#packet={number} (byte {offset})", self.path.display())
             }
         }
     }

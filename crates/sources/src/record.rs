@@ -26,6 +26,7 @@ use crate::json::duplicates::{DuplicateKeys, NO_DUPLICATE_KEYS};
 use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
+use crate::pcap::PcapReader;
 use crate::preamble::{self, Beyond};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
@@ -155,6 +156,7 @@ enum Inner {
     Ecs(EcsReader<Input>),
     MdeJson(MdeJsonReader<Input>),
     MdeCsv(MdeCsvReader<Input>),
+    Pcap(PcapReader),
 }
 
 impl RecordReader {
@@ -171,6 +173,7 @@ impl RecordReader {
             Format::Ecs => Inner::Ecs(EcsReader::new(input, path)),
             Format::MdeJson => Inner::MdeJson(MdeJsonReader::new(input, path)),
             Format::MdeCsv => Inner::MdeCsv(MdeCsvReader::new(input, path)),
+            Format::Pcap | Format::Pcapng => Inner::Pcap(PcapReader::new(input, path, format)),
         };
         RecordReader { format, inner }
     }
@@ -264,6 +267,11 @@ impl Iterator for RecordReader {
             Inner::MdeCsv(r) => Some(r.next()?.map(|(origin, e)| Record {
                 origin,
                 event: AnyEvent::Mde(e),
+            })),
+            // Captures become Zeek-shaped events: one set of rules for both.
+            Inner::Pcap(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Zeek(e),
             })),
         }
     }

@@ -29,6 +29,7 @@ mod gzip_inputs;
 mod hostile_input;
 mod mde_edge_cases;
 mod mde_tables;
+mod pcap_reader;
 mod preamble_files;
 mod prefilter_props;
 mod shapes_plink;

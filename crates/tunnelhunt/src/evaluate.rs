@@ -52,6 +52,7 @@ pub fn record_number(position: Position) -> u64 {
     match position {
         Position::Line(line) => line,
         Position::Evtx { record_id, .. } => record_id,
+        Position::Packet { number, .. } => number,
     }
 }
 

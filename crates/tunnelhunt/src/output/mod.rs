@@ -131,7 +131,8 @@ fn is_unset(text: &str) -> bool {
 }
 
 /// Where the matching record is: a line for text formats, the
-/// `EventRecordID` and chunk number for EVTX.
+/// `EventRecordID` and chunk number for EVTX, the packet number and its
+/// record's byte offset for a packet capture.
 #[derive(Debug, Serialize)]
 pub struct AlertSource {
     pub path: String,
@@ -141,6 +142,10 @@ pub struct AlertSource {
     pub record_id: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chunk: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub byte_offset: Option<u64>,
     pub format: &'static str,
 }
 
@@ -170,6 +175,8 @@ impl<'a> Alert<'a> {
             line: record.origin.line(),
             record_id: record.origin.record_id(),
             chunk: record.origin.chunk(),
+            packet: record.origin.packet().map(|(number, _)| number),
+            byte_offset: record.origin.packet().map(|(_, offset)| offset),
             format: record.origin.format.as_str(),
         };
         Alert {

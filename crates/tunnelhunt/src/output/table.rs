@@ -257,6 +257,8 @@ mod tests {
                 line: Some(1),
                 record_id: None,
                 chunk: None,
+                packet: None,
+                byte_offset: None,
                 format: "evtx-json",
             },
             event: None,

@@ -90,6 +90,8 @@ pub fn facts(
             line: (!by_record).then_some(source.position),
             record_id: by_record.then_some(source.position),
             chunk: None,
+            packet: None,
+            byte_offset: None,
             format: facts.map_or("unknown", |f| f.format.as_str()),
         }
     };
@@ -100,6 +102,8 @@ pub fn facts(
             line: None,
             record_id: None,
             chunk: None,
+            packet: None,
+            byte_offset: None,
             format: "unknown",
         },
         locate,
