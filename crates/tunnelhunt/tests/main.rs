@@ -45,3 +45,4 @@ mod prefilter_differential;
 mod projection_differential;
 mod scenarios;
 mod sigmahq_conformance;
+mod sigmahq_rules_check;
