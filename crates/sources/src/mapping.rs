@@ -106,6 +106,33 @@ pub fn windows_aliases(provider: Option<&str>, event_id: Option<u32>) -> &'stati
     windows_mapping(provider, event_id).map_or(&[], |t| t.aliases)
 }
 
+/// Whether two Windows EventData names are the same name as Sigma reads
+/// them: equal once their spaces are left out.
+///
+/// Some providers name EventData fields with spaces (Windows Defender's
+/// `Threat Name`, `Source Name`, `Process Name`, `Detection User`);
+/// SigmaHQ's rules and regression data write them without (`ThreatName`),
+/// following the field-naming convention of its taxonomy. Readers of
+/// Windows events try the exact name first and this comparison only when
+/// that misses and one of the names has a space, so both spellings reach
+/// the same value and an event without spaced names pays nothing.
+pub fn same_name_without_spaces(a: &str, b: &str) -> bool {
+    a.bytes()
+        .filter(|&c| c != b' ')
+        .eq(b.bytes().filter(|&c| c != b' '))
+}
+
+/// Whether a name has a space, the case [`same_name_without_spaces`] is for.
+pub fn has_space(name: &str) -> bool {
+    name.as_bytes().contains(&b' ')
+}
+
+/// `name` with its spaces left out: the spelling Sigma gives a spaced
+/// EventData name.
+pub fn without_spaces(name: &str) -> String {
+    name.replace(' ', "")
+}
+
 /// Sigma categories of Sysmon for Linux events (channel
 /// `Linux-Sysmon/Operational`) by EventID. The engine's routing table
 /// derives categories from Sysmon EventIDs for product `windows` only;

@@ -19,6 +19,7 @@ mod common;
 mod auditd_interleave;
 mod auditd_reader;
 mod bad_input_files;
+mod defender_spaced_names;
 mod duplicate_keys;
 mod ecs_documents;
 mod encodings;
