@@ -69,6 +69,7 @@ lookups and logsource rules for the three, not three copies.
 */
 
 pub mod auditd;
+mod csv_rows;
 pub mod decompress;
 pub mod detect;
 pub mod ecs;
