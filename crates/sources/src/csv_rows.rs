@@ -26,6 +26,9 @@ use serde_json::{Map, Value};
 
 use crate::error::{ReadError, ReadErrorKind};
 
+/// One row: the line it starts on and its columns (name → text).
+pub(crate) type Row = (u64, Map<String, Value>);
+
 /// Streams the rows of a CSV export: the line each starts on and its
 /// columns, or a [`ReadError`]; reading goes on after a bad row, except
 /// after an I/O error or a header that cannot be read.
@@ -121,7 +124,7 @@ impl<R: Read> CsvRows<R> {
 }
 
 impl<R: Read> Iterator for CsvRows<R> {
-    type Item = Result<(u64, Map<String, Value>), ReadError>;
+    type Item = Result<Row, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.finished {
@@ -198,7 +201,7 @@ mod tests {
 
     use super::*;
 
-    fn read(input: &[u8]) -> Vec<Result<(u64, Map<String, Value>), ReadError>> {
+    fn read(input: &[u8]) -> Vec<Result<Row, ReadError>> {
         CsvRows::new(Cursor::new(input.to_vec()), Arc::from(Path::new("t.csv"))).collect()
     }
 
