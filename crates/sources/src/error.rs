@@ -181,6 +181,9 @@ pub enum ReadErrorKind {
     /// it names the chunk and, where known, the record.
     #[error("{0}")]
     Evtx(crate::evtx::EvtxDamage),
+    /// A record of a SIEM export that is not a Windows event.
+    #[error("{0}")]
+    SiemExport(#[from] crate::siem_export::SiemExportError),
     /// Reading the file failed; no further records are read from it.
     #[error("read error: {0}")]
     Io(#[source] io::Error),

@@ -34,6 +34,14 @@ pub enum Format {
     /// XML `<Event>` elements: Sysmon for Linux in syslog, `wevtutil`
     /// exports.
     XmlEvents,
+    /// Splunk search results as JSON, the Windows event in `_raw`.
+    SplunkJson,
+    /// Splunk search results as CSV, the Windows event in `_raw`.
+    SplunkCsv,
+    /// Log Analytics (Sentinel) `SecurityEvent` / `Event` rows as JSON.
+    SentinelJson,
+    /// Log Analytics (Sentinel) `SecurityEvent` / `Event` rows as CSV.
+    SentinelCsv,
 }
 
 impl Format {
@@ -49,6 +57,10 @@ impl Format {
             Format::MdeCsv => "mde-csv",
             Format::Auditd => "auditd",
             Format::XmlEvents => "xml-events",
+            Format::SplunkJson => "splunk-json",
+            Format::SplunkCsv => "splunk-csv",
+            Format::SentinelJson => "sentinel-json",
+            Format::SentinelCsv => "sentinel-csv",
         }
     }
 }

@@ -29,6 +29,7 @@ ends a scan.
 | Defender for Endpoint Advanced Hunting rows (JSON, CSV, Streaming API) | [`mde`] | [`mde::MdeEvent`] |
 | Linux auditd raw logs | [`auditd`] | [`auditd::AuditdEvent`] |
 | Zeek logs, TSV and JSON | [`zeek`] | [`zeek::ZeekEvent`] |
+| Windows events exported from Splunk (`_raw`) and Sentinel (`SecurityEvent`, `Event`), JSON and CSV | [`siem_export`] | [`json::EvtxJsonEvent`] |
 
 Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON and
 XML share one event type on purpose: one set of Windows field mappings,
@@ -85,6 +86,7 @@ mod origin;
 pub mod preamble;
 pub mod prefilter;
 mod record;
+pub mod siem_export;
 mod stream;
 mod time;
 pub mod xml;

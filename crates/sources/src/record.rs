@@ -27,6 +27,7 @@ use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
 use crate::preamble::{self, Beyond};
+use crate::siem_export::SiemExportReader;
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -155,6 +156,7 @@ enum Inner {
     Ecs(EcsReader<Input>),
     MdeJson(MdeJsonReader<Input>),
     MdeCsv(MdeCsvReader<Input>),
+    SiemExport(SiemExportReader<Input>),
 }
 
 impl RecordReader {
@@ -171,6 +173,9 @@ impl RecordReader {
             Format::Ecs => Inner::Ecs(EcsReader::new(input, path)),
             Format::MdeJson => Inner::MdeJson(MdeJsonReader::new(input, path)),
             Format::MdeCsv => Inner::MdeCsv(MdeCsvReader::new(input, path)),
+            Format::SplunkJson | Format::SplunkCsv | Format::SentinelJson | Format::SentinelCsv => {
+                Inner::SiemExport(SiemExportReader::new(input, path, format))
+            }
         };
         RecordReader { format, inner }
     }
@@ -264,6 +269,11 @@ impl Iterator for RecordReader {
             Inner::MdeCsv(r) => Some(r.next()?.map(|(origin, e)| Record {
                 origin,
                 event: AnyEvent::Mde(e),
+            })),
+            // SIEM exports hold Windows events, in the evtx JSON shape.
+            Inner::SiemExport(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::EvtxJson(e),
             })),
         }
     }

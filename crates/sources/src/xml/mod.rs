@@ -22,6 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use memchr::memmem;
+use serde_json::Value;
 use thiserror::Error;
 
 pub use frame::DEFAULT_MAX_ELEMENT_BYTES;
@@ -135,7 +136,21 @@ impl<R: BufRead> Iterator for XmlReader<R> {
 
 /// Parse one element that starts at `line`, `column` of the file.
 fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErrorKind> {
-    let value = convert::element_to_value(bytes).map_err(|e| match e {
+    let value = element_value(bytes, line, column)?;
+    EvtxJsonEvent::from_value(value).map_err(|reason| XmlError::WrongShape { reason }.into())
+}
+
+/// One `<Event>` element of XML text held in another record (a SIEM
+/// export's `_raw` or `EventData` column), as an event; positions in
+/// errors count from the start of that text.
+pub(crate) fn parse_embedded(text: &str) -> Result<EvtxJsonEvent, ReadErrorKind> {
+    parse(text.as_bytes(), 1, 1)
+}
+
+/// One element, which starts at `line`, `column` of the file, rendered in
+/// the evtx JSON shape (`{"Event": {…}}`, whatever the element is called).
+pub(crate) fn element_value(bytes: &[u8], line: u64, column: u64) -> Result<Value, ReadErrorKind> {
+    convert::element_to_value(bytes).map_err(|e| match e {
         ConvertError::InvalidUtf8 { offset } => {
             let (line, column) = origin::position_in(bytes, offset, line, column);
             ReadErrorKind::InvalidUtf8 { line, column }
@@ -158,8 +173,7 @@ fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErro
             }
             .into()
         }
-    })?;
-    EvtxJsonEvent::from_value(value).map_err(|reason| XmlError::WrongShape { reason }.into())
+    })
 }
 
 #[cfg(test)]
