@@ -122,7 +122,7 @@ pub fn event(record: &Map<String, Value>) -> Result<EvtxJsonEvent, SiemExportErr
         .or_else(|| security.then(|| "Security".to_owned()));
     let time = text("TimeGenerated").map(|t| crate::mde::derive::portal_timestamp(&t).unwrap_or(t));
 
-    let mut data = event_data(row.get("EventData"))?;
+    let (mut data, user_data) = event_data(row.get("EventData"))?;
     for (column, value) in &row {
         if OWN_COLUMNS.contains(&column.as_str()) || has_data(&data, column) {
             continue;
@@ -152,17 +152,25 @@ pub fn event(record: &Map<String, Value>) -> Result<EvtxJsonEvent, SiemExportErr
     if let Some(computer) = text("Computer") {
         system.insert("Computer".into(), Value::String(computer));
     }
-    evtx_event(json!({"Event": {"System": system, "EventData": {"Data": data}}}))
+    let mut event = Map::new();
+    event.insert("System".into(), Value::Object(system));
+    event.insert("EventData".into(), json!({ "Data": data }));
+    if let Some(user_data) = user_data {
+        event.insert("UserData".into(), user_data);
+    }
+    evtx_event(json!({ "Event": event }))
 }
 
-/// The `Data` items of the XML in an `EventData` column (bare, or in the
-/// `Event` table's `<DataItem>`); none when the column is empty.
-fn event_data(column: Option<&Value>) -> Result<Vec<Value>, SiemExportError> {
+/// What the XML in an `EventData` column holds: the `Data` items of an
+/// `<EventData>` (bare, or in the `Event` table's `<DataItem>`), or the
+/// `<UserData>` of events that have one (Security 1102) instead; nothing
+/// when the column is empty.
+fn event_data(column: Option<&Value>) -> Result<(Vec<Value>, Option<Value>), SiemExportError> {
     let Some(text) = column.and_then(Value::as_str).map(str::trim) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     if text.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let embedded = |reason: String| SiemExportError::EmbeddedXml {
         field: "EventData",
@@ -170,15 +178,19 @@ fn event_data(column: Option<&Value>) -> Result<Vec<Value>, SiemExportError> {
     };
     let root = crate::xml::element_value(text.as_bytes(), 1, 1)
         .map_err(|kind| embedded(kind.to_string()))?;
+    let root = root.get("DataItem").unwrap_or(&root);
+    if let Some(user_data) = root.get("UserData") {
+        return Ok((Vec::new(), Some(user_data.clone())));
+    }
     let event_data = root
         .get("EventData")
-        .or_else(|| root.get("DataItem")?.get("EventData"))
-        .ok_or_else(|| embedded("no `<EventData>` element".to_owned()))?;
-    Ok(match event_data.get("Data") {
+        .ok_or_else(|| embedded("no `<EventData>` or `<UserData>` element".to_owned()))?;
+    let items = match event_data.get("Data") {
         Some(Value::Array(items)) => items.clone(),
         Some(item) => vec![item.clone()],
         None => Vec::new(),
-    })
+    };
+    Ok((items, None))
 }
 
 /// Whether the `Data` items name `name` already.

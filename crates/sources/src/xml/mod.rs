@@ -74,7 +74,11 @@ pub fn sniff_line(line: &[u8]) -> bool {
     if start.starts_with(b"<?xml") || start.starts_with(b"<Events>") {
         return true;
     }
-    memmem::find_iter(line, b"<Event").any(|at| {
+    // An event quoted before it starts (a CSV field or a JSON string:
+    // Splunk's `_raw`, Log Analytics' `EventData`) is a value of another
+    // record, whose reader reads it.
+    let quoted_from = memchr::memchr(b'"', line).unwrap_or(line.len());
+    memmem::find_iter(&line[..quoted_from], b"<Event").any(|at| {
         line.get(at + 6)
             .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'>'))
     })
@@ -192,6 +196,8 @@ mod tests {
         }
         for head in [
             &b"{\"Event\":{}}"[..],
+            b"\"<Event xmlns='x'><System>\",2024-01-01",
+            b"    \"_raw\": \"<Event xmlns='x'><System>",
             b"<EventData>",
             b"Nov 27 host sshd[1]: <Eventually>",
         ] {
