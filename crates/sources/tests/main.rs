@@ -33,6 +33,7 @@ mod mde_tables;
 mod preamble_files;
 mod prefilter_props;
 mod shapes_plink;
+mod siem_exports;
 mod xml_reader;
 mod zeek_readers;
 mod zeek_sigmahq;

@@ -79,6 +79,13 @@ pub enum SiemExportError {
 /// Whether a JSON object (the first of an input) is an exported Splunk
 /// result or Log Analytics row, and which.
 pub fn sniff_object(object: &Map<String, Value>) -> Option<Format> {
+    let wrapped = WRAPPERS.iter().find_map(|w| match object.get(*w) {
+        Some(Value::Array(items)) => items.first()?.as_object(),
+        _ => None,
+    });
+    if let Some(first) = wrapped {
+        return sniff_object(first);
+    }
     if splunk::is_result(object) {
         Some(Format::SplunkJson)
     } else if sentinel::is_row(|column| object.contains_key(column)) {
