@@ -27,7 +27,7 @@ use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
 use crate::preamble::{self, Beyond};
-use crate::siem_export::SiemExportReader;
+use crate::siem_export::{Export, SiemExportReader};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -173,9 +173,10 @@ impl RecordReader {
             Format::Ecs => Inner::Ecs(EcsReader::new(input, path)),
             Format::MdeJson => Inner::MdeJson(MdeJsonReader::new(input, path)),
             Format::MdeCsv => Inner::MdeCsv(MdeCsvReader::new(input, path)),
-            Format::SplunkJson | Format::SplunkCsv | Format::SentinelJson | Format::SentinelCsv => {
-                Inner::SiemExport(SiemExportReader::new(input, path, format))
-            }
+            Format::SplunkJson => siem(input, path, Export::SplunkJson),
+            Format::SplunkCsv => siem(input, path, Export::SplunkCsv),
+            Format::SentinelJson => siem(input, path, Export::SentinelJson),
+            Format::SentinelCsv => siem(input, path, Export::SentinelCsv),
         };
         RecordReader { format, inner }
     }
@@ -218,6 +219,11 @@ impl RecordReader {
             _ => 0,
         }
     }
+}
+
+/// The reader of a SIEM export.
+fn siem(input: Input, path: Arc<Path>, export: Export) -> Inner {
+    Inner::SiemExport(SiemExportReader::new(input, path, export))
 }
 
 impl From<EvtxReader> for RecordReader {

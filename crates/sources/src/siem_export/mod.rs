@@ -125,6 +125,35 @@ pub fn sniff_csv_header(head: &[u8]) -> Option<Format> {
 /// responses (`value`).
 const WRAPPERS: [&str; 2] = ["results", "value"];
 
+/// The exports this module reads: which SIEM wrote it, in which layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    SplunkJson,
+    SplunkCsv,
+    SentinelJson,
+    SentinelCsv,
+}
+
+impl Export {
+    /// The format its records are reported as.
+    pub fn format(self) -> Format {
+        match self {
+            Export::SplunkJson => Format::SplunkJson,
+            Export::SplunkCsv => Format::SplunkCsv,
+            Export::SentinelJson => Format::SentinelJson,
+            Export::SentinelCsv => Format::SentinelCsv,
+        }
+    }
+
+    fn is_csv(self) -> bool {
+        matches!(self, Export::SplunkCsv | Export::SentinelCsv)
+    }
+
+    fn is_splunk(self) -> bool {
+        matches!(self, Export::SplunkJson | Export::SplunkCsv)
+    }
+}
+
 /// Streams the events of a Splunk or Log Analytics export.
 ///
 /// One item per exported record: the event with its [`Origin`] (the line
@@ -134,7 +163,7 @@ const WRAPPERS: [&str; 2] = ["results", "value"];
 pub struct SiemExportReader<R> {
     rows: Rows<R>,
     path: Arc<Path>,
-    format: Format,
+    export: Export,
 }
 
 enum Rows<R> {
@@ -147,33 +176,33 @@ enum Rows<R> {
 }
 
 impl<R: BufRead> SiemExportReader<R> {
-    /// Read `input`, known to be in `format` (one of the SIEM export
-    /// formats), reporting positions against `path`.
-    pub fn new(input: R, path: impl Into<Arc<Path>>, format: Format) -> Self {
+    /// Read `input`, known to be `export`, reporting positions against
+    /// `path`.
+    pub fn new(input: R, path: impl Into<Arc<Path>>, export: Export) -> Self {
         let path = path.into();
-        let rows = match format {
-            Format::SplunkCsv | Format::SentinelCsv => {
-                Rows::Csv(CsvRows::new(input, Arc::clone(&path)))
-            }
-            _ => Rows::Json {
+        let rows = if export.is_csv() {
+            Rows::Csv(CsvRows::new(input, Arc::clone(&path)))
+        } else {
+            Rows::Json {
                 values: ValueReader::new(input),
                 pending: VecDeque::new(),
-            },
+            }
         };
-        SiemExportReader { rows, path, format }
+        SiemExportReader { rows, path, export }
     }
 
     fn item(&self, line: u64, record: Value) -> Result<(Origin, EvtxJsonEvent), ReadError> {
         let Value::Object(record) = record else {
             return Err(self.error(line, SiemExportError::NotAnObject.into()));
         };
-        let event = match self.format {
-            Format::SplunkJson | Format::SplunkCsv => splunk::event(&record),
-            _ => sentinel::event(&record),
+        let event = if self.export.is_splunk() {
+            splunk::event(&record)
+        } else {
+            sentinel::event(&record)
         };
         match event {
             Ok(event) => Ok((
-                Origin::at_line(Arc::clone(&self.path), line, self.format),
+                Origin::at_line(Arc::clone(&self.path), line, self.export.format()),
                 event,
             )),
             Err(e) => Err(self.error(line, e.into())),
