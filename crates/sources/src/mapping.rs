@@ -9,8 +9,10 @@
 //! that what the mapping does stays readable in one place.
 //!
 //! The table is shared by every reader whose events are Windows events in
-//! the evtx shape: EVTX, evtx-JSON and XML (one event type,
-//! [`crate::json::EvtxJsonEvent`]); Winlogbeat documents use its aliases.
+//! the evtx shape: EVTX, evtx-JSON, XML and the SIEM exports (one event
+//! type, [`crate::json::EvtxJsonEvent`]); Winlogbeat documents use its
+//! aliases. So is the one rule for EventData names written with spaces
+//! ([`same_name_without_spaces`]).
 //! Sources with their own column names keep their tables beside their
 //! reader (`ecs::mapping`, `mde::mapping`, `zeek::mapping`), since nothing
 //! else reads them.
