@@ -7,8 +7,8 @@ use lower_support::*;
 use tunnelhunt_sigma::Span;
 use tunnelhunt_sigma::ast::{Filter, Metadata, Origin, SearchBody, Spanned};
 use tunnelhunt_sigma::ir::Expr;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
-use tunnelhunt_sigma::{Code, Diagnostic};
+use tunnelhunt_sigma::lower::{Placeholders, lower_rule, lower_rule_with_warnings};
+use tunnelhunt_sigma::{Code, Diagnostic, Severity};
 
 fn sel(field: &str, value: &str) -> SearchBody {
     map(vec![matcher(field, vec![s(value)])])
@@ -263,4 +263,63 @@ fn a_condition_over_100000_searches_lowers_in_linear_time() {
         format!(r#"CommandLine:"v{}""#, count - 1)
     );
     assert_eq!(render(&operands[count - 1]), r#"CommandLine:"v0""#);
+}
+
+/// SigmaHQ's CertiGhost rules filter out `%known_cdcs%`: without a value
+/// the filter filters nothing, the selection still fires, and the warning
+/// names the rule, the search and the placeholder.
+#[test]
+fn an_unresolved_placeholder_matches_nothing_and_is_a_warning() {
+    let r = rule(
+        "Chase Request",
+        detection(
+            vec![
+                ("selection", sel("Attributes|contains", "cdc:")),
+                (
+                    "filter_main_known_cdc",
+                    sel("Attributes|contains|expand", "%known_cdcs%"),
+                ),
+            ],
+            &["selection and not 1 of filter_main_*"],
+        ),
+    );
+    let lowered = lower_rule_with_warnings(&r, &[], &Placeholders::new()).unwrap();
+    assert_eq!(render(&lowered.expr), r#"Attributes:"*cdc:*""#);
+    assert_eq!(lowered.warnings.len(), 1, "{:#?}", lowered.warnings);
+    let warning = &lowered.warnings[0];
+    assert_eq!(warning.severity, Severity::Warning);
+    assert_eq!(warning.code, Code::UnresolvedPlaceholder);
+    for part in [
+        "%known_cdcs%",
+        "rule 'Chase Request'",
+        "filter_main_known_cdc",
+    ] {
+        assert!(
+            warning.message.contains(part),
+            "{part}: {}",
+            warning.message
+        );
+    }
+    // With a value, the filter filters and there is nothing to warn about.
+    let mut table = Placeholders::new();
+    table.insert("known_cdcs", vec!["dc01".to_owned()]);
+    let lowered = lower_rule_with_warnings(&r, &[], &table).unwrap();
+    assert_eq!(
+        render(&lowered.expr),
+        r#"(Attributes:"*cdc:*" & !Attributes:"*dc01*")"#
+    );
+    assert!(lowered.warnings.is_empty());
+    // An error elsewhere still fails the rule, and the warning comes along.
+    let broken = rule(
+        "Broken",
+        detection(
+            vec![("selection", sel("Host|expand", "%nope%"))],
+            &["selection and missing"],
+        ),
+    );
+    let d = lower_rule_with_warnings(&broken, &[], &Placeholders::new()).unwrap_err();
+    assert_eq!(
+        codes(&d),
+        vec![Code::UnresolvedPlaceholder, Code::UndefinedIdentifier]
+    );
 }

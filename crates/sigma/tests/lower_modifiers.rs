@@ -342,10 +342,13 @@ fn expand_placeholders() {
     );
     // Without expand, placeholders are literal text.
     assert_eq!(one("Host", vec![s("%Servers%")]), r#"Host:"%Servers%""#);
-    // Unknown placeholders are named.
-    let d = errors("Host|expand", vec![s("%known_cdcs%")]);
-    assert_eq!(codes(&d), vec![Code::UnresolvedPlaceholder]);
-    assert!(d[0].message.contains("%known_cdcs%"), "{}", d[0].message);
+    // A placeholder with no value makes its value match nothing (the
+    // warning that names it is checked in lower_conditions).
+    assert_eq!(one("Host|expand", vec![s("%known_cdcs%")]), "false");
+    assert_eq!(
+        one("Host|contains|expand", vec![s("%known_cdcs%"), s("dc01")]),
+        r#"Host:"*dc01*""#
+    );
 }
 
 #[test]

@@ -97,13 +97,16 @@ pub(crate) fn ecs_or_mde(text: &[u8]) -> Option<Format> {
     if crate::mde::is_csv_header(text) {
         return Some(Format::MdeCsv);
     }
+    if let Some(format) = crate::siem_export::sniff_csv_header(text) {
+        return Some(format);
+    }
     if let Some(object) = crate::json::values::first_object(text) {
         return if crate::mde::is_mde_json(&object) {
             Some(Format::MdeJson)
         } else if crate::ecs::is_ecs_json(&object) {
             Some(Format::Ecs)
         } else {
-            None
+            crate::siem_export::sniff_object(&object)
         };
     }
     let json = matches!(skip_ws(text).first(), Some(b'{' | b'['));

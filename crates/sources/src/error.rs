@@ -186,6 +186,9 @@ pub enum ReadErrorKind {
     /// it names the byte offset and, where known, the packet.
     #[error("{0}")]
     Pcap(crate::pcap::PcapDamage),
+    /// A record of a SIEM export that is not a Windows event.
+    #[error("{0}")]
+    SiemExport(#[from] crate::siem_export::SiemExportError),
     /// Reading the file failed; no further records are read from it.
     #[error("read error: {0}")]
     Io(#[source] io::Error),

@@ -39,6 +39,14 @@ pub enum Format {
     Pcap,
     /// Packet captures in the pcapng format (Wireshark, `dumpcap`).
     Pcapng,
+    /// Splunk search results as JSON, the Windows event in `_raw`.
+    SplunkJson,
+    /// Splunk search results as CSV, the Windows event in `_raw`.
+    SplunkCsv,
+    /// Log Analytics (Sentinel) `SecurityEvent` / `Event` rows as JSON.
+    SentinelJson,
+    /// Log Analytics (Sentinel) `SecurityEvent` / `Event` rows as CSV.
+    SentinelCsv,
 }
 
 impl Format {
@@ -56,6 +64,10 @@ impl Format {
             Format::XmlEvents => "xml-events",
             Format::Pcap => "pcap",
             Format::Pcapng => "pcapng",
+            Format::SplunkJson => "splunk-json",
+            Format::SplunkCsv => "splunk-csv",
+            Format::SentinelJson => "sentinel-json",
+            Format::SentinelCsv => "sentinel-csv",
         }
     }
 }

@@ -30,10 +30,12 @@ ends a scan.
 | Linux auditd raw logs | [`auditd`] | [`auditd::AuditdEvent`] |
 | Zeek logs, TSV and JSON | [`zeek`] | [`zeek::ZeekEvent`] |
 | Packet captures, pcap and pcapng | [`pcap`] | [`zeek::ZeekEvent`] (the `conn`, `dns`, `ssl`, `http` and `ssh` entries Zeek would write) |
+| Windows events exported from Splunk (`_raw`) and Sentinel (`SecurityEvent`, `Event`), JSON and CSV | [`siem_export`] | [`json::EvtxJsonEvent`] |
 
-Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON and
-XML share one event type on purpose: one set of Windows field mappings,
-lookups and logsource rules for the three, not three copies.
+Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON,
+XML and the SIEM exports share one event type on purpose: one set of
+Windows field mappings (spaced EventData names included, see `mapping`),
+lookups and logsource rules for all of them, not a copy each.
 
 # Module map
 
@@ -63,13 +65,15 @@ lookups and logsource rules for the three, not three copies.
   (`json::values`, also used by ECS and Defender), every value of a
   key repeated in a JSON object kept and noted ([`json::duplicates`], for
   every JSON reader), byte lines with a size limit and chunked
-  reading (`stream`, for Zeek, auditd and the JSON and XML framers), and
+  reading (`stream`, for Zeek, auditd and the JSON and XML framers), CSV
+  rows under a header (`csv_rows`, for Defender and the SIEM exports), and
   timestamp normalization to RFC 3339 UTC (`time`).
 
 [`Event`]: tunnelhunt_engine::Event
 */
 
 pub mod auditd;
+mod csv_rows;
 pub mod decompress;
 pub mod detect;
 pub mod ecs;
@@ -86,6 +90,7 @@ pub mod pcap;
 pub mod preamble;
 pub mod prefilter;
 mod record;
+pub mod siem_export;
 mod stream;
 mod time;
 pub mod xml;

@@ -9,8 +9,10 @@
 //! that what the mapping does stays readable in one place.
 //!
 //! The table is shared by every reader whose events are Windows events in
-//! the evtx shape: EVTX, evtx-JSON and XML (one event type,
-//! [`crate::json::EvtxJsonEvent`]); Winlogbeat documents use its aliases.
+//! the evtx shape: EVTX, evtx-JSON, XML and the SIEM exports (one event
+//! type, [`crate::json::EvtxJsonEvent`]); Winlogbeat documents use its
+//! aliases. So is the one rule for EventData names written with spaces
+//! ([`same_name_without_spaces`]).
 //! Sources with their own column names keep their tables beside their
 //! reader (`ecs::mapping`, `mde::mapping`, `zeek::mapping`), since nothing
 //! else reads them.
@@ -104,6 +106,33 @@ pub fn windows_mapping(
 /// The aliases for a Windows event, empty when none apply.
 pub fn windows_aliases(provider: Option<&str>, event_id: Option<u32>) -> &'static [Alias] {
     windows_mapping(provider, event_id).map_or(&[], |t| t.aliases)
+}
+
+/// Whether two Windows EventData names are the same name as Sigma reads
+/// them: equal once their spaces are left out.
+///
+/// Some providers name EventData fields with spaces (Windows Defender's
+/// `Threat Name`, `Source Name`, `Process Name`, `Detection User`);
+/// SigmaHQ's rules and regression data write them without (`ThreatName`),
+/// following the field-naming convention of its taxonomy. Readers of
+/// Windows events try the exact name first and this comparison only when
+/// that misses and one of the names has a space, so both spellings reach
+/// the same value and an event without spaced names pays nothing.
+pub fn same_name_without_spaces(a: &str, b: &str) -> bool {
+    a.bytes()
+        .filter(|&c| c != b' ')
+        .eq(b.bytes().filter(|&c| c != b' '))
+}
+
+/// Whether a name has a space, the case [`same_name_without_spaces`] is for.
+pub fn has_space(name: &str) -> bool {
+    name.as_bytes().contains(&b' ')
+}
+
+/// `name` with its spaces left out: the spelling Sigma gives a spaced
+/// EventData name.
+pub fn without_spaces(name: &str) -> String {
+    name.replace(' ', "")
 }
 
 /// Sigma categories of Sysmon for Linux events (channel

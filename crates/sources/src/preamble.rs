@@ -145,6 +145,7 @@ pub(crate) fn first_records(text: &[u8], limit: usize, base: u64, whole: bool) -
             let opener = line == b"{" || line == b"[";
             let format = detect::sniff_line_start(window, window_whole)
                 .or_else(|| crate::mde::is_csv_header(line).then_some(Format::MdeCsv))
+                .or_else(|| crate::siem_export::sniff_csv_header(line))
                 .or_else(|| {
                     if opener {
                         openers = openers.checked_sub(1)?;

@@ -28,6 +28,7 @@ use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
 use crate::pcap::PcapReader;
 use crate::preamble::{self, Beyond};
+use crate::siem_export::{Export, SiemExportReader};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -157,6 +158,7 @@ enum Inner {
     MdeJson(MdeJsonReader<Input>),
     MdeCsv(MdeCsvReader<Input>),
     Pcap(PcapReader),
+    SiemExport(SiemExportReader<Input>),
 }
 
 impl RecordReader {
@@ -174,6 +176,10 @@ impl RecordReader {
             Format::MdeJson => Inner::MdeJson(MdeJsonReader::new(input, path)),
             Format::MdeCsv => Inner::MdeCsv(MdeCsvReader::new(input, path)),
             Format::Pcap | Format::Pcapng => Inner::Pcap(PcapReader::new(input, path, format)),
+            Format::SplunkJson => siem(input, path, Export::SplunkJson),
+            Format::SplunkCsv => siem(input, path, Export::SplunkCsv),
+            Format::SentinelJson => siem(input, path, Export::SentinelJson),
+            Format::SentinelCsv => siem(input, path, Export::SentinelCsv),
         };
         RecordReader { format, inner }
     }
@@ -216,6 +222,11 @@ impl RecordReader {
             _ => 0,
         }
     }
+}
+
+/// The reader of a SIEM export.
+fn siem(input: Input, path: Arc<Path>, export: Export) -> Inner {
+    Inner::SiemExport(SiemExportReader::new(input, path, export))
 }
 
 impl From<EvtxReader> for RecordReader {
@@ -272,6 +283,11 @@ impl Iterator for RecordReader {
             Inner::Pcap(r) => Some(r.next()?.map(|(origin, e)| Record {
                 origin,
                 event: AnyEvent::Zeek(e),
+            })),
+            // SIEM exports hold Windows events, in the evtx JSON shape.
+            Inner::SiemExport(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::EvtxJson(e),
             })),
         }
     }

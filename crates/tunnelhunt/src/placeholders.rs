@@ -9,6 +9,12 @@
 //! ```
 //!
 //! Names may be written with or without the surrounding `%`.
+//!
+//! A placeholder the table does not name is not an error: lowering gives it
+//! no value, so the value using it matches nothing (a filter built on it
+//! filters nothing) and warns with the rule and the placeholder named. A
+//! rule written for an inventory the user has not supplied still does the
+//! rest of its job, which is what SigmaHQ's `%known_cdcs%` rules need.
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! reports them and goes on with the rules that compiled) and `export`
 //! (which stops after lowering). The pipeline is
 //! the one every consumer of rules follows: read files → `RuleCollection`
-//! (parse + cross-file checks) → `lower_rule` with the rule's filters →
+//! (parse + cross-file checks) → `lower_rule_with_warnings` with the rule's filters →
 //! `MatcherBuilder::add_rule` → `build`. A rule that fails at any step is
 //! left out and its problems are kept, so one bad rule never hides the
 //! rest.
@@ -16,7 +16,7 @@ use tunnelhunt_engine::{CompileError, Matcher, MatcherBuilder, RuleId};
 use tunnelhunt_sigma::ast::{Filter, Rule};
 use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sigma::ir::Expr;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+use tunnelhunt_sigma::lower::{Lowered, Placeholders, lower_rule_with_warnings};
 use tunnelhunt_sigma::{Diagnostic, Severity};
 use tunnelhunt_sources::inputs;
 
@@ -274,12 +274,15 @@ pub fn lower_selected<'a>(
     let mut lowered = Vec::new();
     for rule in collection.rules().filter(|rule| selected(rule)) {
         let filters = collection.filters_for(rule);
-        match lower_rule(rule, &filters, placeholders) {
-            Ok(expr) => lowered.push(LoweredRule {
-                rule,
-                filters,
-                expr,
-            }),
+        match lower_rule_with_warnings(rule, &filters, placeholders) {
+            Ok(Lowered { expr, warnings }) => {
+                problems.extend(warnings.into_iter().map(Problem::Diagnostic));
+                lowered.push(LoweredRule {
+                    rule,
+                    filters,
+                    expr,
+                });
+            }
             Err(diagnostics) => problems.extend(diagnostics.into_iter().map(Problem::Diagnostic)),
         }
     }

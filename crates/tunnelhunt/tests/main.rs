@@ -44,4 +44,6 @@ mod evtx_twins;
 mod prefilter_differential;
 mod projection_differential;
 mod scenarios;
+mod siem_export_twins;
 mod sigmahq_conformance;
+mod sigmahq_rules_check;

@@ -26,7 +26,7 @@ pub mod table;
 
 pub use table::{
     CATEGORIES, CategoryEntry, DECLARED, DeclaredEntry, EQUIVALENT_CATEGORIES, FieldCondition,
-    SERVICES, ServiceEntry,
+    SERVICES, SERVICES_BEYOND_THOR, ServiceEntry,
 };
 use tunnelhunt_sigma::ast::LogSource;
 
@@ -59,6 +59,7 @@ pub fn service_channels<'a>(
 ) -> impl Iterator<Item = &'static str> + 'a {
     SERVICES
         .iter()
+        .chain(SERVICES_BEYOND_THOR)
         .filter(move |e| eq(e.service, service) && compatible(e.product, product))
         .flat_map(|e| e.channels.iter().copied())
 }
@@ -91,6 +92,7 @@ pub fn is_known(ls: &LogSource) -> bool {
     let service_known = ls.service.as_deref().is_none_or(|s| {
         SERVICES
             .iter()
+            .chain(SERVICES_BEYOND_THOR)
             .any(|e| eq(e.service, s) && compatible(e.product, product))
             || DECLARED
                 .iter()
@@ -281,6 +283,38 @@ mod tests {
         };
         assert_eq!(decide(&zeek, &declared), Decision::Always);
         assert_eq!(decide(&zeek, &EventKind::default()), Decision::Never);
+    }
+
+    #[test]
+    fn services_beyond_thor_route_by_their_channels() {
+        for (service, channel) in [
+            ("dns-server", "DNS Server"),
+            (
+                "dns-server-analytic",
+                "Microsoft-Windows-DNS-Server/Analytical",
+            ),
+            (
+                "driver-framework",
+                "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
+            ),
+            (
+                "microsoft-servicebus-client",
+                "Microsoft-ServiceBus-Client/Operational",
+            ),
+        ] {
+            let rule = ls(None, Some("windows"), Some(service));
+            assert!(is_known(&rule), "{service}");
+            assert_eq!(
+                decide(&rule, &win(channel, 1)),
+                Decision::Always,
+                "{service}"
+            );
+            assert_eq!(
+                decide(&rule, &win("System", 1)),
+                Decision::Never,
+                "{service}"
+            );
+        }
     }
 
     #[test]

@@ -332,19 +332,25 @@ fn lower_string(
 
     let mut variants = if chain.expand {
         match expand_placeholders(&pieces, ctx.placeholders) {
-            Ok(v) => v,
-            Err(ExpandError::Unresolved(names)) => {
-                let names: Vec<String> = names.iter().map(|n| format!("%{n}%")).collect();
-                return fail(
-                    ctx,
-                    Code::UnresolvedPlaceholder,
-                    value.span,
-                    format!(
-                        "placeholder {} in '{raw}' has no value; supply it in the placeholder \
-                         table",
-                        names.join(", ")
-                    ),
+            Ok(expanded) if expanded.unresolved.is_empty() => expanded.variants,
+            Ok(expanded) => {
+                // Matching nothing is the one reading that keeps the rest of
+                // the rule sound whichever way the value is used: a selection
+                // on it selects nothing, a filter on it filters nothing.
+                let names: Vec<String> = expanded
+                    .unresolved
+                    .iter()
+                    .map(|n| format!("%{n}%"))
+                    .collect();
+                let message = format!(
+                    "placeholder {} in '{raw}' has no value, so this value matches nothing \
+                     (a filter built on it filters nothing); supply it in the placeholder \
+                     table ({})",
+                    names.join(", "),
+                    site.text
                 );
+                ctx.warning(Code::UnresolvedPlaceholder, value.span, message);
+                return Some(Expr::Const(false));
             }
             Err(ExpandError::TooMany) => {
                 return fail(

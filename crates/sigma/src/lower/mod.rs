@@ -88,12 +88,36 @@ impl Placeholders {
 
 /// Lower a rule and the filters that apply to it: the rule's detection
 /// AND each filter's detection. All problems are reported together.
+///
+/// Warnings (see [`lower_rule_with_warnings`]) are dropped; callers that
+/// show problems to a person use that function instead.
 pub fn lower_rule(
     rule: &ast::Rule,
     filters: &[&ast::Filter],
     placeholders: &Placeholders,
 ) -> Result<ir::Expr, Vec<Diagnostic>> {
+    lower_rule_with_warnings(rule, filters, placeholders).map(|lowered| lowered.expr)
+}
+
+/// A rule lowered, with what its reader should be told about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lowered {
+    pub expr: ir::Expr,
+    /// Warnings that did not stop the rule from lowering: an `|expand`
+    /// placeholder the table has no value for (that value matches
+    /// nothing), named with the rule or filter and the field.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// [`lower_rule`], keeping the warnings. On failure the diagnostics are
+/// the errors and the warnings together.
+pub fn lower_rule_with_warnings(
+    rule: &ast::Rule,
+    filters: &[&ast::Filter],
+    placeholders: &Placeholders,
+) -> Result<Lowered, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
+    let mut warnings = Vec::new();
     let who = format!("rule '{}'", rule.meta.title.value);
     let mut parts = vec![lower_in(
         &rule.detection,
@@ -101,6 +125,7 @@ pub fn lower_rule(
         who,
         placeholders,
         &mut diagnostics,
+        &mut warnings,
     )];
     for filter in filters {
         let who = format!(
@@ -113,14 +138,17 @@ pub fn lower_rule(
             who,
             placeholders,
             &mut diagnostics,
+            &mut warnings,
         ));
     }
     if !diagnostics.is_empty() {
-        return Err(diagnostics);
+        warnings.append(&mut diagnostics);
+        return Err(warnings);
     }
-    Ok(simplify::simplify(ir::Expr::And(
-        parts.into_iter().flatten().collect(),
-    )))
+    Ok(Lowered {
+        expr: simplify::simplify(ir::Expr::And(parts.into_iter().flatten().collect())),
+        warnings,
+    })
 }
 
 /// Lower one detection (used for filters and by tests). `file` is only used
@@ -131,12 +159,14 @@ pub fn lower_detection(
     placeholders: &Placeholders,
 ) -> Result<ir::Expr, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
+    let mut warnings = Vec::new();
     let expr = lower_in(
         detection,
         file,
         "the detection".to_owned(),
         placeholders,
         &mut diagnostics,
+        &mut warnings,
     );
     match expr {
         Some(e) if diagnostics.is_empty() => Ok(simplify::simplify(e)),
@@ -151,7 +181,10 @@ pub(crate) struct Ctx<'a> {
     /// `rule 'Title'`, `filter 'Title' applied to rule 'Other'`, …
     who: String,
     placeholders: &'a Placeholders,
+    /// Errors: the detection does not lower.
     diagnostics: Vec<Diagnostic>,
+    /// Warnings: the detection lowers, and these go with it.
+    warnings: Vec<Diagnostic>,
     /// Predicates produced so far (see [`MAX_PREDICATES`]).
     predicates: usize,
 }
@@ -160,6 +193,13 @@ impl Ctx<'_> {
     fn error(&mut self, code: Code, span: Span, message: String) {
         self.diagnostics
             .push(Diagnostic::error(code, self.file, span, message));
+    }
+
+    /// Something the rule's reader should know that does not stop the
+    /// rule from lowering (an unresolved placeholder).
+    fn warning(&mut self, code: Code, span: Span, message: String) {
+        self.warnings
+            .push(Diagnostic::warning(code, self.file, span, message));
     }
 
     /// Account for `n` more predicates in the output. Past the budget, the
@@ -195,12 +235,14 @@ fn lower_in(
     who: String,
     placeholders: &Placeholders,
     diagnostics: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Option<ir::Expr> {
     let mut ctx = Ctx {
         file,
         who,
         placeholders,
         diagnostics: Vec::new(),
+        warnings: Vec::new(),
         predicates: 0,
     };
     let searches = condition::Searches::new(
@@ -225,6 +267,7 @@ fn lower_in(
         .collect();
     let failed = !ctx.diagnostics.is_empty();
     diagnostics.append(&mut ctx.diagnostics);
+    warnings.append(&mut ctx.warnings);
     if failed {
         return None;
     }

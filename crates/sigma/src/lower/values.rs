@@ -115,8 +115,6 @@ pub(crate) fn add_position(mut pieces: Vec<Piece>, position: Option<Modifier>) -
 
 /// Why placeholder expansion failed.
 pub(crate) enum ExpandError {
-    /// These placeholders have no entry in the table (each named once).
-    Unresolved(Vec<String>),
     /// The cross product would exceed [`MAX_VARIANTS`].
     TooMany,
 }
@@ -159,11 +157,27 @@ fn split_placeholders(lit: &str) -> Vec<Segment> {
     segments
 }
 
+/// A value with its `|expand` placeholders resolved.
+pub(crate) struct Expanded {
+    /// Every combination of placeholder values; none when a placeholder
+    /// has no entry in the table.
+    pub variants: Vec<Vec<Piece>>,
+    /// The placeholders the table has no entry for, each named once, in
+    /// the order the value uses them.
+    pub unresolved: Vec<String>,
+}
+
 /// Resolve `|expand` placeholders: every combination of placeholder values.
+///
+/// A placeholder the table does not know stands for no value at all, like a
+/// placeholder given an empty list: the cross product is then empty, so
+/// the value matches nothing. That keeps the rest of the rule useful — a
+/// filter built on an unknown placeholder filters nothing — and the caller
+/// names what was missing from `unresolved`.
 pub(crate) fn expand_placeholders(
     pieces: &[Piece],
     placeholders: &Placeholders,
-) -> Result<Vec<Vec<Piece>>, ExpandError> {
+) -> Result<Expanded, ExpandError> {
     let mut variants: Vec<Vec<Piece>> = vec![Vec::new()];
     let mut unresolved: Vec<String> = Vec::new();
     for piece in pieces {
@@ -203,9 +217,12 @@ pub(crate) fn expand_placeholders(
         }
     }
     if !unresolved.is_empty() {
-        return Err(ExpandError::Unresolved(unresolved));
+        variants.clear();
     }
-    Ok(variants.into_iter().map(merge_literals).collect())
+    Ok(Expanded {
+        variants: variants.into_iter().map(merge_literals).collect(),
+        unresolved,
+    })
 }
 
 /// The text of a YAML number, used when a string modifier makes a number a
@@ -265,17 +282,19 @@ mod tests {
         let v = expand_placeholders(&[lit(r"pre%a%mid%b%\%a%%%")], &table)
             .ok()
             .unwrap();
+        assert!(v.unresolved.is_empty());
         assert_eq!(
-            v,
+            v.variants,
             vec![
                 vec![lit("pre1midx"), Piece::AnyString, lit("%a%%%")],
                 vec![lit("pre2midx"), Piece::AnyString, lit("%a%%%")],
             ]
         );
-        match expand_placeholders(&[lit("%nope% %a% %nope%")], &table) {
-            Err(ExpandError::Unresolved(names)) => assert_eq!(names, vec!["nope".to_owned()]),
-            _ => panic!("expected unresolved"),
-        }
+        let v = expand_placeholders(&[lit("%nope% %a% %nope%")], &table)
+            .ok()
+            .unwrap();
+        assert_eq!(v.unresolved, vec!["nope".to_owned()]);
+        assert!(v.variants.is_empty(), "an unknown placeholder has no value");
     }
 
     #[test]

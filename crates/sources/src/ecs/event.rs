@@ -30,6 +30,9 @@ pub struct EcsEvent {
     doc: Map<String, Value>,
     /// `winlog.event_data`, however it was spelled in the document.
     event_data: Map<String, Value>,
+    /// Whether a `winlog.event_data` name has a space (Defender's
+    /// `Threat Name`).
+    spaced_event_data: bool,
     winlog: bool,
     /// Security 4688 and the like: Sigma names for other native names.
     aliases: &'static [Alias],
@@ -58,9 +61,11 @@ impl EcsEvent {
         let mut duplicates = DuplicateKeys::default();
         let event_data = take_event_data(&mut doc, &mut duplicates);
         merge_spellings(&mut doc, &mut duplicates);
+        let spaced_event_data = event_data.keys().any(|k| crate::mapping::has_space(k));
         let mut event = EcsEvent {
             doc,
             event_data,
+            spaced_event_data,
             winlog,
             aliases: &[],
             derived: Vec::new(),
@@ -247,6 +252,19 @@ impl EcsEvent {
         (parts.len() >= 2).then(|| sysmon_registry_key(&parts.join("\\")))
     }
 
+    /// A `winlog.event_data` name spelled with or without its spaces
+    /// (Defender's `Threat Name` as `ThreatName`), tried after every exact
+    /// spelling missed ([`mapping::same_name_without_spaces`]).
+    fn event_data_either_spelling(&self, name: &str) -> Option<&Value> {
+        if !self.spaced_event_data && !crate::mapping::has_space(name) {
+            return None;
+        }
+        self.event_data
+            .iter()
+            .find(|(k, _)| crate::mapping::same_name_without_spaces(k, name))
+            .map(|(_, v)| v)
+    }
+
     fn lookup_table(&self, name: &str) -> Lookup<'_> {
         let Some(field) = mapping::FIELDS.iter().find(|f| f.sigma == name) else {
             return Lookup::Absent;
@@ -280,7 +298,8 @@ impl Event for EcsEvent {
                 let rest = name.strip_prefix(EVENT_DATA)?.strip_prefix('.')?;
                 self.event_data.get(rest)
             })
-            .or_else(|| self.get(name));
+            .or_else(|| self.get(name))
+            .or_else(|| self.event_data_either_spelling(name));
         match own {
             Some(v) => to_lookup(v),
             None => self.lookup_table(name),

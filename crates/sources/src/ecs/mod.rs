@@ -16,6 +16,11 @@
 //!   The Sigma names come from a data table ([`mapping`]); the logsource
 //!   is declared from the ECS categorisation.
 //!
+//! Documents pulled back out of Elasticsearch come wrapped: an
+//! `elasticdump` or `_search` hit is `{"_index":…,"_id":…,"_source":{…}}`.
+//! Such a hit is read as its `_source` (the document as it was indexed),
+//! detected as ECS when that is; the wrapper's own keys are not fields.
+//!
 //! The documents come as JSON lines, arrays or pretty-printed documents, so
 //! the reader reuses the JSON framing of [`crate::json`]. The original
 //! field names stay reachable: a rule may say `process.executable` (nested
@@ -40,9 +45,35 @@ use crate::origin::Origin;
 /// Whether a JSON object is an ECS document: Winlogbeat's `winlog`, or the
 /// ECS fields every ECS-native event has.
 pub fn is_ecs_json(object: &Map<String, Value>) -> bool {
+    if let Some(source) = hit_source(object) {
+        return is_ecs_json(source);
+    }
     object.contains_key("winlog")
         || object.keys().any(|k| k.starts_with("winlog."))
         || has_ecs_markers(object)
+}
+
+/// The keys an Elasticsearch hit has beside `_source`, one of which must
+/// be there for an object to be taken for a hit.
+const HIT_KEYS: [&str; 3] = ["_index", "_id", "_type"];
+
+/// The document of an Elasticsearch hit (`_source`), if `object` is one.
+fn hit_source(object: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    let source = object.get("_source")?.as_object()?;
+    HIT_KEYS
+        .iter()
+        .any(|k| object.contains_key(*k))
+        .then_some(source)
+}
+
+/// A hit's `_source`, or the value itself when it is not a hit.
+fn unwrap_hit(value: Value) -> Value {
+    match value {
+        Value::Object(mut object) if hit_source(&object).is_some() => {
+            object.remove("_source").unwrap_or(Value::Object(object))
+        }
+        other => other,
+    }
 }
 
 /// Streams the events of an input of ECS documents.
@@ -70,7 +101,9 @@ impl<R: BufRead> Iterator for EcsReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let (line, value) = self.values.next()?;
-        let kind = match value.map(|(value, repeated)| (EcsEvent::from_value(value), repeated)) {
+        let kind = match value
+            .map(|(value, repeated)| (EcsEvent::from_value(unwrap_hit(value)), repeated))
+        {
             Ok((Ok(event), repeated)) => {
                 return Some(Ok((
                     Origin::at_line(Arc::clone(&self.path), line, Format::Ecs),
@@ -84,5 +117,38 @@ impl<R: BufRead> Iterator for EcsReader<R> {
             Err(kind) => kind,
         };
         Some(Err(ReadError::new(&self.path, line, kind)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use serde_json::json;
+    use tunnelhunt_engine::Event;
+
+    use super::*;
+
+    #[test]
+    fn elasticsearch_hits_are_read_as_their_source() {
+        let source = json!({
+            "@timestamp": "2024-05-02T09:14:03.512Z",
+            "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": "1",
+                       "provider_name": "Microsoft-Windows-Sysmon",
+                       "event_data": {"CommandLine": "plink.exe -R 8080:127.0.0.1:3389"}}
+        });
+        let hit = json!({"_index": "winlogbeat-8.13.2", "_id": "x1", "_score": 1.0,
+                         "_source": source});
+        assert!(is_ecs_json(hit.as_object().unwrap()));
+        let not_a_hit = json!({"_source": source});
+        assert!(!is_ecs_json(not_a_hit.as_object().unwrap()));
+        let text = format!("{hit}\n{source}\n");
+        let events: Vec<_> = EcsReader::new(Cursor::new(text.into_bytes()), Path::new("h.json"))
+            .map(|r| r.unwrap().1)
+            .collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0], events[1], "a hit is its document");
+        assert!(events[0].field("_index").is_absent());
+        assert!(!events[0].field("CommandLine").is_absent());
     }
 }

@@ -60,6 +60,12 @@ impl EvtxProjection {
         data.insert("Data");
         for name in fields {
             data.insert(name);
+            // A spaced EventData name is kept for either spelling
+            // ([`mapping::same_name_without_spaces`]): the set holds the
+            // spelling without spaces, which `keeps_data` also tries.
+            if mapping::has_space(name) {
+                data.insert(&mapping::without_spaces(name));
+            }
             system.insert(name);
             // `Provider_Name` reads attribute `Name` of element `Provider`.
             if let Some((element, _)) = name.split_once('_') {
@@ -78,9 +84,11 @@ impl EvtxProjection {
         EvtxProjection { data, system }
     }
 
-    /// Whether `EventData` or a `UserData` element keeps `name`.
+    /// Whether `EventData` or a `UserData` element keeps `name`, asked for
+    /// with or without its spaces.
     pub fn keeps_data(&self, name: &str) -> bool {
         self.data.contains(name)
+            || (mapping::has_space(name) && self.data.contains(&mapping::without_spaces(name)))
     }
 
     /// Whether `System` keeps element `name`.
@@ -190,6 +198,15 @@ mod tests {
         for dropped in ["Execution", "Security", "Keywords", "NewProcessName"] {
             assert!(!p.keeps_system(dropped), "{dropped}");
         }
+    }
+
+    #[test]
+    fn spaced_names_are_kept_for_either_spelling() {
+        let p = EvtxProjection::new(["ThreatName", "Source Name"]);
+        for kept in ["ThreatName", "Threat Name", "Source Name", "SourceName"] {
+            assert!(p.keeps_data(kept), "{kept}");
+        }
+        assert!(!p.keeps_data("Process Name"));
     }
 
     #[test]

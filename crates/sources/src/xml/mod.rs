@@ -22,6 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use memchr::memmem;
+use serde_json::Value;
 use thiserror::Error;
 
 pub use frame::DEFAULT_MAX_ELEMENT_BYTES;
@@ -73,7 +74,11 @@ pub fn sniff_line(line: &[u8]) -> bool {
     if start.starts_with(b"<?xml") || start.starts_with(b"<Events>") {
         return true;
     }
-    memmem::find_iter(line, b"<Event").any(|at| {
+    // An event quoted before it starts (a CSV field or a JSON string:
+    // Splunk's `_raw`, Log Analytics' `EventData`) is a value of another
+    // record, whose reader reads it.
+    let quoted_from = memchr::memchr(b'"', line).unwrap_or(line.len());
+    memmem::find_iter(&line[..quoted_from], b"<Event").any(|at| {
         line.get(at + 6)
             .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'>'))
     })
@@ -135,7 +140,21 @@ impl<R: BufRead> Iterator for XmlReader<R> {
 
 /// Parse one element that starts at `line`, `column` of the file.
 fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErrorKind> {
-    let value = convert::element_to_value(bytes).map_err(|e| match e {
+    let value = element_value(bytes, line, column)?;
+    EvtxJsonEvent::from_value(value).map_err(|reason| XmlError::WrongShape { reason }.into())
+}
+
+/// One `<Event>` element of XML text held in another record (a SIEM
+/// export's `_raw` or `EventData` column), as an event; positions in
+/// errors count from the start of that text.
+pub(crate) fn parse_embedded(text: &str) -> Result<EvtxJsonEvent, ReadErrorKind> {
+    parse(text.as_bytes(), 1, 1)
+}
+
+/// One element, which starts at `line`, `column` of the file, rendered in
+/// the evtx JSON shape (`{"Event": {…}}`, whatever the element is called).
+pub(crate) fn element_value(bytes: &[u8], line: u64, column: u64) -> Result<Value, ReadErrorKind> {
+    convert::element_to_value(bytes).map_err(|e| match e {
         ConvertError::InvalidUtf8 { offset } => {
             let (line, column) = origin::position_in(bytes, offset, line, column);
             ReadErrorKind::InvalidUtf8 { line, column }
@@ -158,8 +177,7 @@ fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErro
             }
             .into()
         }
-    })?;
-    EvtxJsonEvent::from_value(value).map_err(|reason| XmlError::WrongShape { reason }.into())
+    })
 }
 
 #[cfg(test)]
@@ -178,6 +196,8 @@ mod tests {
         }
         for head in [
             &b"{\"Event\":{}}"[..],
+            b"\"<Event xmlns='x'><System>\",2024-01-01",
+            b"    \"_raw\": \"<Event xmlns='x'><System>",
             b"<EventData>",
             b"Nov 27 host sshd[1]: <Eventually>",
         ] {

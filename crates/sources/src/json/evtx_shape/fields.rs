@@ -12,25 +12,53 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::json::duplicates::{DuplicateKeys, KeyPath, merge_value};
+use crate::mapping;
 
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Fields(Vec<(String, Value)>);
+pub(crate) struct Fields {
+    named: Vec<(String, Value)>,
+    /// Whether a name has a space (Defender's `Threat Name`): only then
+    /// does a lookup that missed compare names without their spaces.
+    spaced: bool,
+}
 
 impl Fields {
     pub(crate) fn with_capacity(n: usize) -> Self {
-        Fields(Vec::with_capacity(n))
+        Fields {
+            named: Vec::with_capacity(n),
+            spaced: false,
+        }
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.named.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// [`Fields::get`], and when that misses, the name spelled with or
+    /// without its spaces ([`mapping::same_name_without_spaces`]).
+    pub(crate) fn get_either_spelling(&self, name: &str) -> Option<&Value> {
+        self.get(name).or_else(|| {
+            if !self.spaced && !mapping::has_space(name) {
+                return None;
+            }
+            self.named
+                .iter()
+                .find(|(k, _)| mapping::same_name_without_spaces(k, name))
+                .map(|(_, v)| v)
+        })
+    }
+
+    fn push(&mut self, name: String, value: Value) {
+        self.spaced |= mapping::has_space(&name);
+        self.named.push((name, value));
     }
 
     pub(crate) fn values(&self) -> impl Iterator<Item = &Value> {
-        self.0.iter().map(|(_, v)| v)
+        self.named.iter().map(|(_, v)| v)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.named.is_empty()
     }
 
     /// Add `name` of the object at `at`; a repeated name keeps its first
@@ -42,20 +70,20 @@ impl Fields {
         at: &KeyPath<'_>,
         noted: &mut DuplicateKeys,
     ) {
-        match self.0.iter_mut().find(|(k, _)| *k == name) {
+        match self.named.iter_mut().find(|(k, _)| *k == name) {
             Some((_, existing)) => {
                 noted.note(&KeyPath::under(at, &name));
                 merge_value(existing, value);
             }
-            None => self.0.push((name.into_owned(), value)),
+            None => self.push(name.into_owned(), value),
         }
     }
 
     /// Add a value of repeated elements (`Data` items): a name met again
     /// becomes a list of its values, in its first place.
     pub(crate) fn insert_repeated(&mut self, name: String, value: Value) {
-        match self.0.iter_mut().find(|(k, _)| *k == name) {
-            None => self.0.push((name, value)),
+        match self.named.iter_mut().find(|(k, _)| *k == name) {
+            None => self.push(name, value),
             Some((_, Value::Array(items))) => items.push(value),
             Some((_, existing)) => {
                 let first = existing.take();
@@ -66,7 +94,7 @@ impl Fields {
 
     /// The level as a JSON object, in document order.
     pub(crate) fn to_object(&self) -> Value {
-        Value::Object(self.0.iter().cloned().collect::<Map<String, Value>>())
+        Value::Object(self.named.iter().cloned().collect::<Map<String, Value>>())
     }
 }
 
@@ -75,7 +103,7 @@ impl IntoIterator for Fields {
     type IntoIter = std::vec::IntoIter<(String, Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.named.into_iter()
     }
 }
 
@@ -83,7 +111,8 @@ impl IntoIterator for Fields {
 /// parsed JSON objects compare (names are unique in a level).
 impl PartialEq for Fields {
     fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len() && self.0.iter().all(|(k, v)| other.get(k) == Some(v))
+        self.named.len() == other.named.len()
+            && self.named.iter().all(|(k, v)| other.get(k) == Some(v))
     }
 }
 
@@ -113,6 +142,42 @@ mod tests {
         f.insert_repeated("a".into(), json!([3]));
         f.insert_repeated("a".into(), json!(4));
         assert_eq!(f.to_object().to_string(), r#"{"a":[1,[3],4],"b":2}"#);
+    }
+
+    #[test]
+    fn spaced_names_answer_to_both_spellings() {
+        let mut noted = DuplicateKeys::default();
+        let at = KeyPath::top("L");
+        let mut f = Fields::default();
+        f.add(
+            "Threat Name".into(),
+            json!("HackTool:Win32/Chisel"),
+            &at,
+            &mut noted,
+        );
+        f.add("Path".into(), json!("C:\\t\\chisel.exe"), &at, &mut noted);
+        assert_eq!(f.get("ThreatName"), None, "get is exact");
+        for name in ["Threat Name", "ThreatName", "Threat  Name"] {
+            assert_eq!(
+                f.get_either_spelling(name),
+                Some(&json!("HackTool:Win32/Chisel")),
+                "{name}"
+            );
+        }
+        assert_eq!(f.get_either_spelling("Threat"), None);
+        // A name written without spaces answers to the spaced spelling too.
+        let mut g = Fields::default();
+        g.add(
+            "SourceName".into(),
+            json!("Real-Time Protection"),
+            &at,
+            &mut noted,
+        );
+        assert_eq!(
+            g.get_either_spelling("Source Name"),
+            Some(&json!("Real-Time Protection"))
+        );
+        assert_eq!(g.get_either_spelling("Source"), None);
     }
 
     #[test]

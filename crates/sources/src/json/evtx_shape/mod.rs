@@ -243,13 +243,25 @@ impl EvtxJsonEvent {
             .get(attribute)
     }
 
+    /// `name` in `EventData` or an element of `UserData`, spelled as
+    /// given or with or without its spaces
+    /// ([`mapping::same_name_without_spaces`]).
     fn lookup_own(&self, name: &str) -> Option<&Value> {
-        if let Some(v) = self.event_data.get(name) {
+        if let Some(v) = self.event_data.get_either_spelling(name) {
             return Some(v);
         }
-        self.user_data
-            .values()
-            .find_map(|child| child.as_object()?.get(name))
+        let children = || self.user_data.values().filter_map(Value::as_object);
+        children().find_map(|child| child.get(name)).or_else(|| {
+            children().find_map(|child| {
+                child
+                    .iter()
+                    .find(|(k, _)| {
+                        (mapping::has_space(k) || mapping::has_space(name))
+                            && mapping::same_name_without_spaces(k, name)
+                    })
+                    .map(|(_, v)| v)
+            })
+        })
     }
 
     fn lookup_system(&self, name: &str) -> Option<&Value> {
