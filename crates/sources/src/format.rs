@@ -34,6 +34,13 @@ pub enum Format {
     /// XML `<Event>` elements: Sysmon for Linux in syslog, `wevtutil`
     /// exports.
     XmlEvents,
+    /// Web-server access logs in the W3C extended format IIS writes
+    /// (`#Fields:` headers).
+    IisW3c,
+    /// Apache/nginx access logs in the common or combined format.
+    AccessLog,
+    /// JSON access logs: nginx `escape=json`, Caddy.
+    AccessJson,
 }
 
 impl Format {
@@ -49,6 +56,9 @@ impl Format {
             Format::MdeCsv => "mde-csv",
             Format::Auditd => "auditd",
             Format::XmlEvents => "xml-events",
+            Format::IisW3c => "iis-w3c",
+            Format::AccessLog => "access-log",
+            Format::AccessJson => "access-json",
         }
     }
 }

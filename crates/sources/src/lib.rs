@@ -29,6 +29,7 @@ ends a scan.
 | Defender for Endpoint Advanced Hunting rows (JSON, CSV, Streaming API) | [`mde`] | [`mde::MdeEvent`] |
 | Linux auditd raw logs | [`auditd`] | [`auditd::AuditdEvent`] |
 | Zeek logs, TSV and JSON | [`zeek`] | [`zeek::ZeekEvent`] |
+| Web-server access logs: IIS W3C, Apache/nginx common and combined, JSON (nginx, Caddy) | [`web`] | [`web::WebEvent`] |
 
 Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON and
 XML share one event type on purpose: one set of Windows field mappings,
@@ -86,6 +87,7 @@ pub mod prefilter;
 mod record;
 mod stream;
 mod time;
+pub mod web;
 pub mod xml;
 pub mod zeek;
 

@@ -27,6 +27,7 @@ use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
 use crate::preamble::{self, Beyond};
+use crate::web::{WebEvent, WebReader};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -39,6 +40,7 @@ pub enum AnyEvent {
     Auditd(AuditdEvent),
     Ecs(EcsEvent),
     Mde(MdeEvent),
+    Web(WebEvent),
 }
 
 impl AnyEvent {
@@ -50,6 +52,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => Some(Cow::Borrowed(e.timestamp())),
             AnyEvent::Ecs(e) => e.timestamp(),
             AnyEvent::Mde(e) => e.timestamp(),
+            AnyEvent::Web(e) => e.timestamp().map(Cow::Borrowed),
         }
     }
 
@@ -63,6 +66,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => e.to_json(),
             AnyEvent::Ecs(e) => e.to_json(),
             AnyEvent::Mde(e) => e.to_json(),
+            AnyEvent::Web(e) => e.to_json(),
         }
     }
 
@@ -74,6 +78,7 @@ impl AnyEvent {
             AnyEvent::Ecs(e) => e.duplicate_keys(),
             AnyEvent::Mde(e) => e.duplicate_keys(),
             AnyEvent::Zeek(e) => e.duplicate_keys(),
+            AnyEvent::Web(e) => e.duplicate_keys(),
             AnyEvent::Auditd(_) => &NO_DUPLICATE_KEYS,
         }
     }
@@ -87,6 +92,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => e.node(),
             AnyEvent::Ecs(e) => e.host(),
             AnyEvent::Mde(e) => e.device_name(),
+            AnyEvent::Web(e) => e.host(),
         }
     }
 }
@@ -99,6 +105,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.field(name),
             AnyEvent::Ecs(e) => e.field(name),
             AnyEvent::Mde(e) => e.field(name),
+            AnyEvent::Web(e) => e.field(name),
         }
     }
 
@@ -109,6 +116,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.for_each_value(visit),
             AnyEvent::Ecs(e) => e.for_each_value(visit),
             AnyEvent::Mde(e) => e.for_each_value(visit),
+            AnyEvent::Web(e) => e.for_each_value(visit),
         }
     }
 
@@ -119,6 +127,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.kind(),
             AnyEvent::Ecs(e) => e.kind(),
             AnyEvent::Mde(e) => e.kind(),
+            AnyEvent::Web(e) => e.kind(),
         }
     }
 }
@@ -155,6 +164,7 @@ enum Inner {
     Ecs(EcsReader<Input>),
     MdeJson(MdeJsonReader<Input>),
     MdeCsv(MdeCsvReader<Input>),
+    Web(WebReader<Input>),
 }
 
 impl RecordReader {
@@ -171,6 +181,9 @@ impl RecordReader {
             Format::Ecs => Inner::Ecs(EcsReader::new(input, path)),
             Format::MdeJson => Inner::MdeJson(MdeJsonReader::new(input, path)),
             Format::MdeCsv => Inner::MdeCsv(MdeCsvReader::new(input, path)),
+            Format::IisW3c | Format::AccessLog | Format::AccessJson => {
+                Inner::Web(WebReader::new(input, path))
+            }
         };
         RecordReader { format, inner }
     }
@@ -264,6 +277,10 @@ impl Iterator for RecordReader {
             Inner::MdeCsv(r) => Some(r.next()?.map(|(origin, e)| Record {
                 origin,
                 event: AnyEvent::Mde(e),
+            })),
+            Inner::Web(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Web(e),
             })),
         }
     }
