@@ -32,6 +32,8 @@ mod mde_tables;
 mod preamble_files;
 mod prefilter_props;
 mod shapes_plink;
+mod web_access_logs;
+mod web_sigmahq;
 mod xml_reader;
 mod zeek_readers;
 mod zeek_sigmahq;
