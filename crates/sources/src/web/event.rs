@@ -12,7 +12,7 @@
 //! understood it (the request target, a header IIS wrote with `+` for its
 //! spaces) holds both spellings, the raw one first ([`Value::Forms`]): it
 //! looks up as a list, so a predicate holds when it holds for either
-//! ([`super::decode`] says which forms each field has, and why).
+//! (`web::decode` says which forms each field has, and why).
 //! `<name>-raw` looks up the raw spelling alone.
 
 use std::borrow::Cow;
@@ -76,7 +76,7 @@ impl Value {
 
 /// The entry as logged, for `--with-event` and lookups by native name.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Original {
+pub(crate) enum Original {
     /// A text line's fields, in order, under the log's own names.
     Columns(Vec<(Arc<str>, String)>),
     /// A JSON entry, and its leaves under dotted names (an array's

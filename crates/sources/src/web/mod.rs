@@ -10,20 +10,20 @@
 //! names (SigmaHQ writes its `rules/web` with IIS's: `c-ip`,
 //! `cs-method`, `cs-uri-stem`, `cs-uri-query`, `sc-status`,
 //! `cs-user-agent`…), whatever the dialect; how percent-encoding and IIS's
-//! `+` are read is in [`decode`].
+//! `+` are read is in `decode`.
 //!
 //! One reader takes the three dialects line by line, so a file that
 //! mixes them (concatenated exports) is read too: a `#` line is a W3C
-//! directive ([`w3c`]; `#Fields:` sets the columns of the entries after
-//! it), a `{` line a JSON entry ([`json`]), any other line a W3C entry
-//! while a `#Fields:` is in force, else a common/combined entry ([`clf`]).
+//! directive (`w3c`; `#Fields:` sets the columns of the entries after
+//! it), a `{` line a JSON entry (`json`), any other line a W3C entry
+//! while a `#Fields:` is in force, else a common/combined entry (`clf`).
 //! Each record's [`Format`] says which dialect it was. Lines are read with
 //! the size limit every line reader shares (`stream::Lines`); a line that
 //! is no entry is a [`ReadError`] with its line, and the next is read as
 //! usual. Text that is not UTF-8 is read with U+FFFD in place of the bad
 //! bytes (Apache and nginx escape such bytes themselves, so only a damaged
 //! or hostile file has them, and an entry should not vanish for a byte of
-//! its user agent). Times become RFC 3339 UTC ([`when`]).
+//! its user agent). Times become RFC 3339 UTC (`when`).
 
 mod clf;
 mod decode;
@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-pub use event::{Original, Value, WebEvent};
+pub use event::{Value, WebEvent};
 
 use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;

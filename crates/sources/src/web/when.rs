@@ -147,7 +147,7 @@ fn month_number(name: &str) -> Option<u32> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`, the inverse of the one in [`crate::time`]); `None`
+/// `days_from_civil`, the inverse of the one in `crate::time`); `None`
 /// for a day that does not exist or a year outside 0000–9999.
 fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
