@@ -72,17 +72,26 @@ fn iis_w3c_blocks_in_any_order_with_provenance() {
     assert!(records.iter().all(|r| r.origin.format == Format::IisW3c));
 
     let tunna = &records[0].event;
-    assert_eq!(forms(tunna, "cs-uri-query")[0], "proxy&port=3389&ip=127.0.0.1");
+    assert_eq!(
+        forms(tunna, "cs-uri-query")[0],
+        "proxy&port=3389&ip=127.0.0.1"
+    );
     assert!(tunna.field("cs-user-agent").is_absent());
     assert!(tunna.field("cs-referer").is_absent());
-    assert_eq!(tunna.timestamp().as_deref(), Some("2019-09-03T10:13:36.000Z"));
+    assert_eq!(
+        tunna.timestamp().as_deref(),
+        Some("2019-09-03T10:13:36.000Z")
+    );
     assert_eq!(tunna.kind().category, Some("webserver"));
     assert_eq!(tunna.host(), None);
 
     let second_block = &records[2].event;
     assert_eq!(
         forms(second_block, "cs-user-agent"),
-        ["Mozilla/5.0+(Windows+NT+10.0)", "Mozilla/5.0 (Windows NT 10.0)"]
+        [
+            "Mozilla/5.0+(Windows+NT+10.0)",
+            "Mozilla/5.0 (Windows NT 10.0)"
+        ]
     );
     assert_eq!(second_block.host(), Some("WEB01"));
     assert_eq!(
@@ -105,9 +114,11 @@ fn iis_w3c_blocks_in_any_order_with_provenance() {
         })
     ));
     assert!(error.is_record());
-    assert!(error.to_string().ends_with(
-        "u_ex190903.log:14: expected 8 fields (as listed by `#Fields:`), found 6"
-    ));
+    assert!(
+        error
+            .to_string()
+            .ends_with("u_ex190903.log:14: expected 8 fields (as listed by `#Fields:`), found 6")
+    );
 }
 
 #[test]
@@ -140,7 +151,10 @@ fn combined_common_and_vhost_lines_and_their_errors() {
     let search = &items[1].as_ref().unwrap().event;
     assert!(forms(search, "cs-uri-query").contains(&"q=UNION SELECT 1".to_owned()));
     assert_eq!(forms(search, "cs-uri-query-raw"), ["q=UNION%20SELECT+1"]);
-    assert_eq!(search.timestamp().as_deref(), Some("2026-11-12T13:02:04.000Z"));
+    assert_eq!(
+        search.timestamp().as_deref(),
+        Some("2026-11-12T13:02:04.000Z")
+    );
     let common = &items[3].as_ref().unwrap().event;
     assert!(common.field("cs-user-agent").is_absent());
     assert_eq!(forms(common, "cs-uri-query"), ["/"]);
@@ -153,11 +167,20 @@ fn json_access_logs_of_nginx_and_caddy() {
     let (format, items) = records(&nginx);
     assert_eq!(format, Format::AccessJson);
     let suo5 = &items[0].as_ref().unwrap().event;
-    assert_eq!(suo5.field("time-taken"), Lookup::One(FieldValue::Int(1_062_337)));
-    assert_eq!(suo5.timestamp().as_deref(), Some("2026-11-15T09:04:11.000Z"));
+    assert_eq!(
+        suo5.field("time-taken"),
+        Lookup::One(FieldValue::Int(1_062_337))
+    );
+    assert_eq!(
+        suo5.timestamp().as_deref(),
+        Some("2026-11-15T09:04:11.000Z")
+    );
     let errors: Vec<_> = items.iter().filter_map(|r| r.as_ref().err()).collect();
     assert_eq!(errors.len(), 2);
-    assert!(matches!(errors[0].kind, ReadErrorKind::Json { line: 2, .. }));
+    assert!(matches!(
+        errors[0].kind,
+        ReadErrorKind::Json { line: 2, .. }
+    ));
     assert!(matches!(errors[1].kind, ReadErrorKind::WrongShape { .. }));
     assert_eq!(errors[1].line, 3);
 

@@ -47,9 +47,7 @@ fn webserver_rule_files(sigmahq: &Path) -> Vec<PathBuf> {
     found
         .files
         .into_iter()
-        .filter(|f| {
-            std::fs::read_to_string(f).is_ok_and(|t| t.contains("category: webserver"))
-        })
+        .filter(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("category: webserver")))
         .collect()
 }
 

@@ -248,8 +248,7 @@ fn the_pack_raises_exactly_the_labelled_alerts_on_real_telemetry() {
     assert_eq!(summary["formats"]["evtx"]["files"], 8, "{summary}");
     assert_eq!(summary["formats"]["iis-w3c"]["files"], 1, "{summary}");
     assert_eq!(
-        summary["formats"]["iis-w3c"]["records_read"],
-        4298,
+        summary["formats"]["iis-w3c"]["records_read"], 4298,
         "{summary}"
     );
     assert_eq!(summary["totals"]["unparseable"], 0, "{summary}");

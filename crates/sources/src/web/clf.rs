@@ -226,8 +226,10 @@ mod tests {
 
     #[test]
     fn reads_common_combined_and_vhost_lines() {
-        let common = entry(r#"10.0.0.5 - bob [10/Oct/2000:13:55:36 -0700] "GET /a.php?x=1 HTTP/1.1" 200 2326"#)
-            .unwrap();
+        let common = entry(
+            r#"10.0.0.5 - bob [10/Oct/2000:13:55:36 -0700] "GET /a.php?x=1 HTTP/1.1" 200 2326"#,
+        )
+        .unwrap();
         assert_eq!(text(&common, "cs-username"), ["bob"]);
         assert_eq!(text(&common, "cs-uri-stem"), ["/a.php"]);
         assert_eq!(common.field("sc-bytes"), Lookup::One(FieldValue::Int(2326)));
@@ -265,8 +267,9 @@ mod tests {
         assert_eq!(text(&event, "cs-uri-query")[0], r#"a="x"\"#);
         assert_eq!(text(&event, "cs-user-agent"), [r"a\x01b"]);
         assert!(event.field("sc-bytes").is_absent());
-        let garbage = entry(r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "\x16\x03\x01" 400 0 "-" "-""#)
-            .unwrap();
+        let garbage =
+            entry(r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "\x16\x03\x01" 400 0 "-" "-""#)
+                .unwrap();
         assert!(garbage.field("cs-method").is_absent());
         assert_eq!(text(&garbage, "request"), [r"\x16\x03\x01"]);
     }

@@ -244,7 +244,10 @@ mod tests {
             forms(get(&fields, "cs-uri-stem")),
             ["/a%41+b.aspx", "/a%41 b.aspx"]
         );
-        assert_eq!(forms(get(&fields, "cs-uri-query")), ["/a%41+b.aspx", "/a%41 b.aspx"]);
+        assert_eq!(
+            forms(get(&fields, "cs-uri-query")),
+            ["/a%41+b.aspx", "/a%41 b.aspx"]
+        );
         fields.header("cs", "User-Agent", "Mozilla/5.0+(X11)", Spelling::Iis);
         assert_eq!(
             forms(get(&fields, "cs-user-agent")),

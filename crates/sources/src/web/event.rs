@@ -66,9 +66,9 @@ impl Value {
     /// The spelling as logged.
     fn raw(&self) -> Lookup<'_> {
         match self {
-            Value::Forms(forms) => forms
-                .first()
-                .map_or(Lookup::Absent, |s| Lookup::One(FieldValue::Str(Cow::Borrowed(s)))),
+            Value::Forms(forms) => forms.first().map_or(Lookup::Absent, |s| {
+                Lookup::One(FieldValue::Str(Cow::Borrowed(s)))
+            }),
             other => other.lookup(),
         }
     }

@@ -58,10 +58,8 @@ pub(crate) fn entry(bytes: &[u8], line: u64) -> Result<WebEvent, ReadErrorKind> 
         line,
         column: e.valid_up_to() as u64 + 1,
     })?;
-    let (document, repeated) =
-        parse_merged(serde_json::Deserializer::from_str(text)).map_err(|e| {
-            crate::json::values::json_error(&e, line, 1)
-        })?;
+    let (document, repeated) = parse_merged(serde_json::Deserializer::from_str(text))
+        .map_err(|e| crate::json::values::json_error(&e, line, 1))?;
     let Json::Object(object) = &document else {
         return Err(ReadErrorKind::NotJson {
             snippet: text.chars().take(57).collect(),
@@ -162,7 +160,11 @@ fn nginx(object: &Map<String, Json>) -> (Fields, Option<String>) {
     let timestamp = get("time_iso8601")
         .and_then(|t| when::iso(&t))
         .or_else(|| get("time_local").and_then(|t| when::clf(&t)))
-        .or_else(|| get("msec").and_then(|t| t.parse().ok()).and_then(when::epoch))
+        .or_else(|| {
+            get("msec")
+                .and_then(|t| t.parse().ok())
+                .and_then(when::epoch)
+        })
         .or_else(|| get("@timestamp").and_then(|t| when::iso(&t)))
         .or_else(|| get("timestamp").and_then(|t| when::iso(&t)));
     (fields, timestamp)
@@ -215,7 +217,10 @@ fn caddy(object: &Map<String, Json>) -> (Fields, Option<String>) {
     if let Some(duration) = top("duration") {
         fields.seconds_as_time_taken(&duration);
     }
-    for (side, headers) in [("cs", request.get("headers")), ("sc", object.get("resp_headers"))] {
+    for (side, headers) in [
+        ("cs", request.get("headers")),
+        ("sc", object.get("resp_headers")),
+    ] {
         let Some(Json::Object(headers)) = headers else {
             continue;
         };
@@ -312,7 +317,10 @@ mod tests {
             entry(br#"{"status":"#, 9),
             Err(ReadErrorKind::Json { line: 9, .. })
         ));
-        assert!(matches!(entry(b"[1]", 1), Err(ReadErrorKind::NotJson { .. })));
+        assert!(matches!(
+            entry(b"[1]", 1),
+            Err(ReadErrorKind::NotJson { .. })
+        ));
         assert!(matches!(
             entry(b"{\"a\":\"\xff\"}", 1),
             Err(ReadErrorKind::InvalidUtf8 { .. })

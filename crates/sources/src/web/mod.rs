@@ -105,7 +105,10 @@ impl<R: BufRead> Iterator for WebReader<R> {
                         continue;
                     }
                     if bytes.starts_with(b"{") {
-                        (line, json::entry(bytes, line).map(|e| (e, Format::AccessJson)))
+                        (
+                            line,
+                            json::entry(bytes, line).map(|e| (e, Format::AccessJson)),
+                        )
                     } else {
                         let text = String::from_utf8_lossy(bytes);
                         match parse_text(&mut self.header, &text) {
@@ -179,7 +182,10 @@ mod tests {
     #[test]
     fn sniffs_each_dialect() {
         assert_eq!(
-            sniff_line(b"#Software: Microsoft Internet Information Services 10.0\r\n", false),
+            sniff_line(
+                b"#Software: Microsoft Internet Information Services 10.0\r\n",
+                false
+            ),
             Some(Format::IisW3c)
         );
         assert_eq!(
