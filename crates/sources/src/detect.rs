@@ -74,6 +74,9 @@ pub(crate) fn sniff_line_start(text: &[u8], whole: bool) -> Option<Format> {
     if crate::xml::sniff_line(text) {
         return Some(Format::XmlEvents);
     }
+    if let Some(format) = crate::web::sniff_line(text, whole) {
+        return Some(format);
+    }
     match evtx_json_start(text) {
         Some(true) => Some(Format::EvtxJson),
         Some(false) => None,

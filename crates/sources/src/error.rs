@@ -168,6 +168,9 @@ pub enum ReadErrorKind {
     /// An XML `<Event>` element that cannot be read.
     #[error("{0}")]
     Xml(#[from] crate::xml::XmlError),
+    /// A line of a web-server access log that cannot be read.
+    #[error("{0}")]
+    Web(#[from] crate::web::WebError),
     /// A CSV row with more or fewer fields than the header has columns.
     #[error("CSV row has {found} fields where the header has {expected}")]
     CsvFieldCount { expected: u64, found: u64 },

@@ -47,6 +47,13 @@ pub enum Format {
     SentinelJson,
     /// Log Analytics (Sentinel) `SecurityEvent` / `Event` rows as CSV.
     SentinelCsv,
+    /// Web-server access logs in the W3C extended format IIS writes
+    /// (`#Fields:` headers).
+    IisW3c,
+    /// Apache/nginx access logs in the common or combined format.
+    AccessLog,
+    /// JSON access logs: nginx `escape=json`, Caddy.
+    AccessJson,
 }
 
 impl Format {
@@ -68,6 +75,9 @@ impl Format {
             Format::SplunkCsv => "splunk-csv",
             Format::SentinelJson => "sentinel-json",
             Format::SentinelCsv => "sentinel-csv",
+            Format::IisW3c => "iis-w3c",
+            Format::AccessLog => "access-log",
+            Format::AccessJson => "access-json",
         }
     }
 }

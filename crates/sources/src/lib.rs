@@ -31,6 +31,7 @@ ends a scan.
 | Zeek logs, TSV and JSON | [`zeek`] | [`zeek::ZeekEvent`] |
 | Packet captures, pcap and pcapng | [`pcap`] | [`zeek::ZeekEvent`] (the `conn`, `dns`, `ssl`, `http` and `ssh` entries Zeek would write) |
 | Windows events exported from Splunk (`_raw`) and Sentinel (`SecurityEvent`, `Event`), JSON and CSV | [`siem_export`] | [`json::EvtxJsonEvent`] |
+| Web-server access logs: IIS W3C, Apache/nginx common and combined, JSON (nginx, Caddy) | [`web`] | [`web::WebEvent`] |
 
 Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON,
 XML and the SIEM exports share one event type on purpose: one set of
@@ -93,6 +94,7 @@ mod record;
 pub mod siem_export;
 mod stream;
 mod time;
+pub mod web;
 pub mod xml;
 pub mod zeek;
 

@@ -29,6 +29,7 @@ use crate::origin::Origin;
 use crate::pcap::PcapReader;
 use crate::preamble::{self, Beyond};
 use crate::siem_export::{Export, SiemExportReader};
+use crate::web::{WebEvent, WebReader};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -41,6 +42,7 @@ pub enum AnyEvent {
     Auditd(AuditdEvent),
     Ecs(EcsEvent),
     Mde(MdeEvent),
+    Web(WebEvent),
 }
 
 impl AnyEvent {
@@ -52,6 +54,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => Some(Cow::Borrowed(e.timestamp())),
             AnyEvent::Ecs(e) => e.timestamp(),
             AnyEvent::Mde(e) => e.timestamp(),
+            AnyEvent::Web(e) => e.timestamp().map(Cow::Borrowed),
         }
     }
 
@@ -65,6 +68,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => e.to_json(),
             AnyEvent::Ecs(e) => e.to_json(),
             AnyEvent::Mde(e) => e.to_json(),
+            AnyEvent::Web(e) => e.to_json(),
         }
     }
 
@@ -76,6 +80,7 @@ impl AnyEvent {
             AnyEvent::Ecs(e) => e.duplicate_keys(),
             AnyEvent::Mde(e) => e.duplicate_keys(),
             AnyEvent::Zeek(e) => e.duplicate_keys(),
+            AnyEvent::Web(e) => e.duplicate_keys(),
             AnyEvent::Auditd(_) => &NO_DUPLICATE_KEYS,
         }
     }
@@ -89,6 +94,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => e.node(),
             AnyEvent::Ecs(e) => e.host(),
             AnyEvent::Mde(e) => e.device_name(),
+            AnyEvent::Web(e) => e.host(),
         }
     }
 }
@@ -101,6 +107,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.field(name),
             AnyEvent::Ecs(e) => e.field(name),
             AnyEvent::Mde(e) => e.field(name),
+            AnyEvent::Web(e) => e.field(name),
         }
     }
 
@@ -111,6 +118,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.for_each_value(visit),
             AnyEvent::Ecs(e) => e.for_each_value(visit),
             AnyEvent::Mde(e) => e.for_each_value(visit),
+            AnyEvent::Web(e) => e.for_each_value(visit),
         }
     }
 
@@ -121,6 +129,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.kind(),
             AnyEvent::Ecs(e) => e.kind(),
             AnyEvent::Mde(e) => e.kind(),
+            AnyEvent::Web(e) => e.kind(),
         }
     }
 }
@@ -159,6 +168,7 @@ enum Inner {
     MdeCsv(MdeCsvReader<Input>),
     Pcap(PcapReader),
     SiemExport(SiemExportReader<Input>),
+    Web(WebReader<Input>),
 }
 
 impl RecordReader {
@@ -180,6 +190,9 @@ impl RecordReader {
             Format::SplunkCsv => siem(input, path, Export::SplunkCsv),
             Format::SentinelJson => siem(input, path, Export::SentinelJson),
             Format::SentinelCsv => siem(input, path, Export::SentinelCsv),
+            Format::IisW3c | Format::AccessLog | Format::AccessJson => {
+                Inner::Web(WebReader::new(input, path))
+            }
         };
         RecordReader { format, inner }
     }
@@ -288,6 +301,10 @@ impl Iterator for RecordReader {
             Inner::SiemExport(r) => Some(r.next()?.map(|(origin, e)| Record {
                 origin,
                 event: AnyEvent::EvtxJson(e),
+            })),
+            Inner::Web(r) => Some(r.next()?.map(|(origin, e)| Record {
+                origin,
+                event: AnyEvent::Web(e),
             })),
         }
     }

@@ -35,6 +35,8 @@ mod preamble_files;
 mod prefilter_props;
 mod shapes_plink;
 mod siem_exports;
+mod web_access_logs;
+mod web_sigmahq;
 mod xml_reader;
 mod zeek_readers;
 mod zeek_sigmahq;

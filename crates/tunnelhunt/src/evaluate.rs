@@ -113,13 +113,15 @@ pub fn evaluate_file_with(
 }
 
 /// Fields that say what an event is about, in the order tried.
-const SUMMARY_FIELDS: [&str; 6] = [
+const SUMMARY_FIELDS: [&str; 7] = [
     "CommandLine",
     "TargetObject",
     "QueryName",
     "DestinationHostname",
     "DestinationIp",
     "Image",
+    // A web request: its target as logged (`/conn.aspx?proxy&port=3389…`).
+    "cs-uri",
 ];
 
 /// The longest summary kept, in characters.

@@ -2,7 +2,8 @@
 //! built-in pack over `$TUNNELHUNT_CORPUS/real/` (see its PROVENANCE.md
 //! for where each file comes from and the label of each record).
 //!
-//! The test asserts the exact set of (file, record, branch) alerts: every
+//! The test asserts the exact set of (file, record or line, branch) alerts,
+//! and of correlation alerts by their window's start: every
 //! record PROVENANCE.md labels a tunnel that the pack detects today, and
 //! nothing on the records it labels benign (clean-up commands, ordinary
 //! logons and RDP, other netsh uses, session processes). Labelled records
@@ -109,6 +110,32 @@ const EXPECTED: &[(&str, u64, &str)] = &[
     (PCAP, 100, "DnsTunneling"),
     (PCAP, 104, "DnsTunneling"),
     (PCAP, 108, "DnsTunneling"),
+    // The same Tunna session seen by IIS (W3C log, by line): the three
+    // `proxy&port=3389&ip=127.0.0.1` set-up requests.
+    ("Tunna_rdp_tunnel_IIS.log", 7, "WebShellTunnel"),
+    ("Tunna_rdp_tunnel_IIS.log", 2606, "WebShellTunnel"),
+    ("Tunna_rdp_tunnel_IIS.log", 2629, "WebShellTunnel"),
+];
+
+/// (file of the last contributing event, correlation id, window start) of
+/// every correlation alert: plink's forward then the loopback RDP it
+/// carried, and the Tunna session's `?proxy` polling, one alert per session.
+const EXPECTED_CORRELATIONS: &[(&str, &str, &str)] = &[
+    (
+        "DE_sysmon-3-rdp-tun.evtx",
+        "6b0d2a55-3f7e-4c1a-9d43-2f1e8a7c5b10",
+        "2019-02-16T10:02:21.9344384Z",
+    ),
+    (
+        "Tunna_rdp_tunnel_IIS.log",
+        "e1ad994f-4b44-4339-92f2-6c5a7a43082d",
+        "2019-09-03T10:13:44Z",
+    ),
+    (
+        "Tunna_rdp_tunnel_IIS.log",
+        "e1ad994f-4b44-4339-92f2-6c5a7a43082d",
+        "2019-09-03T11:04:05Z",
+    ),
 ];
 
 /// The packet capture of commands carried in DNS TXT answers.
@@ -139,9 +166,8 @@ const KNOWN_MISSES: &[(&str, u64, &str)] = &[
     ),
 ];
 
-/// Files in `real/` no reader handles (PROVENANCE.md: the IIS W3C log),
-/// skipped as unrecognised rather than counted as errors.
-const UNREADABLE_FORMATS: [&str; 1] = ["Tunna_rdp_tunnel_IIS.log"];
+/// Every file in `real/` has a reader now (the IIS W3C log and the capture
+/// included): nothing is skipped as unrecognised.
 
 fn real_corpus() -> Option<PathBuf> {
     let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
@@ -177,21 +203,45 @@ fn the_pack_raises_exactly_the_labelled_alerts_on_real_telemetry() {
     // Skipped files are not input errors: a clean scan.
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    let got: BTreeSet<(String, u64, String)> = text
+    let alerts: Vec<Value> = text
         .lines()
-        .map(|line| {
-            let alert: Value = serde_json::from_str(line).unwrap();
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let (correlated, per_event): (Vec<&Value>, Vec<&Value>) =
+        alerts.iter().partition(|a| a.get("correlation").is_some());
+    let got: BTreeSet<(String, u64, String)> = per_event
+        .iter()
+        .map(|alert| {
             let source = &alert["source"];
             (
                 file_name(source["path"].as_str().unwrap()),
                 source["record_id"]
                     .as_u64()
                     .or(source["packet"].as_u64())
+                    .or_else(|| source["line"].as_u64())
                     .unwrap(),
                 alert["branch"].as_str().unwrap().to_owned(),
             )
         })
         .collect();
+    let got_correlations: BTreeSet<(String, String, String)> = correlated
+        .iter()
+        .map(|alert| {
+            (
+                file_name(alert["source"]["path"].as_str().unwrap()),
+                alert["rule_id"].as_str().unwrap().to_owned(),
+                alert["correlation"]["window_start"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let expected_correlations: BTreeSet<(String, String, String)> = EXPECTED_CORRELATIONS
+        .iter()
+        .map(|&(f, id, start)| (f.to_owned(), id.to_owned(), start.to_owned()))
+        .collect();
+    assert_eq!(got_correlations, expected_correlations);
     let expected: BTreeSet<(String, u64, String)> = EXPECTED
         .iter()
         .map(|&(f, r, b)| (f.to_owned(), r, b.to_owned()))
@@ -220,6 +270,11 @@ fn the_pack_raises_exactly_the_labelled_alerts_on_real_telemetry() {
     let summary: Value = serde_json::from_str(&summary_line).unwrap();
     assert_eq!(summary["formats"]["evtx"]["files"], 8, "{summary}");
     assert_eq!(summary["formats"]["pcap"]["files"], 1, "{summary}");
+    assert_eq!(summary["formats"]["iis-w3c"]["files"], 1, "{summary}");
+    assert_eq!(
+        summary["formats"]["iis-w3c"]["records_read"], 4298,
+        "{summary}"
+    );
     assert_eq!(summary["totals"]["unparseable"], 0, "{summary}");
     assert_eq!(summary["totals"]["damaged"], 0, "{summary}");
     let skipped: Vec<String> = summary["skipped"]
@@ -229,12 +284,7 @@ fn the_pack_raises_exactly_the_labelled_alerts_on_real_telemetry() {
         .flat_map(|g| g["files"].as_array().unwrap().iter())
         .map(|f| f.as_str().unwrap().to_owned())
         .collect();
-    for name in UNREADABLE_FORMATS {
-        assert!(
-            skipped.iter().any(|f| f.contains(name)),
-            "{name}: {skipped:#?}"
-        );
-    }
+    assert!(skipped.is_empty(), "{skipped:#?}");
     println!(
         "real corpus: {} alerts on {} labelled records; {} known misses",
         text.lines().count(),
