@@ -26,7 +26,7 @@ pub mod table;
 
 pub use table::{
     CATEGORIES, CategoryEntry, DECLARED, DeclaredEntry, EQUIVALENT_CATEGORIES, FieldCondition,
-    SERVICES, ServiceEntry,
+    LINUX_SERVICES, SERVICES, ServiceEntry,
 };
 use tunnelhunt_sigma::ast::LogSource;
 
@@ -59,6 +59,7 @@ pub fn service_channels<'a>(
 ) -> impl Iterator<Item = &'static str> + 'a {
     SERVICES
         .iter()
+        .chain(LINUX_SERVICES)
         .filter(move |e| eq(e.service, service) && compatible(e.product, product))
         .flat_map(|e| e.channels.iter().copied())
 }
@@ -91,6 +92,7 @@ pub fn is_known(ls: &LogSource) -> bool {
     let service_known = ls.service.as_deref().is_none_or(|s| {
         SERVICES
             .iter()
+            .chain(LINUX_SERVICES)
             .any(|e| eq(e.service, s) && compatible(e.product, product))
             || DECLARED
                 .iter()
