@@ -167,6 +167,12 @@ pub enum ReadErrorKind {
     /// An XML `<Event>` element that cannot be read.
     #[error("{0}")]
     Xml(#[from] crate::xml::XmlError),
+    /// A syslog line that cannot be read.
+    #[error("{0}")]
+    Syslog(#[from] crate::syslog::SyslogError),
+    /// A systemd journal entry that cannot be read.
+    #[error("{0}")]
+    Journal(#[from] crate::journal::JournalError),
     /// A CSV row with more or fewer fields than the header has columns.
     #[error("CSV row has {found} fields where the header has {expected}")]
     CsvFieldCount { expected: u64, found: u64 },

@@ -34,6 +34,13 @@ pub enum Format {
     /// XML `<Event>` elements: Sysmon for Linux in syslog, `wevtutil`
     /// exports.
     XmlEvents,
+    /// Syslog lines: RFC 3164 (`auth.log`, `secure`, `syslog`, with or
+    /// without a year, or with an RFC 3339 time) and RFC 5424.
+    Syslog,
+    /// `journalctl -o json`: one journal entry per line.
+    JournalJson,
+    /// `journalctl -o export`: the journal's binary-safe field stream.
+    JournalExport,
 }
 
 impl Format {
@@ -49,6 +56,9 @@ impl Format {
             Format::MdeCsv => "mde-csv",
             Format::Auditd => "auditd",
             Format::XmlEvents => "xml-events",
+            Format::Syslog => "syslog",
+            Format::JournalJson => "journal-json",
+            Format::JournalExport => "journal-export",
         }
     }
 }

@@ -29,6 +29,8 @@ ends a scan.
 | Defender for Endpoint Advanced Hunting rows (JSON, CSV, Streaming API) | [`mde`] | [`mde::MdeEvent`] |
 | Linux auditd raw logs | [`auditd`] | [`auditd::AuditdEvent`] |
 | Zeek logs, TSV and JSON | [`zeek`] | [`zeek::ZeekEvent`] |
+| syslog (RFC 3164, RFC 5424: `auth.log`, `secure`, `syslog`) | [`syslog`] | [`syslog::LinuxLogEvent`] (Sysmon for Linux messages: [`json::EvtxJsonEvent`]) |
+| `journalctl -o json` and `-o export` dumps | [`journal`] | [`syslog::LinuxLogEvent`] (Sysmon for Linux messages: [`json::EvtxJsonEvent`]) |
 
 Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON and
 XML share one event type on purpose: one set of Windows field mappings,
@@ -77,6 +79,7 @@ mod error;
 pub mod evtx;
 mod format;
 pub mod inputs;
+pub mod journal;
 pub mod json;
 mod mapping;
 pub mod mde;
@@ -85,6 +88,7 @@ pub mod preamble;
 pub mod prefilter;
 mod record;
 mod stream;
+pub mod syslog;
 mod time;
 pub mod xml;
 pub mod zeek;

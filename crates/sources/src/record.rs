@@ -22,11 +22,13 @@ use crate::ecs::{EcsEvent, EcsReader};
 use crate::error::{OpenError, ReadError};
 use crate::evtx::EvtxReader;
 use crate::format::Format;
+use crate::journal::{JournalExportReader, JournalJsonReader};
 use crate::json::duplicates::{DuplicateKeys, NO_DUPLICATE_KEYS};
 use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
 use crate::origin::Origin;
 use crate::preamble::{self, Beyond};
+use crate::syslog::{LinuxLogEvent, LinuxRecord, SyslogReader};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -39,6 +41,8 @@ pub enum AnyEvent {
     Auditd(AuditdEvent),
     Ecs(EcsEvent),
     Mde(MdeEvent),
+    /// A syslog line or a journal entry.
+    LinuxLog(LinuxLogEvent),
 }
 
 impl AnyEvent {
@@ -50,6 +54,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => Some(Cow::Borrowed(e.timestamp())),
             AnyEvent::Ecs(e) => e.timestamp(),
             AnyEvent::Mde(e) => e.timestamp(),
+            AnyEvent::LinuxLog(e) => e.timestamp().map(Cow::Borrowed),
         }
     }
 
@@ -63,6 +68,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => e.to_json(),
             AnyEvent::Ecs(e) => e.to_json(),
             AnyEvent::Mde(e) => e.to_json(),
+            AnyEvent::LinuxLog(e) => e.to_json(),
         }
     }
 
@@ -75,6 +81,9 @@ impl AnyEvent {
             AnyEvent::Mde(e) => e.duplicate_keys(),
             AnyEvent::Zeek(e) => e.duplicate_keys(),
             AnyEvent::Auditd(_) => &NO_DUPLICATE_KEYS,
+            // A journal field given twice is a list by the journal's
+            // definition, not a repeated key; syslog lines have no keys.
+            AnyEvent::LinuxLog(_) => &NO_DUPLICATE_KEYS,
         }
     }
 
@@ -87,6 +96,7 @@ impl AnyEvent {
             AnyEvent::Auditd(e) => e.node(),
             AnyEvent::Ecs(e) => e.host(),
             AnyEvent::Mde(e) => e.device_name(),
+            AnyEvent::LinuxLog(e) => e.host(),
         }
     }
 }
@@ -99,6 +109,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.field(name),
             AnyEvent::Ecs(e) => e.field(name),
             AnyEvent::Mde(e) => e.field(name),
+            AnyEvent::LinuxLog(e) => e.field(name),
         }
     }
 
@@ -109,6 +120,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.for_each_value(visit),
             AnyEvent::Ecs(e) => e.for_each_value(visit),
             AnyEvent::Mde(e) => e.for_each_value(visit),
+            AnyEvent::LinuxLog(e) => e.for_each_value(visit),
         }
     }
 
@@ -119,6 +131,7 @@ impl Event for AnyEvent {
             AnyEvent::Auditd(e) => e.kind(),
             AnyEvent::Ecs(e) => e.kind(),
             AnyEvent::Mde(e) => e.kind(),
+            AnyEvent::LinuxLog(e) => e.kind(),
         }
     }
 }
@@ -155,6 +168,9 @@ enum Inner {
     Ecs(EcsReader<Input>),
     MdeJson(MdeJsonReader<Input>),
     MdeCsv(MdeCsvReader<Input>),
+    Syslog(SyslogReader<Input>),
+    JournalJson(JournalJsonReader<Input>),
+    JournalExport(JournalExportReader<Input>),
 }
 
 impl RecordReader {
@@ -171,6 +187,9 @@ impl RecordReader {
             Format::Ecs => Inner::Ecs(EcsReader::new(input, path)),
             Format::MdeJson => Inner::MdeJson(MdeJsonReader::new(input, path)),
             Format::MdeCsv => Inner::MdeCsv(MdeCsvReader::new(input, path)),
+            Format::Syslog => Inner::Syslog(SyslogReader::new(input, path)),
+            Format::JournalJson => Inner::JournalJson(JournalJsonReader::new(input, path)),
+            Format::JournalExport => Inner::JournalExport(JournalExportReader::new(input, path)),
         };
         RecordReader { format, inner }
     }
@@ -201,6 +220,16 @@ impl RecordReader {
             Inner::EvtxJson(r) => r.set_projection(projection),
             Inner::Evtx(r) => r.set_projection(projection),
             _ => {}
+        }
+    }
+
+    /// Place syslog times that have no year by `epoch_secs`, the moment
+    /// the file was last written ([`crate::syslog`] says how); other
+    /// readers ignore it. [`open`] sets it from the file's modification
+    /// time.
+    pub fn set_year_reference(&mut self, epoch_secs: i64) {
+        if let Inner::Syslog(r) = &mut self.inner {
+            r.set_reference(epoch_secs);
         }
     }
 
@@ -265,8 +294,21 @@ impl Iterator for RecordReader {
                 origin,
                 event: AnyEvent::Mde(e),
             })),
+            Inner::Syslog(r) => Some(r.next()?.map(linux_record)),
+            Inner::JournalJson(r) => Some(r.next()?.map(linux_record)),
+            Inner::JournalExport(r) => Some(r.next()?.map(linux_record)),
         }
     }
+}
+
+/// A Linux log message as a record; the Sysmon for Linux events it may
+/// carry are evtx-shaped, as through the XML reader.
+fn linux_record((origin, record): (Origin, LinuxRecord)) -> Record {
+    let event = match record {
+        LinuxRecord::Log(e) => AnyEvent::LinuxLog(e),
+        LinuxRecord::Sysmon(e) => AnyEvent::EvtxJson(e),
+    };
+    Record { origin, event }
 }
 
 /// Open a file, detect its format from its content, and stream its records.
@@ -280,6 +322,7 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
         source,
     };
     let mut file = File::open(&path).map_err(io_error)?;
+    let written = modified_secs(&file);
     let head = read_head(&mut file).map_err(io_error)?;
     if crate::decompress::is_gzip(&head) {
         let (format, head, decoder) =
@@ -288,12 +331,16 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
             256 * 1024,
             Cursor::new(head).chain(decoder),
         ));
-        return Ok(RecordReader::new(format, input, path));
+        let mut reader = RecordReader::new(format, input, path);
+        if let Some(secs) = written {
+            reader.set_year_reference(secs);
+        }
+        return Ok(reader);
     }
     if crate::encoding::is_utf16(&head) {
         let mut decoded = crate::encoding::decode_utf16(Cursor::new(head).chain(file));
         let head = read_head(&mut decoded).map_err(io_error)?;
-        return open_text(path, head, decoded);
+        return open_text(path, head, decoded, written);
     }
     if head.starts_with(b"ElfFile\0") {
         // The file itself, seekable, so that a log that has wrapped around
@@ -304,7 +351,14 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
             inner,
         });
     }
-    open_text(path, head, file)
+    open_text(path, head, file, written)
+}
+
+/// When `file` was last written, in epoch seconds, where the system says.
+fn modified_secs(file: &File) -> Option<i64> {
+    let modified = file.metadata().and_then(|m| m.modified()).ok()?;
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(since.as_secs()).ok()
 }
 
 /// The first [`SNIFF_LEN`] bytes of `input` (fewer if it is shorter).
@@ -321,6 +375,7 @@ fn open_text(
     path: Arc<Path>,
     mut head: Vec<u8>,
     mut rest: impl Read + Send + 'static,
+    written: Option<i64>,
 ) -> Result<RecordReader, OpenError> {
     let format = match detect::detect(&head) {
         Ok(format) => format,
@@ -337,7 +392,11 @@ fn open_text(
         256 * 1024,
         Cursor::new(head).chain(rest),
     ));
-    Ok(RecordReader::new(format, input, path))
+    let mut reader = RecordReader::new(format, input, path);
+    if let Some(secs) = written {
+        reader.set_year_reference(secs);
+    }
+    Ok(reader)
 }
 
 #[cfg(test)]
