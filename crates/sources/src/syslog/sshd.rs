@@ -190,7 +190,8 @@ impl Fields {
         if host.parse::<IpAddr>().is_ok() {
             self.set("DestinationIp", host);
         }
-        let port = port.trim_end_matches([',', ':', '.']);
+        // The number, without the punctuation or control characters after it.
+        let port = port.trim_end_matches(|c: char| !c.is_ascii_digit());
         if port.parse::<u16>().is_ok() {
             self.set("DestinationPort", port);
         }
