@@ -8,7 +8,9 @@
 //! * `product`: must be equal when both the rule and the event name one
 //!   (an event that names no product is compatible with every product);
 //! * `service`: the event's declared `service` if it has one, else its
-//!   `channel` must be one of the service's channels ([`SERVICES`]);
+//!   `channel` must be one of the service's channels ([`SERVICES`], and
+//!   for the `linux` services of syslog and journal messages
+//!   [`LINUX_SERVICES`]);
 //! * `category`: the event's declared `category` if it has one, else a
 //!   [`CATEGORIES`] entry for that category must hold: EventID in the
 //!   entry's list, the event from the entry's service (when the event says

@@ -4,9 +4,9 @@
 //! A responder gets these more often than any other Linux evidence, and
 //! sshd, sudo and cron write their story there. Each line is one message
 //! (rsyslog and journald escape line breaks inside a message), cut into
-//! its parts by [`header`] (RFC 3164 with or without a year, with an RFC
+//! its parts by `header` (RFC 3164 with or without a year, with an RFC
 //! 3339 time, or RFC 5424 with structured data, a BOM and NILVALUEs), its
-//! time placed in a year by [`clock`] when the line has none, classified
+//! time placed in a year by `clock` when the line has none, classified
 //! into the Sigma `linux` service its program belongs to and, for sshd,
 //! given the fields its message states ([`sshd`]); the result is a
 //! [`LinuxLogEvent`] (the journal reader, [`crate::journal`], produces
@@ -101,7 +101,7 @@ impl<R: BufRead> SyslogReader<R> {
     }
 
     /// Place times without a year by `epoch_secs`, the moment the file
-    /// was last written (see [`clock`]).
+    /// was last written (see `clock`).
     pub fn set_reference(&mut self, epoch_secs: i64) {
         self.reference = epoch_secs;
     }
