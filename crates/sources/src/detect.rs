@@ -52,6 +52,20 @@ pub fn detect(head: &[u8]) -> Result<Format, SkipReason> {
             return Ok(format);
         }
     }
+    // A syslog message may hold any other format's record (Sysmon for
+    // Linux's XML, an audit record forwarded by audisp): syslog is decided
+    // only when no line is claimed by another reader.
+    let syslog_lines = std::iter::once(0).chain(
+        text.iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    for start in syslog_lines.take(SNIFF_LINES) {
+        if crate::syslog::sniff_line(line_at(&text[start..])) {
+            return Ok(Format::Syslog);
+        }
+    }
     if let Some(format) = ecs_or_mde(text) {
         return Ok(format);
     }
@@ -73,6 +87,12 @@ pub(crate) fn sniff_line_start(text: &[u8], whole: bool) -> Option<Format> {
     }
     if crate::xml::sniff_line(text) {
         return Some(Format::XmlEvents);
+    }
+    if crate::journal::sniff_export_line(text) {
+        return Some(Format::JournalExport);
+    }
+    if crate::journal::sniff_json_line(text) {
+        return Some(Format::JournalJson);
     }
     if let Some(format) = crate::web::sniff_line(text, whole) {
         return Some(format);

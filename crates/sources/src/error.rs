@@ -171,6 +171,12 @@ pub enum ReadErrorKind {
     /// A line of a web-server access log that cannot be read.
     #[error("{0}")]
     Web(#[from] crate::web::WebError),
+    /// A syslog line that cannot be read.
+    #[error("{0}")]
+    Syslog(#[from] crate::syslog::SyslogError),
+    /// A systemd journal entry that cannot be read.
+    #[error("{0}")]
+    Journal(#[from] crate::journal::JournalError),
     /// A CSV row with more or fewer fields than the header has columns.
     #[error("CSV row has {found} fields where the header has {expected}")]
     CsvFieldCount { expected: u64, found: u64 },

@@ -54,6 +54,13 @@ pub enum Format {
     AccessLog,
     /// JSON access logs: nginx `escape=json`, Caddy.
     AccessJson,
+    /// Syslog lines: RFC 3164 (`auth.log`, `secure`, `syslog`, with or
+    /// without a year, or with an RFC 3339 time) and RFC 5424.
+    Syslog,
+    /// `journalctl -o json`: one journal entry per line.
+    JournalJson,
+    /// `journalctl -o export`: the journal's binary-safe field stream.
+    JournalExport,
 }
 
 impl Format {
@@ -78,6 +85,9 @@ impl Format {
             Format::IisW3c => "iis-w3c",
             Format::AccessLog => "access-log",
             Format::AccessJson => "access-json",
+            Format::Syslog => "syslog",
+            Format::JournalJson => "journal-json",
+            Format::JournalExport => "journal-export",
         }
     }
 }

@@ -32,6 +32,8 @@ ends a scan.
 | Packet captures, pcap and pcapng | [`pcap`] | [`zeek::ZeekEvent`] (the `conn`, `dns`, `ssl`, `http` and `ssh` entries Zeek would write) |
 | Windows events exported from Splunk (`_raw`) and Sentinel (`SecurityEvent`, `Event`), JSON and CSV | [`siem_export`] | [`json::EvtxJsonEvent`] |
 | Web-server access logs: IIS W3C, Apache/nginx common and combined, JSON (nginx, Caddy) | [`web`] | [`web::WebEvent`] |
+| syslog (RFC 3164, RFC 5424: `auth.log`, `secure`, `syslog`) | [`syslog`] | [`syslog::LinuxLogEvent`] (Sysmon for Linux messages: [`json::EvtxJsonEvent`]) |
+| `journalctl -o json` and `-o export` dumps | [`journal`] | [`syslog::LinuxLogEvent`] (Sysmon for Linux messages: [`json::EvtxJsonEvent`]) |
 
 Any of them may be gzip-compressed ([`decompress`]). EVTX, evtx-JSON,
 XML and the SIEM exports share one event type on purpose: one set of
@@ -83,6 +85,7 @@ mod error;
 pub mod evtx;
 mod format;
 pub mod inputs;
+pub mod journal;
 pub mod json;
 mod mapping;
 pub mod mde;
@@ -93,6 +96,7 @@ pub mod prefilter;
 mod record;
 pub mod siem_export;
 mod stream;
+pub mod syslog;
 mod time;
 pub mod web;
 pub mod xml;

@@ -22,6 +22,7 @@ use crate::ecs::{EcsEvent, EcsReader};
 use crate::error::{OpenError, ReadError};
 use crate::evtx::EvtxReader;
 use crate::format::Format;
+use crate::journal::{JournalExportReader, JournalJsonReader};
 use crate::json::duplicates::{DuplicateKeys, NO_DUPLICATE_KEYS};
 use crate::json::{EvtxJsonEvent, EvtxJsonReader, EvtxProjection};
 use crate::mde::{MdeCsvReader, MdeEvent, MdeJsonReader};
@@ -30,6 +31,7 @@ use crate::pcap::PcapReader;
 use crate::preamble::{self, Beyond};
 use crate::siem_export::{Export, SiemExportReader};
 use crate::web::{WebEvent, WebReader};
+use crate::syslog::{LinuxLogEvent, LinuxRecord, SyslogReader};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
@@ -43,6 +45,8 @@ pub enum AnyEvent {
     Ecs(EcsEvent),
     Mde(MdeEvent),
     Web(WebEvent),
+    /// A syslog line or a journal entry.
+    LinuxLog(LinuxLogEvent),
 }
 
 impl AnyEvent {
@@ -55,6 +59,7 @@ impl AnyEvent {
             AnyEvent::Ecs(e) => e.timestamp(),
             AnyEvent::Mde(e) => e.timestamp(),
             AnyEvent::Web(e) => e.timestamp().map(Cow::Borrowed),
+            AnyEvent::LinuxLog(e) => e.timestamp().map(Cow::Borrowed),
         }
     }
 
@@ -69,6 +74,7 @@ impl AnyEvent {
             AnyEvent::Ecs(e) => e.to_json(),
             AnyEvent::Mde(e) => e.to_json(),
             AnyEvent::Web(e) => e.to_json(),
+            AnyEvent::LinuxLog(e) => e.to_json(),
         }
     }
 
@@ -82,6 +88,9 @@ impl AnyEvent {
             AnyEvent::Zeek(e) => e.duplicate_keys(),
             AnyEvent::Web(e) => e.duplicate_keys(),
             AnyEvent::Auditd(_) => &NO_DUPLICATE_KEYS,
+            // A journal field given twice is a list by the journal's
+            // definition, not a repeated key; syslog lines have no keys.
+            AnyEvent::LinuxLog(_) => &NO_DUPLICATE_KEYS,
         }
     }
 
@@ -95,6 +104,7 @@ impl AnyEvent {
             AnyEvent::Ecs(e) => e.host(),
             AnyEvent::Mde(e) => e.device_name(),
             AnyEvent::Web(e) => e.host(),
+            AnyEvent::LinuxLog(e) => e.host(),
         }
     }
 }
@@ -108,6 +118,7 @@ impl Event for AnyEvent {
             AnyEvent::Ecs(e) => e.field(name),
             AnyEvent::Mde(e) => e.field(name),
             AnyEvent::Web(e) => e.field(name),
+            AnyEvent::LinuxLog(e) => e.field(name),
         }
     }
 
@@ -119,6 +130,7 @@ impl Event for AnyEvent {
             AnyEvent::Ecs(e) => e.for_each_value(visit),
             AnyEvent::Mde(e) => e.for_each_value(visit),
             AnyEvent::Web(e) => e.for_each_value(visit),
+            AnyEvent::LinuxLog(e) => e.for_each_value(visit),
         }
     }
 
@@ -130,6 +142,7 @@ impl Event for AnyEvent {
             AnyEvent::Ecs(e) => e.kind(),
             AnyEvent::Mde(e) => e.kind(),
             AnyEvent::Web(e) => e.kind(),
+            AnyEvent::LinuxLog(e) => e.kind(),
         }
     }
 }
@@ -169,6 +182,9 @@ enum Inner {
     Pcap(PcapReader),
     SiemExport(SiemExportReader<Input>),
     Web(WebReader<Input>),
+    Syslog(SyslogReader<Input>),
+    JournalJson(JournalJsonReader<Input>),
+    JournalExport(JournalExportReader<Input>),
 }
 
 impl RecordReader {
@@ -193,6 +209,9 @@ impl RecordReader {
             Format::IisW3c | Format::AccessLog | Format::AccessJson => {
                 Inner::Web(WebReader::new(input, path))
             }
+            Format::Syslog => Inner::Syslog(SyslogReader::new(input, path)),
+            Format::JournalJson => Inner::JournalJson(JournalJsonReader::new(input, path)),
+            Format::JournalExport => Inner::JournalExport(JournalExportReader::new(input, path)),
         };
         RecordReader { format, inner }
     }
@@ -223,6 +242,16 @@ impl RecordReader {
             Inner::EvtxJson(r) => r.set_projection(projection),
             Inner::Evtx(r) => r.set_projection(projection),
             _ => {}
+        }
+    }
+
+    /// Place syslog times that have no year by `epoch_secs`, the moment
+    /// the file was last written ([`crate::syslog`] says how); other
+    /// readers ignore it. [`open`] sets it from the file's modification
+    /// time.
+    pub fn set_year_reference(&mut self, epoch_secs: i64) {
+        if let Inner::Syslog(r) = &mut self.inner {
+            r.set_reference(epoch_secs);
         }
     }
 
@@ -306,8 +335,21 @@ impl Iterator for RecordReader {
                 origin,
                 event: AnyEvent::Web(e),
             })),
+            Inner::Syslog(r) => Some(r.next()?.map(linux_record)),
+            Inner::JournalJson(r) => Some(r.next()?.map(linux_record)),
+            Inner::JournalExport(r) => Some(r.next()?.map(linux_record)),
         }
     }
+}
+
+/// A Linux log message as a record; the Sysmon for Linux events it may
+/// carry are evtx-shaped, as through the XML reader.
+fn linux_record((origin, record): (Origin, LinuxRecord)) -> Record {
+    let event = match record {
+        LinuxRecord::Log(e) => AnyEvent::LinuxLog(e),
+        LinuxRecord::Sysmon(e) => AnyEvent::EvtxJson(e),
+    };
+    Record { origin, event }
 }
 
 /// Open a file, detect its format from its content, and stream its records.
@@ -321,6 +363,7 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
         source,
     };
     let mut file = File::open(&path).map_err(io_error)?;
+    let written = modified_secs(&file);
     let head = read_head(&mut file).map_err(io_error)?;
     if crate::decompress::is_gzip(&head) {
         let (format, head, decoder) =
@@ -329,12 +372,16 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
             256 * 1024,
             Cursor::new(head).chain(decoder),
         ));
-        return Ok(RecordReader::new(format, input, path));
+        let mut reader = RecordReader::new(format, input, path);
+        if let Some(secs) = written {
+            reader.set_year_reference(secs);
+        }
+        return Ok(reader);
     }
     if crate::encoding::is_utf16(&head) {
         let mut decoded = crate::encoding::decode_utf16(Cursor::new(head).chain(file));
         let head = read_head(&mut decoded).map_err(io_error)?;
-        return open_text(path, head, decoded);
+        return open_text(path, head, decoded, written);
     }
     if head.starts_with(b"ElfFile\0") {
         // The file itself, seekable, so that a log that has wrapped around
@@ -345,7 +392,14 @@ pub fn open(path: &Path) -> Result<RecordReader, OpenError> {
             inner,
         });
     }
-    open_text(path, head, file)
+    open_text(path, head, file, written)
+}
+
+/// When `file` was last written, in epoch seconds, where the system says.
+fn modified_secs(file: &File) -> Option<i64> {
+    let modified = file.metadata().and_then(|m| m.modified()).ok()?;
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(since.as_secs()).ok()
 }
 
 /// The first [`SNIFF_LEN`] bytes of `input` (fewer if it is shorter).
@@ -362,6 +416,7 @@ fn open_text(
     path: Arc<Path>,
     mut head: Vec<u8>,
     mut rest: impl Read + Send + 'static,
+    written: Option<i64>,
 ) -> Result<RecordReader, OpenError> {
     let format = match detect::detect(&head) {
         Ok(format) => format,
@@ -378,7 +433,11 @@ fn open_text(
         256 * 1024,
         Cursor::new(head).chain(rest),
     ));
-    Ok(RecordReader::new(format, input, path))
+    let mut reader = RecordReader::new(format, input, path);
+    if let Some(secs) = written {
+        reader.set_year_reference(secs);
+    }
+    Ok(reader)
 }
 
 #[cfg(test)]

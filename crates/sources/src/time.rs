@@ -57,9 +57,50 @@ pub(crate) fn rfc3339_utc(days: i64, second_of_day: u64, fraction: u32, digits: 
     )
 }
 
+/// Day count since 1970-01-01 of a proleptic Gregorian date (Howard
+/// Hinnant's `days_from_civil`, the inverse of [`civil_from_days`]); the
+/// syslog and journald readers compute epoch times from calendar dates.
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Whether `year` has a 29 February.
+pub(crate) fn is_leap_year(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// How many days `month` of `year` has.
+pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// RFC 3339 UTC text of an epoch time in microseconds (journald's
+/// `__REALTIME_TIMESTAMP`), with microseconds.
+pub(crate) fn rfc3339_from_micros(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let fraction = micros.rem_euclid(1_000_000) as u32;
+    rfc3339_utc(
+        secs.div_euclid(86_400),
+        secs.rem_euclid(86_400) as u64,
+        fraction,
+        6,
+    )
+}
+
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard
 /// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -75,6 +116,21 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_from_civil_inverts_civil_from_days() {
+        for days in [-800_000, -1, 0, 59, 60, 11_016, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(1900, 2), 28);
+        assert_eq!(days_in_month(2000, 2), 29);
+        assert_eq!(
+            rfc3339_from_micros(1_700_000_000_123_456),
+            "2023-11-14T22:13:20.123456Z"
+        );
+    }
 
     #[test]
     fn days_and_seconds_become_rfc3339() {

@@ -28,6 +28,7 @@ mod evtx_ranges;
 mod evtx_wipes;
 mod gzip_inputs;
 mod hostile_input;
+mod linux_logs;
 mod mde_edge_cases;
 mod mde_tables;
 mod pcap_reader;

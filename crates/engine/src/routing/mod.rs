@@ -8,7 +8,9 @@
 //! * `product`: must be equal when both the rule and the event name one
 //!   (an event that names no product is compatible with every product);
 //! * `service`: the event's declared `service` if it has one, else its
-//!   `channel` must be one of the service's channels ([`SERVICES`]);
+//!   `channel` must be one of the service's channels ([`SERVICES`], and
+//!   for the `linux` services of syslog and journal messages
+//!   [`LINUX_SERVICES`]);
 //! * `category`: the event's declared `category` if it has one, else a
 //!   [`CATEGORIES`] entry for that category must hold: EventID in the
 //!   entry's list, the event from the entry's service (when the event says
@@ -26,7 +28,7 @@ pub mod table;
 
 pub use table::{
     CATEGORIES, CategoryEntry, DECLARED, DeclaredEntry, EQUIVALENT_CATEGORIES, FieldCondition,
-    SERVICES, SERVICES_BEYOND_THOR, ServiceEntry,
+    LINUX_SERVICES, SERVICES, SERVICES_BEYOND_THOR, ServiceEntry,
 };
 use tunnelhunt_sigma::ast::LogSource;
 
@@ -60,6 +62,7 @@ pub fn service_channels<'a>(
     SERVICES
         .iter()
         .chain(SERVICES_BEYOND_THOR)
+        .chain(LINUX_SERVICES)
         .filter(move |e| eq(e.service, service) && compatible(e.product, product))
         .flat_map(|e| e.channels.iter().copied())
 }
@@ -93,6 +96,7 @@ pub fn is_known(ls: &LogSource) -> bool {
         SERVICES
             .iter()
             .chain(SERVICES_BEYOND_THOR)
+            .chain(LINUX_SERVICES)
             .any(|e| eq(e.service, s) && compatible(e.product, product))
             || DECLARED
                 .iter()

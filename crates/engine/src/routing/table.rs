@@ -316,6 +316,47 @@ pub const SERVICES_BEYOND_THOR: &[ServiceEntry] = &[
     ),
 ];
 
+const fn linux(service: &'static str, channels: &'static [&'static str]) -> ServiceEntry {
+    ServiceEntry {
+        product: Some("linux"),
+        service,
+        channels,
+    }
+}
+
+/// Not in thor.yml: the Sigma `linux` services of syslog and journal
+/// messages. The syslog and journal readers name the service a message's
+/// program belongs to as its channel (`sshd`, `sudo`, `cron`, `auth` for
+/// other authentication programs and the auth facilities, `syslog` for
+/// the rest: `sources::syslog::LinuxService`); a service reads the
+/// channels whose messages land in its file. `auth` is `/var/log/auth.log`
+/// (or `secure`): sshd, sudo, cron's PAM sessions and the other
+/// authentication programs. `syslog` is every message: which of them a
+/// distribution keeps out of `/var/log/syslog` is configuration, and a
+/// hunt would rather search too much than too little.
+pub const LINUX_SERVICES: &[ServiceEntry] = &[
+    linux("sshd", &["sshd"]),
+    linux("sudo", &["sudo"]),
+    linux("cron", &["cron"]),
+    linux("clamav", &["clamav"]),
+    linux("vsftpd", &["vsftpd"]),
+    linux("guacamole", &["guacamole"]),
+    linux("auth", &["auth", "sshd", "sudo", "cron"]),
+    linux(
+        "syslog",
+        &[
+            "syslog",
+            "auth",
+            "sshd",
+            "sudo",
+            "cron",
+            "clamav",
+            "vsftpd",
+            "guacamole",
+        ],
+    ),
+];
+
 const fn declared(
     product: Option<&'static str>,
     category: Option<&'static str>,

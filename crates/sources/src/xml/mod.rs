@@ -138,6 +138,17 @@ impl<R: BufRead> Iterator for XmlReader<R> {
     }
 }
 
+/// Parse one `<Event>` element that starts at `line`, `column` of its
+/// file: the syslog and journal readers hand Sysmon for Linux messages
+/// here, so that they become the same events as through this reader.
+pub(crate) fn parse_element(
+    bytes: &[u8],
+    line: u64,
+    column: u64,
+) -> Result<EvtxJsonEvent, ReadErrorKind> {
+    parse(bytes, line, column)
+}
+
 /// Parse one element that starts at `line`, `column` of the file.
 fn parse(bytes: &[u8], line: u64, column: u64) -> Result<EvtxJsonEvent, ReadErrorKind> {
     let value = element_value(bytes, line, column)?;
