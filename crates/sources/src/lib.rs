@@ -49,6 +49,9 @@ lookups and logsource rules for the three, not three copies.
 - [`json::projection`]: the fields the evtx-shape readers keep when told
   which ones the caller reads ([`RecordReader::set_projection`]); the
   others are skipped while parsing.
+- [`dns_name`]: the fields derived from a DNS query name (registered
+  domain, subdomain, their lengths, label count, entropy), answered by
+  every event that has a `QueryName`.
 - `error`, `origin`: per-file and per-record errors; where a record is.
 - `mapping`: the Windows field-mapping table (aliases and derived fields
   such as Security 4688 `User`) shared by EVTX, evtx-JSON, XML and
@@ -71,6 +74,7 @@ lookups and logsource rules for the three, not three copies.
 pub mod auditd;
 pub mod decompress;
 pub mod detect;
+pub mod dns_name;
 pub mod ecs;
 mod encoding;
 mod error;

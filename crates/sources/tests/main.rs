@@ -19,6 +19,7 @@ mod common;
 mod auditd_interleave;
 mod auditd_reader;
 mod bad_input_files;
+mod dns_derived_fields;
 mod duplicate_keys;
 mod ecs_documents;
 mod encodings;
