@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Writes the DNS scenarios of `corpus/scenarios` as Zeek dns.log (TSV).
+
+Why generated: the `dns-names` fixture (see its PROVENANCE.md) holds query
+names only - no times, clients, record types or answers - and the benign
+look-alikes are many thousands of rows. The script gives each name the rest
+of a dns.log row, deterministically (fixed seed), so the scenarios can be
+rebuilt and reviewed from one place:
+
+    python3 corpus/tools/dns_scenarios.py "$TUNNELHUNT_CORPUS/dns-names" corpus/scenarios
+
+What it writes (each folder's README.md says where its names come from):
+- dns-{iodine,dns2tcp,dnscapy}-fixture: the first 200 tunnel queries of each
+  tool in the fixture, from one client, among ordinary lookups of the same
+  client and others, rows in flow-completion order (not time order).
+- fp-dns-top-sites: every `plain` name of the fixture, from 40 clients.
+- fp-dns-benign-lookalikes: the hard benign cases the issue lists, crafted
+  from documented name shapes (CDN and cloud hashed labels, reputation
+  lookups, telemetry, wildcard DNS, reverse lookups, SPF/DKIM/DMARC TXT,
+  local search domains, Active Directory SRV locators, long vanity domains).
+The `expect.yml` of each folder is written by hand, not by this script.
+"""
+
+import csv
+import gzip
+import hashlib
+import os
+import random
+import sys
+
+FIELDS = ("ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto trans_id rtt query qclass "
+          "qclass_name qtype qtype_name rcode rcode_name AA TC RD RA Z answers TTLs rejected").split()
+TYPES = ("time string addr port addr port enum count interval string count string count string "
+         "count string bool bool bool bool count vector[string] vector[interval] bool").split()
+QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28,
+          "SRV": 33, "NULL": 10, "KEY": 25, "HTTPS": 65}
+RESOLVER = "10.20.0.53"
+# 2026-11-20T10:00:00Z
+START = 1795168800.0
+
+
+def zeek_escape(name):
+    """Zeek writes bytes outside printable ASCII as \\xHH, and lower-cases `query`."""
+    out = []
+    for ch in name.lower():
+        if 0x20 < ord(ch) < 0x7F and ch != "\\":
+            out.append(ch)
+        else:
+            out.extend("\\x%02x" % b for b in ch.encode("utf-8"))
+    return "".join(out)
+
+
+class Log:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.rows = []
+
+    def query(self, ts, client, name, qtype="A", answers=None, rcode="NOERROR"):
+        rng = self.rng
+        uid = "C" + hashlib.sha1(f"{ts}{client}{name}{len(self.rows)}".encode()).hexdigest()[:17]
+        rtt = rng.uniform(0.0005, 0.08)
+        ans = ",".join(answers) if answers else "-"
+        ttls = ",".join("%.6f" % 300.0 for _ in answers) if answers else "-"
+        row = ["%.6f" % ts, uid, client, str(rng.randint(1024, 65535)), RESOLVER, "53", "udp",
+               str(rng.randint(1, 65535)), "%.6f" % rtt, zeek_escape(name.rstrip(".")), "1",
+               "C_INTERNET", str(QTYPES[qtype]), qtype, "0" if rcode == "NOERROR" else "3", rcode,
+               "F", "F", "T", "T", "0", ans, ttls, "F"]
+        # Zeek logs a DNS entry when its flow completes: after the reply,
+        # or after its timeout (up to minutes) for an unanswered query.
+        delay = rtt if rng.random() < 0.9 else rng.uniform(5, 600)
+        self.rows.append((ts + delay, row))
+
+    def write(self, path, gz=False):
+        self.rows.sort(key=lambda r: r[0])
+        lines = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)",
+                 "#unset_field\t-", "#path\tdns", "#open\t2026-11-20-10-00-00",
+                 "#fields\t" + "\t".join(FIELDS), "#types\t" + "\t".join(TYPES)]
+        lines += ["\t".join(row) for _, row in self.rows]
+        lines.append("#close\t2026-11-20-14-00-00")
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        if gz:
+            with gzip.GzipFile(path, "wb", mtime=0) as f:
+                f.write(data)
+        else:
+            with open(path, "wb") as f:
+                f.write(data)
+
+
+def names(fixture, tool):
+    with open(os.path.join(fixture, tool, "names.csv"), encoding="utf-8", newline="") as f:
+        return [row[1] for row in list(csv.reader(f))[1:]]
+
+
+EVERYDAY = ["www.google.com", "outlook.office365.com", "login.microsoftonline.com",
+            "teams.microsoft.com", "www.bing.com", "update.googleapis.com",
+            "clients4.google.com", "slack.com", "api.github.com", "github.com",
+            "www.youtube.com", "i.ytimg.com", "fonts.gstatic.com", "ctldl.windowsupdate.com",
+            "settings-win.data.microsoft.com", "v10.events.data.microsoft.com",
+            "wpad.corp.example.com", "dc01.corp.example.com", "fileserver.corp.example.com"]
+
+
+def everyday(log, rng, client, t0, t1, count):
+    for _ in range(count):
+        name = rng.choice(EVERYDAY)
+        log.query(rng.uniform(t0, t1), client, name, rng.choice(["A", "AAAA", "HTTPS"]),
+                  ["203.0.113.%d" % rng.randint(1, 254)])
+
+
+def tunnel_scenario(fixture, out, tool, qtype, seed):
+    rng = random.Random(seed)
+    log = Log(seed)
+    tunnel = [n for n in names(fixture, tool)
+              if "fedoraproject" not in n and "datacenter.by" not in n][:200]
+    client = "10.20.40.77"
+    t = START
+    for name in tunnel:
+        # A few queries a second, with pauses, as a tunnel under light load.
+        t += rng.expovariate(4.0) if rng.random() < 0.95 else rng.uniform(2, 20)
+        log.query(t, client, name, qtype)
+    everyday(log, rng, client, START - 600, t + 600, 150)
+    for host in range(10, 30):
+        everyday(log, rng, "10.20.40.%d" % host, START - 600, t + 600, 60)
+    folder = os.path.join(out, f"dns-{tool}-fixture")
+    os.makedirs(folder, exist_ok=True)
+    log.write(os.path.join(folder, "dns.log"))
+
+
+def top_sites(fixture, out):
+    rng = random.Random(16)
+    log = Log(16)
+    for name in names(fixture, "plain"):
+        qtype = "PTR" if name.endswith(".arpa.") else rng.choice(["A", "A", "AAAA", "HTTPS"])
+        log.query(rng.uniform(START, START + 2 * 3600), "10.20.41.%d" % rng.randint(10, 49),
+                  name, qtype, ["198.51.100.%d" % rng.randint(1, 254)])
+    folder = os.path.join(out, "fp-dns-top-sites")
+    os.makedirs(folder, exist_ok=True)
+    log.write(os.path.join(folder, "dns.log.gz"), gz=True)
+
+
+def hexs(rng, n):
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def alnum(rng, n, alphabet="abcdefghijklmnopqrstuvwxyz0123456789"):
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def lookalikes(out):
+    """Benign names whose shapes are documented by their operators."""
+    rng = random.Random(1572)
+    log = Log(1572)
+    end = START + 4 * 3600
+    clients = ["10.20.42.%d" % i for i in range(10, 40)]
+
+    def when():
+        return rng.uniform(START, end)
+
+    # CDN and cloud host names with hashed labels (CloudFront distribution
+    # ids, Akamai edge names, S3 and Azure blob names, Azure Front Door,
+    # App Engine / Cloud Run services, Vercel previews): the hash is the
+    # label right under a public suffix, or a short label.
+    for _ in range(3000):
+        shape = rng.randrange(8)
+        if shape == 0:
+            name = "d%s.cloudfront.net" % alnum(rng, 13)
+        elif shape == 1:
+            name = "e%d.dscb.akamaiedge.net" % rng.randint(1000, 99999)
+        elif shape == 2:
+            name = "%s.s3.us-east-1.amazonaws.com" % ("assets-" + hexs(rng, 40))
+        elif shape == 3:
+            name = "st%s.blob.core.windows.net" % alnum(rng, 20)
+        elif shape == 4:
+            name = "%s-%s.z01.azurefd.net" % (alnum(rng, 12), alnum(rng, 16))
+        elif shape == 5:
+            name = "%s-dot-%s.uc.r.appspot.com" % (hexs(rng, 12), alnum(rng, 10))
+        elif shape == 6:
+            name = "rr%d---sn-%s.googlevideo.com" % (rng.randint(1, 8), alnum(rng, 8))
+        else:
+            name = "app-git-%s-team.vercel.app" % alnum(rng, 24)
+        log.query(when(), rng.choice(clients), name, rng.choice(["A", "AAAA"]),
+                  ["198.51.100.%d" % rng.randint(1, 254)])
+
+    # Anti-virus and reputation lookups: file hashes and URLs as labels.
+    av_client = clients[0]
+    for _ in range(2500):
+        shape = rng.randrange(4)
+        if shape == 0:
+            name = "%s.%s.avqs.mcafee.com" % (hexs(rng, 32), hexs(rng, 8))
+        elif shape == 1:
+            name = "v3.%s.%s.sophosxl.net" % (hexs(rng, 40), alnum(rng, 4))
+        elif shape == 2:
+            name = "%s.e5.sk" % alnum(rng, 48, "abcdefghijklmnopqrstuvwxyz234567")
+        else:
+            name = "%s.hash.cymru.com" % hexs(rng, 40)
+        log.query(when(), av_client, name, "A", ["127.0.0.%d" % rng.randint(1, 4)])
+
+    # Telemetry with device and session identifiers.
+    for _ in range(1500):
+        shape = rng.randrange(3)
+        if shape == 0:
+            name = "o%d.ingest.sentry.io" % rng.randint(10000, 999999)
+        elif shape == 1:
+            name = "%s.clientmetrics.example-vendor.com" % rng.choice(["eu", "us", "ap"])
+        else:
+            name = "%d-courier.push.apple.com" % rng.randint(1, 60)
+        log.query(when(), rng.choice(clients), name, "A", ["203.0.113.%d" % rng.randint(1, 254)])
+
+    # Wildcard DNS: every address and branch has a name.
+    for _ in range(800):
+        shape = rng.randrange(2)
+        if shape == 0:
+            name = "10-20-%d-%d.nip.io" % (rng.randint(0, 255), rng.randint(0, 255))
+        else:
+            name = "pr-%d-%s.preview.dev.example.com" % (rng.randint(1, 4000), hexs(rng, 7))
+        log.query(when(), clients[1], name, "A", ["10.20.%d.%d" % (rng.randint(0, 255), rng.randint(1, 254))])
+
+    # Reverse lookups, IPv4 and IPv6 (a log server resolving its clients).
+    for _ in range(2000):
+        if rng.random() < 0.5:
+            name = "%d.%d.20.10.in-addr.arpa" % (rng.randint(1, 254), rng.randint(0, 255))
+        else:
+            nibbles = ".".join(hexs(rng, 20)) + ".0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
+            name = nibbles + ".ip6.arpa"
+        log.query(when(), clients[2], name, "PTR", ["host.corp.example.com"])
+
+    # A mail server checking SPF, DKIM and DMARC for each incoming message.
+    mta = "10.20.0.25"
+    senders = ["partner%d.example" % i for i in range(300)] + ["gmail.com", "outlook.com"]
+    spf = "v=spf1 include:_spf.google.com include:spf.protection.outlook.com ip4:192.0.2.0/24 ip4:198.51.100.0/24 ~all"
+    dkim = "v=DKIM1; k=rsa; p=" + alnum(rng, 360, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+    for _ in range(2500):
+        domain = rng.choice(senders)
+        t = when()
+        log.query(t, mta, domain, "TXT", ['TXT %d %s' % (len(spf), spf)])
+        log.query(t + 0.01, mta, "selector%d._domainkey.%s" % (rng.randint(1, 2), domain), "TXT",
+                  ['TXT %d %s' % (len(dkim), dkim)])
+        log.query(t + 0.02, mta, "_dmarc." + domain, "TXT", ["TXT 40 v=DMARC1; p=reject; rua=mailto:d@" + domain])
+        log.query(t + 0.03, mta, domain, "MX", ["mx1." + domain])
+    for _ in range(300):
+        log.query(when(), mta, "%s._domainkey.%s" % (alnum(rng, 32), rng.choice(senders)), "TXT",
+                  ['TXT %d %s' % (len(dkim), dkim)])
+
+    # Local search domains appended by resolvers, and Active Directory SRV
+    # locators.
+    hosts = ["fileserver", "printer-3f", "sccm01", "wsus", "intranet", "wpad", "isatap"]
+    for _ in range(2500):
+        client = rng.choice(clients)
+        host = rng.choice(hosts)
+        shape = rng.randrange(3)
+        if shape == 0:
+            name = "%s.corp.example.com.corp.example.com" % host
+        elif shape == 1:
+            name = "%s.emea.branch%d.corp.example.com" % (host, rng.randint(1, 60))
+        else:
+            name = "_ldap._tcp.%s._sites.dc._msdcs.corp.example.com" % rng.choice(
+                ["default-first-site-name", "emea-branch-office-frankfurt", "hq"])
+        log.query(when(), client, name, "SRV" if name.startswith("_") else "A",
+                  None, "NXDOMAIN" if ".com.corp." in name else "NOERROR")
+
+    # Long registered domains whose one label is 40+ letters (real sites):
+    # a base32-alphabet run, but a name someone bought, not data.
+    vanity = ["llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch.co.uk",
+              "www.llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch.co.uk",
+              "thelongestdomainnameintheworldandthensomeandthensomemoreandmore.com",
+              "www.thelongestlistofthelongeststuffatthelongestdomainnameatlonglast.com",
+              "mail.abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk.com"]
+    for _ in range(300):
+        log.query(when(), rng.choice(clients), rng.choice(vanity), rng.choice(["A", "AAAA"]),
+                  ["192.0.2.%d" % rng.randint(1, 254)])
+
+    folder = os.path.join(out, "fp-dns-benign-lookalikes")
+    os.makedirs(folder, exist_ok=True)
+    log.write(os.path.join(folder, "dns.log.gz"), gz=True)
+
+
+def main():
+    fixture, out = sys.argv[1], sys.argv[2]
+    tunnel_scenario(fixture, out, "iodine", "NULL", 1)
+    tunnel_scenario(fixture, out, "dns2tcp", "TXT", 2)
+    tunnel_scenario(fixture, out, "dnscapy", "TXT", 3)
+    top_sites(fixture, out)
+    lookalikes(out)
+
+
+if __name__ == "__main__":
+    main()
