@@ -40,6 +40,8 @@ mod cli_scan_output;
 mod cli_scan_real;
 mod cli_scan_stall;
 mod cli_terminal;
+mod dns_fields;
+mod dns_late_rows;
 mod evtx_twins;
 mod prefilter_differential;
 mod projection_differential;
