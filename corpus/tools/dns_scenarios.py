@@ -18,6 +18,9 @@ What it writes (each folder's README.md says where its names come from):
   from documented name shapes (CDN and cloud hashed labels, reputation
   lookups, telemetry, wildcard DNS, reverse lookups, SPF/DKIM/DMARC TXT,
   local search domains, Active Directory SRV locators, long vanity domains).
+- dns-dnscat2-wire-format, dns-cobalt-strike-wire-format: sessions built
+  from the tools' documented wire formats (see each function's docs and
+  the folder's README.md).
 The `expect.yml` of each folder is written by hand, not by this script.
 """
 
@@ -273,6 +276,104 @@ def lookalikes(out):
     log.write(os.path.join(folder, "dns.log.gz"), gz=True)
 
 
+def hex_labels(data, width):
+    """Hex of `data` cut into labels of at most `width` characters."""
+    text = data.hex()
+    return ".".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def dnscat2(out):
+    """A dnscat2 session over a domain, after iagox86/dnscat2 doc/protocol.md.
+
+    Every packet is hex in the query name's labels (at most 62 characters
+    a label, the client's MAX_FIELD_LENGTH) under the tunnel's domain;
+    the header is packet_id (2 bytes), message_type (1: 0x00 SYN, 0x01
+    MSG, 0x02 FIN), session_id (2); SYN adds the initial sequence number
+    and options, MSG its seq and ack, then data. The client asks for TXT,
+    CNAME and MX records (its default `type=TXT,CNAME,MX`) and the server
+    answers with the reply packet in hex: TXT text, or hex labels under
+    the domain for CNAME and MX. The session is encrypted (the default),
+    so data bytes are random; most MSG packets are polls without data.
+    """
+    rng = random.Random(2)
+    log = Log(2)
+    domain = "updates-cdn-sync.net"
+    client = "10.20.43.15"
+    session = rng.randbytes(2)
+    seq = rng.randrange(65536)
+    t = START
+
+    def packet(kind, body):
+        return rng.randbytes(2) + bytes([kind]) + session + body
+
+    def ask(body_up, body_down):
+        nonlocal t
+        t += rng.uniform(0.8, 1.3)
+        name = hex_labels(body_up, 62) + "." + domain
+        qtype = rng.choice(["TXT", "CNAME", "MX"])
+        reply = hex_labels(body_down, 62)
+        answer = ("TXT %d %s" % (len(reply.replace(".", "")), reply.replace(".", ""))
+                  if qtype == "TXT" else reply + "." + domain)
+        log.query(t, client, name, qtype, [answer])
+
+    ask(packet(0x00, seq.to_bytes(2, "big") + b"\x00\x00"), packet(0x00, b"\x12\x34\x00\x00"))
+    for _ in range(400):
+        up = rng.randbytes(rng.randint(20, 90)) if rng.random() < 0.35 else b""
+        down = rng.randbytes(rng.randint(50, 110)) if rng.random() < 0.3 else b""
+        seq = (seq + len(up)) % 65536
+        ask(packet(0x01, seq.to_bytes(2, "big") + rng.randbytes(2) + up),
+            packet(0x01, rng.randbytes(4) + down))
+    ask(packet(0x02, b""), packet(0x02, b""))
+    everyday(log, rng, client, START - 600, t + 600, 200)
+    folder = os.path.join(out, "dns-dnscat2-wire-format")
+    os.makedirs(folder, exist_ok=True)
+    log.write(os.path.join(folder, "dns.log"))
+
+
+def cobalt_strike(out):
+    """A Cobalt Strike DNS beacon, after the Malleable C2 `dns-beacon` block.
+
+    Default prefixes (Cobalt Strike 4.x Malleable C2 reference): `get_A`
+    "cdn.", `get_TXT` "api.", `put_metadata` "www.", `put_output` "post.";
+    the beacon checks in with an A query of its id under the domain and
+    reads the answer (`dns_idle`, 0.0.0.0 by default, means no task). Sent
+    data is hex in labels, followed by a label holding a counter and the
+    beacon id. The beacon sleeps 60 s: an hour of idle check-ins, then one
+    task whose output (about 12 KB) is uploaded.
+    """
+    rng = random.Random(3)
+    log = Log(3)
+    domain = "ns1.cloud-telemetry-eu.com"
+    client = "10.20.43.40"
+    beacon = "%08x" % rng.getrandbits(32)
+    t = START
+    for _ in range(60):
+        t += rng.uniform(54, 66)
+        log.query(t, client, "%s.%s" % (beacon, domain), "A", ["0.0.0.0"])
+    t += 60
+    log.query(t, client, "%s.%s" % (beacon, domain), "A", ["0.0.0.243"])
+    counter = 0
+
+    def upload(prefix, size):
+        nonlocal t, counter
+        data = rng.randbytes(size)
+        for i in range(0, len(data), 84):
+            t += rng.uniform(0.05, 0.3)
+            counter += 1
+            name = "%s%s.%x%s.%s" % (prefix, hex_labels(data[i:i + 84], 56), counter, beacon, domain)
+            log.query(t, client, name, "A", ["0.0.0.0"])
+
+    upload("www.", 120)
+    t += 1
+    log.query(t, client, "api.%x%s.%s" % (counter, beacon, domain), "TXT",
+              ["TXT 128 " + alnum(rng, 128, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/")])
+    upload("post.", 12000)
+    everyday(log, rng, client, START - 600, t + 600, 300)
+    folder = os.path.join(out, "dns-cobalt-strike-wire-format")
+    os.makedirs(folder, exist_ok=True)
+    log.write(os.path.join(folder, "dns.log"))
+
+
 def main():
     fixture, out = sys.argv[1], sys.argv[2]
     tunnel_scenario(fixture, out, "iodine", "NULL", 1)
@@ -280,6 +381,8 @@ def main():
     tunnel_scenario(fixture, out, "dnscapy", "TXT", 3)
     top_sites(fixture, out)
     lookalikes(out)
+    dnscat2(out)
+    cobalt_strike(out)
 
 
 if __name__ == "__main__":
