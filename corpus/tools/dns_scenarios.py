@@ -8,6 +8,7 @@ of a dns.log row, deterministically (fixed seed), so the scenarios can be
 rebuilt and reviewed from one place:
 
     python3 corpus/tools/dns_scenarios.py "$TUNNELHUNT_CORPUS/dns-names" corpus/scenarios
+    python3 corpus/tools/dns_scenarios.py --benign-bulk 44 /tmp/benign-1m.log.gz
 
 What it writes (each folder's README.md says where its names come from):
 - dns-{iodine,dns2tcp,dnscapy}-fixture: the first 200 tunnel queries of each
@@ -148,12 +149,31 @@ def alnum(rng, n, alphabet="abcdefghijklmnopqrstuvwxyz0123456789"):
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
-def lookalikes(out):
-    """Benign names whose shapes are documented by their operators."""
-    rng = random.Random(1572)
-    log = Log(1572)
+def lookalikes(out, scale=1, path=None):
+    """Benign names whose shapes are documented by their operators.
+
+    `scale` multiplies every count and the number of clients (so each
+    client's rate stays that of the scenario) for the bulk measurement;
+    `path` is then the file to write instead of the scenario's.
+    """
+    rng = random.Random(1572 * scale)
+    log = Log(1572 * scale)
     end = START + 4 * 3600
-    clients = ["10.20.42.%d" % i for i in range(10, 40)]
+    if scale == 1:
+        clients = ["10.20.42.%d" % i for i in range(10, 40)]
+    else:
+        clients = ["10.%d.%d.%d" % (21 + i // 57600, i // 240 % 240, 10 + i % 240)
+                   for i in range(30 * scale)]
+
+    def times(n):
+        return range(n * scale)
+
+    def role(index):
+        """The host with a special role (anti-virus, developer, log
+        server, mail server): one per unit of scale."""
+        if scale == 1:
+            return clients[index]
+        return clients[30 * rng.randrange(scale) + index]
 
     def when():
         return rng.uniform(START, end)
@@ -162,7 +182,7 @@ def lookalikes(out):
     # ids, Akamai edge names, S3 and Azure blob names, Azure Front Door,
     # App Engine / Cloud Run services, Vercel previews): the hash is the
     # label right under a public suffix, or a short label.
-    for _ in range(3000):
+    for _ in times(3000):
         shape = rng.randrange(8)
         if shape == 0:
             name = "d%s.cloudfront.net" % alnum(rng, 13)
@@ -184,8 +204,7 @@ def lookalikes(out):
                   ["198.51.100.%d" % rng.randint(1, 254)])
 
     # Anti-virus and reputation lookups: file hashes and URLs as labels.
-    av_client = clients[0]
-    for _ in range(2500):
+    for _ in times(2500):
         shape = rng.randrange(4)
         if shape == 0:
             name = "%s.%s.avqs.mcafee.com" % (hexs(rng, 32), hexs(rng, 8))
@@ -195,10 +214,10 @@ def lookalikes(out):
             name = "%s.e5.sk" % alnum(rng, 48, "abcdefghijklmnopqrstuvwxyz234567")
         else:
             name = "%s.hash.cymru.com" % hexs(rng, 40)
-        log.query(when(), av_client, name, "A", ["127.0.0.%d" % rng.randint(1, 4)])
+        log.query(when(), role(0), name, "A", ["127.0.0.%d" % rng.randint(1, 4)])
 
     # Telemetry with device and session identifiers.
-    for _ in range(1500):
+    for _ in times(1500):
         shape = rng.randrange(3)
         if shape == 0:
             name = "o%d.ingest.sentry.io" % rng.randint(10000, 999999)
@@ -209,44 +228,46 @@ def lookalikes(out):
         log.query(when(), rng.choice(clients), name, "A", ["203.0.113.%d" % rng.randint(1, 254)])
 
     # Wildcard DNS: every address and branch has a name.
-    for _ in range(800):
+    for _ in times(800):
         shape = rng.randrange(2)
         if shape == 0:
             name = "10-20-%d-%d.nip.io" % (rng.randint(0, 255), rng.randint(0, 255))
         else:
             name = "pr-%d-%s.preview.dev.example.com" % (rng.randint(1, 4000), hexs(rng, 7))
-        log.query(when(), clients[1], name, "A", ["10.20.%d.%d" % (rng.randint(0, 255), rng.randint(1, 254))])
+        log.query(when(), role(1), name, "A", ["10.20.%d.%d" % (rng.randint(0, 255), rng.randint(1, 254))])
 
     # Reverse lookups, IPv4 and IPv6 (a log server resolving its clients).
-    for _ in range(2000):
+    for _ in times(2000):
         if rng.random() < 0.5:
             name = "%d.%d.20.10.in-addr.arpa" % (rng.randint(1, 254), rng.randint(0, 255))
         else:
             nibbles = ".".join(hexs(rng, 20)) + ".0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
             name = nibbles + ".ip6.arpa"
-        log.query(when(), clients[2], name, "PTR", ["host.corp.example.com"])
+        log.query(when(), role(2), name, "PTR", ["host.corp.example.com"])
 
     # A mail server checking SPF, DKIM and DMARC for each incoming message.
-    mta = "10.20.0.25"
+    mtas = ["10.20.0.25"] if scale == 1 else [clients[30 * i + 3] for i in range(scale)]
     senders = ["partner%d.example" % i for i in range(300)] + ["gmail.com", "outlook.com"]
     spf = "v=spf1 include:_spf.google.com include:spf.protection.outlook.com ip4:192.0.2.0/24 ip4:198.51.100.0/24 ~all"
     dkim = "v=DKIM1; k=rsa; p=" + alnum(rng, 360, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-    for _ in range(2500):
+    for _ in times(2500):
         domain = rng.choice(senders)
+        mta = mtas[0] if scale == 1 else rng.choice(mtas)
         t = when()
         log.query(t, mta, domain, "TXT", ['TXT %d %s' % (len(spf), spf)])
         log.query(t + 0.01, mta, "selector%d._domainkey.%s" % (rng.randint(1, 2), domain), "TXT",
                   ['TXT %d %s' % (len(dkim), dkim)])
         log.query(t + 0.02, mta, "_dmarc." + domain, "TXT", ["TXT 40 v=DMARC1; p=reject; rua=mailto:d@" + domain])
         log.query(t + 0.03, mta, domain, "MX", ["mx1." + domain])
-    for _ in range(300):
+    for _ in times(300):
+        mta = mtas[0] if scale == 1 else rng.choice(mtas)
         log.query(when(), mta, "%s._domainkey.%s" % (alnum(rng, 32), rng.choice(senders)), "TXT",
                   ['TXT %d %s' % (len(dkim), dkim)])
 
     # Local search domains appended by resolvers, and Active Directory SRV
     # locators.
     hosts = ["fileserver", "printer-3f", "sccm01", "wsus", "intranet", "wpad", "isatap"]
-    for _ in range(2500):
+    for _ in times(2500):
         client = rng.choice(clients)
         host = rng.choice(hosts)
         shape = rng.randrange(3)
@@ -267,13 +288,15 @@ def lookalikes(out):
               "thelongestdomainnameintheworldandthensomeandthensomemoreandmore.com",
               "www.thelongestlistofthelongeststuffatthelongestdomainnameatlonglast.com",
               "mail.abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk.com"]
-    for _ in range(300):
+    for _ in times(300):
         log.query(when(), rng.choice(clients), rng.choice(vanity), rng.choice(["A", "AAAA"]),
                   ["192.0.2.%d" % rng.randint(1, 254)])
 
-    folder = os.path.join(out, "fp-dns-benign-lookalikes")
-    os.makedirs(folder, exist_ok=True)
-    log.write(os.path.join(folder, "dns.log.gz"), gz=True)
+    if path is None:
+        folder = os.path.join(out, "fp-dns-benign-lookalikes")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "dns.log.gz")
+    log.write(path, gz=True)
 
 
 def hex_labels(data, width):
@@ -375,6 +398,12 @@ def cobalt_strike(out):
 
 
 def main():
+    if sys.argv[1] == "--benign-bulk":
+        # The look-alikes scaled up for the false-alert measurement (not a
+        # scenario): about 22,900 queries per unit of scale.
+        scale, path = int(sys.argv[2]), sys.argv[3]
+        lookalikes(None, scale, path)
+        return
     fixture, out = sys.argv[1], sys.argv[2]
     tunnel_scenario(fixture, out, "iodine", "NULL", 1)
     tunnel_scenario(fixture, out, "dns2tcp", "TXT", 2)
