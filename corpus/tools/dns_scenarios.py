@@ -19,7 +19,8 @@ What it writes (each folder's README.md says where its names come from):
   from documented name shapes (CDN and cloud hashed labels, reputation
   lookups, telemetry, wildcard DNS, reverse lookups, SPF/DKIM/DMARC TXT,
   local search domains, Active Directory SRV locators, long vanity domains).
-- dns-dnscat2-wire-format, dns-cobalt-strike-wire-format: sessions built
+- dns-dnscat2-wire-format, dns-cobalt-strike-wire-format,
+  dns-dns-shell-wire-format, dns-tcp-over-dns-wire-format: sessions built
   from the tools' documented wire formats (see each function's docs and
   the folder's README.md).
 The `expect.yml` of each folder is written by hand, not by this script.
@@ -397,6 +398,83 @@ def cobalt_strike(out):
     log.write(os.path.join(folder, "dns.log"))
 
 
+def dns_shell(out):
+    """SensePost DNS-Shell in recursive mode, after its DNS-shell.py
+    (github.com/sensepost/DNS-Shell, commit 6085145), whose PowerShell
+    payload the server generates:
+
+    - every 3 s it asks TXT `<Get-Random>.<domain>`; the answer is `NoCMD`
+      or the command to run;
+    - a command's output is sent as upper-case hex (BitConverter), 50
+      characters a query: A `<rnd>.CMDC<chunks>.<domain>`, then A
+      `<rnd>.CMD<i>.<50 hex>.<domain>` for each chunk, then
+      `<rnd>.END.<domain>`.
+    """
+    rng = random.Random(4)
+    log = Log(4)
+    domain = "dns.office-sync-cdn.com"
+    client = "10.20.43.61"
+    t = START
+    outputs = {40: 1800, 200: 2600, 420: 900}
+    for poll in range(600):
+        t += 3 + rng.uniform(0.05, 0.4)
+        size = outputs.get(poll)
+        answer = "TXT 5 NoCMD" if size is None else "TXT 14 ipconfig /all"
+        log.query(t, client, "%d.%s" % (rng.randrange(2 ** 31), domain), "TXT", [answer])
+        if size is None:
+            continue
+        text = rng.randbytes(size).hex().upper()
+        chunks = [text[i:i + 50] for i in range(0, len(text), 50)]
+        t += 0.2
+        log.query(t, client, "%d.CMDC%d.%s" % (rng.randrange(2 ** 31), len(chunks), domain), "A", ["127.0.0.1"])
+        for i, chunk in enumerate(chunks):
+            t += rng.uniform(0.02, 0.1)
+            log.query(t, client, "%d.CMD%d.%s.%s" % (rng.randrange(2 ** 31), i, chunk, domain), "A", ["127.0.0.1"])
+        t += 0.05
+        log.query(t, client, "%d.END.%s" % (rng.randrange(2 ** 31), domain), "A", ["127.0.0.1"])
+    everyday(log, rng, client, START - 600, t + 600, 300)
+    folder = os.path.join(out, "dns-dns-shell-wire-format")
+    os.makedirs(folder, exist_ok=True)
+    log.write(os.path.join(folder, "dns.log"))
+
+
+def tcp_over_dns(out):
+    """tcp-over-dns (analogbit, 2008), after its source as mirrored at
+    github.com/sunapi386/tcp-over-dns (src/common/Packet.java,
+    Base16Alpha.java, DNSSizes.java):
+
+    - a packet is clientID (2 bytes), packetID, lastPidSeen, flags,
+      checksum, then data; the default encoding (ENC_SAFE16) writes `a`
+      and then every byte as two letters `a`+low nibble, `a`+high nibble,
+      cut into labels of 63 under the domain; data per query is what fits
+      half of a 512-byte reply (about 100 bytes);
+    - the server answers in TXT records of printable characters (its
+      `txtConverter`) or CNAME; here TXT.
+    A TCP session (an SSH login and a file copy) of 300 round trips.
+    """
+    rng = random.Random(5)
+    log = Log(5)
+    domain = "t.mirror-pkgs.net"
+    client = "10.20.43.88"
+    # Zeek would escape its set separator (`,`) in an answer; leave it out.
+    printable = [chr(c) for c in range(33, 127) if chr(c) not in '"\\()@;~,']
+    t = START
+    pid = 0
+    for _ in range(300):
+        t += rng.uniform(0.05, 0.5)
+        pid = (pid + 1) % 256
+        data = rng.randbytes(rng.choice([0, 0, 40, 100]))
+        packet = b"\x17\x2a" + bytes([pid, rng.randrange(256), 1, rng.randrange(256)]) + data
+        encoded = "a" + "".join(chr(97 + (b & 15)) + chr(97 + (b >> 4)) for b in packet)
+        name = ".".join(encoded[i:i + 63] for i in range(0, len(encoded), 63)) + "." + domain
+        reply = "".join(rng.choice(printable) for _ in range(rng.choice([12, 12, 150, 230])))
+        log.query(t, client, name, "TXT", ["TXT %d %s" % (len(reply), reply)])
+    everyday(log, rng, client, START - 600, t + 600, 200)
+    folder = os.path.join(out, "dns-tcp-over-dns-wire-format")
+    os.makedirs(folder, exist_ok=True)
+    log.write(os.path.join(folder, "dns.log"))
+
+
 def main():
     if sys.argv[1] == "--benign-bulk":
         # The look-alikes scaled up for the false-alert measurement (not a
@@ -412,6 +490,8 @@ def main():
     lookalikes(out)
     dnscat2(out)
     cobalt_strike(out)
+    dns_shell(out)
+    tcp_over_dns(out)
 
 
 if __name__ == "__main__":
