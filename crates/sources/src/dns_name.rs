@@ -102,23 +102,30 @@ impl DerivedField {
 pub const QUERY_NAME: &str = "QueryName";
 
 /// A query name, normalised, with the place where its registered domain
-/// starts.
+/// starts. It borrows the name when normalising changes nothing (Zeek
+/// writes names lower-case, without the trailing dot).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryNameParts {
-    normalized: String,
+pub struct QueryNameParts<'a> {
+    normalized: Cow<'a, str>,
     /// Byte offset of the registered domain in `normalized`.
     registered_start: usize,
 }
 
-impl QueryNameParts {
+/// `name` without one trailing dot; `None` when nothing is left.
+fn trimmed(name: &str) -> Option<&str> {
+    Some(name.strip_suffix('.').unwrap_or(name)).filter(|n| !n.is_empty())
+}
+
+impl<'a> QueryNameParts<'a> {
     /// The parts of `name`; `None` when nothing is left after removing a
     /// trailing dot.
-    pub fn of(name: &str) -> Option<QueryNameParts> {
-        let trimmed = name.strip_suffix('.').unwrap_or(name);
-        if trimmed.is_empty() {
-            return None;
-        }
-        let normalized = trimmed.to_ascii_lowercase();
+    pub fn of(name: &'a str) -> Option<QueryNameParts<'a>> {
+        let trimmed = trimmed(name)?;
+        let normalized = if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(trimmed.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(trimmed)
+        };
         let registered_len = registered_domain_len(&normalized);
         Some(QueryNameParts {
             registered_start: normalized.len() - registered_len,
@@ -148,15 +155,11 @@ impl QueryNameParts {
     }
 
     pub fn longest_label_length(&self) -> usize {
-        self.normalized
-            .split('.')
-            .map(|label| label.chars().count())
-            .max()
-            .unwrap_or(0)
+        longest_label_length(&self.normalized)
     }
 
     pub fn label_count(&self) -> usize {
-        self.normalized.split('.').count()
+        label_count(&self.normalized)
     }
 
     /// Bits per character of the subdomain's characters, dots left out,
@@ -202,6 +205,19 @@ impl QueryNameParts {
     }
 }
 
+/// Case does not change lengths and counts: they are read from the name as
+/// it is, without normalising it or finding its registered domain.
+fn longest_label_length(name: &str) -> usize {
+    name.split('.')
+        .map(|label| label.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+fn label_count(name: &str) -> usize {
+    name.split('.').count()
+}
+
 /// The length in bytes of the registered domain at the end of `name`
 /// (normalised): the public suffix and one more label, the whole name when
 /// it is a suffix itself, the last two labels (the default rule `*`) when
@@ -217,9 +233,16 @@ fn registered_domain_len(name: &str) -> usize {
 /// `field` derived from a record's `QueryName` lookup: one value per
 /// query name (a list stays a list), absent without a usable name.
 pub fn derive(field: DerivedField, query_name: &Lookup<'_>) -> Lookup<'static> {
+    let count = |n: usize| FieldValue::Int(i64::try_from(n).unwrap_or(i64::MAX));
     let value = |v: &FieldValue<'_>| {
         let text = v.as_text()?;
-        QueryNameParts::of(&text).map(|parts| parts.value(field))
+        match field {
+            DerivedField::LabelCount => trimmed(&text).map(|name| count(label_count(name))),
+            DerivedField::LongestLabelLength => {
+                trimmed(&text).map(|name| count(longest_label_length(name)))
+            }
+            _ => QueryNameParts::of(&text).map(|parts| parts.value(field)),
+        }
     };
     match query_name {
         Lookup::Absent => Lookup::Absent,
@@ -239,7 +262,7 @@ pub fn derive(field: DerivedField, query_name: &Lookup<'_>) -> Lookup<'static> {
 mod tests {
     use super::*;
 
-    fn parts(name: &str) -> QueryNameParts {
+    fn parts(name: &str) -> QueryNameParts<'_> {
         QueryNameParts::of(name).unwrap()
     }
 
@@ -277,6 +300,10 @@ mod tests {
         assert_eq!(p.name(), "mzxw6ytboi.hidemyself.org");
         assert_eq!(p.registered_domain(), "hidemyself.org");
         assert_eq!(p.subdomain(), "mzxw6ytboi");
+        assert!(matches!(
+            QueryNameParts::of("a.example.org").unwrap().normalized,
+            Cow::Borrowed(_)
+        ));
         assert_eq!(QueryNameParts::of("."), None);
         assert_eq!(QueryNameParts::of(""), None);
     }
@@ -340,5 +367,14 @@ mod tests {
             derive(DerivedField::LabelCount, &many),
             Lookup::Many(vec![FieldValue::Int(3)])
         );
+        // The direct paths agree with the parts.
+        for name in ["A.b.Example.CO.uk.", "x", "a..b.org", "."] {
+            let one = Lookup::One(FieldValue::Str(Cow::Borrowed(name)));
+            let by_parts =
+                |f| QueryNameParts::of(name).map_or(Lookup::Absent, |p| Lookup::One(p.value(f)));
+            for f in [DerivedField::LabelCount, DerivedField::LongestLabelLength] {
+                assert_eq!(derive(f, &one), by_parts(f), "{name}");
+            }
+        }
     }
 }
