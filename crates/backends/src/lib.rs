@@ -17,7 +17,9 @@ Layout: one module per target, each with its field-mapping tables as const
 data (`model`), the shared pieces every target needs — fully
 parenthesized boolean rendering (`boolean`), regex dialects and glob →
 regex ([`regex`]), the facts about a rule every target's header carries
-(`meta`), and the helpers several targets share (`common`: one definition
+(`meta`), the fields tunnelhunt derives from DNS query names and the
+refusal of those a target cannot compute ([`derived`], one place for every
+target), and the helpers several targets share (`common`: one definition
 of a line break, RE2 literal escapes) — so no backend imports another's
 internals.
 
@@ -36,6 +38,7 @@ validators (Kusto.Language, Elastic's `eql`, …) run in the tests, not here.
 pub(crate) mod boolean;
 pub(crate) mod common;
 pub mod correlation;
+pub mod derived;
 pub(crate) mod meta;
 pub mod model;
 pub mod refusal;

@@ -163,16 +163,18 @@ impl Scope {
             .collect()
     }
 
-    /// The one mapping of a Sigma field, or a refusal naming it.
+    /// The one mapping of a Sigma field, or a refusal naming it (saying
+    /// so when it is a field tunnelhunt derives, see [`crate::derived`]).
     pub fn field(&self, sigma_field: &str) -> Result<&'static FieldMap, Refusal> {
         self.fields_named(sigma_field)
             .into_iter()
             .next()
-            .ok_or_else(|| {
-                Refusal::new(
+            .ok_or_else(|| match crate::derived::derived(sigma_field) {
+                Some(derived) => crate::derived::refusal(derived, self.name),
+                None => Refusal::new(
                     Construct::Field,
                     format!("field '{sigma_field}' has no mapping in '{}'", self.name),
-                )
+                ),
             })
     }
 }

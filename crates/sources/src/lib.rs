@@ -55,6 +55,9 @@ lookups and logsource rules for all of them, not a copy each.
 - [`json::projection`]: the fields the evtx-shape readers keep when told
   which ones the caller reads ([`RecordReader::set_projection`]); the
   others are skipped while parsing.
+- [`dns_name`]: the fields derived from a DNS query name (registered
+  domain, subdomain, their lengths, label count, entropy), answered by
+  every event that has a `QueryName`.
 - `error`, `origin`: per-file and per-record errors; where a record is.
 - `mapping`: the Windows field-mapping table (aliases and derived fields
   such as Security 4688 `User`) shared by EVTX, evtx-JSON, XML and
@@ -79,6 +82,7 @@ pub mod auditd;
 mod csv_rows;
 pub mod decompress;
 pub mod detect;
+pub mod dns_name;
 pub mod ecs;
 mod encoding;
 mod error;

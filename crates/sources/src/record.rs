@@ -18,6 +18,7 @@ use tunnelhunt_engine::{Event, EventKind, FieldValue, Lookup, Prefilter};
 
 use crate::auditd::{AuditdEvent, AuditdReader};
 use crate::detect::{self, SNIFF_LEN};
+use crate::dns_name::{self, DerivedField};
 use crate::ecs::{EcsEvent, EcsReader};
 use crate::error::{OpenError, ReadError};
 use crate::evtx::EvtxReader;
@@ -109,8 +110,9 @@ impl AnyEvent {
     }
 }
 
-impl Event for AnyEvent {
-    fn field(&self, name: &str) -> Lookup<'_> {
+impl AnyEvent {
+    /// A field as the record itself names or maps it.
+    fn own_field(&self, name: &str) -> Lookup<'_> {
         match self {
             AnyEvent::EvtxJson(e) => e.field(name),
             AnyEvent::Zeek(e) => e.field(name),
@@ -119,6 +121,22 @@ impl Event for AnyEvent {
             AnyEvent::Mde(e) => e.field(name),
             AnyEvent::Web(e) => e.field(name),
             AnyEvent::LinuxLog(e) => e.field(name),
+        }
+    }
+}
+
+impl Event for AnyEvent {
+    /// The record's own fields first; a name it cannot answer may be one
+    /// derived from its DNS query name ([`crate::dns_name`]), computed here
+    /// once for every reader that maps `QueryName`.
+    fn field(&self, name: &str) -> Lookup<'_> {
+        let own = self.own_field(name);
+        if !own.is_absent() {
+            return own;
+        }
+        match DerivedField::from_name(name) {
+            Some(derived) => dns_name::derive(derived, &self.own_field(dns_name::QUERY_NAME)),
+            None => own,
         }
     }
 

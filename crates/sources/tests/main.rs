@@ -20,6 +20,7 @@ mod auditd_interleave;
 mod auditd_reader;
 mod bad_input_files;
 mod defender_spaced_names;
+mod dns_derived_fields;
 mod duplicate_keys;
 mod ecs_documents;
 mod encodings;

@@ -168,6 +168,10 @@ const DNS_FIELDS: &[FieldMap] = &[
     FieldMap::int("ProcessId", "process.pid"),
     FieldMap::text("Computer", "host.name"),
     FieldMap::text("QueryName", "dns.question.name"),
+    // ECS computes these two from the public suffix list, as tunnelhunt
+    // does (see `crate::derived`).
+    FieldMap::text("QueryRegisteredDomain", "dns.question.registered_domain"),
+    FieldMap::text("QuerySubdomain", "dns.question.subdomain"),
 ];
 
 const REGISTRY_FIELDS: &[FieldMap] = &[

@@ -68,7 +68,9 @@ fn resolve<'a>(name: &'a str, ecs: &EcsScope) -> Result<Field<'a>, Refusal> {
             kind: map.kind,
         }),
         Err(refusal) => match ecs.event_data {
-            Some(prefix) if is_identifier(name) => Ok(Field {
+            // A derived field is in no event's own data: the fallback
+            // would name a field that never exists.
+            Some(prefix) if is_identifier(name) && !crate::derived::is_derived(name) => Ok(Field {
                 sigma: name,
                 target: Cow::Owned(format!("{prefix}.{name}")),
                 kind: FieldKind::Text,

@@ -26,6 +26,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::dns_name::{self, DerivedField};
 use crate::mapping;
 
 /// `System` elements the event reads whatever the rules ask for: the
@@ -70,6 +71,10 @@ impl EvtxProjection {
             // `Provider_Name` reads attribute `Name` of element `Provider`.
             if let Some((element, _)) = name.split_once('_') {
                 system.insert(element);
+            }
+            // A derived DNS field is computed from the query name.
+            if DerivedField::from_name(name).is_some() {
+                data.insert(dns_name::QUERY_NAME);
             }
             for table in mapping::WINDOWS {
                 for alias in table.aliases.iter().filter(|a| a.sigma == name) {

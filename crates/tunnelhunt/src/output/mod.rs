@@ -60,6 +60,10 @@ pub struct Alert<'a> {
     pub parent_image: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_command_line: Option<String>,
+    /// Who asked or connected, for DNS and network events: the entity a
+    /// responder acts on (see [`Client`]).
+    #[serde(skip_serializing_if = "Client::is_empty")]
+    pub client: Client,
     /// Where the event connects to, when it is a network event.
     #[serde(skip_serializing_if = "Destination::is_empty")]
     pub destination: Destination,
@@ -124,6 +128,39 @@ impl Destination {
     }
 }
 
+/// The client of a DNS or network event: the querying or connecting host.
+/// A network sensor's entry (Zeek) names two endpoints and no host, so
+/// without this an alert on a DNS tunnel would name only the resolver.
+/// `ip` and `port` are the event's source side (`SourceIp`: Zeek's
+/// `id.orig_h`, Sysmon 3's and ECS's source address); `hostname` is
+/// `SourceHostname`, or, for a DNS event logged on the asking host (Sysmon
+/// 22, Defender), that host.
+#[derive(Debug, Default, Serialize)]
+pub struct Client {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+}
+
+impl Client {
+    fn of(event: &dyn Event, host: Option<&str>) -> Client {
+        let ip = first_text(event, "SourceIp").filter(|ip| !is_unset(ip));
+        let port = first_text(event, "SourcePort").and_then(|p| p.trim().parse().ok());
+        let asked_here = ip.is_none() && !event.field("QueryName").is_absent();
+        let hostname = first_text(event, "SourceHostname")
+            .filter(|h| !is_unset(h))
+            .or_else(|| host.filter(|_| asked_here).map(str::to_owned));
+        Client { ip, port, hostname }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ip.is_none() && self.port.is_none() && self.hostname.is_none()
+    }
+}
+
 /// Windows writes `-` for a field it has no value for.
 fn is_unset(text: &str) -> bool {
     let text = text.trim();
@@ -153,12 +190,15 @@ pub struct AlertSource {
 /// a reader that keeps only some fields (`scan`'s projection) must keep
 /// these whether or not a rule reads them. Time, host, event id and
 /// channel are the event's own and always kept.
-pub const ALERT_FIELDS: [&str; 10] = [
+pub const ALERT_FIELDS: [&str; 13] = [
     "User",
     "Image",
     "CommandLine",
     "ParentImage",
     "ParentCommandLine",
+    "SourceIp",
+    "SourcePort",
+    "SourceHostname",
     "DestinationHostname",
     "DestinationIp",
     "DestinationPort",
@@ -182,6 +222,7 @@ impl<'a> Alert<'a> {
         Alert {
             timestamp: event.timestamp().map(|t| t.into_owned()),
             computer: event.host().map(str::to_owned),
+            client: Client::of(event, event.host()),
             event_id: kind.event_id,
             channel: kind.channel.map(str::to_owned),
             user: first_text(event, "User"),
@@ -216,6 +257,7 @@ impl<'a> Alert<'a> {
             command_line: None,
             parent_image: None,
             parent_command_line: None,
+            client: Client::default(),
             destination: Destination::default(),
             query: None,
             target_object: None,

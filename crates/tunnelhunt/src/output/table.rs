@@ -108,13 +108,15 @@ impl Layout {
             _ => level_cell.into_owned(),
         };
         let process = alert.image.as_deref().map(file_name);
+        let host = alert.computer.as_deref().or(alert.client.ip.as_deref());
         // A correlation alert has no one command line: its figure, window
         // and group say what happened.
         let details = alert.correlation.as_ref().map(|c| c.summary());
         let command = details.as_deref().or(alert.command_line.as_deref());
         let cells = [
             cell(&time(alert.timestamp.as_deref()), TIME_WIDTH),
-            cell(alert.computer.as_deref().unwrap_or("-"), self.host),
+            // A sensor's entry has no host: the client it saw is the one.
+            cell(host.unwrap_or("-"), self.host),
             cell(alert.user.as_deref().unwrap_or("-"), self.user),
             cell(alert.branch.unwrap_or("-"), BRANCH_WIDTH),
             level_cell.into(),
@@ -223,7 +225,7 @@ fn file_name(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::{AlertSource, Destination};
+    use crate::output::{AlertSource, Client, Destination};
 
     fn alert() -> Alert<'static> {
         Alert {
@@ -246,6 +248,7 @@ mod tests {
             ),
             parent_image: None,
             parent_command_line: None,
+            client: Client::default(),
             destination: Destination::default(),
             query: None,
             target_object: Some(
