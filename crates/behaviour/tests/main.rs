@@ -1,0 +1,4 @@
+//! The behaviour crate's integration tests, one binary (see
+//! `docs/ARCHITECTURE.md`, *Tests*).
+
+mod order;
