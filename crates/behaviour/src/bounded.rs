@@ -186,6 +186,48 @@ impl<T: Ord + Clone> Earliest<T> {
     }
 }
 
+/// A set that keeps at most `cap` distinct items: the smallest. Enough to
+/// tell "at most `cap - 1`" from "more", whatever the order.
+#[derive(Debug, Clone)]
+pub struct SmallestDistinct<T> {
+    items: std::collections::BTreeSet<T>,
+    cap: usize,
+}
+
+impl<T: Ord> SmallestDistinct<T> {
+    pub fn new(cap: usize) -> Self {
+        SmallestDistinct {
+            items: std::collections::BTreeSet::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    pub fn insert(&mut self, item: T) {
+        if self.items.len() >= self.cap && self.items.last().is_some_and(|l| item >= *l) {
+            return;
+        }
+        self.items.insert(item);
+        if self.items.len() > self.cap {
+            self.items.pop_last();
+        }
+    }
+
+    pub fn absorb(&mut self, other: SmallestDistinct<T>) {
+        for item in other.items {
+            self.insert(item);
+        }
+    }
+
+    /// Distinct items kept: the true count, up to `cap`.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +244,21 @@ mod tests {
         let expected: Vec<u32> = (0..10).collect();
         assert_eq!(whole.into_sorted(), (expected.clone(), 990));
         assert_eq!(right.into_sorted(), (expected, 990));
+    }
+
+    #[test]
+    fn smallest_distinct_counts_distinct_items_up_to_its_cap() {
+        let mut set = SmallestDistinct::new(3);
+        for item in ["b", "b", "a", "a", "b"] {
+            set.insert(item);
+        }
+        assert_eq!(set.len(), 2);
+        let mut other = SmallestDistinct::new(3);
+        for item in ["e", "d", "c", "c"] {
+            other.insert(item);
+        }
+        set.absorb(other);
+        assert_eq!(set.len(), 3);
     }
 
     #[test]

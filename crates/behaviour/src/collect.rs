@@ -1,7 +1,7 @@
 //! The collector: observations in, in any order, from any number of
 //! workers; scored alerts out, in one order.
 
-use crate::bounded::{BoundedMap, Earliest};
+use crate::bounded::{BoundedMap, Earliest, SmallestDistinct};
 use crate::dns::{self, Distinct};
 use crate::{
     Analytic, BehaviourAlert, Connection, DnsQuery, Figure, Limits, Nanos, Report, SourceRef,
@@ -26,7 +26,7 @@ pub struct Collector {
     long: BoundedMap<ConnKey, Earliest<Long>>,
     /// Per destination, the distinct hosts that reached it (the smallest
     /// `RARE_MAX_HOSTS + 1` names: enough to tell rare from not).
-    reached_by: BoundedMap<Box<str>, Earliest<Box<str>>>,
+    reached_by: BoundedMap<Box<str>, SmallestDistinct<Box<str>>>,
     dns: BoundedMap<DnsKey, Distinct>,
     missing_time: [u64; 3],
 }
@@ -70,9 +70,9 @@ impl Collector {
         }
         let per_key = self.limits.max_per_key;
         if let Some(hosts) = self.reached_by.entry(connection.destination.clone(), || {
-            Earliest::new(longconn::RARE_MAX_HOSTS + 1)
+            SmallestDistinct::new(longconn::RARE_MAX_HOSTS + 1)
         }) {
-            hosts.push(connection.host.clone());
+            hosts.insert(connection.host.clone());
         }
         let key: ConnKey = (
             connection.host,
@@ -129,7 +129,8 @@ impl Collector {
     pub fn absorb(&mut self, other: Collector) {
         self.beacons.absorb(other.beacons, Earliest::absorb);
         self.long.absorb(other.long, Earliest::absorb);
-        self.reached_by.absorb(other.reached_by, Earliest::absorb);
+        self.reached_by
+            .absorb(other.reached_by, SmallestDistinct::absorb);
         self.dns.absorb(other.dns, Distinct::absorb);
         for (mine, theirs) in self.missing_time.iter_mut().zip(other.missing_time) {
             *mine += theirs;
@@ -181,12 +182,7 @@ impl Collector {
         let (reached, _) = self.reached_by.into_sorted();
         let reached: std::collections::HashMap<Box<str>, usize> = reached
             .into_iter()
-            .map(|(dest, hosts)| {
-                let (hosts, _) = hosts.into_sorted();
-                let mut hosts = hosts;
-                hosts.dedup();
-                (dest, hosts.len())
-            })
+            .map(|(dest, hosts)| (dest, hosts.len()))
             .collect();
         let (series, keys_dropped) = self.long.into_sorted();
         dropped[1] += keys_dropped;
