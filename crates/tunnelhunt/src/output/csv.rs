@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use super::Alert;
 
 /// The header row, in column order.
-pub const COLUMNS: [&str; 32] = [
+pub const COLUMNS: [&str; 35] = [
     "timestamp",
     "computer",
     "user",
@@ -46,6 +46,9 @@ pub const COLUMNS: [&str; 32] = [
     "correlation_window_start",
     "correlation_window_end",
     "correlation_evidence_total",
+    "behaviour_analytic",
+    "behaviour_score",
+    "behaviour_evidence_total",
 ];
 
 /// Write the header row.
@@ -57,7 +60,7 @@ pub fn write_header(out: &mut impl Write) -> io::Result<()> {
 pub fn write_alert(out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let number = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let row: [String; COLUMNS.len() - 6] = [
+    let row: [String; COLUMNS.len() - 9] = [
         text(&alert.timestamp),
         text(&alert.computer),
         text(&alert.user),
@@ -94,6 +97,12 @@ pub fn write_alert(out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
         correlation.map_or_else(String::new, |c| c.window_start.clone()),
         correlation.map_or_else(String::new, |c| c.window_end.clone()),
         number(correlation.map(|c| c.evidence_total)),
+    ]);
+    let behaviour = alert.behaviour.as_ref();
+    let row = row.chain([
+        behaviour.map_or_else(String::new, |b| b.analytic.to_owned()),
+        behaviour.map_or_else(String::new, |b| b.score.to_string()),
+        number(behaviour.map(|b| b.evidence_total)),
     ]);
     write_row(out, row)
 }
@@ -139,6 +148,8 @@ mod tests {
         let header = String::from_utf8(out).unwrap();
         assert!(header.starts_with("timestamp,computer,user,level,branch,"));
         assert!(header.contains(",source_chunk,source_format,"));
-        assert!(header.ends_with(",correlation_window_end,correlation_evidence_total\n"));
+        assert!(header.ends_with(
+            ",correlation_evidence_total,behaviour_analytic,behaviour_score,behaviour_evidence_total\n"
+        ));
     }
 }
