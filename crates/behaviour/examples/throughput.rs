@@ -1,0 +1,175 @@
+//! Throughput of the behaviour analytics alone, on Zeek logs: how many
+//! DNS queries and connections per second one core observes and scores.
+//! `bench/behaviour.sh` generates the logs and runs this in a release
+//! build under `/usr/bin/time -v` for the peak RSS.
+//!
+//! ```text
+//! cargo run --release -p tunnelhunt-behaviour --example throughput -- dns.log conn.log
+//! ```
+//!
+//! Each log is read twice, streaming: once only parsing the rows, once
+//! parsing them and feeding the analytics; the difference is the
+//! analytics' time (the readers' own speed is `bench/run.sh`'s business).
+//! `finish` (sorting and scoring every key) is timed on its own.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::time::{Duration, Instant};
+
+use tunnelhunt_behaviour::{Analytic, Collector, Connection, DnsQuery, SourceRef};
+
+/// The columns of a Zeek TSV log named by its `#fields` line.
+struct Columns {
+    names: Vec<String>,
+}
+
+impl Columns {
+    fn index(&self, name: &str) -> io::Result<usize> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| io::Error::other(format!("no column {name}")))
+    }
+}
+
+/// Call `row` with the fields of every data row of a Zeek TSV log.
+fn rows(path: &str, mut row: impl FnMut(&Columns, &[&str], u64)) -> io::Result<u64> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut line = String::new();
+    let mut columns = Columns { names: Vec::new() };
+    let mut number = 0;
+    let mut count = 0;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(count);
+        }
+        number += 1;
+        let text = line.trim_end_matches(['\n', '\r']);
+        if let Some(names) = text.strip_prefix("#fields\t") {
+            columns.names = names.split('\t').map(str::to_owned).collect();
+            continue;
+        }
+        if text.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = text.split('\t').collect();
+        row(&columns, &fields, number);
+        count += 1;
+    }
+}
+
+fn nanos(ts: &str) -> Option<i64> {
+    ts.parse::<f64>().ok().map(|s| (s * 1e9) as i64)
+}
+
+fn dns_query(columns: &Columns, fields: &[&str], line: u64) -> io::Result<DnsQuery> {
+    let (ts, client, query) = (
+        columns.index("ts")?,
+        columns.index("id.orig_h")?,
+        columns.index("query")?,
+    );
+    Ok(DnsQuery {
+        client: fields[client].into(),
+        name: fields[query].into(),
+        time: nanos(fields[ts]),
+        source: SourceRef {
+            input: 0,
+            position: line,
+        },
+    })
+}
+
+fn connection(columns: &Columns, fields: &[&str], line: u64) -> io::Result<Connection> {
+    let at = |name: &str| columns.index(name).map(|i| fields[i]);
+    Ok(Connection {
+        host: at("id.orig_h")?.into(),
+        process: None,
+        destination: at("id.resp_h")?.into(),
+        port: at("id.resp_p")?.parse().ok(),
+        time: nanos(at("ts")?),
+        bytes: Some(
+            at("orig_bytes")?.parse::<u64>().unwrap_or(0)
+                + at("resp_bytes")?.parse::<u64>().unwrap_or(0),
+        ),
+        duration: at("duration")?.parse().ok(),
+        source: SourceRef {
+            input: 1,
+            position: line,
+        },
+    })
+}
+
+/// Time reading `path` with `observe` per row, and without.
+fn timed(
+    path: &str,
+    mut observe: impl FnMut(&Columns, &[&str], u64) -> io::Result<()>,
+) -> io::Result<(u64, Duration)> {
+    let started = Instant::now();
+    let mut failed = None;
+    rows(path, |c, f, n| {
+        if failed.is_none()
+            && let Err(e) = observe(c, f, n)
+        {
+            failed = Some(e);
+        }
+    })?;
+    let with = started.elapsed();
+    let started = Instant::now();
+    let rows = rows(path, |c, f, n| {
+        std::hint::black_box((c, f, n));
+    })?;
+    let parsing = started.elapsed();
+    match failed {
+        Some(e) => Err(e),
+        None => Ok((rows, with.saturating_sub(parsing))),
+    }
+}
+
+fn main() -> io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [dns, conn] = args.as_slice() else {
+        return Err(io::Error::other(
+            "usage: throughput DNS_LOG CONN_LOG (Zeek TSV)",
+        ));
+    };
+    let mut collector = Collector::default();
+    let (queries, dns_time) = timed(dns, |c, f, n| {
+        collector.push_query(dns_query(c, f, n)?);
+        Ok(())
+    })?;
+    let (connections, conn_time) = timed(conn, |c, f, n| {
+        let connection = connection(c, f, n)?;
+        collector.push_connection(Analytic::Beacon, connection.clone());
+        collector.push_connection(Analytic::LongConnection, connection);
+        Ok(())
+    })?;
+    let started = Instant::now();
+    let (alerts, report) = collector.finish();
+    let finish_time = started.elapsed();
+    let per_second = |n: u64, t: Duration| n as f64 / t.as_secs_f64().max(1e-9);
+    println!(
+        "dns: {queries} queries observed in {:.2} s: {:.2} M queries/s",
+        dns_time.as_secs_f64(),
+        per_second(queries, dns_time) / 1e6
+    );
+    println!(
+        "conn: {connections} connections observed in {:.2} s: {:.2} M connections/s",
+        conn_time.as_secs_f64(),
+        per_second(connections, conn_time) / 1e6
+    );
+    println!("finish: {:.2} s", finish_time.as_secs_f64());
+    let total = dns_time + conn_time + finish_time;
+    println!(
+        "all: {} rows in {:.2} s: {:.2} M rows/s including finish",
+        queries + connections,
+        total.as_secs_f64(),
+        per_second(queries + connections, total) / 1e6
+    );
+    for analytic in Analytic::ALL {
+        let found = alerts.iter().filter(|a| a.analytic == analytic).count();
+        println!("alerts: {analytic}: {found}");
+    }
+    println!("report: {report:?}");
+    Ok(())
+}
