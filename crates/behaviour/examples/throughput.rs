@@ -63,15 +63,15 @@ fn nanos(ts: &str) -> Option<i64> {
     ts.parse::<f64>().ok().map(|s| (s * 1e9) as i64)
 }
 
-fn dns_query(columns: &Columns, fields: &[&str], line: u64) -> io::Result<DnsQuery> {
+fn dns_query<'a>(columns: &Columns, fields: &[&'a str], line: u64) -> io::Result<DnsQuery<'a>> {
     let (ts, client, query) = (
         columns.index("ts")?,
         columns.index("id.orig_h")?,
         columns.index("query")?,
     );
     Ok(DnsQuery {
-        client: fields[client].into(),
-        name: fields[query].into(),
+        client: fields[client],
+        name: fields[query],
         time: nanos(fields[ts]),
         source: SourceRef {
             input: 0,
@@ -80,12 +80,12 @@ fn dns_query(columns: &Columns, fields: &[&str], line: u64) -> io::Result<DnsQue
     })
 }
 
-fn connection(columns: &Columns, fields: &[&str], line: u64) -> io::Result<Connection> {
+fn connection<'a>(columns: &Columns, fields: &[&'a str], line: u64) -> io::Result<Connection<'a>> {
     let at = |name: &str| columns.index(name).map(|i| fields[i]);
     Ok(Connection {
-        host: at("id.orig_h")?.into(),
+        host: at("id.orig_h")?,
         process: None,
-        destination: at("id.resp_h")?.into(),
+        destination: at("id.resp_h")?,
         port: at("id.resp_p")?.parse().ok(),
         time: nanos(at("ts")?),
         bytes: Some(
@@ -140,7 +140,7 @@ fn main() -> io::Result<()> {
     })?;
     let (connections, conn_time) = timed(conn, |c, f, n| {
         let connection = connection(c, f, n)?;
-        collector.push_connection(Analytic::Beacon, connection.clone());
+        collector.push_connection(Analytic::Beacon, connection);
         collector.push_connection(Analytic::LongConnection, connection);
         Ok(())
     })?;

@@ -56,18 +56,45 @@ impl<K: Ord + Hash + Clone, V> BoundedMap<K, V> {
         Some(self.entries.entry(key).or_insert_with(make))
     }
 
+    /// [`Self::entry`] looked up by a borrowed key: the owned key is made
+    /// (`make`) only when a new key is kept.
+    pub fn entry_by<Q>(&mut self, key: &Q, make: impl FnOnce() -> (K, V)) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + Ord + ?Sized,
+    {
+        if !self.entries.contains_key(key) {
+            if self.ceiling.as_ref().is_some_and(|c| key > c.borrow()) {
+                self.dropped += 1;
+                return None;
+            }
+            if self.entries.len() >= 2 * self.cap {
+                self.cut();
+                if self.ceiling.as_ref().is_some_and(|c| key > c.borrow()) {
+                    self.dropped += 1;
+                    return None;
+                }
+            }
+            let (owned, value) = make();
+            return Some(self.entries.entry(owned).or_insert(value));
+        }
+        self.entries.get_mut(key)
+    }
+
     /// Keep the `cap` smallest keys; the largest of them is the ceiling.
+    /// Only that one key is cloned: the others are compared by reference.
     fn cut(&mut self) {
         if self.entries.len() <= self.cap {
             return;
         }
-        let mut keys: Vec<K> = self.entries.keys().cloned().collect();
-        keys.sort_unstable();
-        let ceiling = keys[self.cap - 1].clone();
-        for key in &keys[self.cap..] {
-            self.entries.remove(key);
-            self.dropped += 1;
-        }
+        let ceiling = {
+            let mut keys: Vec<&K> = self.entries.keys().collect();
+            let (_, nth, _) = keys.select_nth_unstable(self.cap - 1);
+            (*nth).clone()
+        };
+        let before = self.entries.len();
+        self.entries.retain(|key, _| *key <= ceiling);
+        self.dropped += (before - self.entries.len()) as u64;
         self.ceiling = Some(ceiling);
     }
 
@@ -153,11 +180,11 @@ impl<T: Ord + Clone> Earliest<T> {
         if self.items.len() <= self.cap {
             return;
         }
-        self.items.sort_unstable();
+        self.items.select_nth_unstable(self.cap - 1);
         let cut = self.items.len() - self.cap;
         self.items.truncate(self.cap);
         self.dropped += cut as u64;
-        self.ceiling = self.items.last().cloned();
+        self.ceiling = self.items.iter().max().cloned();
     }
 
     pub fn absorb(&mut self, other: Earliest<T>) {
@@ -210,6 +237,21 @@ impl<T: Ord> SmallestDistinct<T> {
         if self.items.len() > self.cap {
             self.items.pop_last();
         }
+    }
+
+    /// [`Self::insert`] by a borrowed item, made owned only when kept.
+    pub fn insert_by<Q>(&mut self, item: &Q, make: impl FnOnce() -> T)
+    where
+        T: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        if self.items.contains(item)
+            || (self.items.len() >= self.cap
+                && self.items.last().is_some_and(|l| item >= l.borrow()))
+        {
+            return;
+        }
+        self.insert(make());
     }
 
     pub fn absorb(&mut self, other: SmallestDistinct<T>) {

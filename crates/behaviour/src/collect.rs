@@ -10,8 +10,11 @@ use crate::{
 
 /// (host, process, destination, port): what a connection series is of.
 type ConnKey = (Box<str>, Option<Box<str>>, Box<str>, Option<u16>);
-/// (client, registered domain).
-type DnsKey = (Box<str>, Box<str>);
+
+/// The DNS map is keyed by one string encoding the key's parts, so a key
+/// already held is found from the borrowed observation without
+/// allocating; the parts are kept in the value, made once per key.
+type Keyed<P, V> = (P, V);
 
 /// One connection kept for the beacon score: time, source, bytes.
 type Beat = (Nanos, SourceRef, Option<u64>);
@@ -22,13 +25,17 @@ type Long = (Nanos, SourceRef, u64);
 #[derive(Debug, Clone)]
 pub struct Collector {
     limits: Limits,
-    beacons: BoundedMap<ConnKey, Earliest<Beat>>,
-    long: BoundedMap<ConnKey, Earliest<Long>>,
+    /// Keyed by [`encode_connection`]: one allocation per new key.
+    beacons: BoundedMap<Box<str>, Earliest<Beat>>,
+    long: BoundedMap<Box<str>, Earliest<Long>>,
     /// Per destination, the distinct hosts that reached it (the smallest
     /// `RARE_MAX_HOSTS + 1` names: enough to tell rare from not).
     reached_by: BoundedMap<Box<str>, SmallestDistinct<Box<str>>>,
-    dns: BoundedMap<DnsKey, Distinct>,
+    /// Keyed by client and registered domain.
+    dns: BoundedMap<Box<str>, Keyed<(Box<str>, Box<str>), Distinct>>,
     missing_time: [u64; 3],
+    /// The encoded key of the observation being kept (reused).
+    scratch: String,
 }
 
 impl Default for Collector {
@@ -54,44 +61,47 @@ impl Collector {
             reached_by: BoundedMap::new(limits.max_keys),
             dns: BoundedMap::new(limits.max_keys),
             missing_time: [0; 3],
+            scratch: String::new(),
         }
     }
 
     /// Keep a connection for `analytic` (one of the connection analytics).
     /// Connections to internal destinations are not kept: a beacon or a
     /// long session to a domain controller is how Windows works.
-    pub fn push_connection(&mut self, analytic: Analytic, connection: Connection) {
+    pub fn push_connection(&mut self, analytic: Analytic, connection: Connection<'_>) {
         let Some(time) = connection.time else {
             self.missing_time[slot(analytic)] += 1;
             return;
         };
-        if !is_external(&connection.destination) {
+        if !is_external(connection.destination) {
             return;
         }
         let per_key = self.limits.max_per_key;
-        if let Some(hosts) = self.reached_by.entry(connection.destination.clone(), || {
-            SmallestDistinct::new(longconn::RARE_MAX_HOSTS + 1)
+        if let Some(hosts) = self.reached_by.entry_by(connection.destination, || {
+            (
+                connection.destination.into(),
+                SmallestDistinct::new(longconn::RARE_MAX_HOSTS + 1),
+            )
         }) {
-            hosts.insert(connection.host.clone());
+            hosts.insert_by(connection.host, || connection.host.into());
         }
-        let key: ConnKey = (
-            connection.host,
-            connection.process,
-            connection.destination,
-            connection.port,
-        );
+        encode_connection(&mut self.scratch, &connection);
         match analytic {
             Analytic::Beacon => {
-                if let Some(beats) = self.beacons.entry(key, || Earliest::new(per_key)) {
+                if let Some(beats) = self.beacons.entry_by(self.scratch.as_str(), || {
+                    (self.scratch.as_str().into(), Earliest::new(per_key))
+                }) {
                     beats.push((time, connection.source, connection.bytes));
                 }
             }
             Analytic::LongConnection => {
-                if !longconn::qualifies(connection.duration, key.3) {
+                if !longconn::qualifies(connection.duration, connection.port) {
                     return;
                 }
                 let millis = connection.duration.map_or(0, |d| (d * 1000.0) as u64);
-                if let Some(long) = self.long.entry(key, || Earliest::new(per_key)) {
+                if let Some(long) = self.long.entry_by(self.scratch.as_str(), || {
+                    (self.scratch.as_str().into(), Earliest::new(per_key))
+                }) {
                     long.push((time, connection.source, millis));
                 }
             }
@@ -100,27 +110,35 @@ impl Collector {
     }
 
     /// Keep a DNS query for the information-volume score. A name with no
-    /// subdomain below its registered domain carries nothing and is not
-    /// kept.
-    pub fn push_query(&mut self, query: DnsQuery) {
+    /// subdomain below its registered domain, or one shorter than
+    /// [`dns::MIN_SUBDOMAIN_LEN`], is not kept.
+    pub fn push_query(&mut self, query: DnsQuery<'_>) {
         let Some(time) = query.time else {
             self.missing_time[slot(Analytic::DnsVolume)] += 1;
             return;
         };
-        let name = dns::normalise(&query.name);
+        let name = dns::normalise(query.name);
         let Some(domain) = dns::registered_domain(&name) else {
             return;
         };
         let Some(subdomain) = name
             .strip_suffix(domain)
             .and_then(|rest| rest.strip_suffix('.'))
-            .filter(|s| !s.is_empty())
+            .filter(|s| s.len() - s.matches('.').count() >= dns::MIN_SUBDOMAIN_LEN)
         else {
             return;
         };
         let cap = self.limits.max_per_key;
-        let key: DnsKey = (query.client, domain.into());
-        if let Some(distinct) = self.dns.entry(key, || Distinct::new(cap)) {
+        self.scratch.clear();
+        self.scratch.push_str(query.client);
+        self.scratch.push('\0');
+        self.scratch.push_str(domain);
+        if let Some((_, distinct)) = self.dns.entry_by(self.scratch.as_str(), || {
+            (
+                self.scratch.as_str().into(),
+                ((query.client.into(), domain.into()), Distinct::new(cap)),
+            )
+        }) {
             distinct.push(subdomain, (time, query.source));
         }
     }
@@ -131,7 +149,8 @@ impl Collector {
         self.long.absorb(other.long, Earliest::absorb);
         self.reached_by
             .absorb(other.reached_by, SmallestDistinct::absorb);
-        self.dns.absorb(other.dns, Distinct::absorb);
+        self.dns
+            .absorb(other.dns, |(_, mine), (_, theirs)| mine.absorb(theirs));
         for (mine, theirs) in self.missing_time.iter_mut().zip(other.missing_time) {
             *mine += theirs;
         }
@@ -153,7 +172,8 @@ impl Collector {
 
         let (series, keys_dropped) = self.beacons.into_sorted();
         dropped[0] += keys_dropped;
-        for (key, beats) in series {
+        for (encoded, beats) in series {
+            let key = decode_connection(&encoded);
             let (beats, cut) = beats.into_sorted();
             dropped[0] += cut;
             let shaped: Vec<beacon::Beat> = beats
@@ -186,7 +206,8 @@ impl Collector {
             .collect();
         let (series, keys_dropped) = self.long.into_sorted();
         dropped[1] += keys_dropped;
-        for (key, long) in series {
+        for (encoded, long) in series {
+            let key = decode_connection(&encoded);
             let (long, cut) = long.into_sorted();
             dropped[1] += cut;
             let hosts = reached.get(&key.2).copied().unwrap_or(1);
@@ -237,7 +258,7 @@ impl Collector {
 
         let (pairs, keys_dropped) = self.dns.into_sorted();
         dropped[2] += keys_dropped;
-        for ((client, domain), distinct) in pairs {
+        for (_, ((client, domain), distinct)) in pairs {
             let queries = distinct.queries;
             dropped[2] += distinct.dropped;
             let seen = distinct.into_sorted();
@@ -285,6 +306,49 @@ impl Collector {
         };
         (alerts, report)
     }
+}
+
+/// The map key of a connection: its parts separated by NUL, the process
+/// marked present (`+`) or absent (`-`), a NUL inside a part (hostile
+/// logs) replaced by U+FFFD so that the parts split back apart.
+fn encode_connection(out: &mut String, connection: &Connection<'_>) {
+    use std::fmt::Write as _;
+    let part = |out: &mut String, text: &str| {
+        if text.contains('\0') {
+            out.push_str(&text.replace('\0', "\u{fffd}"));
+        } else {
+            out.push_str(text);
+        }
+    };
+    out.clear();
+    part(out, connection.host);
+    out.push('\0');
+    match connection.process {
+        Some(process) => {
+            out.push('+');
+            part(out, process);
+        }
+        None => out.push('-'),
+    }
+    out.push('\0');
+    part(out, connection.destination);
+    out.push('\0');
+    if let Some(port) = connection.port {
+        let _ = write!(out, "{port}");
+    }
+}
+
+/// The parts of a key [`encode_connection`] made.
+fn decode_connection(encoded: &str) -> ConnKey {
+    let mut parts = encoded.splitn(4, '\0');
+    let host = parts.next().unwrap_or_default();
+    let process = parts
+        .next()
+        .and_then(|p| p.strip_prefix('+'))
+        .map(Into::into);
+    let destination = parts.next().unwrap_or_default();
+    let port = parts.next().and_then(|p| p.parse().ok());
+    (host.into(), process, destination.into(), port)
 }
 
 fn connection_key(key: &ConnKey) -> Vec<(&'static str, String)> {

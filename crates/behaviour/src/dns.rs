@@ -22,6 +22,13 @@ pub const THRESHOLD: f64 = 0.5;
 /// of long names (a DKIM key lookup) is not a channel.
 pub const MIN_DISTINCT: usize = 40;
 
+/// Subdomains shorter than this (dots excluded) are not kept: at most 4
+/// bits a character, they carry a few dozen bits each, so a channel made
+/// of them would need thousands of distinct names an hour — while `www`,
+/// `api`, `mail` and their like are most of every resolver's traffic.
+/// Skipping them keeps the state to the names that can matter.
+pub const MIN_SUBDOMAIN_LEN: usize = 8;
+
 /// The registered domain of a query name (public-suffix list, ICANN and
 /// private sections): `a.b.example.co.uk` → `example.co.uk`. `None` for a
 /// name that is a public suffix itself, has no known suffix, or is a
@@ -35,9 +42,15 @@ pub fn registered_domain(name: &str) -> Option<&str> {
 }
 
 /// A query name as the score compares it: ASCII lower case, without the
-/// root's trailing dot.
-pub fn normalise(name: &str) -> String {
-    name.trim().trim_end_matches('.').to_ascii_lowercase()
+/// root's trailing dot (borrowed when it already is: Zeek writes names
+/// lower-cased).
+pub fn normalise(name: &str) -> std::borrow::Cow<'_, str> {
+    let name = name.trim().trim_end_matches('.');
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
 }
 
 /// The bits a subdomain can carry: its length times the entropy of its

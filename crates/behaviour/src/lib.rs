@@ -99,17 +99,19 @@ impl FromStr for Analytic {
     }
 }
 
-/// One network connection, as the analytics need it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Connection {
+/// One network connection, as the analytics need it. Borrowed from the
+/// caller's event: the collector copies only what it keeps (a new key, a
+/// new host), so observing an event allocates nothing in the common case.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Connection<'a> {
     /// The connecting host: its name where the log has one, else its
     /// address (Zeek's `id.orig_h`).
-    pub host: Box<str>,
+    pub host: &'a str,
     /// The connecting program, where the log knows it (Sysmon, MDE,
     /// auditd; not Zeek).
-    pub process: Option<Box<str>>,
+    pub process: Option<&'a str>,
     /// The destination address, or its name when no address is logged.
-    pub destination: Box<str>,
+    pub destination: &'a str,
     pub port: Option<u16>,
     pub time: Option<Nanos>,
     /// Bytes in both directions, where logged (Zeek `orig_bytes` +
@@ -120,14 +122,15 @@ pub struct Connection {
     pub source: SourceRef,
 }
 
-/// One DNS query, as the DNS analytic needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DnsQuery {
+/// One DNS query, as the DNS analytic needs it (borrowed, like
+/// [`Connection`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DnsQuery<'a> {
     /// The querying host: Zeek's `id.orig_h`, or the host name of an
     /// endpoint log.
-    pub client: Box<str>,
+    pub client: &'a str,
     /// The name asked for, as logged.
-    pub name: Box<str>,
+    pub name: &'a str,
     pub time: Option<Nanos>,
     pub source: SourceRef,
 }
@@ -144,13 +147,14 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 200,000 keys × 4,096 observations: far above what a beacon or a
-    /// DNS tunnel needs to be seen (a few hundred), and bounded — about
-    /// 100 MB in the worst case, far less in practice since most keys hold
-    /// a handful.
+    /// 1,000,000 keys × 4,096 observations: far above what a beacon or a
+    /// DNS tunnel needs to be seen (a few hundred), and bounded. Most keys
+    /// of a real network hold a handful of observations (a host reached a
+    /// site once), about 100 bytes each, so a day of a few thousand hosts
+    /// stays in a few hundred MB (`bench/behaviour.sh` measures it).
     fn default() -> Self {
         Limits {
-            max_keys: 200_000,
+            max_keys: 1_000_000,
             max_per_key: 4_096,
             evidence_cap: 20,
         }

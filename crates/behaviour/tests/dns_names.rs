@@ -37,8 +37,8 @@ fn alerts(names: &[String], every: i64) -> Vec<tunnelhunt_behaviour::BehaviourAl
     let mut collector = Collector::default();
     for (i, name) in names.iter().enumerate() {
         collector.push_query(DnsQuery {
-            client: "10.0.0.5".into(),
-            name: name.as_str().into(),
+            client: "10.0.0.5",
+            name,
             time: Some(1_700_000_000 * SECOND + i as i64 * every * SECOND),
             source: SourceRef {
                 input: 0,

@@ -9,12 +9,12 @@ use tunnelhunt_behaviour::{
 
 const SECOND: i64 = 1_000_000_000;
 
-fn beacon_series(host: &str, every: i64, n: u64) -> Vec<Connection> {
+fn beacon_series(host: &'static str, every: i64, n: u64) -> Vec<Connection<'static>> {
     (0..n)
         .map(|i| Connection {
-            host: host.into(),
+            host,
             process: None,
-            destination: "203.0.113.7".into(),
+            destination: "203.0.113.7",
             port: Some(443),
             time: Some(
                 1_700_000_000 * SECOND + i as i64 * every * SECOND + (i as i64 % 3) * SECOND,
@@ -29,29 +29,31 @@ fn beacon_series(host: &str, every: i64, n: u64) -> Vec<Connection> {
         .collect()
 }
 
-fn tunnel_queries(client: &str, n: u64) -> Vec<DnsQuery> {
+/// A query of a tunnel: its name and the second it was asked at.
+struct Asked {
+    client: &'static str,
+    name: String,
+    at: u64,
+}
+
+fn tunnel_queries(client: &'static str, n: u64) -> Vec<Asked> {
     (0..n)
-        .map(|i| DnsQuery {
-            client: client.into(),
+        .map(|i| Asked {
+            client,
             name: format!(
                 "{:016x}{:016x}.{:08x}.t.example.com",
                 i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
                 i.wrapping_mul(0xc2b2_ae3d_27d4_eb4f),
                 i
-            )
-            .into(),
-            time: Some(1_700_000_000 * SECOND + i as i64 * SECOND),
-            source: SourceRef {
-                input: 1,
-                position: i + 1,
-            },
+            ),
+            at: i,
         })
         .collect()
 }
 
 enum Item {
-    Conn(Connection),
-    Query(DnsQuery),
+    Conn(Connection<'static>),
+    Query(Asked),
 }
 
 fn items() -> Vec<Item> {
@@ -69,8 +71,16 @@ fn run(items: &[Item], order: &[usize], split: usize, limits: Limits) -> Vec<Beh
     for (n, &i) in order.iter().enumerate() {
         let part = &mut parts[usize::from(n >= split)];
         match &items[i] {
-            Item::Conn(c) => part.push_connection(Analytic::Beacon, c.clone()),
-            Item::Query(q) => part.push_query(q.clone()),
+            Item::Conn(c) => part.push_connection(Analytic::Beacon, *c),
+            Item::Query(q) => part.push_query(DnsQuery {
+                client: q.client,
+                name: &q.name,
+                time: Some(1_700_000_000 * SECOND + q.at as i64 * SECOND),
+                source: SourceRef {
+                    input: 1,
+                    position: q.at + 1,
+                },
+            }),
         }
     }
     let second = parts.pop().expect("two parts");

@@ -141,13 +141,26 @@ impl Gathered {
             position: record_number(record.origin.position),
         };
         let collector = self.behaviour.get_or_insert_with(Collector::default);
+        let event = &record.event;
         for analytic in fed {
             if analytic.reads_connections() {
-                if let Some(connection) = connection(&record.event, source) {
+                let read = ConnectionFields::read(event);
+                if let Some(connection) = read.connection(event, source) {
                     collector.push_connection(analytic, connection);
                 }
-            } else if let Some(query) = dns_query(&record.event, source) {
-                collector.push_query(query);
+            } else {
+                // The querying address where the log has one (Zeek's
+                // id.orig_h), else the host that logged it (Sysmon 22).
+                let client = text(event, "SourceIp").or_else(|| event.host().map(str::to_owned));
+                let name = text(event, "QueryName");
+                if let (Some(client), Some(name)) = (client, name) {
+                    collector.push_query(DnsQuery {
+                        client: &client,
+                        name: &name,
+                        time: time(event),
+                        source,
+                    });
+                }
             }
         }
     }
@@ -183,33 +196,37 @@ fn host(event: &AnyEvent) -> Option<String> {
         .or_else(|| text(event, "SourceIp"))
 }
 
-fn connection(event: &AnyEvent, source: SourceRef) -> Option<Connection> {
-    let destination =
-        text(event, "DestinationIp").or_else(|| text(event, "DestinationHostname"))?;
-    let bytes = match (number(event, "orig_bytes"), number(event, "resp_bytes")) {
-        (None, None) => None,
-        (a, b) => Some((a.unwrap_or(0.0) + b.unwrap_or(0.0)).max(0.0) as u64),
-    };
-    Some(Connection {
-        host: host(event)?.into(),
-        process: text(event, "Image").map(Into::into),
-        destination: destination.into(),
-        port: text(event, "DestinationPort").and_then(|p| p.parse().ok()),
-        time: time(event),
-        bytes,
-        duration: number(event, "duration"),
-        source,
-    })
+/// The text fields of a connection, read from the event once.
+struct ConnectionFields {
+    host: Option<String>,
+    process: Option<String>,
+    destination: Option<String>,
 }
 
-/// The client of a DNS query: the querying address where the log has one
-/// (Zeek's `id.orig_h`), else the host that logged it (Sysmon 22).
-fn dns_query(event: &AnyEvent, source: SourceRef) -> Option<DnsQuery> {
-    let client = text(event, "SourceIp").or_else(|| event.host().map(str::to_owned))?;
-    Some(DnsQuery {
-        client: client.into(),
-        name: text(event, "QueryName")?.into(),
-        time: time(event),
-        source,
-    })
+impl ConnectionFields {
+    fn read(event: &AnyEvent) -> ConnectionFields {
+        ConnectionFields {
+            host: host(event),
+            process: text(event, "Image"),
+            destination: text(event, "DestinationIp")
+                .or_else(|| text(event, "DestinationHostname")),
+        }
+    }
+
+    fn connection(&self, event: &AnyEvent, source: SourceRef) -> Option<Connection<'_>> {
+        let bytes = match (number(event, "orig_bytes"), number(event, "resp_bytes")) {
+            (None, None) => None,
+            (a, b) => Some((a.unwrap_or(0.0) + b.unwrap_or(0.0)).max(0.0) as u64),
+        };
+        Some(Connection {
+            host: self.host.as_deref()?,
+            process: self.process.as_deref(),
+            destination: self.destination.as_deref()?,
+            port: text(event, "DestinationPort").and_then(|p| p.parse().ok()),
+            time: time(event),
+            bytes,
+            duration: number(event, "duration"),
+            source,
+        })
+    }
 }
