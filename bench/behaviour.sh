@@ -39,14 +39,17 @@ cargo build --release -q -p tunnelhunt-behaviour --example throughput
 BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/examples/throughput
 
 OUT=$(mktemp)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 /usr/bin/time -v "$BIN" "$LOGS/dns.log" "$LOGS/conn.log" >"$OUT" 2>"$OUT.time"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_KB=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$OUT.time")
 
 {
     echo "# Behaviour analytics benchmark, $(date -u +%FT%TZ)"
     echo
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
-        "other builds may have been running. Command: \`bench/behaviour.sh\`" \
+        "load average $LOAD_BEFORE before and $LOAD_AFTER after (other builds running)." \
+        "Command: \`bench/behaviour.sh\`" \
         "(BENCH_DNS_ROWS=$DNS_ROWS, BENCH_CONN_ROWS=$CONN_ROWS), one thread."
     echo
     echo "Input: $(du -h "$LOGS/dns.log" | cut -f1) dns.log, $(du -h "$LOGS/conn.log" | cut -f1) conn.log (Zeek TSV)."

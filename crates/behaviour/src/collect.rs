@@ -11,10 +11,16 @@ use crate::{
 /// (host, process, destination, port): what a connection series is of.
 type ConnKey = (Box<str>, Option<Box<str>>, Box<str>, Option<u16>);
 
-/// The DNS map is keyed by one string encoding the key's parts, so a key
-/// already held is found from the borrowed observation without
-/// allocating; the parts are kept in the value, made once per key.
-type Keyed<P, V> = (P, V);
+/// The distinct subdomains one client asked of one registered domain. The
+/// DNS map is keyed by one string encoding both, so a key already held is
+/// found from the borrowed query without allocating; the two parts are
+/// kept here, made once per key.
+#[derive(Debug, Clone)]
+struct DnsPair {
+    client: Box<str>,
+    domain: Box<str>,
+    distinct: Distinct,
+}
 
 /// One connection kept for the beacon score: time, source, bytes.
 type Beat = (Nanos, SourceRef, Option<u64>);
@@ -32,7 +38,7 @@ pub struct Collector {
     /// `RARE_MAX_HOSTS + 1` names: enough to tell rare from not).
     reached_by: BoundedMap<Box<str>, SmallestDistinct<Box<str>>>,
     /// Keyed by client and registered domain.
-    dns: BoundedMap<Box<str>, Keyed<(Box<str>, Box<str>), Distinct>>,
+    dns: BoundedMap<Box<str>, DnsPair>,
     missing_time: [u64; 3],
     /// The encoded key of the observation being kept (reused).
     scratch: String,
@@ -133,13 +139,15 @@ impl Collector {
         self.scratch.push_str(query.client);
         self.scratch.push('\0');
         self.scratch.push_str(domain);
-        if let Some((_, distinct)) = self.dns.entry_by(self.scratch.as_str(), || {
-            (
-                self.scratch.as_str().into(),
-                ((query.client.into(), domain.into()), Distinct::new(cap)),
-            )
+        if let Some(pair) = self.dns.entry_by(self.scratch.as_str(), || {
+            let pair = DnsPair {
+                client: query.client.into(),
+                domain: domain.into(),
+                distinct: Distinct::new(cap),
+            };
+            (self.scratch.as_str().into(), pair)
         }) {
-            distinct.push(subdomain, (time, query.source));
+            pair.distinct.push(subdomain, (time, query.source));
         }
     }
 
@@ -149,8 +157,9 @@ impl Collector {
         self.long.absorb(other.long, Earliest::absorb);
         self.reached_by
             .absorb(other.reached_by, SmallestDistinct::absorb);
-        self.dns
-            .absorb(other.dns, |(_, mine), (_, theirs)| mine.absorb(theirs));
+        self.dns.absorb(other.dns, |mine, theirs| {
+            mine.distinct.absorb(theirs.distinct)
+        });
         for (mine, theirs) in self.missing_time.iter_mut().zip(other.missing_time) {
             *mine += theirs;
         }
@@ -258,7 +267,15 @@ impl Collector {
 
         let (pairs, keys_dropped) = self.dns.into_sorted();
         dropped[2] += keys_dropped;
-        for (_, ((client, domain), distinct)) in pairs {
+        for (
+            _,
+            DnsPair {
+                client,
+                domain,
+                distinct,
+            },
+        ) in pairs
+        {
             let queries = distinct.queries;
             dropped[2] += distinct.dropped;
             let seen = distinct.into_sorted();

@@ -171,7 +171,7 @@ impl Distinct {
             return;
         }
         self.first.insert(subdomain.into(), at);
-        if self.first.len() >= 2 * self.cap {
+        if self.first.len() >= crate::bounded::slack(self.cap) {
             self.cut();
         }
     }
@@ -207,7 +207,7 @@ impl Distinct {
             self.first.retain(|_, at| *at <= c);
             self.dropped += (before - self.first.len()) as u64;
         }
-        if self.first.len() >= 2 * self.cap {
+        if self.first.len() >= crate::bounded::slack(self.cap) {
             self.cut();
         }
     }
