@@ -44,7 +44,7 @@ include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 /// The `branch` values the pack's rules carry, in the order the design
 /// lists them. Alerts, scenario expectations and the coverage table are
 /// written against these names, so a rule may not invent another.
-pub const BRANCHES: [&str; 8] = [
+pub const BRANCHES: [&str; 9] = [
     "KnownTunnelingTool",
     "SshPortForwarding",
     "NetshPortProxy",
@@ -53,6 +53,7 @@ pub const BRANCHES: [&str; 8] = [
     "DnsTunneling",
     "TunnelListener",
     "TunnelledRemoteAccess",
+    "TunnelBeacon",
 ];
 
 /// The rule files of the built-in pack (every YAML file outside

@@ -328,6 +328,8 @@ pub struct InputFacts {
 pub struct Gathered {
     pub collector: Option<Collector>,
     pub inputs: BTreeMap<u32, InputFacts>,
+    /// Observations for the behaviour analytics (`crate::behaviour`).
+    pub behaviour: Option<tunnelhunt_behaviour::Collector>,
 }
 
 impl Gathered {
@@ -359,6 +361,11 @@ impl Gathered {
 
     pub fn absorb(&mut self, other: Gathered) {
         self.inputs.extend(other.inputs);
+        match (&mut self.behaviour, other.behaviour) {
+            (Some(mine), Some(theirs)) => mine.absorb(theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
         match (&mut self.collector, other.collector) {
             (Some(mine), Some(theirs)) => mine.absorb(theirs),
             (mine @ None, theirs) => *mine = theirs,

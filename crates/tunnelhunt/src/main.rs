@@ -5,6 +5,7 @@
 //! decides what a person sees; it owns no detection logic and no format.
 
 mod allocator;
+mod behaviour;
 mod cli;
 mod commands;
 mod correlations;

@@ -34,6 +34,7 @@ mod cli;
 mod cli_export;
 mod cli_scan;
 mod cli_scan_client;
+mod cli_scan_behaviour;
 mod cli_scan_correlations;
 mod cli_scan_duplicate_keys;
 mod cli_scan_hostile;

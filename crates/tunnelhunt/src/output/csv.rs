@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use super::Alert;
 
 /// The header row, in column order.
-pub const COLUMNS: [&str; 35] = [
+pub const COLUMNS: [&str; 38] = [
     "timestamp",
     "computer",
     "user",
@@ -49,6 +49,9 @@ pub const COLUMNS: [&str; 35] = [
     "client_ip",
     "client_port",
     "client_hostname",
+    "behaviour_analytic",
+    "behaviour_score",
+    "behaviour_evidence_total",
 ];
 
 /// Write the header row.
@@ -101,6 +104,12 @@ pub fn write_alert(out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
         number(alert.client.port.map(u64::from)),
         text(&alert.client.hostname),
     ]);
+    let behaviour = alert.behaviour.as_ref();
+    let row = row.chain([
+        behaviour.map_or_else(String::new, |b| b.analytic.to_owned()),
+        behaviour.map_or_else(String::new, |b| b.score.to_string()),
+        number(behaviour.map(|b| b.evidence_total)),
+    ]);
     write_row(out, row)
 }
 
@@ -145,8 +154,8 @@ mod tests {
         let header = String::from_utf8(out).unwrap();
         assert!(header.starts_with("timestamp,computer,user,level,branch,"));
         assert!(header.contains(",source_chunk,source_format,"));
-        assert!(
-            header.ends_with(",correlation_evidence_total,client_ip,client_port,client_hostname\n")
-        );
+        assert!(header.ends_with(
+            ",correlation_evidence_total,client_ip,client_port,client_hostname,behaviour_analytic,behaviour_score,behaviour_evidence_total\n"
+        ));
     }
 }

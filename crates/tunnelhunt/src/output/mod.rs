@@ -9,6 +9,7 @@
 //! looking at the others, so alerts stream out in bounded memory whatever
 //! the format.
 
+pub mod behaviour;
 pub mod correlation;
 pub mod csv;
 pub mod event;
@@ -83,6 +84,9 @@ pub struct Alert<'a> {
     /// For a correlation alert: its group, window, figure and evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation: Option<correlation::CorrelationFacts>,
+    /// For a behaviour alert: its score, figures and evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<behaviour::BehaviourFacts>,
 }
 
 /// The network destination of an event; every part optional.
@@ -265,6 +269,7 @@ impl<'a> Alert<'a> {
             event: None,
             original: None,
             correlation: None,
+            behaviour: None,
         }
     }
 

@@ -111,7 +111,11 @@ impl Layout {
         let host = alert.computer.as_deref().or(alert.client.ip.as_deref());
         // A correlation alert has no one command line: its figure, window
         // and group say what happened.
-        let details = alert.correlation.as_ref().map(|c| c.summary());
+        let details = alert
+            .correlation
+            .as_ref()
+            .map(|c| c.summary())
+            .or_else(|| alert.behaviour.as_ref().map(|b| b.summary()));
         let command = details.as_deref().or(alert.command_line.as_deref());
         let cells = [
             cell(&time(alert.timestamp.as_deref()), TIME_WIDTH),
@@ -267,6 +271,7 @@ mod tests {
             event: None,
             original: None,
             correlation: None,
+            behaviour: None,
         }
     }
 

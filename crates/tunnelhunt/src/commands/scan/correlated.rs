@@ -79,22 +79,7 @@ pub fn facts(
     places: &BTreeMap<u32, InputFacts>,
 ) -> (CorrelationFacts, AlertSource) {
     let rule = correlations.rules[alert.correlation];
-    let locate = |source: &SourceRef| {
-        let facts = places.get(&source.input).copied();
-        let by_record = facts.is_some_and(|f| f.by_record);
-        AlertSource {
-            path: inputs
-                .path(*source)
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            line: (!by_record).then_some(source.position),
-            record_id: by_record.then_some(source.position),
-            chunk: None,
-            packet: None,
-            byte_offset: None,
-            format: facts.map_or("unknown", |f| f.format.as_str()),
-        }
-    };
+    let locate = |source: &SourceRef| locate(inputs, places, *source);
     let evidence: Vec<AlertSource> = alert.evidence.iter().map(locate).collect();
     let last = alert.evidence.last().map_or_else(
         || AlertSource {
@@ -135,6 +120,29 @@ pub fn facts(
         evidence_total: alert.evidence_total,
     };
     (facts, last)
+}
+
+/// Where the record at `source` is, as an alert names it: a line, or an
+/// EVTX `EventRecordID` when its input places records by id.
+pub fn locate(
+    inputs: &InputNumbers,
+    places: &BTreeMap<u32, InputFacts>,
+    source: SourceRef,
+) -> AlertSource {
+    let facts = places.get(&source.input).copied();
+    let by_record = facts.is_some_and(|f| f.by_record);
+    AlertSource {
+        path: inputs
+            .path(source)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        line: (!by_record).then_some(source.position),
+        record_id: by_record.then_some(source.position),
+        chunk: None,
+        packet: None,
+        byte_offset: None,
+        format: facts.map_or("unknown", |f| f.format.as_str()),
+    }
 }
 
 /// The summary's `correlations` object (`--summary json`).

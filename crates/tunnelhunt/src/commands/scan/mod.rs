@@ -15,7 +15,9 @@
 //! [`select`] decides which rules run (`--min-level`, `--rule`) and which
 //! alerts are printed (`--from`/`--to`); [`alerts`] is what a worker does
 //! with a match; [`correlated`] evaluates the correlations once every
-//! unit is read and prints their alerts last; `crate::output` renders alerts; [`progress`] draws the
+//! unit is read and prints their alerts after the per-event ones;
+//! [`behaved`] scores the behaviour analytics and prints theirs last;
+//! `crate::output` renders alerts; [`progress`] draws the
 //! bar.
 //!
 //! How the work is spread: [`units`] cuts the inputs into units (a file,
@@ -28,6 +30,7 @@
 //! was counted.
 
 mod alerts;
+mod behaved;
 mod correlated;
 mod handover;
 mod pipeline;
@@ -73,6 +76,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         alerts_share_the_terminal,
         inputs,
         correlations,
+        behaviours,
     } = plan;
     let progress = Progress::new(!args.quiet, &inputs.files);
     let mut alerts = AlertSink::new(out);
@@ -118,6 +122,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
     }
     progress.finish();
+    // The analytics' observations and where their inputs are, before the
+    // correlations take what they gathered.
+    let observed = gathered.behaviour.take();
+    let places = gathered.inputs.clone();
     let correlated = match correlations {
         Some(correlations) if alerts.error.is_none() => {
             let printer = &ctx.output.printer;
@@ -137,11 +145,32 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         _ => None,
     };
+    let behaved = match behaviours {
+        Some(behaviours) if alerts.error.is_none() => {
+            let printer = &ctx.output.printer;
+            match behaved::finish(
+                behaviours,
+                &ctx.inputs,
+                observed,
+                &places,
+                printer,
+                &mut alerts.out,
+            ) {
+                Ok(found) => Some(found),
+                Err(e) => {
+                    alerts.failed(e);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let scanning = scanning.elapsed();
     let alerts_printed = tally.formats.values().map(|s| s.alerts).sum::<u64>()
         + correlated
             .as_ref()
-            .map_or(0, correlated::Correlated::alerts_printed);
+            .map_or(0, correlated::Correlated::alerts_printed)
+        + behaved.as_ref().map_or(0, behaved::Behaved::alerts_printed);
     alerts.end(ctx, alerts_printed)?;
     if let Some(message) = &stopped {
         eprintln!(
@@ -163,6 +192,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         rules_not_selected,
         time_range,
         correlated: correlated.as_ref(),
+        behaved: behaved.as_ref(),
     };
     print_summary(args, &report);
 

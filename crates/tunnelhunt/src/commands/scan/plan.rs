@@ -25,6 +25,7 @@ use super::pipeline::{Pipeline, TimeLimit};
 use super::select::{RuleSelection, TimeRange};
 use super::summary::Tally;
 use super::worker;
+use crate::behaviour::Behaviours;
 use crate::cli::{AlertFormat, ScanArgs};
 use crate::commands::require_existing;
 use crate::correlations::{Correlations, InputNumbers, Needed};
@@ -59,6 +60,8 @@ pub struct ScanPlan {
     pub inputs: Inputs,
     /// The correlations evaluated, if any.
     pub correlations: Option<&'static Correlations<'static>>,
+    /// The behaviour analytics fed, if any.
+    pub behaviours: Option<&'static Behaviours<'static>>,
 }
 
 /// The input files the walk found, in input order, and what it met that
@@ -156,6 +159,15 @@ impl ScanPlan {
         }
         rule_errors += left_out.len();
         let correlations = correlations.map(for_the_process);
+        let (behaviours, unknown) = Behaviours::find(&compiled.rules);
+        for problem in &unknown {
+            eprintln!(
+                "tunnelhunt: rule {}: {}; its matches alert as an ordinary rule's",
+                escape(&problem.rule),
+                escape(&problem.reason)
+            );
+        }
+        let behaviours = behaviours.map(for_the_process);
         let output = for_the_process(AlertOutput {
             printer,
             time_range,
@@ -164,6 +176,7 @@ impl ScanPlan {
             worker::Context::new(matcher, &compiled.rules, output, threads, args.strict)
                 .prefiltering(!args.no_prefilter)
                 .correlating(correlations, InputNumbers::new(&inputs.files))
+                .behaving(behaviours)
                 .projecting(!args.with_event),
         );
         let pipeline = Pipeline {
@@ -187,6 +200,7 @@ impl ScanPlan {
             alerts_share_the_terminal: args.output.is_none() && io::stdout().is_terminal(),
             inputs,
             correlations,
+            behaviours,
         })))
     }
 }

@@ -27,6 +27,7 @@ use tunnelhunt_sources::{Format, SkipReason};
 
 use tunnelhunt_sources::Record;
 
+use super::behaved::{Behaved, JsonBehaviour};
 use super::correlated::{Correlated, JsonCorrelations};
 use super::select::TimeRange;
 use crate::output::plural;
@@ -259,6 +260,8 @@ pub struct Report<'a> {
     pub time_range: TimeRange,
     /// What the correlations found, when any were evaluated.
     pub correlated: Option<&'a Correlated>,
+    /// What the behaviour analytics found, when a rule fed one.
+    pub behaved: Option<&'a Behaved>,
 }
 
 /// The summary as one JSON object (`--summary json`).
@@ -284,6 +287,8 @@ struct JsonSummary<'a> {
     time_range: JsonTimeRange,
     #[serde(skip_serializing_if = "Option::is_none")]
     correlations: Option<JsonCorrelations>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    behaviour: Option<JsonBehaviour>,
     stopped: Option<&'a str>,
 }
 
@@ -472,6 +477,7 @@ impl Report<'_> {
                 alerts_without_timestamp: self.tally.alerts_without_timestamp,
             },
             correlations: self.correlated.map(Correlated::json),
+            behaviour: self.behaved.map(Behaved::json),
             stopped: self.stopped,
             totals,
         };
@@ -566,6 +572,9 @@ impl Report<'_> {
         )?;
         if let Some(correlated) = self.correlated {
             correlated.write_text(w)?;
+        }
+        if let Some(behaved) = self.behaved {
+            behaved.write_text(w)?;
         }
         if let Some(stopped) = self.stopped {
             writeln!(

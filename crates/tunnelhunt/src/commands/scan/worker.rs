@@ -28,6 +28,7 @@ use super::select::Placement;
 use super::spool::Spool;
 use super::summary::Tally;
 use super::units::{EvtxPart, Part, Work};
+use crate::behaviour::{self, Behaviours};
 use crate::correlations::{Correlations, Gathered, InputNumbers};
 use crate::output::ALERT_FIELDS;
 
@@ -55,8 +56,11 @@ pub struct Context<'a> {
     pub projection: Option<Arc<EvtxProjection>>,
     /// The correlations some matches feed, if any are evaluated.
     pub correlations: Option<&'a Correlations<'a>>,
-    /// The input files, numbered for the correlations.
+    /// The input files, numbered for the correlations and the behaviour
+    /// analytics.
     pub inputs: InputNumbers,
+    /// The behaviour analytics some matches feed, if any rule feeds one.
+    pub behaviours: Option<&'a Behaviours<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -80,7 +84,16 @@ impl<'a> Context<'a> {
             projection: None,
             correlations: None,
             inputs: InputNumbers::default(),
+            behaviours: None,
         }
+    }
+
+    /// Feed the matches of the rules that state an analytic's input to
+    /// it, and silence their own alerts (see `crate::behaviour`). Call
+    /// after [`Self::correlating`], which numbers the inputs.
+    pub fn behaving(mut self, behaviours: Option<&'a Behaviours<'a>>) -> Self {
+        self.behaviours = behaviours;
+        self
     }
 
     /// Feed the matches of the rules `correlations` read to it, and
@@ -122,11 +135,18 @@ impl<'a> Context<'a> {
                 .correlations
                 .map(|c| c.fields().collect())
                 .unwrap_or_default();
+            // The analytics read their observations from the events their
+            // rules match.
+            let observed: &[&str] = match self.behaviours {
+                Some(_) => &behaviour::FIELDS,
+                None => &[],
+            };
             let fields = self
                 .matcher
                 .referenced_fields()
                 .chain(ALERT_FIELDS)
-                .chain(correlated);
+                .chain(correlated)
+                .chain(observed.iter().copied());
             Arc::new(EvtxProjection::new(fields))
         });
         self
@@ -401,6 +421,12 @@ impl Unit<'_, '_> {
             }
             hits.retain(|&id| !correlations.silent[id]);
         }
+        if let Some(behaviours) = self.ctx.behaviours
+            && hits.iter().any(|&id| behaviours.feeds(id))
+        {
+            self.behave(behaviours, record, hits);
+            hits.retain(|&id| !behaviours.feeds(id));
+        }
         if !self.ctx.output.admits(record, hits.len(), &mut self.tally) {
             return;
         }
@@ -425,6 +451,21 @@ impl Unit<'_, '_> {
         }
         let input = self.ctx.inputs.number(&record.origin.path);
         self.gathered.observe(correlations, record, hits, input);
+    }
+
+    /// Keep `record` for the analytics its matches feed, when it is
+    /// inside `--from`/`--to` (or cannot be placed: the analytic then
+    /// counts it as an event without a time). Not a reason to hand over
+    /// at once (unlike a correlation match): an analytic's input is most
+    /// connections or queries, and the hand-overs every
+    /// [`HAND_OVER_EVERY`] records bound what a unit given up loses.
+    fn behave(&mut self, behaviours: &Behaviours<'_>, record: &Record, hits: &[RuleId]) {
+        if self.ctx.output.time_range.place(record) == Placement::Outside {
+            return;
+        }
+        let input = self.ctx.inputs.number(&record.origin.path);
+        self.gathered
+            .observe_behaviour(behaviours, record, hits, input);
     }
 
     /// Count and keep one read error. Returns whether the unit stops here

@@ -1,5 +1,11 @@
-//! Checking a scenario's correlation alerts against its `correlations:`
-//! promises.
+//! Checking a scenario's correlation and behaviour alerts against its
+//! `correlations:` promises.
+//!
+//! A behaviour alert (a beacon, a long-lived connection, a DNS channel) is
+//! promised like a correlation alert: `rule` is the id or name of the rule
+//! feeding the analytic, `group` names parts of the analytic's key
+//! (`host`, `process`, `destination`, `port`; `client`, `domain`) and
+//! `evidence` records it must cite.
 //!
 //! A scenario's files are one run: every match of a rule a correlation
 //! reads, in any of the files, is gathered, and the correlations are
@@ -12,8 +18,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use tunnelhunt_correlate::CorrelationAlert;
-use tunnelhunt_sigma::ast::Correlation;
+use tunnelhunt_behaviour::BehaviourAlert;
+use tunnelhunt_correlate::{CorrelationAlert, SourceRef};
+use tunnelhunt_sigma::ast::{Correlation, Metadata, Rule};
 
 use super::expect::{CorrelationExpectation, FileRef, Spec, Unlisted};
 
@@ -33,25 +40,31 @@ impl SeenAlert {
     /// `alert` of `rule`, its evidence named by the scenario's files
     /// (`files[input]` is the file of input number `input`).
     pub fn of(alert: &CorrelationAlert, rule: &Correlation, files: &[FileRef]) -> SeenAlert {
-        let identities = rule
-            .meta
-            .id
-            .iter()
-            .chain(rule.meta.name.iter())
-            .map(|s| s.value.clone())
-            .collect();
         SeenAlert {
-            identities,
+            identities: identities(&rule.meta),
             label: crate::ruleset::document_label(&rule.meta),
             group: alert.group.iter().cloned().collect(),
-            evidence: alert
-                .evidence
+            evidence: name_evidence(&alert.evidence, files),
+            evidence_total: alert.evidence_total,
+        }
+    }
+
+    /// Behaviour `alert`, named by `rule` (the rule feeding its
+    /// analytic); its group is the analytic's key.
+    pub fn of_behaviour(alert: &BehaviourAlert, rule: &Rule, files: &[FileRef]) -> SeenAlert {
+        SeenAlert {
+            identities: identities(&rule.meta),
+            label: format!(
+                "{} ({})",
+                crate::ruleset::document_label(&rule.meta),
+                alert.analytic
+            ),
+            group: alert
+                .key
                 .iter()
-                .filter_map(|source| {
-                    let file = files.get(usize::try_from(source.input).ok()?)?;
-                    Some((file.clone(), source.position))
-                })
+                .map(|(name, value)| ((*name).to_owned(), Some(value.clone())))
                 .collect(),
+            evidence: name_evidence(&alert.evidence, files),
             evidence_total: alert.evidence_total,
         }
     }
@@ -63,6 +76,24 @@ impl SeenAlert {
                 .iter()
                 .all(|(name, value)| self.group.get(name) == Some(&Some(value.clone())))
     }
+}
+
+fn identities(meta: &Metadata) -> Vec<String> {
+    meta.id
+        .iter()
+        .chain(meta.name.iter())
+        .map(|s| s.value.clone())
+        .collect()
+}
+
+fn name_evidence(sources: &[SourceRef], files: &[FileRef]) -> Vec<(FileRef, u64)> {
+    sources
+        .iter()
+        .filter_map(|source| {
+            let file = files.get(usize::try_from(source.input).ok()?)?;
+            Some((file.clone(), source.position))
+        })
+        .collect()
 }
 
 /// The verdict on one promise, or on one alert nobody promised.

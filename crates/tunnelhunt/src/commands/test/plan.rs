@@ -15,6 +15,7 @@ use tunnelhunt_sigma::lower::Placeholders;
 
 use super::run::{self, RuleLabel, RuleSet, Scenario};
 use super::{CORPUS_ENV, DEFAULT_CORPUS, join};
+use crate::behaviour::Behaviours;
 use crate::cli::TestArgs;
 use crate::commands::{report_rule_problems, require_existing};
 use crate::correlations::{Correlations, Needed};
@@ -37,6 +38,8 @@ pub struct TestPlan {
     pub rule_errors: usize,
     /// The correlation rules of the set, compiled.
     pub correlations: Option<Correlations<'static>>,
+    /// The behaviour analytics the rules feed.
+    pub behaviours: Option<Behaviours<'static>>,
 }
 
 /// What planning decided.
@@ -83,6 +86,14 @@ impl TestPlan {
             );
         }
         rule_errors += left_out.len();
+        let (behaviours, unknown) = Behaviours::find(&compiled.rules);
+        for problem in &unknown {
+            eprintln!(
+                "tunnelhunt: rule {}: {}; its matches alert as an ordinary rule's",
+                escape(&problem.rule),
+                escape(&problem.reason)
+            );
+        }
         let Some(matcher) = compiled.matcher else {
             eprintln!("tunnelhunt: the rule set could not be compiled; no scenario was run");
             return Ok(Planned::NoUsableRules);
@@ -104,6 +115,7 @@ impl TestPlan {
             labels,
             rule_errors,
             correlations,
+            behaviours,
         })))
     }
 
@@ -113,6 +125,7 @@ impl TestPlan {
             matcher: &self.matcher,
             labels: self.labels.clone(),
             correlations: self.correlations.as_ref(),
+            behaviours: self.behaviours.as_ref(),
         }
     }
 }

@@ -14,6 +14,7 @@ use tunnelhunt_sigma::ast::Rule;
 
 use super::correlated::{self, CorrelationCase, SeenAlert};
 use super::expect::{self, EXPECT_FILE, Expectation, FileRef, Spec, SpecError, Unlisted};
+use crate::behaviour::Behaviours;
 use crate::correlations::{Correlations, Gathered, InputNumbers};
 use crate::evaluate::{self, FileHits};
 
@@ -113,6 +114,8 @@ pub struct RuleSet<'a> {
     pub labels: Vec<RuleLabel>,
     /// The correlations over these rules, if any.
     pub correlations: Option<&'a Correlations<'a>>,
+    /// The behaviour analytics these rules feed, if any.
+    pub behaviours: Option<&'a Behaviours<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +144,7 @@ impl<'a> RuleSet<'a> {
             matcher,
             labels: rules.iter().map(|r| RuleLabel::of(r)).collect(),
             correlations: None,
+            behaviours: None,
         }
     }
 
@@ -148,6 +152,7 @@ impl<'a> RuleSet<'a> {
     /// [`Correlations::silent`]).
     fn alerts_on_its_own(&self, id: RuleId) -> bool {
         self.correlations.is_none_or(|c| !c.silent[id])
+            && self.behaviours.is_none_or(|b| !b.feeds(id))
     }
 
     /// Every branch some rule of the set belongs to.
@@ -363,6 +368,9 @@ pub fn run_scenario(
             if let Some(correlations) = rules.correlations {
                 gathered.observe(correlations, record, hits, input);
             }
+            if let Some(behaviours) = rules.behaviours {
+                gathered.observe_behaviour(behaviours, record, hits, input);
+            }
         };
         let hits = match evaluate::evaluate_file_with(path, rules.matcher, &mut scratch, observe) {
             Ok(hits) => hits,
@@ -375,18 +383,34 @@ pub fn run_scenario(
         result.records += hits.records.len();
         compare_file(spec, file, &hits, rules, &mut result);
     }
+    let observed = gathered.behaviour.take();
+    let mut seen: Vec<SeenAlert> = Vec::new();
     if let Some(correlations) = rules.correlations {
         let (alerts, _, _) = gathered.finish(correlations);
-        let seen: Vec<SeenAlert> = alerts
-            .iter()
-            .filter(|alert| correlations.printed[alert.correlation])
-            .map(|alert| SeenAlert::of(alert, correlations.rules[alert.correlation], &by_number))
-            .collect();
+        seen.extend(
+            alerts
+                .iter()
+                .filter(|alert| correlations.printed[alert.correlation])
+                .map(|alert| {
+                    SeenAlert::of(alert, correlations.rules[alert.correlation], &by_number)
+                }),
+        );
+    }
+    if let Some(behaviours) = rules.behaviours {
+        let (alerts, _) = observed.unwrap_or_default().finish();
+        seen.extend(alerts.iter().filter_map(|alert| {
+            let rule = behaviours.rule_of(alert.analytic)?;
+            Some(SeenAlert::of_behaviour(alert, rule, &by_number))
+        }));
+    }
+    if rules.correlations.is_some() || rules.behaviours.is_some() {
         result.correlation_cases = correlated::judge(spec, &seen);
     } else if !spec.correlations.is_empty() {
-        result
-            .errors
-            .push("`correlations:` promised, but the rule set has no correlation rules".to_owned());
+        result.errors.push(
+            "`correlations:` promised, but the rule set has no correlation rules and feeds no \
+             behaviour analytic"
+                .to_owned(),
+        );
     }
     // Listed records in `expect.yml` order, then the unlisted ones.
     result
