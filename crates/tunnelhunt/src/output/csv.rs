@@ -63,7 +63,7 @@ pub fn write_header(out: &mut impl Write) -> io::Result<()> {
 pub fn write_alert(out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let number = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let row: [String; COLUMNS.len() - 9] = [
+    let row: [String; COLUMNS.len() - 12] = [
         text(&alert.timestamp),
         text(&alert.computer),
         text(&alert.user),
