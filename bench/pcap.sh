@@ -129,15 +129,17 @@ fi
 
 bytes=$(stat -c %s "$CAPTURE")
 echo "capture: $CAPTURE ($bytes bytes)"
-/usr/bin/time -f "%e %M" -o "$WORK/pcap.time" \
+/usr/bin/time -f "%e %M %U %S" -o "$WORK/pcap.time" \
     "$BIN" scan --threads 1 --format jsonl --summary json "$CAPTURE" >"$WORK/pcap.alerts" 2>"$WORK/pcap.summary" || true
-read -r secs rss_kb < <(tail -n1 "$WORK/pcap.time")
+read -r secs rss_kb user sys < <(tail -n1 "$WORK/pcap.time")
 alerts=$(wc -l <"$WORK/pcap.alerts")
-python3 - "$bytes" "$secs" "$rss_kb" "$alerts" "$WORK/pcap.summary" <<'PY'
+python3 - "$bytes" "$secs" "$rss_kb" "$alerts" "$WORK/pcap.summary" "$user" "$sys" <<'PY'
 import json, sys
 size, secs, rss, alerts, summary = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+cpu = float(sys.argv[6]) + float(sys.argv[7])
 line = [l for l in open(summary) if l.startswith("{")][-1]
 totals = json.loads(line)["totals"]
-print(f"{size / 1e6:.0f} MB in {secs:.1f} s: {size / 1e6 / secs:.1f} MB/s of capture, "
-      f"peak RSS {rss / 1024:.0f} MiB, {totals.get('read')} events read, {alerts} alerts")
+print(f"{size / 1e6:.0f} MB in {secs:.1f} s ({cpu:.1f} s CPU): {size / 1e6 / secs:.1f} MB/s of capture "
+      f"({size / 1e6 / cpu:.1f} MB per CPU second), peak RSS {rss / 1024:.0f} MiB, "
+      f"{totals['records_read']} events read, {alerts} alerts")
 PY
