@@ -25,7 +25,8 @@
 //!
 //! Every line is accounted for: a line that is not syslog is a
 //! [`ReadError`] with its line number, counted by the caller, and reading
-//! goes on; blank lines are not records. Lines are read with the size
+//! goes on; blank lines and the notes `journalctl` writes between messages
+//! (`-- Boot … --`) are not records. Lines are read with the size
 //! limit every line-oriented reader shares (`stream::Lines`).
 
 mod clock;
@@ -128,7 +129,7 @@ impl<R: BufRead> Iterator for SyslogReader<R> {
                     )));
                 }
             };
-            if bytes.trim_ascii().is_empty() {
+            if bytes.trim_ascii().is_empty() || is_journalctl_marker(bytes) {
                 continue;
             }
             let text = String::from_utf8_lossy(bytes);
@@ -191,6 +192,14 @@ fn read_message(
     Ok(LinuxRecord::Log(event.classified()))
 }
 
+/// Whether a line is one of the notes `journalctl`'s text output puts
+/// between messages (`-- Boot 3f…e1 --`, `-- Logs begin at … --`, `-- No
+/// entries --`): not a message, so not a record.
+fn is_journalctl_marker(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    line.len() >= 6 && line.starts_with(b"-- ") && line.ends_with(b" --")
+}
+
 /// Whether a message is an XML `<Event>` element (Sysmon for Linux).
 pub(crate) fn is_xml_event(message: &str) -> bool {
     let m = message.trim_start();
@@ -228,6 +237,19 @@ mod tests {
         ] {
             assert!(!sniff_line(line), "{line:?}");
         }
+    }
+
+    #[test]
+    fn journalctl_text_markers_are_not_records() {
+        let input = "-- Logs begin at Mon 2026-11-02 10:00:00 UTC. --\n\
+                     Nov 07 09:05:01 h sshd[1]: x\n\
+                     -- Boot 3f2b7c0e9a4d4b0c8f1e2d3c4b5a6978 --\n\
+                     Nov 07 09:06:01 h sshd[2]: y\n";
+        let lines: Vec<u64> = SyslogReader::new(std::io::Cursor::new(input), Path::new("x"))
+            .map(|r| r.map(|(origin, _)| origin.line().unwrap_or(0)).unwrap_or(0))
+            .collect();
+        assert_eq!(lines, [2, 4]);
+        assert!(!is_journalctl_marker(b"-- MARK"));
     }
 
     #[test]
