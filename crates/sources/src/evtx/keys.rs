@@ -175,14 +175,18 @@ impl<'a> ChunkKeys<'a> {
             let start = values + before;
             Some((kind, r.data.get(start..start + len)?))
         };
-        let event_id = slots.event_id.and_then(value).and_then(|(kind, bytes)| {
-            match (kind, bytes) {
-                (value_type::UINT8, [a]) => Some(u32::from(*a)),
-                (value_type::UINT16, [a, b]) => Some(u32::from(u16::from_le_bytes([*a, *b]))),
-                (value_type::UINT32, [a, b, c, d]) => Some(u32::from_le_bytes([*a, *b, *c, *d])),
-                _ => None,
-            }
-        });
+        let event_id =
+            slots
+                .event_id
+                .and_then(value)
+                .and_then(|(kind, bytes)| match (kind, bytes) {
+                    (value_type::UINT8, [a]) => Some(u32::from(*a)),
+                    (value_type::UINT16, [a, b]) => Some(u32::from(u16::from_le_bytes([*a, *b]))),
+                    (value_type::UINT32, [a, b, c, d]) => {
+                        Some(u32::from_le_bytes([*a, *b, *c, *d]))
+                    }
+                    _ => None,
+                });
         let channel = match &slots.channel {
             Some(Content::Text(text)) => Some(text.clone()),
             Some(Content::Slot(slot)) => value(*slot)

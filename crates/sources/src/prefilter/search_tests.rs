@@ -167,7 +167,10 @@ fn rules_without_needles_by_event_id() {
     };
     assert!(gate.admits(&mut keys(Some(22))));
     assert!(!gate.admits(&mut keys(Some(1))));
-    assert!(gate.admits(&mut keys(None)), "an unsure EventID is admitted");
+    assert!(
+        gate.admits(&mut keys(None)),
+        "an unsure EventID is admitted"
+    );
     let mut buf = Vec::new();
     let mut may = |raw: &str| may_match_json(&p, raw.as_bytes(), &mut buf);
     assert!(may(r#"{"System":{"EventID":22}}"#));

@@ -19,7 +19,11 @@ const FIXTURE: &[u8] =
 fn compare(file: &[u8]) -> Vec<(RecordKeys, Option<u32>, Option<String>)> {
     let settings = Arc::new(ParserSettings::new().num_threads(1));
     let mut out = Vec::new();
-    for chunk in file.get(FILE_HEADER_SIZE..).unwrap_or(&[]).chunks(CHUNK_SIZE) {
+    for chunk in file
+        .get(FILE_HEADER_SIZE..)
+        .unwrap_or(&[])
+        .chunks(CHUNK_SIZE)
+    {
         let Ok(mut data) = EvtxChunkData::new(chunk.to_vec(), false) else {
             continue;
         };
