@@ -68,7 +68,9 @@
 //! each record's `EventID` and `Channel`, read from the record's binary
 //! template values without rendering it. A chunk is skipped when no
 //! needle occurs in it and the gate admits none of its records; only the
-//! admitted records of a chunk without needles are rendered.
+//! admitted records of a chunk without needles are rendered. The search
+//! itself is run only when a record is on the route of a rule with
+//! needles ([`Prefilter::chunk_needle_gate`]).
 //!
 //! # Searching
 //!
@@ -245,6 +247,9 @@ struct ChunkSide {
     gate: RouteGate,
     /// The needles of the other rules; `None` when there are none.
     needles: Option<Needles>,
+    /// The routes of the rules with needles: a chunk none of whose
+    /// records is on one of them need not be searched.
+    needle_gate: RouteGate,
 }
 
 struct JsonSide {
@@ -419,13 +424,17 @@ impl Prefilter {
         let mut needy: Vec<(Vec<String>, RouteNeed, Option<Vec<u32>>)> = Vec::new();
         let mut chunk_needles: Vec<String> = Vec::new();
         let mut chunk_gate = RouteGate::default();
+        let mut needle_gate = RouteGate::default();
         for (rule, (expr, ls)) in matcher.exprs.iter().zip(&matcher.sources).enumerate() {
             let route = (profile.route)(ls);
             if route == RouteNeed::Never {
                 continue;
             }
             match need(expr, true, profile, RawForm::Chunk) {
-                Some(n) => chunk_needles.extend(n),
+                Some(n) => {
+                    chunk_needles.extend(n);
+                    needle_gate.add(&route, (profile.event_ids)(ls));
+                }
                 None => chunk_gate.add(&route, (profile.event_ids)(ls)),
             }
             match need(expr, true, profile, RawForm::Json) {
@@ -438,6 +447,7 @@ impl Prefilter {
         }
         always_gate.finish();
         chunk_gate.finish();
+        needle_gate.finish();
         if always_gate.any {
             // Every record passes: no automaton is worth its memory (tens
             // of MB for SigmaHQ's needles). The chunk side is stricter, so
@@ -463,6 +473,7 @@ impl Prefilter {
                 needles: (!needles.is_empty())
                     .then(|| Needles::new(&needles))
                     .transpose()?,
+                needle_gate,
             })
         };
         Ok(Prefilter {
@@ -523,6 +534,13 @@ impl Prefilter {
     /// has needles there.
     pub fn chunk_gate(&self) -> Option<&RouteGate> {
         self.chunk.as_ref().map(|c| &c.gate)
+    }
+
+    /// Which records of an EVTX chunk the rules with needles there may
+    /// see: a chunk with none of them need not be searched. `None` when a
+    /// chunk cannot be skipped.
+    pub fn chunk_needle_gate(&self) -> Option<&RouteGate> {
+        self.chunk.as_ref().map(|c| &c.needle_gate)
     }
 }
 

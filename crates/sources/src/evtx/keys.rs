@@ -200,7 +200,7 @@ impl<'a> ChunkKeys<'a> {
 /// The UTF-16LE text of a string value, without the terminating zeros
 /// some writers include; `None` for an empty or odd-sized one.
 fn utf16(bytes: &[u8]) -> Option<String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     let mut units: Vec<u16> = bytes

@@ -194,29 +194,37 @@ impl ChunkPlan {
 /// What to render of the EVTX chunk `chunk`, whose records are at
 /// `records` (offset and size of each): every record if a needle occurs
 /// in it, else those whose `EventID` or `Channel` (read from the binary
-/// XML, [`crate::evtx::ChunkKeys`]) the chunk gate admits. The gate is
-/// asked first: reading the keys costs far less than the search, which is
-/// not needed when the gate admits every record anyway.
+/// XML, [`crate::evtx::ChunkKeys`]) the chunk gate admits. The keys are
+/// read first: they cost far less than the search, which is not needed
+/// when the gate admits every record anyway, nor when no record is on the
+/// route of a rule with needles.
 fn plan_chunk(
     prefilter: &Prefilter,
     chunk: &[u8],
     records: &[(usize, usize)],
     buf: &mut Vec<u8>,
 ) -> ChunkPlan {
-    let Some(gate) = prefilter.chunk_gate() else {
+    let (Some(gate), Some(needle_gate)) = (prefilter.chunk_gate(), prefilter.chunk_needle_gate())
+    else {
         return ChunkPlan::All;
     };
-    let admitted: Vec<u64> = if gate.is_empty() {
-        Vec::new()
-    } else {
-        let mut keys = crate::evtx::ChunkKeys::new(chunk);
-        records
-            .iter()
-            .filter(|&&(at, size)| gate.admits(&mut keys.of_record(at, size)))
-            .map(|&(at, _)| (at + crate::evtx::RECORD_HEADER_SIZE) as u64)
-            .collect()
-    };
-    if admitted.len() == records.len() || may_match_utf16(prefilter, chunk, buf) {
+    let mut reader = crate::evtx::ChunkKeys::new(chunk);
+    let mut admitted = Vec::new();
+    let mut searched = false;
+    for &(at, size) in records {
+        let mut keys = reader.of_record(at, size);
+        if gate.admits(&mut keys) {
+            admitted.push((at + crate::evtx::RECORD_HEADER_SIZE) as u64);
+        } else if !searched && needle_gate.admits(&mut keys) {
+            // A record only a rule with needles may see: the search
+            // decides, once for the chunk.
+            if may_match_utf16(prefilter, chunk, buf) {
+                return ChunkPlan::All;
+            }
+            searched = true;
+        }
+    }
+    if admitted.len() == records.len() {
         ChunkPlan::All
     } else if admitted.is_empty() {
         ChunkPlan::Skip

@@ -161,10 +161,12 @@ fn rules_without_needles_by_event_id() {
     // by record.
     assert!(p.skips_chunks());
     let gate = p.chunk_gate().unwrap();
-    let mut keys = |id: Option<u32>| crate::evtx::keys::RecordKeys {
+    let keys = |id: Option<u32>| crate::evtx::keys::RecordKeys {
         event_id: id,
         channel: Some("Microsoft-Windows-Sysmon/Operational".into()),
     };
+    // The rule with needles has no route: every chunk is searched.
+    assert!(p.chunk_needle_gate().unwrap().admits_any());
     assert!(gate.admits(&mut keys(Some(22))));
     assert!(!gate.admits(&mut keys(Some(1))));
     assert!(
