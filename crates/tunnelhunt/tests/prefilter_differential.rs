@@ -4,6 +4,11 @@
 //! the same number of records (`read = evaluated + skipped by prefilter +
 //! unparseable` on each side).
 //!
+//! A fourth set, `routes`, holds only rules without needles, so that in
+//! EVTX every decision is the chunk gate's: which records a rule's route
+//! (its `EventID`s or channels) lets through, read from each record's
+//! binary XML before it is rendered.
+//!
 //! Corpora: the repository's `examples/` and `corpus/scenarios/`, and from
 //! `$TUNNELHUNT_CORPUS` SigmaHQ's regression data (EVTX and evtx-JSON),
 //! `real/` and `evtx-samples/`. Without `TUNNELHUNT_CORPUS` only the
@@ -45,8 +50,9 @@ fn count(totals: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {key} in {totals}"))
 }
 
-/// Scan `input` three ways and compare; returns (records, skipped).
-fn compare(label: &str, rules: &[String], input: &Path) -> (u64, u64) {
+/// Scan `input` three ways and compare; returns (records, skipped,
+/// bytes of alerts).
+fn compare(label: &str, rules: &[String], input: &Path) -> (u64, u64, usize) {
     let (on, on_totals) = scan(rules, input, &["--threads", "2"]);
     let (off, off_totals) = scan(rules, input, &["--threads", "1", "--no-prefilter"]);
     let (on1, _) = scan(rules, input, &["--threads", "1"]);
@@ -72,7 +78,7 @@ fn compare(label: &str, rules: &[String], input: &Path) -> (u64, u64) {
         "{label}: {read} records, {skipped} skipped by the prefilter, {} alert bytes",
         on.len()
     );
-    (read, skipped)
+    (read, skipped, on.len())
 }
 
 fn repo(path: &str) -> PathBuf {
@@ -91,7 +97,11 @@ fn prefilter_on_and_off_give_the_same_alerts() {
         "--rules".to_owned(),
         repo("examples/rules").display().to_string(),
     ];
-    let mut sets: Vec<(&str, Vec<String>)> = vec![("pack", pack), ("examples", examples)];
+    let mut sets: Vec<(&str, Vec<String>)> = vec![
+        ("pack", pack),
+        ("examples", examples),
+        ("routes", route_rules()),
+    ];
     if let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") {
         let root = PathBuf::from(root);
         for sub in ["sigmahq/regression_data", "real", "evtx-samples"] {
@@ -116,12 +126,56 @@ fn prefilter_on_and_off_give_the_same_alerts() {
         println!("TUNNELHUNT_CORPUS not set: only the repository's corpora, with the pack");
     }
     let mut skipped_somewhere = false;
+    let mut routes_alerted = false;
     for (set, rules) in &sets {
         for (name, path) in &corpora {
-            let (_, skipped) = compare(&format!("{set} on {name}"), rules, path);
+            let (_, skipped, alerts) = compare(&format!("{set} on {name}"), rules, path);
             skipped_somewhere |= skipped > 0;
+            routes_alerted |= *set == "routes" && alerts > 0;
         }
     }
+    assert!(routes_alerted, "the route-only rules matched nothing");
     // The comparison means something only if the prefilter did skip.
     assert!(skipped_somewhere, "the prefilter skipped nothing anywhere");
+}
+
+/// Rules that no needle can stand for (numbers, `exists`, a length regex),
+/// one per kind of route: a service's channel, categories' `EventID`s.
+fn route_rules() -> Vec<String> {
+    let dir = common::scratch("prefilter-differential", "routes");
+    let rules = [
+        (
+            "network_logon",
+            "    product: windows\n    service: security\n",
+            "    sel:\n        EventID: 4624\n        LogonType: 3\n",
+        ),
+        (
+            "integrity_level",
+            "    product: windows\n    category: process_creation\n",
+            "    sel:\n        IntegrityLevel|exists: true\n",
+        ),
+        (
+            "https_connection",
+            "    product: windows\n    category: network_connection\n",
+            "    sel:\n        DestinationPort: 443\n",
+        ),
+        (
+            "long_dns_query",
+            "    category: dns_query\n",
+            "    sel:\n        QueryName|re: '^.{30,}$'\n",
+        ),
+        (
+            "service_installed",
+            "    product: windows\n    service: system\n",
+            "    sel:\n        EventID: 7045\n",
+        ),
+    ];
+    for (n, (name, logsource, detection)) in rules.iter().enumerate() {
+        let text = format!(
+            "title: {name}\nid: 00000000-0000-4000-8000-{n:012}\nstatus: test\n\
+             logsource:\n{logsource}detection:\n{detection}    condition: sel\nlevel: low\n"
+        );
+        std::fs::write(dir.join(format!("{name}.yml")), text).unwrap();
+    }
+    vec!["--rules".to_owned(), dir.display().to_string()]
 }

@@ -61,10 +61,16 @@
 //! union of the routes), and a record is searched only for the groups
 //! whose route it may be on — a `ssh` in a registry event does not let it
 //! through for a process-creation rule, and a process-creation record is
-//! not searched for the registry rules' needles. In an EVTX chunk neither
-//! `EventID` nor `Channel` is readable (binary, or shared template text),
-//! so a chunk is searched for every needle, and skipped only when every
-//! rule has needles.
+//! not searched for the registry rules' needles. In an EVTX chunk the
+//! needles of every rule that has some there are searched at once
+//! ([`Prefilter::chunk_needles`]); the rules without are held to their
+//! routes by [`Prefilter::chunk_gate`], which the readers' crate asks of
+//! each record's `EventID` and `Channel`, read from the record's binary
+//! template values without rendering it. A chunk is skipped when no
+//! needle occurs in it and the gate admits none of its records; only the
+//! admitted records of a chunk without needles are rendered. The search
+//! itself is run only when a record is on the route of a rule with
+//! needles ([`Prefilter::chunk_needle_gate`]).
 //!
 //! # Searching
 //!
@@ -229,10 +235,21 @@ pub struct Prefilter {
     /// For JSON text: the records of JSON files, and EVTX records as the
     /// `evtx` crate renders them.
     json: JsonSide,
-    /// For EVTX chunks; `None` when some rule has no needle there (the
-    /// `EventID`s of a chunk's records are not in its raw bytes, so such a
-    /// rule may want any chunk).
-    chunk: Option<Needles>,
+    /// For EVTX chunks; `None` when some rule without a needle there may
+    /// see any record.
+    chunk: Option<ChunkSide>,
+}
+
+/// What an EVTX chunk is searched for.
+struct ChunkSide {
+    /// The routes of the rules without needles in a chunk: a record one
+    /// of them may see is rendered.
+    gate: RouteGate,
+    /// The needles of the other rules; `None` when there are none.
+    needles: Option<Needles>,
+    /// The routes of the rules with needles: a chunk none of whose
+    /// records is on one of them need not be searched.
+    needle_gate: RouteGate,
 }
 
 struct JsonSide {
@@ -405,16 +422,21 @@ impl Prefilter {
         let mut always_gate = RouteGate::default();
         // Each rule's JSON needles with its route.
         let mut needy: Vec<(Vec<String>, RouteNeed, Option<Vec<u32>>)> = Vec::new();
-        let mut chunk_needles: Option<Vec<String>> = Some(Vec::new());
+        let mut chunk_needles: Vec<String> = Vec::new();
+        let mut chunk_gate = RouteGate::default();
+        let mut needle_gate = RouteGate::default();
         for (rule, (expr, ls)) in matcher.exprs.iter().zip(&matcher.sources).enumerate() {
             let route = (profile.route)(ls);
             if route == RouteNeed::Never {
                 continue;
             }
-            chunk_needles = chunk_needles.and_then(|mut all| {
-                all.extend(need(expr, true, profile, RawForm::Chunk)?);
-                Some(all)
-            });
+            match need(expr, true, profile, RawForm::Chunk) {
+                Some(n) => {
+                    chunk_needles.extend(n);
+                    needle_gate.add(&route, (profile.event_ids)(ls));
+                }
+                None => chunk_gate.add(&route, (profile.event_ids)(ls)),
+            }
             match need(expr, true, profile, RawForm::Json) {
                 Some(n) => needy.push((n, route, (profile.event_ids)(ls))),
                 None => {
@@ -424,6 +446,8 @@ impl Prefilter {
             }
         }
         always_gate.finish();
+        chunk_gate.finish();
+        needle_gate.finish();
         if always_gate.any {
             // Every record passes: no automaton is worth its memory (tens
             // of MB for SigmaHQ's needles). The chunk side is stricter, so
@@ -440,9 +464,17 @@ impl Prefilter {
         }
         let needles = sorted(needy.iter().flat_map(|(n, ..)| n.clone()).collect());
         let groups = needle_groups(needy, profile.spelled)?;
-        let chunk = match chunk_needles.map(sorted) {
-            Some(n) if !n.is_empty() => Some(Needles::new(&n)?),
-            _ => None,
+        let chunk = if chunk_gate.any {
+            None
+        } else {
+            let needles = sorted(chunk_needles);
+            Some(ChunkSide {
+                gate: chunk_gate,
+                needles: (!needles.is_empty())
+                    .then(|| Needles::new(&needles))
+                    .transpose()?,
+                needle_gate,
+            })
         };
         Ok(Prefilter {
             json: JsonSide {
@@ -461,8 +493,9 @@ impl Prefilter {
         self.json.always_gate.any
     }
 
-    /// Whether an EVTX chunk can be skipped: every rule has needles that
-    /// can be searched in a chunk.
+    /// Whether an EVTX chunk can be skipped: every rule either has needles
+    /// that can be searched in a chunk or a route that does not take every
+    /// record ([`Self::chunk_gate`]).
     pub fn skips_chunks(&self) -> bool {
         self.chunk.is_some()
     }
@@ -489,10 +522,25 @@ impl Prefilter {
         &self.json.groups
     }
 
-    /// The needles searched in an EVTX chunk squeezed to ASCII; `None`
-    /// when some rule has none there (see [`Self::skips_chunks`]).
+    /// The needles searched in an EVTX chunk squeezed to ASCII, of the
+    /// rules that have some there; `None` when no rule has (or when a
+    /// chunk cannot be skipped, see [`Self::skips_chunks`]).
     pub fn chunk_needles(&self) -> Option<&Needles> {
-        self.chunk.as_ref()
+        self.chunk.as_ref()?.needles.as_ref()
+    }
+
+    /// Which records of an EVTX chunk the rules without needles there may
+    /// see; `None` when a chunk cannot be skipped. Empty when every rule
+    /// has needles there.
+    pub fn chunk_gate(&self) -> Option<&RouteGate> {
+        self.chunk.as_ref().map(|c| &c.gate)
+    }
+
+    /// Which records of an EVTX chunk the rules with needles there may
+    /// see: a chunk with none of them need not be searched. `None` when a
+    /// chunk cannot be skipped.
+    pub fn chunk_needle_gate(&self) -> Option<&RouteGate> {
+        self.chunk.as_ref().map(|c| &c.needle_gate)
     }
 }
 

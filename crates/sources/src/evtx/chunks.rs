@@ -34,6 +34,10 @@ pub(crate) const CHUNK_HEADER_SIZE: usize = 512;
 /// What every chunk starts with.
 pub(crate) const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
 
+/// Files up to this size are read into memory at once (most logs
+/// exported for analysis are a few chunks; evtx-samples' median is 68 KiB).
+const SMALL_FILE: u64 = 1 << 20;
+
 /// A source that can be read at any position.
 pub trait ReadSeek: Read + Seek + Send {}
 impl<T: Read + Seek + Send> ReadSeek for T {}
@@ -176,6 +180,16 @@ impl Chunks {
     fn start(&mut self) -> io::Result<()> {
         match &mut self.source {
             Source::Seekable(s) => {
+                // A small file is read whole, in one read: the survey's
+                // header read per chunk and the chunk reads become copies
+                // from memory instead of two system calls each.
+                let len = s.seek(SeekFrom::End(0))?;
+                if len <= SMALL_FILE {
+                    let mut whole = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+                    s.seek(SeekFrom::Start(0))?;
+                    s.read_to_end(&mut whole)?;
+                    *s = Box::new(io::Cursor::new(whole));
+                }
                 let survey = Survey::of(s.as_mut())?;
                 let all = 0..survey.order.len();
                 self.apply(&survey, all);
@@ -197,18 +211,19 @@ impl Chunks {
     /// Read the next chunk into `pending`, after the damage its place
     /// shows; an all-zero chunk is not decoded. `false` at the end.
     fn next_chunk(&mut self) -> io::Result<bool> {
-        let mut bytes = vec![0; CHUNK_SIZE];
-        let (number, got, sequence) = match &mut self.source {
+        // Not zeroed first: the chunk is read over it.
+        let mut bytes = Vec::with_capacity(CHUNK_SIZE);
+        let (number, sequence) = match &mut self.source {
             Source::Seekable(s) => {
                 let Some(number) = self.plan.pop_front() else {
                     return Ok(false);
                 };
                 s.seek(SeekFrom::Start(chunk_offset(number)))?;
-                let got = read_full(s, &mut bytes)?;
-                (number, got, self.sequence_damage.remove(&number))
+                read_chunk(s, &mut bytes)?;
+                (number, self.sequence_damage.remove(&number))
             }
             Source::Stream(s) => {
-                let got = read_full(s, &mut bytes)?;
+                let got = read_chunk(s, &mut bytes)?;
                 if got == 0 {
                     return Ok(false);
                 }
@@ -217,11 +232,12 @@ impl Chunks {
                 let number = self.next - 1;
                 let sequence = claimed_ids(&bytes[..got.min(CHUNK_HEADER_SIZE)])
                     .and_then(|ids| self.sequence.next(number, ids));
-                (number, got, sequence)
+                (number, sequence)
             }
         };
-        bytes.truncate(got);
-        let zeroed = bytes.iter().all(|&b| b == 0);
+        // A chunk that starts with its magic is not all zeroes: only the
+        // others are looked at whole.
+        let zeroed = !bytes.starts_with(CHUNK_MAGIC) && bytes.iter().all(|&b| b == 0);
         let place = if zeroed {
             zeroed_chunk(number, self.in_use)
         } else {
@@ -354,6 +370,13 @@ fn oldest_chunk(claimed: &[Option<(u64, u64)>]) -> u64 {
         .filter_map(|(ids, number)| Some(((*ids)?.0, number)))
         .min();
     oldest.map_or(0, |(_, number)| number)
+}
+
+/// Read up to a chunk into `bytes` (empty), until the input ends; the
+/// number of bytes read. `Take` answers the read past the chunk's end
+/// itself, so no probe reaches the input.
+fn read_chunk(input: &mut (impl Read + ?Sized), bytes: &mut Vec<u8>) -> io::Result<usize> {
+    input.take(CHUNK_SIZE as u64).read_to_end(bytes)
 }
 
 /// Read until `buf` is full or the input ends; the number of bytes read.

@@ -29,7 +29,7 @@ use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::json::{EvtxJsonEvent, EvtxProjection};
 use crate::origin::{Origin, Position};
-use crate::prefilter::RawFilter;
+use crate::prefilter::{ChunkPlan, RawFilter};
 
 /// What the reader yields for one record or one piece of damage.
 pub(crate) type Item = Result<(Origin, EvtxJsonEvent), ReadError>;
@@ -139,16 +139,20 @@ fn decode(
     if !truncated && let Some(problem) = check_records(number, &chunk.data, &chunk.header) {
         out.push_back(fail(None, problem));
     }
-    // A sound chunk whose UTF-16 holds no needle: its records are counted
-    // as skipped, not decoded. (A damaged one is decoded, so that its
+    // A sound chunk whose UTF-16 holds no needle: only its records a rule
+    // without needles may see by their route are rendered, the others are
+    // counted as skipped. (A damaged one is decoded whole, so that its
     // damage is reported.)
+    let mut plan = ChunkPlan::All;
     if !damaged
         && let Some(f) = filter.as_deref_mut()
         && f.skips_chunks()
-        && let Some(records) = record_count(&chunk.data, &chunk.header)
-        && !f.keep_chunk(&chunk.data, records)
+        && let Some(records) = record_spans(&chunk.data, &chunk.header)
     {
-        return;
+        plan = f.plan_chunk(&chunk.data, &records);
+        if plan == ChunkPlan::Skip {
+            return;
+        }
     }
     let (first, last) = (
         chunk.header.first_event_record_id,
@@ -176,6 +180,12 @@ fn decode(
             }
         };
         let record_id = record.event_record_id;
+        if !plan.renders(record.binxml_offset)
+            && let Some(f) = filter.as_deref_mut()
+        {
+            f.skipped += 1;
+            continue;
+        }
         let rendered = match record.into_json_bytes() {
             Ok(rendered) => rendered,
             Err(e) => {
@@ -243,11 +253,11 @@ fn checksum_problem(chunk: &EvtxChunkData) -> Option<String> {
     })
 }
 
-/// How many records a chunk holds, by walking its record headers (magic
-/// `**\0\0`, size, and the size repeated at the record's end) up to its
-/// free space; `None` unless the walk ends exactly there and agrees with
-/// the header's first and last `EventRecordID`.
-fn record_count(data: &[u8], header: &EvtxChunkHeader) -> Option<u64> {
+/// Where each record of a chunk is (its offset and size), by walking its
+/// record headers (magic `**\0\0`, size, and the size repeated at the
+/// record's end) up to its free space; `None` unless the walk ends exactly
+/// there and agrees with the header's first and last `EventRecordID`.
+fn record_spans(data: &[u8], header: &EvtxChunkHeader) -> Option<Vec<(usize, usize)>> {
     let end = header.free_space_offset as usize;
     let (first, last) = (header.first_event_record_id, header.last_event_record_id);
     if end > data.len() || first > last {
@@ -257,7 +267,8 @@ fn record_count(data: &[u8], header: &EvtxChunkHeader) -> Option<u64> {
         data.get(at..at + 4)
             .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
     };
-    let (mut at, mut count) = (CHUNK_HEADER_SIZE, 0u64);
+    let mut at = CHUNK_HEADER_SIZE;
+    let mut spans = Vec::new();
     while at < end {
         if data.get(at..at + 4)? != RECORD_MAGIC {
             return None;
@@ -266,10 +277,10 @@ fn record_count(data: &[u8], header: &EvtxChunkHeader) -> Option<u64> {
         if size < RECORD_MIN_SIZE || at + size > end || u32_at(at + size - 4)? != size {
             return None;
         }
-        count += 1;
+        spans.push((at, size));
         at += size;
     }
-    (at == end && count == last - first + 1).then_some(count)
+    (at == end && spans.len() as u64 == last - first + 1).then_some(spans)
 }
 
 /// The `EventRecordID` an error names, if any.

@@ -30,6 +30,7 @@
 mod chunks;
 mod damage;
 mod decode;
+pub(crate) mod keys;
 mod wipes;
 
 use std::collections::VecDeque;
@@ -41,6 +42,7 @@ use std::sync::Arc;
 
 pub use chunks::{CHUNK_SIZE, ReadSeek};
 pub use damage::{EvtxDamage, EvtxProblem};
+pub(crate) use keys::{ChunkKeys, RECORD_HEADER_SIZE};
 
 use crate::error::{OpenError, ReadError, ReadErrorKind};
 use crate::json::{EvtxJsonEvent, EvtxProjection};

@@ -21,7 +21,12 @@
 //!   further.
 //! * **EVTX** ([`may_match_utf16`]): strings are UTF-16LE; an ASCII needle
 //!   is searched in a copy of the chunk with every zero byte removed,
-//!   where an ASCII run of UTF-16 becomes contiguous ASCII.
+//!   where an ASCII run of UTF-16 becomes contiguous ASCII. The rules
+//!   without needles there are held to their routes record by record: the
+//!   `EventID` and `Channel` of each record are read from its binary XML
+//!   (`evtx::keys`, unsure → let through) and asked of the engine's chunk
+//!   gate, so a chunk without needles has only the records some rule's
+//!   route admits rendered.
 //!
 //! The searchers of those unsure spellings are built once (`LazyLock`),
 //! and each record is searched in one pass per question, as the engine's
@@ -53,9 +58,9 @@
 //!   not be one run; Windows' manifests put each `Data` and `System` value
 //!   in one substitution, which `tests/prefilter_differential.rs` checks
 //!   over every EVTX corpus we have. The chunk check is only a first stage
-//!   (and only runs when every rule has needles); each record of a chunk
-//!   that passes is checked again, exactly, as the JSON the `evtx` crate
-//!   renders;
+//!   (and only runs when no rule without needles may see every record);
+//!   each record of a chunk that passes is checked again, exactly, as the
+//!   JSON the `evtx` crate renders;
 //! * the routing (`EventKind` of [`crate::json::EvtxJsonEvent`]): the
 //!   product is `linux` exactly when `System/Channel` starts with
 //!   `Linux-Sysmon`, else `windows`; no service is declared, so a rule of
@@ -149,14 +154,83 @@ pub fn may_match_json(prefilter: &Prefilter, raw: &[u8], buf: &mut Vec<u8>) -> b
     (!always_gate.is_empty() || !prefilter.needles().is_empty()) && scan::json_unsure(raw)
 }
 
-/// Whether a rule may match a record of the EVTX chunk whose bytes are
-/// `chunk`. `buf` is scratch space.
+/// Whether a rule with needles in an EVTX chunk may match a record of the
+/// chunk whose bytes are `chunk` (a rule without is asked of each record
+/// by [`Prefilter::chunk_gate`]). `buf` is scratch space.
 pub fn may_match_utf16(prefilter: &Prefilter, chunk: &[u8], buf: &mut Vec<u8>) -> bool {
-    let Some(needles) = prefilter.chunk_needles() else {
+    if !prefilter.skips_chunks() {
         return true;
+    }
+    let Some(needles) = prefilter.chunk_needles() else {
+        return false;
     };
     scan::squeeze_lowercase_into(chunk, buf);
     needles.occur_in(buf) || scan::utf16_unsure(chunk)
+}
+
+/// What of an EVTX chunk is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ChunkPlan {
+    /// Every record.
+    All,
+    /// No record: no rule may match one.
+    Skip,
+    /// The records whose binary XML starts at these offsets (sorted); the
+    /// others are skipped.
+    Only(Vec<u64>),
+}
+
+impl ChunkPlan {
+    /// Whether the record whose binary XML starts at `offset` is rendered.
+    pub(crate) fn renders(&self, offset: u64) -> bool {
+        match self {
+            ChunkPlan::All => true,
+            ChunkPlan::Skip => false,
+            ChunkPlan::Only(offsets) => offsets.binary_search(&offset).is_ok(),
+        }
+    }
+}
+
+/// What to render of the EVTX chunk `chunk`, whose records are at
+/// `records` (offset and size of each): every record if a needle occurs
+/// in it, else those whose `EventID` or `Channel` (read from the binary
+/// XML, [`crate::evtx::ChunkKeys`]) the chunk gate admits. The keys are
+/// read first: they cost far less than the search, which is not needed
+/// when the gate admits every record anyway, nor when no record is on the
+/// route of a rule with needles.
+fn plan_chunk(
+    prefilter: &Prefilter,
+    chunk: &[u8],
+    records: &[(usize, usize)],
+    buf: &mut Vec<u8>,
+) -> ChunkPlan {
+    let (Some(gate), Some(needle_gate)) = (prefilter.chunk_gate(), prefilter.chunk_needle_gate())
+    else {
+        return ChunkPlan::All;
+    };
+    let mut reader = crate::evtx::ChunkKeys::new(chunk);
+    let mut admitted = Vec::new();
+    let mut searched = false;
+    for &(at, size) in records {
+        let mut keys = reader.of_record(at, size);
+        if gate.admits(&mut keys) {
+            admitted.push((at + crate::evtx::RECORD_HEADER_SIZE) as u64);
+        } else if !searched && needle_gate.admits(&mut keys) {
+            // A record only a rule with needles may see: the search
+            // decides, once for the chunk.
+            if may_match_utf16(prefilter, chunk, buf) {
+                return ChunkPlan::All;
+            }
+            searched = true;
+        }
+    }
+    if admitted.len() == records.len() {
+        ChunkPlan::All
+    } else if admitted.is_empty() {
+        ChunkPlan::Skip
+    } else {
+        ChunkPlan::Only(admitted)
+    }
 }
 
 /// The channel prefix that makes an evtx-shape event a `linux` one.
@@ -359,14 +433,16 @@ impl RawFilter {
         keep
     }
 
-    /// Whether to decode an EVTX chunk of `records` records; counts them
-    /// as skipped if not.
-    pub(crate) fn keep_chunk(&mut self, chunk: &[u8], records: u64) -> bool {
-        let keep = may_match_utf16(&self.prefilter, chunk, &mut self.buf);
-        if !keep {
-            self.skipped += records;
+    /// What to render of an EVTX chunk whose records are at `records`
+    /// (offset and size of each); counts the records it leaves out as
+    /// skipped, except those of [`ChunkPlan::Only`], which the decoder
+    /// counts as it passes them.
+    pub(crate) fn plan_chunk(&mut self, chunk: &[u8], records: &[(usize, usize)]) -> ChunkPlan {
+        let plan = plan_chunk(&self.prefilter, chunk, records, &mut self.buf);
+        if plan == ChunkPlan::Skip {
+            self.skipped += records.len() as u64;
         }
-        keep
+        plan
     }
 
     /// Whether looking at a chunk can skip anything.

@@ -15,6 +15,18 @@ fn squeezing_joins_utf16_ascii() {
     assert_eq!(buf, b"abc");
 }
 
+proptest! {
+    #[test]
+    fn squeezing_drops_the_zeroes_and_lowercases(raw in proptest::collection::vec(
+        prop_oneof![Just(0u8), any::<u8>()], 0..300)
+    ) {
+        let mut buf = vec![7; 5];
+        squeeze_lowercase_into(&raw, &mut buf);
+        let want: Vec<u8> = raw.iter().filter(|&&b| b != 0).map(u8::to_ascii_lowercase).collect();
+        prop_assert_eq!(buf, want);
+    }
+}
+
 #[test]
 fn unsure_json() {
     assert!(!json_unsure(br#"{"a":"C:\\Users\\x","b":"\\\\u"}"#));

@@ -157,7 +157,22 @@ fn rules_without_needles_by_event_id() {
     b.add_rule(&dns, &num("QueryLength", 300)).unwrap();
     let p = Prefilter::new(&b.build().unwrap(), &profile).unwrap();
     assert!(!p.passes_everything());
-    assert!(!p.skips_chunks());
+    // In a chunk, the rule without needles is held to its route, record
+    // by record.
+    assert!(p.skips_chunks());
+    let gate = p.chunk_gate().unwrap();
+    let keys = |id: Option<u32>| crate::evtx::keys::RecordKeys {
+        event_id: id,
+        channel: Some("Microsoft-Windows-Sysmon/Operational".into()),
+    };
+    // The rule with needles has no route: every chunk is searched.
+    assert!(p.chunk_needle_gate().unwrap().admits_any());
+    assert!(gate.admits(&mut keys(Some(22))));
+    assert!(!gate.admits(&mut keys(Some(1))));
+    assert!(
+        gate.admits(&mut keys(None)),
+        "an unsure EventID is admitted"
+    );
     let mut buf = Vec::new();
     let mut may = |raw: &str| may_match_json(&p, raw.as_bytes(), &mut buf);
     assert!(may(r#"{"System":{"EventID":22}}"#));
@@ -166,7 +181,9 @@ fn rules_without_needles_by_event_id() {
     assert!(!may(r#"{"System":{"EventID":1},"Image":"cmd.exe"}"#));
     assert!(!may(r#"{"Image":"cmd.exe"}"#));
     assert!(may(r#"{"System":{"EventID":2.2e1}}"#));
-    assert!(may_match_utf16(&p, b"anything", &mut buf));
+    assert!(!may_match_utf16(&p, b"anything", &mut buf));
+    let utf16: Vec<u8> = "PLINK".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert!(may_match_utf16(&p, &utf16, &mut buf));
 }
 
 #[test]
