@@ -149,7 +149,7 @@
   }
   function row(a) {
     var tr = el("tr");
-    tr.appendChild(el("td", "mono", a.timestamp || "\u2014"));
+    tr.appendChild(el("td", "mono time", a.timestamp || "\u2014"));
     tr.appendChild(el("td", null, a.computer || ""));
     tr.appendChild(el("td", null, a.user || ""));
     tr.appendChild(el("td", null, a.branch || ""));
@@ -167,7 +167,7 @@
     tr.appendChild(rule);
     var cell = el("td");
     var details = el("details");
-    details.appendChild(el("summary", "mono", cut(visible(activity(a)), 160)));
+    details.appendChild(el("summary", "mono", cut(visible(activity(a)) || "(details)", 160)));
     details.addEventListener("toggle", function once() {
       details.removeEventListener("toggle", once);
       details.appendChild(why(a));

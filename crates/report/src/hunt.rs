@@ -362,10 +362,10 @@ fn alert_table<'a>(report: &'a HuntReport, page_of: &dyn Fn(&Alert) -> Option<&'
 }
 
 fn alert_row(alert: &Alert, page: Option<&str>) -> Markup {
-    let activity = alert.activity().unwrap_or_default();
+    let activity = alert.activity().unwrap_or_else(|| "(details)".to_owned());
     html! {
         tr {
-            td.mono { (alert.timestamp.as_deref().unwrap_or("—")) }
+            td.mono.time { (alert.timestamp.as_deref().unwrap_or("—")) }
             td { (visible(alert.computer.as_deref().unwrap_or(""))) }
             td { (visible(alert.user.as_deref().unwrap_or(""))) }
             td { (visible(alert.branch.as_deref().unwrap_or(""))) }

@@ -54,13 +54,13 @@ impl Shell<'_> {
     }
 }
 
-/// The policy: nothing may be fetched, framed, submitted or based
-/// elsewhere; only this script and this style run. `img-src data:` lets
+/// The policy: nothing may be fetched, submitted or based elsewhere
+/// (`frame-ancestors` is ignored in a `<meta>` policy, so it is not set); only this script and this style run. `img-src data:` lets
 /// a browser draw nothing but inline images (the page has none today).
 pub fn content_security_policy(script: &str, style: &str) -> String {
     format!(
         "default-src 'none'; script-src '{}'; style-src '{}'; img-src data:; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+         base-uri 'none'; form-action 'none'",
         sha256_source(script),
         sha256_source(style)
     )

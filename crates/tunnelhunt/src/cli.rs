@@ -245,7 +245,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text)]
     pub summary: SummaryFormat,
     /// How alerts are printed (default: table when stdout is a terminal,
-    /// jsonl otherwise or with --output/--with-event).
+    /// jsonl otherwise or with --output/--with-event). `html` writes one
+    /// report file: use it with --output FILE.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<AlertFormat>,
     /// Write the alerts to FILE instead of stdout (created or truncated;
@@ -308,6 +309,10 @@ pub enum AlertFormat {
     Jsonl,
     /// RFC 4180 CSV with a fixed header (columns in the README).
     Csv,
+    /// One self-contained HTML hunt report (summary, host verdicts,
+    /// timeline, filterable alerts, detection pages); written once the
+    /// scan ends. See docs/report.md.
+    Html,
 }
 
 /// A Sigma rule level, lowest first.

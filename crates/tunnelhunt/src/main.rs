@@ -8,6 +8,7 @@ mod allocator;
 mod cli;
 mod commands;
 mod correlations;
+mod detection;
 mod evaluate;
 mod output;
 mod placeholders;

@@ -1,0 +1,128 @@
+//! `scan --format html`: the hunt report, one self-contained HTML file.
+//!
+//! A report needs the whole scan (the summary, the host verdicts, the
+//! top alerts), so it cannot stream like the other formats. The workers
+//! write each alert as a JSON line in the documented schema, with its
+//! normalized event ([`super::printer::Printer::Html`]), into an
+//! anonymous temporary file; once the scan and its summary are done,
+//! [`HtmlTarget::finish`] reads the lines back into the report crate's
+//! typed model (keeping the top [`MAX_ALERTS`] in bounded memory), adds
+//! the detection page of every rule that fired, renders and writes the
+//! file. The report crate sees only the JSON schemas and typed pages, so
+//! it knows nothing about log formats.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+
+use anyhow::Context as _;
+use tunnelhunt_report::limits::{MAX_ALERTS, TopAlerts};
+use tunnelhunt_report::model::{Alert, HuntReport, RunCard, Summary};
+use tunnelhunt_report::page::RulePage;
+use tunnelhunt_sigma::ast::Document;
+use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+
+use crate::detection;
+use crate::ruleset::LoadedRules;
+
+/// Where the report goes and where its alerts wait meanwhile.
+pub struct HtmlTarget {
+    pub destination: Box<dyn Write + Send>,
+    /// A second handle on the spool the alert sink writes to.
+    pub spool: File,
+    pub placeholders: Placeholders,
+    /// The rules came from the built-in pack (their guides are in it).
+    pub builtin: bool,
+}
+
+/// What was written, for the line on stderr.
+pub struct Written {
+    pub bytes: usize,
+    pub alerts_kept: usize,
+    pub alerts_total: u64,
+}
+
+impl HtmlTarget {
+    /// An anonymous temporary file for the alerts, and a handle to read
+    /// it back.
+    pub fn spool() -> io::Result<(File, File)> {
+        let file = tempfile::tempfile()?;
+        let reader = file.try_clone()?;
+        Ok((file, reader))
+    }
+
+    /// Render and write the report. `summary_json` is the summary as
+    /// `--summary json` prints it.
+    pub fn finish(
+        mut self,
+        summary_json: &[u8],
+        run: RunCard,
+        loaded: &LoadedRules,
+    ) -> anyhow::Result<Written> {
+        let summary: Summary =
+            serde_json::from_slice(summary_json).context("cannot read the scan summary back")?;
+        self.spool.seek(SeekFrom::Start(0))?;
+        let mut top = TopAlerts::new(MAX_ALERTS);
+        for line in BufReader::new(&self.spool).lines() {
+            let line = line.context("cannot read the spooled alerts")?;
+            let alert: Alert =
+                serde_json::from_str(&line).context("cannot read a spooled alert back")?;
+            top.push(alert);
+        }
+        let (alerts, alerts_total) = top.finish();
+        let rules = pages_of_fired_rules(&alerts, loaded, &self.placeholders, self.builtin);
+        let report = HuntReport {
+            run,
+            summary,
+            alerts,
+            alerts_total,
+            rules,
+        };
+        let html = tunnelhunt_report::render_hunt_report(&report)
+            .context("cannot render the HTML report")?;
+        self.destination
+            .write_all(html.as_bytes())
+            .and_then(|()| self.destination.flush())
+            .context("cannot write the HTML report")?;
+        Ok(Written {
+            bytes: html.len(),
+            alerts_kept: report.alerts.len(),
+            alerts_total,
+        })
+    }
+}
+
+/// The detection pages of the rules and correlations the kept alerts
+/// name (by id, or by title for a rule without one).
+fn pages_of_fired_rules(
+    alerts: &[Alert],
+    loaded: &LoadedRules,
+    placeholders: &Placeholders,
+    builtin: bool,
+) -> Vec<RulePage> {
+    let fired: BTreeSet<&str> = alerts
+        .iter()
+        .map(|a| a.rule_id.as_deref().unwrap_or(&a.rule_title))
+        .collect();
+    let collection = &loaded.collection;
+    let mut pages: Vec<RulePage> = collection
+        .documents()
+        .iter()
+        .filter(|d| {
+            let meta = d.meta();
+            let key = meta.id.as_ref().map_or(&meta.title.value, |id| &id.value);
+            !matches!(d, Document::Filter(_)) && fired.contains(key.as_str())
+        })
+        .map(|d| {
+            let expr = match d {
+                Document::Rule(rule) => {
+                    lower_rule(rule, &collection.filters_for(rule), placeholders).ok()
+                }
+                _ => None,
+            };
+            detection::rule_page(d, expr.as_ref(), builtin)
+        })
+        .collect();
+    detection::unique_slugs(&mut pages);
+    pages
+}
