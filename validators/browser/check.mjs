@@ -7,8 +7,8 @@
 // errors (CSP violations included), zero network requests (everything is
 // routed and any request but the page's own file fails the check), no
 // dialog, axe-core without serious or critical violations, a screenshot
-// of the window in DIR/<name>.png (and, for a report, of its hosts,
-// timeline and alerts sections in DIR/<name>-<section>.png). Per kind, the behaviour the spec states
+// of the window in DIR/<name>.png (and of a report's hosts, timeline and
+// alerts, a rule page's queries and scenarios in DIR/<name>-<n>.png). Per kind, the behaviour the spec states
 // (see checkReport / checkRulePage / checkIndex). Prints one JSON object
 // per page and exits 1 when any check failed, 2 on bad input.
 import { chromium } from "playwright-core";
@@ -79,8 +79,10 @@ async function checkPage(item) {
   }
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(spec.artefacts, `${item.name}.png`) });
-  for (const section of item.kind === "report" ? ["hosts", "timeline", "alerts"] : []) {
-    await page.locator(`#${section}`).screenshot({ path: join(spec.artefacts, `${item.name}-${section}.png`) });
+  const parts = { report: ["#hosts", "#timeline", "#alerts"], page: ["div.queries", "table"] }[item.kind] || [];
+  for (const [i, selector] of parts.entries()) {
+    const part = page.locator(selector).first();
+    if (await part.count()) await part.screenshot({ path: join(spec.artefacts, `${item.name}-${i + 1}.png`) });
   }
   for (const r of requests) problems.push(`network request: ${r}`);
   await page.close();
@@ -160,7 +162,7 @@ async function checkRulePage(page, problems, figures) {
     expectEqual(problems, "query panels shown after choosing a tab", shown, 1);
     await tabs.nth(0).click();
   }
-  if (await page.locator("article.rule h4", { hasText: "Its logic, in words" }).count() !== 1) problems.push("no logic section");
+  if (await page.locator("article.rule h3", { hasText: "Its logic, in words" }).count() !== 1) problems.push("no logic section");
 }
 
 async function checkIndex(page, expect, problems, figures) {

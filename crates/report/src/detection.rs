@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use crate::markdown;
 use crate::page::{Expectation, IndexPage, Logic, QueryOutcome, RulePage};
 use crate::shell::Shell;
-use crate::text::{level_class, visible};
+use crate::text::{level_class, prose, visible};
 
 /// The script of the detection pages (tabs, index search).
 pub const PAGES_SCRIPT: &str = include_str!("../assets/pages.js");
@@ -65,21 +65,21 @@ pub fn rule_article(page: &RulePage, depth: u8) -> Markup {
                 @if let Some(status) = &page.status { dt { "Status" } dd { (status) } }
             }
             @if let Some(description) = &page.description {
-                h4 { "What it detects" }
-                p { (visible(description)) }
+                (sub_heading(depth, "What it detects"))
+                p { (prose(description)) }
             }
-            h4 { "Its logic, in words" }
+            (sub_heading(depth, "Its logic, in words"))
             (logic(&page.logic))
             @if !page.falsepositives.is_empty() {
-                h4 { "False positives" }
-                ul { @for fp in &page.falsepositives { li { (visible(fp)) } } }
+                (sub_heading(depth, "False positives"))
+                ul { @for fp in &page.falsepositives { li { (prose(fp)) } } }
             }
             @if !page.queries.is_empty() {
-                h4 { "Queries per SIEM" }
+                (sub_heading(depth, "Queries per SIEM"))
                 div.queries {
                     @for (i, q) in page.queries.iter().enumerate() {
                         section.tab-panel data-tab=(format!("{} · {}", q.target, q.flavor)) id=(format!("q-{}-{i}", page.slug)) {
-                            h5 { (q.label) " — " (q.flavor) }
+                            p { strong { (q.label) " — " (q.flavor) } }
                             @match &q.outcome {
                                 QueryOutcome::Query(text) => pre { code { (text) } },
                                 QueryOutcome::Refused(reason) => p.refused { "Refused: " (reason) },
@@ -89,7 +89,7 @@ pub fn rule_article(page: &RulePage, depth: u8) -> Markup {
                 }
             }
             @if !page.scenarios.is_empty() {
-                h4 { "Scenarios that prove it" }
+                (sub_heading(depth, "Scenarios that prove it"))
                 (scenarios(page))
             }
             @if let Some(guide) = &page.guide {
@@ -103,17 +103,26 @@ pub fn rule_article(page: &RulePage, depth: u8) -> Markup {
                 pre { code { (page.sigma) } }
             }
             @if !page.references.is_empty() {
-                h4 { "References" }
+                (sub_heading(depth, "References"))
                 ul { @for r in &page.references { li { (link_or_text(r)) } } }
             }
         }
     }
 }
 
+/// A section heading one level under the article's.
+fn sub_heading(depth: u8, text: &str) -> Markup {
+    if depth == 2 {
+        html! { h3 { (text) } }
+    } else {
+        html! { h4 { (text) } }
+    }
+}
+
 fn scenarios(page: &RulePage) -> Markup {
     html! {
         table {
-            thead { tr { th scope="col" { "Scenario" } th scope="col" { "Record" } th scope="col" { "Expected" } th scope="col" { "Fired" } th scope="col" { "Result" } } }
+            thead { tr { th scope="col" { "Scenario" } th scope="col" { "Record" } th scope="col" { "Expected" } th scope="col" { "Branch fired" } th scope="col" { "Result" } } }
             tbody {
                 @for s in &page.scenarios {
                     @if let Some(why) = &s.skipped {
@@ -131,8 +140,8 @@ fn scenarios(page: &RulePage) -> Markup {
                 }
             }
         }
-        p.muted { "From the scenario run made when this page was generated (the same run as "
-            code { "tunnelhunt test" } "). "
+        p.muted { "The records of the scenarios about this rule's branch, replayed when this page was generated (the same run as "
+            code { "tunnelhunt test" } "); \"branch fired\" means a rule of the branch fired on the record. "
             (page.scenarios.iter().flat_map(|s| &s.cases).filter(|c| c.expectation == Expectation::MustAlert).count())
             " records must alert, "
             (page.scenarios.iter().flat_map(|s| &s.cases).filter(|c| c.expectation == Expectation::MustNotAlert).count())

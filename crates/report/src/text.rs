@@ -24,6 +24,14 @@ pub fn visible(text: &str) -> String {
     out
 }
 
+/// [`visible`] for prose (a rule's description, a false positive): line
+/// breaks and tabs are layout there, not hidden content, and HTML folds
+/// them into spaces.
+pub fn prose(text: &str) -> String {
+    let lines: Vec<String> = text.split(['\n', '\r', '\t']).map(visible).collect();
+    lines.join(" ")
+}
+
 pub(crate) fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c,
@@ -53,6 +61,7 @@ mod tests {
     fn bidi_and_controls_are_shown_not_applied() {
         assert_eq!(visible("a\u{202e}b\nc"), "a\\u{202e}b\\u{a}c");
         assert_eq!(visible("plain"), "plain");
+        assert_eq!(prose("two\nlines\u{202e}"), "two lines\\u{202e}");
         assert_eq!(cut("abcdef", 3), "abc…");
         assert_eq!(cut("abc", 3), "abc");
     }

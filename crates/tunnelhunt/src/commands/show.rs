@@ -53,7 +53,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<Outcome> {
 /// The rule whose id is `wanted`, else the one whose id starts with it,
 /// else the one whose file stem is `wanted`. Ambiguity is an error that
 /// lists the candidates.
-fn find<'a>(rules: &[&'a Document], wanted: &str) -> anyhow::Result<&'a Document> {
+pub fn find<'a>(rules: &[&'a Document], wanted: &str) -> anyhow::Result<&'a Document> {
     let wanted = wanted.trim();
     if wanted.is_empty() {
         bail!("no rule id given");
