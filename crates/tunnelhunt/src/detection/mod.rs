@@ -8,13 +8,14 @@ pub mod words;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use tunnelhunt_report::model::Level;
+use tunnelhunt_report::model::{Alert, Level};
 use tunnelhunt_report::page::{Logic, RulePage, slug};
 use tunnelhunt_sigma::ast::{Correlation, Document, Metadata};
 use tunnelhunt_sigma::ir::Expr;
+use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
 
 use crate::commands::show;
-use crate::ruleset;
+use crate::ruleset::{self, LoadedRules};
 
 /// A rule's page without queries or scenarios. `expr` is its lowered
 /// condition (with filters); `None` when it did not lower.
@@ -107,4 +108,39 @@ pub fn unique_slugs(pages: &mut [RulePage]) {
         }
         page.slug = candidate;
     }
+}
+
+/// The detection pages of the rules and correlations the kept alerts
+/// name (by id, or by title for a rule without one).
+pub fn pages_of_fired_rules(
+    alerts: &[Alert],
+    loaded: &LoadedRules,
+    placeholders: &Placeholders,
+    builtin: bool,
+) -> Vec<RulePage> {
+    let fired: BTreeSet<&str> = alerts
+        .iter()
+        .map(|a| a.rule_id.as_deref().unwrap_or(&a.rule_title))
+        .collect();
+    let collection = &loaded.collection;
+    let mut pages: Vec<RulePage> = collection
+        .documents()
+        .iter()
+        .filter(|d| {
+            let meta = d.meta();
+            let key = meta.id.as_ref().map_or(&meta.title.value, |id| &id.value);
+            !matches!(d, Document::Filter(_)) && fired.contains(key.as_str())
+        })
+        .map(|d| {
+            let expr = match d {
+                Document::Rule(rule) => {
+                    lower_rule(rule, &collection.filters_for(rule), placeholders).ok()
+                }
+                _ => None,
+            };
+            rule_page(d, expr.as_ref(), builtin)
+        })
+        .collect();
+    unique_slugs(&mut pages);
+    pages
 }

@@ -7,11 +7,10 @@
 //! anonymous temporary file; once the scan and its summary are done,
 //! [`HtmlTarget::finish`] reads the lines back into the report crate's
 //! typed model (keeping the top [`MAX_ALERTS`] in bounded memory), adds
-//! the detection page of every rule that fired, renders and writes the
+//! the detection page of every rule that fired (made by the caller), renders and writes the
 //! file. The report crate sees only the JSON schemas and typed pages, so
 //! it knows nothing about log formats.
 
-use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 
@@ -19,11 +18,7 @@ use anyhow::Context as _;
 use tunnelhunt_report::limits::{MAX_ALERTS, TopAlerts};
 use tunnelhunt_report::model::{Alert, HuntReport, RunCard, Summary};
 use tunnelhunt_report::page::RulePage;
-use tunnelhunt_sigma::ast::Document;
-use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
-
-use crate::detection;
-use crate::ruleset::LoadedRules;
+use tunnelhunt_sigma::lower::Placeholders;
 
 /// Where the report goes and where its alerts wait meanwhile.
 pub struct HtmlTarget {
@@ -57,7 +52,7 @@ impl HtmlTarget {
         mut self,
         summary_json: &[u8],
         run: RunCard,
-        loaded: &LoadedRules,
+        pages_of_fired_rules: impl FnOnce(&[Alert]) -> Vec<RulePage>,
     ) -> anyhow::Result<Written> {
         let summary: Summary =
             serde_json::from_slice(summary_json).context("cannot read the scan summary back")?;
@@ -70,7 +65,7 @@ impl HtmlTarget {
             top.push(alert);
         }
         let (alerts, alerts_total) = top.finish();
-        let rules = pages_of_fired_rules(&alerts, loaded, &self.placeholders, self.builtin);
+        let rules = pages_of_fired_rules(&alerts);
         let report = HuntReport {
             run,
             summary,
@@ -90,39 +85,4 @@ impl HtmlTarget {
             alerts_total,
         })
     }
-}
-
-/// The detection pages of the rules and correlations the kept alerts
-/// name (by id, or by title for a rule without one).
-fn pages_of_fired_rules(
-    alerts: &[Alert],
-    loaded: &LoadedRules,
-    placeholders: &Placeholders,
-    builtin: bool,
-) -> Vec<RulePage> {
-    let fired: BTreeSet<&str> = alerts
-        .iter()
-        .map(|a| a.rule_id.as_deref().unwrap_or(&a.rule_title))
-        .collect();
-    let collection = &loaded.collection;
-    let mut pages: Vec<RulePage> = collection
-        .documents()
-        .iter()
-        .filter(|d| {
-            let meta = d.meta();
-            let key = meta.id.as_ref().map_or(&meta.title.value, |id| &id.value);
-            !matches!(d, Document::Filter(_)) && fired.contains(key.as_str())
-        })
-        .map(|d| {
-            let expr = match d {
-                Document::Rule(rule) => {
-                    lower_rule(rule, &collection.filters_for(rule), placeholders).ok()
-                }
-                _ => None,
-            };
-            detection::rule_page(d, expr.as_ref(), builtin)
-        })
-        .collect();
-    detection::unique_slugs(&mut pages);
-    pages
 }

@@ -47,6 +47,7 @@ use anyhow::Context as _;
 use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::Outcome;
 use crate::correlations::Gathered;
+use crate::detection;
 use crate::output::html::HtmlTarget;
 use crate::output::plural;
 use crate::output::terminal::escape;
@@ -260,7 +261,10 @@ fn write_html_report(
 ) -> anyhow::Result<()> {
     let mut summary = Vec::new();
     report.write_json(&mut summary)?;
-    let written = html.finish(&summary, run_card(args), loaded)?;
+    let (placeholders, builtin) = (html.placeholders.clone(), html.builtin);
+    let written = html.finish(&summary, run_card(args), |alerts| {
+        detection::pages_of_fired_rules(alerts, loaded, &placeholders, builtin)
+    })?;
     if !args.quiet {
         let kept = if written.alerts_kept as u64 == written.alerts_total {
             plural(written.alerts_kept, "alert")
