@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::detection::rule_article;
 use crate::limits::{MAX_ALERTS, SERVER_ROWS};
-use crate::model::{Alert, HuntReport, Level, SourceRef};
+use crate::model::{Alert, HuntReport, Level};
 use crate::page::RulePage;
 use crate::shell::{Shell, embed_json};
 use crate::text::{cut, level_class, visible};
@@ -40,6 +40,7 @@ struct EmbeddedAlert<'a> {
     #[serde(flatten)]
     alert: &'a Alert,
     /// The detection page's anchor (the rule's slug).
+    #[serde(skip_serializing_if = "Option::is_none")]
     page: Option<&'a str>,
 }
 
@@ -240,12 +241,14 @@ fn host_verdicts(report: &HuntReport) -> Markup {
 }
 
 fn chains(report: &HuntReport) -> Markup {
-    let by_source: BTreeMap<&SourceRef, Vec<&Alert>> = report
+    // By place (path and line or record), whatever chunk or format the
+    // evidence names.
+    let by_place: BTreeMap<String, Vec<&Alert>> = report
         .alerts
         .iter()
         .filter(|a| a.correlation.is_none())
         .fold(BTreeMap::new(), |mut m, a| {
-            m.entry(&a.source).or_insert_with(Vec::new).push(a);
+            m.entry(a.source.label()).or_insert_with(Vec::new).push(a);
             m
         });
     let correlated: Vec<&Alert> = report
@@ -265,7 +268,7 @@ fn chains(report: &HuntReport) -> Markup {
                         ol {
                             @for source in &c.evidence {
                                 li {
-                                    @match by_source.get(source) {
+                                    @match by_place.get(&source.label()) {
                                         Some(alerts) => {
                                             @for a in alerts { (visible(&a.rule_title)) " · " span.mono { (a.timestamp.as_deref().unwrap_or("")) } " · " }
                                         }

@@ -53,36 +53,36 @@ impl Level {
 /// One alert, as the scan's JSON-lines output has it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alert {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<String>,
     pub rule_title: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<String>,
     #[serde(default)]
     pub attack: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub computer: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_line: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_image: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Destination::is_empty")]
     pub destination: Destination,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_object: Option<String>,
     pub source: SourceRef,
     /// The normalized fields and logsource of the event.
@@ -123,6 +123,10 @@ pub struct Destination {
 }
 
 impl Destination {
+    pub fn is_empty(&self) -> bool {
+        self.hostname.is_none() && self.ip.is_none() && self.port.is_none()
+    }
+
     /// `host:port`, `ip:port`, `host`, `:port`.
     pub fn label(&self) -> Option<String> {
         let host = self.hostname.as_deref().or(self.ip.as_deref());
