@@ -229,8 +229,8 @@ fn host_verdicts(report: &HuntReport) -> Markup {
                                 }
                                 td.num { (v.alerts) }
                                 td { @for b in &v.branches { span.pill { (visible(b)) } } }
-                                td.mono { (v.first.unwrap_or("—")) }
-                                td.mono { (v.last.unwrap_or("—")) }
+                                td.mono.time { (v.first.unwrap_or("—")) }
+                                td.mono.time { (v.last.unwrap_or("—")) }
                             }
                         }
                     }
