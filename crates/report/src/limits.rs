@@ -9,6 +9,8 @@
 //! [`MAX_VALUE_CHARS`] are cut (a 1 MB command line is an attack on the
 //! reader, not evidence one reads), with the cut marked.
 
+use serde::Deserialize;
+
 use crate::model::{Alert, Level};
 use crate::text::cut;
 
@@ -20,12 +22,27 @@ pub const MAX_VALUE_CHARS: usize = 4_096;
 /// JavaScript, and the first page with it).
 pub const SERVER_ROWS: usize = 200;
 
-/// Keeps the `max` top alerts of a stream in bounded memory (at most
-/// twice `max` at a time), in output order.
+/// Keeps the `max` top alerts of a stream of JSON lines in bounded
+/// memory: at most one and a half times `max` lines, kept as text (a
+/// parsed alert with its event takes several times the room), parsed
+/// only once chosen. In output order.
 pub struct TopAlerts {
     max: usize,
     seen: u64,
-    kept: Vec<(u64, Alert)>,
+    kept: Vec<Kept>,
+}
+
+struct Kept {
+    index: u64,
+    level: Option<Level>,
+    line: String,
+}
+
+/// The one field the choice needs.
+#[derive(Deserialize)]
+struct LevelOnly {
+    #[serde(default)]
+    level: Option<Level>,
 }
 
 impl TopAlerts {
@@ -37,34 +54,46 @@ impl TopAlerts {
         }
     }
 
-    pub fn push(&mut self, mut alert: Alert) {
-        bound_values(&mut alert);
-        self.kept.push((self.seen, alert));
+    /// Take one alert line of the scan's JSON-lines output.
+    pub fn push_line(&mut self, line: String) -> serde_json::Result<()> {
+        let LevelOnly { level } = serde_json::from_str(&line)?;
+        self.kept.push(Kept {
+            index: self.seen,
+            level,
+            line,
+        });
         self.seen += 1;
-        if self.kept.len() >= 2 * self.max {
+        if self.kept.len() >= self.max + self.max / 2 {
             self.shrink();
         }
+        Ok(())
     }
 
     fn shrink(&mut self) {
         // Highest level first; among equals, earlier first.
         self.kept
-            .sort_by(|a, b| rank(&b.1).cmp(&rank(&a.1)).then(a.0.cmp(&b.0)));
+            .sort_by(|a, b| b.level.cmp(&a.level).then(a.index.cmp(&b.index)));
         self.kept.truncate(self.max);
-        self.kept.sort_by_key(|(index, _)| *index);
+        self.kept.sort_by_key(|k| k.index);
     }
 
-    /// The alerts kept, in output order, and how many were pushed.
-    pub fn finish(mut self) -> (Vec<Alert>, u64) {
+    /// The alerts kept, parsed and bounded, in output order, and how many
+    /// lines were pushed.
+    pub fn finish(mut self) -> serde_json::Result<(Vec<Alert>, u64)> {
         if self.kept.len() > self.max {
             self.shrink();
         }
-        (self.kept.into_iter().map(|(_, a)| a).collect(), self.seen)
+        let alerts = self
+            .kept
+            .into_iter()
+            .map(|k| {
+                let mut alert: Alert = serde_json::from_str(&k.line)?;
+                bound_values(&mut alert);
+                Ok(alert)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        Ok((alerts, self.seen))
     }
-}
-
-fn rank(alert: &Alert) -> Option<Level> {
-    alert.level
 }
 
 /// Cut every text value of `alert` to [`MAX_VALUE_CHARS`].
@@ -160,9 +189,10 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            top.push(alert(n as u64, level));
+            let line = serde_json::to_string(&alert(n as u64, level)).expect("serializes");
+            top.push_line(line).expect("an alert line");
         }
-        let (kept, seen) = top.finish();
+        let (kept, seen) = top.finish().expect("parses");
         assert_eq!(seen, 5);
         let lines: Vec<_> = kept.iter().map(|a| a.source.line).collect();
         assert_eq!(lines, [Some(1), Some(3)]);

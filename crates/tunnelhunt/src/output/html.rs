@@ -60,11 +60,10 @@ impl HtmlTarget {
         let mut top = TopAlerts::new(MAX_ALERTS);
         for line in BufReader::new(&self.spool).lines() {
             let line = line.context("cannot read the spooled alerts")?;
-            let alert: Alert =
-                serde_json::from_str(&line).context("cannot read a spooled alert back")?;
-            top.push(alert);
+            top.push_line(line)
+                .context("cannot read a spooled alert back")?;
         }
-        let (alerts, alerts_total) = top.finish();
+        let (alerts, alerts_total) = top.finish().context("cannot read a spooled alert back")?;
         let rules = pages_of_fired_rules(&alerts);
         let report = HuntReport {
             run,

@@ -216,7 +216,7 @@ fn coverage_text(args: &PageArgs) -> anyhow::Result<Option<String>> {
 
 fn index(pages: &[RulePage], coverage: Option<String>) -> IndexPage {
     let targets: Vec<String> = Target::ALL.iter().map(|t| t.name().to_owned()).collect();
-    let mut sources: Vec<String> = pages.iter().map(|p| source_of(p)).collect();
+    let mut sources: Vec<String> = pages.iter().map(source_of).collect();
     sources.sort();
     sources.dedup();
     let rows = pages

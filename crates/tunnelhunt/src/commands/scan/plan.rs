@@ -142,7 +142,7 @@ impl ScanPlan {
                 .build()
                 .with_context(|| format!("cannot start {}", plural(threads, "scan thread")))?,
         );
-        let (out, printer, html) = open_output(args, format, &placeholders)?;
+        let Opened { out, printer, html } = open_output(args, format, &placeholders)?;
         // After the output is created: the walk leaves it out.
         let inputs = find_inputs(args, compiled.rules.len());
         let (correlations, left_out) =
@@ -322,6 +322,14 @@ fn alert_format(args: &ScanArgs) -> anyhow::Result<AlertFormat> {
     })
 }
 
+/// The alert output, opened.
+struct Opened {
+    out: BufWriter<Box<dyn Write>>,
+    printer: Printer,
+    /// `--format html`: where the report goes once the scan ends.
+    html: Option<HtmlTarget>,
+}
+
 /// Where alerts go (`--output FILE` or stdout) and how they are written.
 /// A table on a terminal takes the terminal's width and colours the
 /// level; anywhere else it is [`table::DEFAULT_WIDTH`] wide, plain. The
@@ -330,7 +338,7 @@ fn open_output(
     args: &ScanArgs,
     format: AlertFormat,
     placeholders: &Placeholders,
-) -> anyhow::Result<(BufWriter<Box<dyn Write>>, Printer, Option<HtmlTarget>)> {
+) -> anyhow::Result<Opened> {
     let (sink, terminal): (Box<dyn Write + Send>, bool) = match &args.output {
         Some(path) => (Box::new(create_output(path)?), false),
         None => (Box::new(io::stdout()), io::stdout().is_terminal()),
@@ -344,11 +352,11 @@ fn open_output(
             builtin: args.rules.is_empty(),
         };
         let spool: Box<dyn Write> = Box::new(spool);
-        return Ok((
-            BufWriter::with_capacity(256 * 1024, spool),
-            Printer::Html,
-            Some(html),
-        ));
+        return Ok(Opened {
+            out: BufWriter::with_capacity(256 * 1024, spool),
+            printer: Printer::Html,
+            html: Some(html),
+        });
     }
     let sink: Box<dyn Write> = sink;
     let printer = match format {
@@ -368,7 +376,11 @@ fn open_output(
             ))
         }
     };
-    Ok((BufWriter::with_capacity(256 * 1024, sink), printer, None))
+    Ok(Opened {
+        out: BufWriter::with_capacity(256 * 1024, sink),
+        printer,
+        html: None,
+    })
 }
 
 fn create_output(path: &Path) -> anyhow::Result<File> {
