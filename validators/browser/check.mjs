@@ -56,6 +56,8 @@ async function checkPage(item) {
   const problems = [];
   const requests = [];
   const page = await context.newPage();
+  // The machine running the tests may be busy: be patient, not flaky.
+  page.setDefaultTimeout(120000);
   await page.route("**/*", (route) => {
     const asked = route.request().url();
     if (asked === url) return route.continue();
@@ -81,8 +83,15 @@ async function checkPage(item) {
   await page.screenshot({ path: join(spec.artefacts, `${item.name}.png`) });
   const parts = { report: ["#hosts", "#timeline", "#alerts"], page: ["div.queries", "table"] }[item.kind] || [];
   for (const [i, selector] of parts.entries()) {
-    const part = page.locator(selector).first();
-    if (await part.count()) await part.screenshot({ path: join(spec.artefacts, `${item.name}-${i + 1}.png`) });
+    // The window scrolled to the part, not an element or full-page
+    // screenshot: those wait for layout to settle over the whole element,
+    // which a long page on a busy machine may not do within the timeout.
+    const found = await page.evaluate((sel) => {
+      const e = document.querySelector(sel);
+      if (e) e.scrollIntoView();
+      return Boolean(e);
+    }, selector);
+    if (found) await page.screenshot({ path: join(spec.artefacts, `${item.name}-${i + 1}.png`) });
   }
   for (const r of requests) problems.push(`network request: ${r}`);
   await page.close();
