@@ -315,6 +315,11 @@ fn alert_format(args: &ScanArgs) -> anyhow::Result<AlertFormat> {
                 "--with-event adds nested JSON to each alert: use it with --format jsonl, not {name}"
             )
         }
+        // A report is a file to open in a browser, not text to read on
+        // a terminal.
+        Some(AlertFormat::Html) if args.output.is_none() && io::stdout().is_terminal() => {
+            bail!("--format html writes one HTML file: give it with --output FILE")
+        }
         Some(format) => format,
         None if args.with_event || args.output.is_some() => AlertFormat::Jsonl,
         None if io::stdout().is_terminal() => AlertFormat::Table,
