@@ -168,6 +168,42 @@ pub enum RulesCommand {
     /// Show one rule: its metadata, what it detects and its investigation
     /// guide (what to check, how to respond, how to tune).
     Show(ShowArgs),
+    /// Write a static HTML detection page per rule (logic in words, the
+    /// Sigma rule, the query per SIEM or its refusal, false positives,
+    /// the scenarios that prove it, the guide), an index with the
+    /// coverage matrix and search, and docs/coverage.md as a page.
+    Page(PageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PageArgs {
+    /// Only these rules (id, unique id prefix or file name without the
+    /// extension); default: every rule and correlation.
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// The folder to write (created; existing pages are overwritten).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// Rule file or directory (repeat for several; default: the built-in
+    /// T1572 pack).
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Sigma filter files folded into the rules (and their queries).
+    #[arg(long, value_name = "FILE")]
+    pub filters: Vec<PathBuf>,
+    #[command(flatten)]
+    pub placeholders: PlaceholderArgs,
+    /// Scenario folders replayed for the pages' proof tables (default:
+    /// corpus/scenarios when it exists).
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Vec<PathBuf>,
+    /// Root of the scenarios' `corpus:` files (default: $TUNNELHUNT_CORPUS).
+    #[arg(long, value_name = "DIR")]
+    pub external_corpus: Option<PathBuf>,
+    /// The seed-page comparison shown as coverage.html (default:
+    /// docs/coverage.md when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub coverage: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -245,7 +281,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text)]
     pub summary: SummaryFormat,
     /// How alerts are printed (default: table when stdout is a terminal,
-    /// jsonl otherwise or with --output/--with-event).
+    /// jsonl otherwise or with --output/--with-event). `html` writes one
+    /// report file: use it with --output FILE.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<AlertFormat>,
     /// Write the alerts to FILE instead of stdout (created or truncated;
@@ -308,6 +345,10 @@ pub enum AlertFormat {
     Jsonl,
     /// RFC 4180 CSV with a fixed header (columns in the README).
     Csv,
+    /// One self-contained HTML hunt report (summary, host verdicts,
+    /// timeline, filterable alerts, detection pages); written once the
+    /// scan ends. See docs/report.md.
+    Html,
 }
 
 /// A Sigma rule level, lowest first.

@@ -9,6 +9,7 @@ mod behaviour;
 mod cli;
 mod commands;
 mod correlations;
+mod detection;
 mod evaluate;
 mod output;
 mod placeholders;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Check(args)) => commands::check::run(&args),
         Command::Rules(RulesCommand::List(args)) => commands::list::run(&args),
         Command::Rules(RulesCommand::Show(args)) => commands::show::run(&args),
+        Command::Rules(RulesCommand::Page(args)) => commands::page::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Export(args) => commands::export::run(&args),

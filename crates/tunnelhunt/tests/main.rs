@@ -15,6 +15,7 @@
 
 // Shared helpers.
 mod common;
+mod report_support;
 
 // The binary's own rule loading and alert model, compiled in so that the
 // differential tests check the code `scan` runs. Only a part of each is
@@ -32,6 +33,7 @@ mod ruleset;
 // One module per former test file.
 mod cli;
 mod cli_export;
+mod cli_report;
 mod cli_scan;
 mod cli_scan_client;
 mod cli_scan_behaviour;
@@ -47,6 +49,7 @@ mod dns_late_rows;
 mod evtx_twins;
 mod prefilter_differential;
 mod projection_differential;
+mod report_browser;
 mod scenarios;
 mod siem_export_twins;
 mod sigmahq_conformance;

@@ -7,6 +7,7 @@ pub mod check;
 pub mod export;
 pub mod list;
 mod outcome;
+pub mod page;
 pub mod scan;
 pub mod show;
 pub mod test;

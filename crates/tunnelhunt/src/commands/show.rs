@@ -53,7 +53,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<Outcome> {
 /// The rule whose id is `wanted`, else the one whose id starts with it,
 /// else the one whose file stem is `wanted`. Ambiguity is an error that
 /// lists the candidates.
-fn find<'a>(rules: &[&'a Document], wanted: &str) -> anyhow::Result<&'a Document> {
+pub fn find<'a>(rules: &[&'a Document], wanted: &str) -> anyhow::Result<&'a Document> {
     let wanted = wanted.trim();
     if wanted.is_empty() {
         bail!("no rule id given");
@@ -93,7 +93,7 @@ fn find<'a>(rules: &[&'a Document], wanted: &str) -> anyhow::Result<&'a Document
 }
 
 /// The rule's guide text, if it has one.
-fn guide(rule_file: &Path, builtin: bool) -> anyhow::Result<Option<String>> {
+pub fn guide(rule_file: &Path, builtin: bool) -> anyhow::Result<Option<String>> {
     if builtin {
         let relative = rule_file
             .strip_prefix(ruleset::BUILTIN_PREFIX)
@@ -182,7 +182,7 @@ fn write_rule(out: &mut impl Write, rule: &Document) -> io::Result<()> {
 
 /// What a correlation computes, on one line: `temporal_ordered of A, B by
 /// Computer within 10m (all rules)`.
-fn correlation_text(correlation: &Correlation) -> String {
+pub fn correlation_text(correlation: &Correlation) -> String {
     let rules: Vec<&str> = correlation.rules.iter().map(|r| r.value.as_str()).collect();
     let mut text = format!("{} of {}", correlation.kind.as_str(), rules.join(", "));
     if !correlation.group_by.is_empty() {

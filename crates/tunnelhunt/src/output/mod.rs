@@ -5,7 +5,8 @@
 //! An alert is printed in one of three formats ([`printer::Printer`]):
 //! JSON lines (this module's [`Alert`], the stable schema), CSV
 //! ([`csv`], a flat projection of the same fields) and an aligned table
-//! for people ([`table`]). Each alert is rendered on its own, without
+//! for people ([`table`]). The fourth, the HTML hunt report ([`html`]),
+//! spools alerts as JSON lines and renders them once the scan ends. Each alert is rendered on its own, without
 //! looking at the others, so alerts stream out in bounded memory whatever
 //! the format.
 
@@ -13,6 +14,7 @@ pub mod behaviour;
 pub mod correlation;
 pub mod csv;
 pub mod event;
+pub mod html;
 pub mod printer;
 pub mod table;
 pub mod terminal;
@@ -271,6 +273,13 @@ impl<'a> Alert<'a> {
             correlation: None,
             behaviour: None,
         }
+    }
+
+    /// The alert with the normalized event only (for the HTML report,
+    /// which shows why an alert fired but not the raw record).
+    pub fn with_normalized_event(mut self, record: &Record) -> Alert<'a> {
+        self.event = Some(EventJson::of(&record.event));
+        self
     }
 
     /// The alert with the event attached (`--with-event`).

@@ -23,6 +23,10 @@ pub enum Printer {
     Csv,
     /// An aligned table with fixed column widths.
     Table(Layout),
+    /// JSON lines with the normalized event (not the original record),
+    /// spooled for the HTML report, which is rendered once the scan ends
+    /// (see [`super::html`]).
+    Html,
 }
 
 impl Printer {
@@ -30,7 +34,7 @@ impl Printer {
     /// column titles.
     pub fn begin(&self, out: &mut impl Write) -> io::Result<()> {
         match self {
-            Printer::Jsonl { .. } => Ok(()),
+            Printer::Jsonl { .. } | Printer::Html => Ok(()),
             Printer::Csv => csv::write_header(out),
             Printer::Table(layout) => out.write_all(layout.header().as_bytes()),
         }
@@ -41,6 +45,7 @@ impl Printer {
         let alert = Alert::new(rule, record);
         match self {
             Printer::Jsonl { with_event: true } => self.write(out, &alert.with_event(record)),
+            Printer::Html => self.write(out, &alert.with_normalized_event(record)),
             _ => self.write(out, &alert),
         }
     }
@@ -49,7 +54,7 @@ impl Printer {
     /// one record).
     pub fn write(&self, out: &mut impl Write, alert: &Alert<'_>) -> io::Result<()> {
         match self {
-            Printer::Jsonl { .. } => write_json_line(out, alert),
+            Printer::Jsonl { .. } | Printer::Html => write_json_line(out, alert),
             Printer::Csv => csv::write_alert(out, alert),
             Printer::Table(layout) => out.write_all(layout.row(alert).as_bytes()),
         }

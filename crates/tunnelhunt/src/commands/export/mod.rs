@@ -14,7 +14,7 @@
 //! queries follow the rules' on stdout and sit beside them with `--out`.
 
 mod index;
-mod plan;
+pub mod plan;
 
 use std::io::{self, Write};
 

@@ -50,11 +50,16 @@ use anyhow::Context as _;
 use crate::cli::{ScanArgs, SummaryFormat};
 use crate::commands::Outcome;
 use crate::correlations::Gathered;
+use crate::detection;
+use crate::output::html::HtmlTarget;
+use crate::output::plural;
 use crate::output::terminal::escape;
+use crate::ruleset::LoadedRules;
 use handover::Handover;
 use plan::{Planned, ScanPlan};
 use progress::Progress;
 use summary::{Report, Tally};
+use tunnelhunt_report::model::RunCard;
 use units::Work;
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
@@ -77,6 +82,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         inputs,
         correlations,
         behaviours,
+        html,
     } = plan;
     let progress = Progress::new(!args.quiet, &inputs.files);
     let mut alerts = AlertSink::new(out);
@@ -195,6 +201,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         behaved: behaved.as_ref(),
     };
     print_summary(args, &report);
+    if let Some(html) = html {
+        write_html_report(args, html, &report, loaded)?;
+    }
 
     Ok(outcome(
         args,
@@ -270,6 +279,71 @@ fn print_summary(args: &ScanArgs, report: &Report<'_>) {
         SummaryFormat::Text => report.write_text(&mut err),
         SummaryFormat::Json => report.write_json(&mut err),
     };
+}
+
+/// `--format html`: render the report from the spooled alerts and the
+/// summary, and say how big it is.
+fn write_html_report(
+    args: &ScanArgs,
+    html: HtmlTarget,
+    report: &Report<'_>,
+    loaded: &LoadedRules,
+) -> anyhow::Result<()> {
+    let mut summary = Vec::new();
+    report.write_json(&mut summary)?;
+    let (placeholders, builtin) = (html.placeholders.clone(), html.builtin);
+    let written = html.finish(&summary, run_card(args), |alerts| {
+        detection::pages_of_fired_rules(alerts, loaded, &placeholders, builtin)
+    })?;
+    if !args.quiet {
+        let kept = if written.alerts_kept as u64 == written.alerts_total {
+            plural(written.alerts_kept, "alert")
+        } else {
+            format!(
+                "the top {} of {} alerts (the report's limit)",
+                written.alerts_kept, written.alerts_total
+            )
+        };
+        let place = args
+            .output
+            .as_ref()
+            .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+        eprintln!(
+            "HTML report: {} ({:.1} MB, {kept})",
+            escape(&place),
+            written.bytes as f64 / 1e6
+        );
+    }
+    Ok(())
+}
+
+/// How the scan was run, for the report's run card.
+fn run_card(args: &ScanArgs) -> RunCard {
+    let paths = |paths: &[std::path::PathBuf]| -> Vec<String> {
+        paths.iter().map(|p| p.display().to_string()).collect()
+    };
+    let command = std::env::args()
+        .map(|arg| {
+            if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+            {
+                format!("'{}'", arg.replace('\'', "'\\''"))
+            } else {
+                arg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    RunCard {
+        command,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        rules: if args.rules.is_empty() {
+            vec!["the built-in T1572 pack".to_owned()]
+        } else {
+            paths(&args.rules)
+        },
+        filters: paths(&args.filters),
+        inputs: paths(&args.inputs),
+    }
 }
 
 /// The exit code: the most severe of what happened (see [`Outcome`]).

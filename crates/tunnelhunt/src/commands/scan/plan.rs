@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use tunnelhunt_sigma::ast::{Document, Rule};
+use tunnelhunt_sigma::lower::Placeholders;
 use tunnelhunt_sources::OpenError;
 use tunnelhunt_sources::inputs::{self, Walk};
 
@@ -29,6 +30,7 @@ use crate::behaviour::Behaviours;
 use crate::cli::{AlertFormat, ScanArgs};
 use crate::commands::require_existing;
 use crate::correlations::{Correlations, InputNumbers, Needed};
+use crate::output::html::HtmlTarget;
 use crate::output::plural;
 use crate::output::printer::Printer;
 use crate::output::table::{self, Layout};
@@ -53,8 +55,10 @@ pub struct ScanPlan {
     pub threads: usize,
     pub pipeline: Pipeline,
     pub ctx: &'static worker::Context<'static>,
-    /// Where the alerts go.
+    /// Where the alerts go (for `--format html`, the report's spool).
     pub out: BufWriter<Box<dyn Write>>,
+    /// `--format html`: where the report is written once the scan ends.
+    pub html: Option<HtmlTarget>,
     /// Alerts go to the terminal the progress bar is drawn on.
     pub alerts_share_the_terminal: bool,
     pub inputs: Inputs,
@@ -141,7 +145,7 @@ impl ScanPlan {
                 .build()
                 .with_context(|| format!("cannot start {}", plural(threads, "scan thread")))?,
         );
-        let (out, printer) = open_output(args, format)?;
+        let Opened { out, printer, html } = open_output(args, format, &placeholders)?;
         // After the output is created: the walk leaves it out.
         let inputs = find_inputs(args, compiled.rules.len());
         let (correlations, left_out) =
@@ -177,7 +181,7 @@ impl ScanPlan {
                 .prefiltering(!args.no_prefilter)
                 .correlating(correlations, InputNumbers::new(&inputs.files))
                 .behaving(behaviours)
-                .projecting(!args.with_event),
+                .projecting(!args.with_event && html.is_none()),
         );
         let pipeline = Pipeline {
             pool,
@@ -197,7 +201,10 @@ impl ScanPlan {
             pipeline,
             ctx,
             out,
-            alerts_share_the_terminal: args.output.is_none() && io::stdout().is_terminal(),
+            alerts_share_the_terminal: args.output.is_none()
+                && html.is_none()
+                && io::stdout().is_terminal(),
+            html,
             inputs,
             correlations,
             behaviours,
@@ -322,6 +329,11 @@ fn alert_format(args: &ScanArgs) -> anyhow::Result<AlertFormat> {
                 "--with-event adds nested JSON to each alert: use it with --format jsonl, not {name}"
             )
         }
+        // A report is a file to open in a browser, not text to read on
+        // a terminal.
+        Some(AlertFormat::Html) if args.output.is_none() && io::stdout().is_terminal() => {
+            bail!("--format html writes one HTML file: give it with --output FILE")
+        }
         Some(format) => format,
         None if args.with_event || args.output.is_some() => AlertFormat::Jsonl,
         None if io::stdout().is_terminal() => AlertFormat::Table,
@@ -329,18 +341,45 @@ fn alert_format(args: &ScanArgs) -> anyhow::Result<AlertFormat> {
     })
 }
 
+/// The alert output, opened.
+struct Opened {
+    out: BufWriter<Box<dyn Write>>,
+    printer: Printer,
+    /// `--format html`: where the report goes once the scan ends.
+    html: Option<HtmlTarget>,
+}
+
 /// Where alerts go (`--output FILE` or stdout) and how they are written.
 /// A table on a terminal takes the terminal's width and colours the
-/// level; anywhere else it is [`table::DEFAULT_WIDTH`] wide, plain.
+/// level; anywhere else it is [`table::DEFAULT_WIDTH`] wide, plain. The
+/// HTML report is written at the end: its alerts go to a spool first.
 fn open_output(
     args: &ScanArgs,
     format: AlertFormat,
-) -> anyhow::Result<(BufWriter<Box<dyn Write>>, Printer)> {
-    let (sink, terminal): (Box<dyn Write>, bool) = match &args.output {
+    placeholders: &Placeholders,
+) -> anyhow::Result<Opened> {
+    let (sink, terminal): (Box<dyn Write + Send>, bool) = match &args.output {
         Some(path) => (Box::new(create_output(path)?), false),
-        None => (Box::new(io::stdout().lock()), io::stdout().is_terminal()),
+        None => (Box::new(io::stdout()), io::stdout().is_terminal()),
     };
+    if format == AlertFormat::Html {
+        let (spool, reader) = HtmlTarget::spool().context("cannot create the report's spool")?;
+        let html = HtmlTarget {
+            destination: sink,
+            spool: reader,
+            placeholders: placeholders.clone(),
+            builtin: args.rules.is_empty(),
+        };
+        let spool: Box<dyn Write> = Box::new(spool);
+        return Ok(Opened {
+            out: BufWriter::with_capacity(256 * 1024, spool),
+            printer: Printer::Html,
+            html: Some(html),
+        });
+    }
+    let sink: Box<dyn Write> = sink;
     let printer = match format {
+        AlertFormat::Html => Printer::Html,
         AlertFormat::Jsonl => Printer::Jsonl {
             with_event: args.with_event,
         },
@@ -356,7 +395,11 @@ fn open_output(
             ))
         }
     };
-    Ok((BufWriter::with_capacity(256 * 1024, sink), printer))
+    Ok(Opened {
+        out: BufWriter::with_capacity(256 * 1024, sink),
+        printer,
+        html: None,
+    })
 }
 
 fn create_output(path: &Path) -> anyhow::Result<File> {

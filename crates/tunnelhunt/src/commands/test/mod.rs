@@ -19,7 +19,7 @@ pub mod correlated;
 pub mod coverage;
 pub mod expect;
 pub mod matrix;
-mod plan;
+pub mod plan;
 pub mod run;
 
 use std::io::Write as _;
