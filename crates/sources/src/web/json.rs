@@ -268,13 +268,7 @@ mod tests {
     use super::*;
 
     fn text_of(event: &WebEvent, name: &str) -> Vec<String> {
-        event
-            .field(name)
-            .values()
-            .iter()
-            .filter_map(FieldValue::as_text)
-            .map(|t| t.into_owned())
-            .collect()
+        crate::web::texts_of(event, name)
     }
 
     #[test]

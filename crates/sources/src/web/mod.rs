@@ -173,6 +173,19 @@ pub(crate) fn sniff_line(text: &[u8], whole: bool) -> Option<Format> {
     clf::looks_like(text).then_some(Format::AccessLog)
 }
 
+/// The text values of `name` in a web event, for the dialects' tests.
+#[cfg(test)]
+pub(crate) fn texts_of(event: &WebEvent, name: &str) -> Vec<String> {
+    use tunnelhunt_engine::{Event, FieldValue};
+    event
+        .field(name)
+        .values()
+        .iter()
+        .filter_map(FieldValue::as_text)
+        .map(|t| t.into_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;

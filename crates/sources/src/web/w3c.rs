@@ -137,13 +137,7 @@ mod tests {
                           sc-win32-status time-taken";
 
     fn text(event: &WebEvent, name: &str) -> Vec<String> {
-        event
-            .field(name)
-            .values()
-            .iter()
-            .filter_map(FieldValue::as_text)
-            .map(|t| t.into_owned())
-            .collect()
+        crate::web::texts_of(event, name)
     }
 
     #[test]

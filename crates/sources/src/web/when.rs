@@ -146,38 +146,19 @@ fn month_number(name: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`, the inverse of the one in `crate::time`); `None`
-/// for a day that does not exist or a year outside 0000–9999.
+/// Days since 1970-01-01 of a calendar date ([`crate::time::days_from_civil`]),
+/// checked first: `None` for a day that does not exist or a year outside
+/// 0000–9999, which a log line can claim and a calendar cannot hold.
 fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
+    const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(0..=9999).contains(&year) || !(1..=12).contains(&month) {
         return None;
     }
-    if day == 0 || day > month_days[month as usize - 1] {
+    let leap_day = u32::from(month == 2 && crate::time::is_leap_year(year));
+    if day == 0 || day > MONTH_DAYS[month as usize - 1] + leap_day {
         return None;
     }
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    Some(crate::time::days_from_civil(year, month, day))
 }
 
 #[cfg(test)]
