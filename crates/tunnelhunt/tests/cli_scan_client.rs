@@ -57,12 +57,14 @@ fn csv_has_the_client_columns() {
     let csv = alerts("examples/events/network/dns.log", "csv");
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    // New columns only ever come at the end.
-    let column = header.len() - 3;
+    // New columns only ever come at the end: the client's three came
+    // after the correlation's and before the behaviour's.
+    let column = header.iter().position(|c| *c == "client_ip").unwrap();
     assert_eq!(
-        header[column..],
+        header[column..column + 3],
         ["client_ip", "client_port", "client_hostname"]
     );
+    assert_eq!(header[column - 1], "correlation_evidence_total");
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(row[column], "10.20.40.12");
 }
