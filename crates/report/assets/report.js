@@ -60,7 +60,7 @@
   }
   alerts.forEach(function (a) {
     a._time = timeOf(a);
-    a._host = a.computer || "(no host)";
+    a._host = a.computer || (a.client && (a.client.hostname || a.client.ip)) || "(no host)";
     a._branch = a.branch || "(no branch)";
     a._level = LEVELS.indexOf(a.level);
   });
@@ -150,7 +150,7 @@
   function row(a) {
     var tr = el("tr");
     tr.appendChild(el("td", "mono time", a.timestamp || "\u2014"));
-    tr.appendChild(el("td", null, a.computer || ""));
+    tr.appendChild(el("td", null, a._host === "(no host)" ? "" : a._host));
     tr.appendChild(el("td", null, a.user || ""));
     tr.appendChild(el("td", null, a.branch || ""));
     var level = el("td");

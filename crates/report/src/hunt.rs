@@ -186,9 +186,7 @@ const NO_HOST: &str = "(no host)";
 fn hosts(report: &HuntReport) -> BTreeMap<&str, Verdict<'_>> {
     let mut hosts: BTreeMap<&str, Verdict<'_>> = BTreeMap::new();
     for alert in &report.alerts {
-        let v = hosts
-            .entry(alert.computer.as_deref().unwrap_or(NO_HOST))
-            .or_default();
+        let v = hosts.entry(alert.host().unwrap_or(NO_HOST)).or_default();
         v.alerts += 1;
         v.highest = v.highest.max(alert.level);
         v.branches
@@ -263,7 +261,7 @@ fn chains(report: &HuntReport) -> Markup {
             @for alert in correlated {
                 @if let Some(c) = &alert.correlation {
                     div.chain {
-                        h3 { (visible(alert.computer.as_deref().unwrap_or(NO_HOST))) ": " (visible(&alert.rule_title)) }
+                        h3 { (visible(alert.host().unwrap_or(NO_HOST))) ": " (visible(&alert.rule_title)) }
                         p { (c.kind) " " (c.figure) " (" (c.condition) " in " (c.timespan) ") from " span.mono { (c.window_start) } " to " span.mono { (c.window_end) } }
                         ol {
                             @for source in &c.evidence {
@@ -369,7 +367,7 @@ fn alert_row(alert: &Alert, page: Option<&str>) -> Markup {
     html! {
         tr {
             td.mono.time { (alert.timestamp.as_deref().unwrap_or("—")) }
-            td { (visible(alert.computer.as_deref().unwrap_or(""))) }
+            td { (visible(alert.host().unwrap_or(""))) }
             td { (visible(alert.user.as_deref().unwrap_or(""))) }
             td { (visible(alert.branch.as_deref().unwrap_or(""))) }
             td { @if let Some(l) = alert.level { span class=(level_class(l)) { (l.as_str()) } } }

@@ -109,6 +109,8 @@ pub fn bound_values(alert: &mut Alert) {
         &mut alert.target_object,
         &mut alert.destination.hostname,
         &mut alert.destination.ip,
+        &mut alert.client.hostname,
+        &mut alert.client.ip,
     ];
     for value in fields.into_iter().flatten() {
         bound(value);
@@ -162,6 +164,7 @@ mod tests {
             command_line: Some("x".repeat(if n == 0 { MAX_VALUE_CHARS + 5 } else { 3 })),
             parent_image: None,
             destination: Default::default(),
+            client: Default::default(),
             query: None,
             target_object: None,
             source: SourceRef {
@@ -169,10 +172,13 @@ mod tests {
                 line: Some(n),
                 record_id: None,
                 chunk: None,
+                packet: None,
+                byte_offset: None,
                 format: "jsonl".into(),
             },
             event: None,
             correlation: None,
+            behaviour: None,
         }
     }
 

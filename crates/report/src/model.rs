@@ -80,6 +80,11 @@ pub struct Alert {
     pub parent_image: Option<String>,
     #[serde(default, skip_serializing_if = "Destination::is_empty")]
     pub destination: Destination,
+    /// The querying or connecting host of a DNS or network event (Zeek
+    /// `id.orig_h`, Sysmon's source): the entity a responder acts on when
+    /// the log has no host of its own.
+    #[serde(default, skip_serializing_if = "Destination::is_empty")]
+    pub client: Destination,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,15 +95,27 @@ pub struct Alert {
     pub event: Option<NormalizedEvent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation: Option<CorrelationEvidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<BehaviourEvidence>,
 }
 
 impl Alert {
+    /// The host the alert is about: the event's computer, else the
+    /// client's name or address (a sensor's entry names no host).
+    pub fn host(&self) -> Option<&str> {
+        self.computer
+            .as_deref()
+            .or(self.client.hostname.as_deref())
+            .or(self.client.ip.as_deref())
+    }
+
     /// What the event did, in one line: the command line, else the
     /// destination, the DNS name or the registry key.
     pub fn activity(&self) -> Option<String> {
         self.command_line
             .clone()
             .or_else(|| self.correlation.as_ref().map(CorrelationEvidence::summary))
+            .or_else(|| self.behaviour.as_ref().map(BehaviourEvidence::summary))
             .or_else(|| self.query.clone())
             .or_else(|| self.destination.label())
             .or_else(|| self.target_object.clone())
@@ -150,17 +167,27 @@ pub struct SourceRef {
     pub record_id: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunk: Option<u64>,
+    /// The packet of a capture, and its record's byte offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byte_offset: Option<u64>,
     #[serde(default)]
     pub format: String,
 }
 
 impl SourceRef {
-    /// `path:line`, `path#record`, or the path.
+    /// `path:line`, `path#record`, `path#packet=N (byte B)`, or the path —
+    /// the spellings of the scan's own messages.
     pub fn label(&self) -> String {
-        match (self.line, self.record_id) {
-            (Some(line), _) => format!("{}:{line}", self.path),
-            (None, Some(record)) => format!("{}#{record}", self.path),
-            (None, None) => self.path.clone(),
+        match (self.line, self.record_id, self.packet) {
+            (Some(line), _, _) => format!("{}:{line}", self.path),
+            (None, Some(record), _) => format!("{}#{record}", self.path),
+            (None, None, Some(packet)) => match self.byte_offset {
+                Some(offset) => format!("{}#packet={packet} (byte {offset})", self.path),
+                None => format!("{}#packet={packet}", self.path),
+            },
+            (None, None, None) => self.path.clone(),
         }
     }
 }
@@ -199,6 +226,39 @@ impl CorrelationEvidence {
         format!(
             "{} {} ({} in {}), {} events",
             self.kind, self.figure, self.condition, self.timespan, self.evidence_total
+        )
+    }
+}
+
+/// The evidence of a behaviour alert (a beacon, a long-lived connection,
+/// a DNS channel): the analytic, its score and what it grouped by.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BehaviourEvidence {
+    pub analytic: String,
+    pub score: f64,
+    #[serde(default)]
+    pub key: Map<String, Value>,
+    #[serde(default)]
+    pub evidence_total: u64,
+}
+
+impl BehaviourEvidence {
+    /// `beacon score 0.876 (host=…, destination=…), 61 events`.
+    pub fn summary(&self) -> String {
+        let key: Vec<String> = self
+            .key
+            .iter()
+            .map(|(name, value)| match value {
+                Value::String(text) => format!("{name}={text}"),
+                other => format!("{name}={other}"),
+            })
+            .collect();
+        format!(
+            "{} score {} ({}), {} events",
+            self.analytic,
+            self.score,
+            key.join(", "),
+            self.evidence_total
         )
     }
 }
