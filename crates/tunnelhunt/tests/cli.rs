@@ -69,7 +69,7 @@ fn example_scan_prints_the_tunnels_and_nothing_else() {
     );
     let summary = stderr(&out);
     assert!(
-        summary.contains("records: 112 read = ") && summary.contains(" + 0 unparseable\n"),
+        summary.contains("records: 242 read = ") && summary.contains(" + 0 unparseable\n"),
         "{summary}"
     );
     assert!(!summary.contains("correlation"), "{summary}");

@@ -89,7 +89,8 @@ fn examples_fire_every_branch_and_nothing_on_the_benign_events() {
             .map(|b| b["count"].as_u64().unwrap())
             .sum();
         // The branches count the per-event alerts; the behaviour
-        // analytics' (a beacon and a long SSH session in conn.log) are
+        // analytics' (a beacon and a long SSH session in conn.log, the
+        // iodine session's information volume in dns-tunnel.log) are
         // counted per analytic.
         let behaviour: u64 = summary["behaviour"]["alerts_by_analytic"]
             .as_array()
@@ -97,8 +98,21 @@ fn examples_fire_every_branch_and_nothing_on_the_benign_events() {
             .iter()
             .map(|a| a["count"].as_u64().unwrap())
             .sum();
-        assert_eq!(behaviour, 2, "{summary}");
-        assert_eq!(branch_counts + behaviour, alerts.len() as u64, "{summary}");
+        assert_eq!(behaviour, 3, "{summary}");
+        // …and the correlations' (the iodine session's distinct subdomains)
+        // per correlation.
+        let correlated: u64 = summary["correlations"]["alerts_by_correlation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(correlated, 1, "{summary}");
+        assert_eq!(
+            branch_counts + behaviour + correlated,
+            alerts.len() as u64,
+            "{summary}"
+        );
         // The benign events beside the tunnels raise nothing.
         let text = stdout(&out);
         for benign in [
@@ -256,7 +270,7 @@ fn with_event_adds_the_normalized_and_the_original_event() {
     );
     let zeek = alerts
         .iter()
-        .find(|a| a["source"]["format"] == "zeek-tsv")
+        .find(|a| a["source"]["path"] == "examples/events/network/dns.log")
         .unwrap();
     assert_eq!(zeek["original"]["qtype_name"], "TXT");
     assert_eq!(zeek["event"]["fields"]["QueryName"], zeek["query"]);
