@@ -78,7 +78,16 @@ fn expectations(input: &str) -> Value {
         "total": alerts.len(),
         "page_rows": 200,
         "timed": timed.len(),
-        "by_host": count_by(&alerts, |a| Some(text(a, "computer").unwrap_or_else(|| "(no host)".into()))),
+        // A sensor's alert (Zeek) is filed under its client.
+        "by_host": count_by(&alerts, |a| {
+            let client = &a["client"];
+            Some(
+                text(a, "computer")
+                    .or_else(|| text(client, "hostname"))
+                    .or_else(|| text(client, "ip"))
+                    .unwrap_or_else(|| "(no host)".into()),
+            )
+        }),
         "by_branch": count_by(&alerts, |a| Some(text(a, "branch").unwrap_or_else(|| "(no branch)".into()))),
         "at_least_level": at_least,
         "text": {"query": word, "count": mentioning},
