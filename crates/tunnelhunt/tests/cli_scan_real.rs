@@ -168,7 +168,6 @@ const KNOWN_MISSES: &[(&str, u64, &str)] = &[
 
 /// Every file in `real/` has a reader now (the IIS W3C log and the capture
 /// included): nothing is skipped as unrecognised.
-
 fn real_corpus() -> Option<PathBuf> {
     let Some(root) = std::env::var_os("TUNNELHUNT_CORPUS") else {
         println!("skipped: TUNNELHUNT_CORPUS not set");
