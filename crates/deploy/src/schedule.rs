@@ -137,7 +137,7 @@ pub fn parse_duration(text: &str) -> Result<u64, DeployError> {
 /// The shortest exact text of a duration: `300` → `5m`, `90` → `90s`.
 pub fn format_duration(secs: u64) -> String {
     for (unit, scale) in [("d", 86_400), ("h", 3600), ("m", 60)] {
-        if secs % scale == 0 {
+        if secs.is_multiple_of(scale) {
             return format!("{}{unit}", secs / scale);
         }
     }

@@ -93,7 +93,7 @@ fn find<'a>(rules: &[&'a Document], wanted: &str) -> anyhow::Result<&'a Document
 }
 
 /// The rule's guide text, if it has one.
-fn guide(rule_file: &Path, builtin: bool) -> anyhow::Result<Option<String>> {
+pub(crate) fn guide(rule_file: &Path, builtin: bool) -> anyhow::Result<Option<String>> {
     if builtin {
         let relative = rule_file
             .strip_prefix(ruleset::BUILTIN_PREFIX)
