@@ -31,8 +31,8 @@ use crate::origin::Origin;
 use crate::pcap::PcapReader;
 use crate::preamble::{self, Beyond};
 use crate::siem_export::{Export, SiemExportReader};
-use crate::web::{WebEvent, WebReader};
 use crate::syslog::{LinuxLogEvent, LinuxRecord, SyslogReader};
+use crate::web::{WebEvent, WebReader};
 use crate::xml::XmlReader;
 use crate::zeek::{ZeekEvent, ZeekReader};
 
