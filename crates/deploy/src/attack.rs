@@ -8,9 +8,11 @@
 //! tags side by side, and pairing them by position files T1090 under
 //! Lateral Movement. A technique's tactics are the ones ATT&CK gives it.
 //!
-//! The table holds only what the pack (and the SigmaHQ tags exported with
-//! it) name; a tag it does not know is reported by [`resolve`], never
-//! guessed. Extending it is adding a row.
+//! The table holds only what the pack's and SigmaHQ's tags name (and their
+//! parents), generated from MITRE's `mitre/cti` repository at a pinned commit
+//! by `data/build_attack_table.py`; a tag it does not know (a technique
+//! newer than that commit, or revoked) is reported by [`resolve`], never
+//! guessed.
 
 use std::sync::OnceLock;
 
@@ -130,7 +132,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_technique_names_known_tactics_and_sub_techniques_their_parents_tactics() {
+    fn every_technique_names_known_tactics_and_sub_techniques_have_their_parent() {
         let table = table();
         for technique in &table.techniques {
             assert!(!technique.tactics.is_empty(), "{}", technique.id);
@@ -138,8 +140,7 @@ mod tests {
                 assert!(table.tactic(tactic).is_some(), "{}: {tactic}", technique.id);
             }
             if let Some(parent) = technique.parent_id() {
-                let parent = table.technique(parent).expect("parent row");
-                assert_eq!(parent.tactics, technique.tactics, "{}", technique.id);
+                assert!(table.technique(parent).is_some(), "{}", technique.id);
             }
         }
     }
