@@ -15,6 +15,7 @@
 //!                       DIR/elastic/rules.ndjson                  (every rule, one import)
 //! ```
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
@@ -90,6 +91,7 @@ impl DeployPlan {
     pub fn write(&self, lowered: &Lowered, exported: &[Exported]) -> anyhow::Result<usize> {
         let mut objects = Vec::new();
         let mut missing = 0;
+        let mut unmapped: BTreeSet<String> = BTreeSet::new();
         for target in exported {
             let facts = lowered
                 .rules
@@ -109,12 +111,26 @@ impl DeployPlan {
                     platform: "cross-platform",
                 }));
             for (facts, rendered) in facts.zip(target.entries()) {
+                unmapped.extend(tunnelhunt_deploy::attack::resolve(&facts.meta.tags).unknown);
                 match self.object(&facts, rendered)? {
                     Some(Some(object)) => objects.push(object),
                     Some(None) => {}
                     None => missing += 1,
                 }
             }
+        }
+        if !unmapped.is_empty() {
+            // Written without them rather than guessed: say which, once.
+            let tags: Vec<String> = unmapped.into_iter().collect();
+            eprintln!(
+                "{}",
+                escape(&format!(
+                    "tunnelhunt: {} ATT&CK technique tags are not in the ATT&CK table \
+                     (crates/deploy/data/attack.json) and are left out of the objects: {}",
+                    tags.len(),
+                    tags.join(", ")
+                ))
+            );
         }
         match &self.out {
             None => print_ndjson(&objects)?,
