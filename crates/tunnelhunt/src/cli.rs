@@ -111,6 +111,28 @@ pub struct ExportArgs {
     /// with sliding windows never need it.
     #[arg(long)]
     pub approximate: bool,
+    /// What to write: the query text (default), one deployable rule object
+    /// per rule (`rule`: schedule, severity, ATT&CK, investigation guide),
+    /// or a directory laid out like the vendor's detection-as-code
+    /// repository (`repo`, needs --out). Rule objects exist for eql
+    /// (Elastic detection rules); see docs/deploy.md.
+    #[arg(long = "as", value_enum, default_value = "query", value_name = "FORM")]
+    pub form: ExportForm,
+    /// Schedules per level for rule objects (TOML: `[high]` `interval =
+    /// "5m"` `lookback = "10m"`); default in docs/deploy.md.
+    #[arg(long, value_name = "FILE")]
+    pub schedule: Option<PathBuf>,
+}
+
+/// `export --as`: query text, or the rule objects around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportForm {
+    /// The query text of each rule (and the pack queries).
+    Query,
+    /// One deployable rule object per rule.
+    Rule,
+    /// The rule objects laid out as the vendor's rule repository.
+    Repo,
 }
 
 /// `--target` values: every target the backends render

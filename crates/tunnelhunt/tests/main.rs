@@ -33,6 +33,7 @@ mod ruleset;
 // One module per former test file.
 mod cli;
 mod cli_export;
+mod cli_export_deploy;
 mod cli_report;
 mod cli_scan;
 mod cli_scan_behaviour;

@@ -23,7 +23,8 @@ use tunnelhunt_backends::{Flavor, Target};
 
 use super::plan::{Exported, Lowered, RenderedRule};
 
-const MARKER: &str = "<!-- written by tunnelhunt export; rewritten on the next export -->";
+pub(super) const MARKER: &str =
+    "<!-- written by tunnelhunt export; rewritten on the next export -->";
 const PACK_DIR: &str = "packs";
 
 pub fn write_tree(dir: &Path, lowered: &Lowered, exported: &[Exported]) -> anyhow::Result<()> {
@@ -64,7 +65,7 @@ fn file_name(stem: &str, flavor: Flavor, target: Target) -> String {
 }
 
 /// Create `dir`, or clear what an earlier export wrote there.
-fn prepare(dir: &Path) -> anyhow::Result<()> {
+pub(super) fn prepare(dir: &Path) -> anyhow::Result<()> {
     match fs::read_dir(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             fs::create_dir_all(dir)?;
@@ -91,6 +92,9 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
         remove_dir_if_present(&dir.join(target.name()))?;
     }
     remove_dir_if_present(&dir.join(PACK_DIR))?;
+    for vendor in super::deploy::VENDOR_DIRS {
+        remove_dir_if_present(&dir.join(vendor))?;
+    }
     Ok(())
 }
 

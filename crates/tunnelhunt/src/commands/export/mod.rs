@@ -12,7 +12,11 @@
 //! flavor where the target states their sliding-window meaning exactly,
 //! refused by name (and counted as refusals) where it does not; their
 //! queries follow the rules' on stdout and sit beside them with `--out`.
+//!
+//! `--as rule|repo` writes deployable rule objects around the same
+//! renderings instead of the query files (`deploy`).
 
+mod deploy;
 mod index;
 pub mod plan;
 
@@ -30,6 +34,7 @@ use plan::{Exported, Plan, lower_all};
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
     let plan = Plan::from_args(args)?;
+    let deploy = deploy::DeployPlan::from_args(args)?;
     let loaded = ruleset::load_or_builtin(&args.rules, &args.filters);
     let lowered = lower_all(&loaded, &plan.placeholders);
     let rule_errors = report_rule_problems(&lowered.problems, "left out of the export");
@@ -41,8 +46,10 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
         .collect();
     report_refusals(&exported);
 
-    match &args.out {
-        Some(dir) => {
+    let mut refused: usize = exported.iter().map(Exported::refusal_count).sum();
+    match (&deploy, &args.out) {
+        (Some(deploy), _) => refused += deploy.write(&lowered, &exported)?,
+        (None, Some(dir)) => {
             index::write_tree(dir, &lowered, &exported)
                 .with_context(|| format!("cannot write the export to {}", dir.display()))?;
             let files: usize = exported.iter().map(Exported::file_count).sum();
@@ -55,10 +62,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
                 dir.join("README.md").display()
             );
         }
-        None => print_stdout(&exported, args.pack)?,
+        (None, None) => print_stdout(&exported, args.pack)?,
     }
 
-    let refused: usize = exported.iter().map(Exported::refusal_count).sum();
     Ok(if rule_errors > 0 {
         Outcome::RuleErrors
     } else if refused > 0 && args.strict {

@@ -1,0 +1,140 @@
+//! The built-in pack loaded, lowered and rendered, as every object test
+//! needs it, and the validator venv the vendor checks run in.
+
+use std::path::{Path, PathBuf};
+
+use tunnelhunt_backends::{Backend, CorrelationInput, Flavor, RuleInput};
+use tunnelhunt_deploy::{Kind, RuleMeta, Schedules};
+use tunnelhunt_sigma::ast::{Correlation, Filter, Rule, Status};
+use tunnelhunt_sigma::collection::RuleCollection;
+use tunnelhunt_sigma::ir::Expr;
+use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
+
+pub struct Pack {
+    pub rules: Vec<(Rule, Expr)>,
+    pub correlations: Vec<Correlation>,
+}
+
+/// `t1572/x.yml` of a pack document's origin.
+fn pack_path(file: &Path) -> String {
+    file.to_string_lossy().replace('\\', "/")
+}
+
+pub fn pack() -> Pack {
+    let mut collection = RuleCollection::new();
+    for file in tunnelhunt_pack::builtin_rules() {
+        collection.add_file(Path::new(file.path), file.text);
+    }
+    collection.finish();
+    assert!(!collection.has_errors(), "{:?}", collection.diagnostics());
+    let rules = collection
+        .rules()
+        .map(|rule| {
+            let filters: Vec<&Filter> = collection.filters_for(rule);
+            let expr = lower_rule(rule, &filters, &Placeholders::new()).expect("pack rule lowers");
+            (rule.clone(), expr)
+        })
+        .collect();
+    let correlations = collection.correlations().cloned().collect();
+    Pack {
+        rules,
+        correlations,
+    }
+}
+
+/// A rendered pack document and what its object is built from.
+pub struct Rendered {
+    pub stem: String,
+    pub meta: RuleMeta,
+    pub stable: bool,
+    pub query: String,
+}
+
+fn guide(file: &Path) -> Option<&'static str> {
+    tunnelhunt_pack::guide_for(&pack_path(file)).map(|g| g.text)
+}
+
+fn stem(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .expect("pack files have names")
+}
+
+/// Every pack rule and correlation `backend` renders (refusals skipped;
+/// the count of renderings is returned beside them).
+pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
+    let schedules = Schedules::default();
+    let inputs: Vec<RuleInput> = pack
+        .rules
+        .iter()
+        .map(|(rule, expr)| RuleInput {
+            rule,
+            filters: &[],
+            expr,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut refused = 0;
+    for input in &inputs {
+        match backend.render(input, Flavor::DEFAULT) {
+            Ok(query) => out.push(Rendered {
+                stem: stem(Path::new(&input.rule.origin.file)),
+                meta: RuleMeta::new(
+                    &input.rule.meta,
+                    guide(Path::new(&input.rule.origin.file)),
+                    Kind::Rule,
+                    &schedules,
+                ),
+                stable: input.rule.meta.status == Some(Status::Stable),
+                query,
+            }),
+            Err(_) => refused += 1,
+        }
+    }
+    let all: Vec<&Correlation> = pack.correlations.iter().collect();
+    for correlation in &pack.correlations {
+        let rendering = CorrelationInput::resolve(correlation, &inputs, &all, false)
+            .ok()
+            .and_then(|input| backend.render_correlation(&input, Flavor::DEFAULT).ok());
+        match rendering {
+            Some(query) => out.push(Rendered {
+                stem: stem(Path::new(&correlation.origin.file)),
+                meta: RuleMeta::new(
+                    &correlation.meta,
+                    guide(Path::new(&correlation.origin.file)),
+                    Kind::Correlation {
+                        timespan_secs: correlation.timespan_secs,
+                    },
+                    &schedules,
+                ),
+                stable: correlation.meta.status == Some(Status::Stable),
+                query,
+            }),
+            None => refused += 1,
+        }
+    }
+    (out, refused)
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The validators venv's python when `TUNNELHUNT_VALIDATORS` is set (it
+/// must then exist), else `None` after saying the test was skipped.
+pub fn validator_python(setup: &str) -> Option<PathBuf> {
+    if std::env::var_os("TUNNELHUNT_VALIDATORS").is_none() {
+        println!("skipped: TUNNELHUNT_VALIDATORS not set");
+        return None;
+    }
+    let venv = std::env::var_os("TUNNELHUNT_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/validators-venv"));
+    let python = venv.join("bin/python");
+    assert!(
+        python.is_file(),
+        "TUNNELHUNT_VALIDATORS is set but {} is missing: run {setup}",
+        python.display()
+    );
+    Some(python)
+}
