@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::DeployError;
 use crate::attack::Technique;
 use crate::meta::{Kind, RuleMeta};
+use crate::objects::{Entry, File, Form, Objects, Platform};
 use crate::schedule::format_duration;
 
 /// The index patterns the ECS data the EQL backend queries lands in:
@@ -178,6 +179,84 @@ pub fn metadata(meta: &RuleMeta, status_stable: bool) -> Metadata {
         } else {
             "development"
         },
+    }
+}
+
+/// Elastic's objects: a detection-rules TOML file and a Kibana import
+/// line per rule.
+#[derive(Debug, Default)]
+pub struct ElasticObjects {
+    built: Vec<Built>,
+}
+
+#[derive(Debug)]
+struct Built {
+    stem: String,
+    platform: Platform,
+    toml: String,
+    line: String,
+}
+
+impl Objects for ElasticObjects {
+    fn vendor(&self) -> &'static str {
+        "Elastic Security"
+    }
+
+    fn folder(&self) -> &'static str {
+        "elastic"
+    }
+
+    fn add(&mut self, entry: &Entry<'_>) -> Result<(), DeployError> {
+        let rule = rule(entry.meta, entry.query)?;
+        self.built.push(Built {
+            stem: entry.stem.to_owned(),
+            platform: entry.platform,
+            toml: to_toml(&metadata(entry.meta, entry.stable), &rule)?,
+            line: to_ndjson_line(&rule)?,
+        });
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.built.len()
+    }
+
+    /// `--as rule`: `<rule>.toml` and `<rule>.ndjson` side by side;
+    /// `--as repo`: `rules/<platform>/<rule>.toml` as detection-rules
+    /// sorts them, and one `rules.ndjson` holding every rule.
+    fn files(&self, form: Form) -> Result<Vec<File>, DeployError> {
+        let mut files = Vec::new();
+        for built in &self.built {
+            match form {
+                Form::Rule => {
+                    files.push(File::new(format!("{}.toml", built.stem), &built.toml));
+                    files.push(File::new(
+                        format!("{}.ndjson", built.stem),
+                        format!("{}\n", built.line),
+                    ));
+                }
+                Form::Repo => files.push(File::new(
+                    format!("rules/{}/{}.toml", built.platform.as_str(), built.stem),
+                    &built.toml,
+                )),
+            }
+        }
+        if form == Form::Repo {
+            files.push(File::new("rules.ndjson", self.stdout()?));
+        }
+        Ok(files)
+    }
+
+    /// Kibana import NDJSON, one rule per line.
+    fn stdout(&self) -> Result<String, DeployError> {
+        Ok(self.built.iter().map(|b| format!("{}\n", b.line)).collect())
+    }
+
+    fn how_to_deploy(&self, _form: Form) -> String {
+        "Each `.toml` is a detection-rules file (commit it into a repository managed with \
+         Elastic's detection-rules tooling); each `.ndjson` (or `rules.ndjson`) imports into \
+         Kibana (Security → Rules → Import). See docs/deploy.md."
+            .to_owned()
     }
 }
 

@@ -23,9 +23,11 @@ pub mod attack;
 pub mod elastic;
 pub mod guide;
 pub mod meta;
+pub mod objects;
 pub mod schedule;
 
 pub use meta::{Kind, RuleMeta, Severity};
+pub use objects::{Entry, File, Form, Objects, Platform};
 pub use schedule::{Schedule, Schedules};
 
 /// Why an object could not be built or a configuration was refused.

@@ -4,16 +4,17 @@
 //! The queries are rendered (and refused) exactly as for `--as query`; an
 //! object is made from each rendered query, the rule's metadata, its guide
 //! (`<rule>.md` beside it, or the pack's embedded one) and the schedule for
-//! its level. Only targets with a rule object are accepted: asking for one
-//! that has none is a usage error naming those that do, never an empty
-//! export.
+//! its level. [`vendors`] says which vendor's objects are built from which
+//! target and flavor. Only targets with rule objects are accepted: asking
+//! for one that has none is a usage error naming those that do, never an
+//! empty export.
 //!
 //! ```text
-//! --as rule, no --out   Kibana import NDJSON on stdout (one rule per line)
-//! --as rule --out DIR   DIR/elastic/<rule>.toml and DIR/elastic/<rule>.ndjson
-//! --as repo --out DIR   DIR/elastic/rules/<platform>/<rule>.toml  (detection-rules layout)
-//!                       DIR/elastic/rules.ndjson                  (every rule, one import)
+//! --as rule, no --out   the vendor's import form on stdout (one vendor only)
+//! --as rule --out DIR   DIR/<vendor>/…  one object per rule
+//! --as repo --out DIR   DIR/<vendor>/…  the vendor's detection-as-code layout
 //! ```
+//! The files of each vendor are listed in `docs/deploy.md`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -22,9 +23,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use tunnelhunt_backends::Target;
-use tunnelhunt_deploy::{Kind, RuleMeta, Schedules, elastic};
-use tunnelhunt_sigma::ast::{Metadata, Status};
+use tunnelhunt_backends::{Flavor, Target};
+use tunnelhunt_deploy::{Entry, Form, Kind, Objects, Platform, RuleMeta, Schedules, elastic};
+use tunnelhunt_sigma::ast::{LogSource, Status};
 
 use super::index::{MARKER, prepare};
 use super::plan::{Exported, Lowered, RenderedRule};
@@ -32,43 +33,88 @@ use crate::cli::{ExportArgs, ExportForm};
 use crate::commands::show;
 use crate::output::terminal::escape;
 
-/// The folders `--out` gets per vendor (an earlier export's are replaced).
-pub const VENDOR_DIRS: [&str; 1] = ["elastic"];
+/// Which vendor's objects are built from which rendering: the target, the
+/// flavor whose query the object carries (by name, `default` for the
+/// default one) and a fresh collector.
+pub struct Vendor {
+    pub target: Target,
+    pub flavor: &'static str,
+    pub objects: fn() -> Box<dyn Objects>,
+}
 
-/// The targets that have rule objects.
-const WITH_OBJECTS: [Target; 1] = [Target::Eql];
+/// Every vendor with rule objects.
+pub const VENDORS: &[Vendor] = &[Vendor {
+    target: Target::Eql,
+    flavor: "default",
+    objects: || Box::<elastic::ElasticObjects>::default(),
+}];
+
+/// The folders `--out` gets per vendor (an earlier export's are replaced).
+pub fn vendor_dirs() -> Vec<&'static str> {
+    VENDORS.iter().map(|v| (v.objects)().folder()).collect()
+}
 
 /// A checked `--as rule|repo`.
 pub struct DeployPlan {
-    form: ExportForm,
+    form: Form,
     schedules: Schedules,
     out: Option<PathBuf>,
     builtin: bool,
+    /// `--flavor`, when given: only the vendors built from it.
+    flavor: Option<String>,
 }
 
 impl DeployPlan {
     /// `None` for `--as query`; the usage errors of the object forms.
     pub fn from_args(args: &ExportArgs) -> anyhow::Result<Option<DeployPlan>> {
-        if args.form == ExportForm::Query {
-            if args.schedule.is_some() {
-                bail!("--schedule applies to rule objects: add --as rule or --as repo");
+        let form = match args.form {
+            ExportForm::Query => {
+                if args.schedule.is_some() {
+                    bail!("--schedule applies to rule objects: add --as rule or --as repo");
+                }
+                return Ok(None);
             }
-            return Ok(None);
-        }
-        if args.form == ExportForm::Repo && args.out.is_none() {
+            ExportForm::Rule => Form::Rule,
+            ExportForm::Repo => Form::Repo,
+        };
+        if form == Form::Repo && args.out.is_none() {
             bail!("--as repo writes a directory: add --out DIR");
         }
         if args.pack {
             bail!("--pack prints query text: it does not combine with --as rule or repo");
         }
+        let with_objects: BTreeSet<&str> = VENDORS.iter().map(|v| v.target.name()).collect();
+        let with_objects: Vec<&str> = with_objects.into_iter().collect();
+        let mut chosen = 0;
         for target in args.target.targets() {
-            if !WITH_OBJECTS.contains(&target) {
+            let vendors = vendors_of(target, args.flavor.as_deref());
+            if vendors.is_empty() && !VENDORS.iter().any(|v| v.target == target) {
                 bail!(
                     "target {} has no rule object yet (rule objects: {}); use --as query",
                     target.name(),
-                    WITH_OBJECTS.map(Target::name).join(", ")
+                    with_objects.join(", ")
                 );
             }
+            if vendors.is_empty() {
+                bail!(
+                    "target {} has no rule object for flavor '{}' (objects are built from: {})",
+                    target.name(),
+                    args.flavor.as_deref().unwrap_or("default"),
+                    VENDORS
+                        .iter()
+                        .filter(|v| v.target == target)
+                        .map(|v| v.flavor)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            chosen += vendors.len();
+        }
+        if args.out.is_none() && chosen > 1 {
+            bail!(
+                "--as rule without --out prints one vendor's objects, and this export has {chosen}: \
+                 add --out DIR, or choose one with --target and --flavor"
+            );
         }
         let schedules = match &args.schedule {
             None => Schedules::default(),
@@ -79,44 +125,51 @@ impl DeployPlan {
             }
         };
         Ok(Some(DeployPlan {
-            form: args.form,
+            form,
             schedules,
             out: args.out.clone(),
             builtin: args.rules.is_empty(),
+            flavor: args.flavor.clone(),
         }))
     }
 
     /// Build and write every object; returns how many rendered queries
     /// got no object (a refused query is already counted as a refusal).
     pub fn write(&self, lowered: &Lowered, exported: &[Exported]) -> anyhow::Result<usize> {
-        let mut objects = Vec::new();
+        let facts = self.facts(lowered)?;
+        let mut built: Vec<Box<dyn Objects>> = Vec::new();
         let mut missing = 0;
         let mut unmapped: BTreeSet<String> = BTreeSet::new();
+        for fact in &facts {
+            unmapped.extend(fact.meta.attack.unknown.iter().cloned());
+        }
         for target in exported {
-            let facts = lowered
-                .rules
-                .iter()
-                .map(|r| Facts {
-                    meta: &r.rule().meta,
-                    file: &r.rule().origin.file,
-                    kind: Kind::Rule,
-                    platform: platform(r.rule().logsource.product.as_deref()),
-                })
-                .chain(lowered.correlations.iter().map(|c| Facts {
-                    meta: &c.correlation.meta,
-                    file: &c.correlation.origin.file,
-                    kind: Kind::Correlation {
-                        timespan_secs: c.correlation.timespan_secs,
-                    },
-                    platform: "cross-platform",
-                }));
-            for (facts, rendered) in facts.zip(target.entries()) {
-                unmapped.extend(tunnelhunt_deploy::attack::resolve(&facts.meta.tags).unknown);
-                match self.object(&facts, rendered)? {
-                    Some(Some(object)) => objects.push(object),
-                    Some(None) => {}
-                    None => missing += 1,
+            for vendor in vendors_of(target.target, self.flavor.as_deref()) {
+                let mut objects = (vendor.objects)();
+                for (fact, rendered) in facts.iter().zip(target.entries()) {
+                    let Some(query) = text_of(rendered, vendor.flavor) else {
+                        continue; // refused by the backend, already reported
+                    };
+                    let entry = Entry {
+                        meta: &fact.meta,
+                        query,
+                        stem: &rendered.stem,
+                        platform: fact.platform,
+                        logsource: &fact.logsource,
+                        stable: fact.stable,
+                    };
+                    if let Err(why) = objects.add(&entry) {
+                        eprintln!(
+                            "{}",
+                            escape(&format!(
+                                "tunnelhunt: {}: no rule object: {why}",
+                                objects.vendor()
+                            ))
+                        );
+                        missing += 1;
+                    }
                 }
+                built.push(objects);
             }
         }
         if !unmapped.is_empty() {
@@ -133,118 +186,141 @@ impl DeployPlan {
             );
         }
         match &self.out {
-            None => print_ndjson(&objects)?,
+            None => {
+                let mut out = io::stdout().lock();
+                for objects in &built {
+                    out.write_all(objects.stdout()?.as_bytes())?;
+                }
+                out.flush()?;
+            }
             Some(dir) => {
-                self.write_dir(dir, &objects).with_context(|| {
+                self.write_dir(dir, &built).with_context(|| {
                     format!("cannot write the rule objects to {}", dir.display())
                 })?;
-                eprintln!(
-                    "tunnelhunt: wrote {} Elastic rule objects to {}",
-                    objects.len(),
-                    dir.display()
-                );
+                for objects in &built {
+                    eprintln!(
+                        "tunnelhunt: wrote {} {} rule objects to {}",
+                        objects.len(),
+                        objects.vendor(),
+                        dir.join(objects.folder()).display()
+                    );
+                }
             }
         }
         Ok(missing)
     }
 
-    /// `Ok(Some(None))` when the backend refused the query (already reported
-    /// with its reason), `Ok(None)` when the object is refused (reported here).
-    fn object(
-        &self,
-        facts: &Facts,
-        rendered: &RenderedRule,
-    ) -> anyhow::Result<Option<Option<Object>>> {
-        let Some((_, query)) = rendered.texts().next() else {
-            return Ok(Some(None));
-        };
-        let guide = show::guide(facts.file, self.builtin)?;
-        let meta = RuleMeta::new(facts.meta, guide.as_deref(), facts.kind, &self.schedules);
-        match elastic::rule(&meta, query) {
-            Ok(rule) => {
-                let stable = facts.meta.status == Some(Status::Stable);
-                Ok(Some(Some(Object {
-                    stem: rendered.stem.clone(),
-                    platform: facts.platform,
-                    toml: elastic::to_toml(&elastic::metadata(&meta, stable), &rule)?,
-                    line: elastic::to_ndjson_line(&rule)?,
-                })))
-            }
-            Err(why) => {
-                eprintln!(
-                    "{}",
-                    escape(&format!("tunnelhunt: eql: no rule object: {why}"))
-                );
-                Ok(None)
-            }
-        }
+    /// The facts of every rule, then every correlation: the order each
+    /// target's entries come in.
+    fn facts(&self, lowered: &Lowered) -> anyhow::Result<Vec<Facts>> {
+        let rules = lowered.rules.iter().map(|r| {
+            let rule = r.rule();
+            let logsource = rule.logsource.clone();
+            (
+                &rule.meta,
+                rule.origin.file.as_path(),
+                Kind::Rule,
+                Platform::from_product(logsource.product.as_deref()),
+                logsource,
+            )
+        });
+        let correlations = lowered.correlations.iter().map(|c| {
+            (
+                &c.correlation.meta,
+                c.correlation.origin.file.as_path(),
+                Kind::Correlation {
+                    timespan_secs: c.correlation.timespan_secs,
+                },
+                Platform::CrossPlatform,
+                LogSource::default(),
+            )
+        });
+        rules
+            .chain(correlations)
+            .map(|(meta, file, kind, platform, logsource)| {
+                let guide = show::guide(file, self.builtin)?;
+                Ok(Facts {
+                    meta: RuleMeta::new(meta, guide.as_deref(), kind, &self.schedules),
+                    platform,
+                    logsource,
+                    stable: meta.status == Some(Status::Stable),
+                })
+            })
+            .collect()
     }
 
-    fn write_dir(&self, dir: &Path, objects: &[Object]) -> anyhow::Result<()> {
+    fn write_dir(&self, dir: &Path, built: &[Box<dyn Objects>]) -> anyhow::Result<()> {
         prepare(dir)?;
-        let base = dir.join("elastic");
-        let mut ndjson = String::new();
-        let mut listing = String::new();
-        for object in objects {
-            let toml_path = match self.form {
-                ExportForm::Repo => Path::new("rules").join(object.platform),
-                _ => PathBuf::new(),
+        let mut readme = format!("{MARKER}\n# Rule objects\n");
+        for objects in built {
+            let base = dir.join(objects.folder());
+            fs::create_dir_all(&base)?;
+            let _ = write!(
+                readme,
+                "\n## {}\n\n{}\n\n",
+                objects.vendor(),
+                objects.how_to_deploy(self.form)
+            );
+            for file in objects.files(self.form)? {
+                let path = base.join(&file.path);
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                fs::write(&path, &file.contents)?;
+                let _ = writeln!(
+                    readme,
+                    "- `{}/{}`",
+                    objects.folder(),
+                    file.path.display().to_string().replace('\\', "/")
+                );
             }
-            .join(format!("{}.toml", object.stem));
-            fs::create_dir_all(base.join(&toml_path).parent().unwrap_or(&base))?;
-            fs::write(base.join(&toml_path), &object.toml)?;
-            if self.form == ExportForm::Rule {
-                fs::write(
-                    base.join(format!("{}.ndjson", object.stem)),
-                    format!("{}\n", object.line),
-                )?;
-            }
-            writeln!(ndjson, "{}", object.line)?;
-            writeln!(listing, "- `elastic/{}`", toml_path.display())?;
         }
-        if self.form == ExportForm::Repo {
-            fs::write(base.join("rules.ndjson"), ndjson)?;
-        }
-        let readme = format!(
-            "{MARKER}\n# Elastic detection rules\n\n\
-             Each `.toml` is a detection-rules file; each `.ndjson` (or `rules.ndjson`) \
-             imports into Kibana (Security → Rules → Import). See docs/deploy.md.\n\n{listing}"
-        );
         fs::write(dir.join("README.md"), readme)?;
         Ok(())
     }
 }
 
+/// The vendors built from this target (and from the flavor named, if one was).
+fn vendors_of(target: Target, flavor: Option<&str>) -> Vec<&'static Vendor> {
+    VENDORS
+        .iter()
+        .filter(|v| v.target == target && flavor.is_none_or(|f| f == v.flavor))
+        .collect()
+}
+
+/// The rendered query of one flavor, if the backend did not refuse it.
+fn text_of<'r>(rendered: &'r RenderedRule, flavor: &str) -> Option<&'r str> {
+    rendered
+        .texts()
+        .find(|(f, _)| Flavor::name(*f) == flavor)
+        .map(|(_, text)| text)
+}
+
 /// What the object of one rule or correlation is built from.
-struct Facts<'a> {
-    meta: &'a Metadata,
-    file: &'a Path,
-    kind: Kind,
-    platform: &'static str,
+struct Facts {
+    meta: RuleMeta,
+    platform: Platform,
+    logsource: LogSource,
+    stable: bool,
 }
 
-struct Object {
-    stem: String,
-    platform: &'static str,
-    toml: String,
-    line: String,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The detection-rules folder of a logsource product.
-fn platform(product: Option<&str>) -> &'static str {
-    match product {
-        Some("windows") => "windows",
-        Some("linux") => "linux",
-        Some("macos") => "macos",
-        Some("zeek") => "network",
-        _ => "cross-platform",
+    #[test]
+    fn every_vendor_has_its_own_folder_and_a_flavor_its_target_renders() {
+        let dirs = vendor_dirs();
+        let unique: BTreeSet<&str> = dirs.iter().copied().collect();
+        assert_eq!(unique.len(), dirs.len(), "{dirs:?}");
+        for vendor in VENDORS {
+            let backend = tunnelhunt_backends::backend(vendor.target);
+            assert!(
+                backend.flavor(vendor.flavor).is_some(),
+                "{} has no flavor {}",
+                vendor.target.name(),
+                vendor.flavor
+            );
+        }
     }
-}
-
-fn print_ndjson(objects: &[Object]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    for object in objects {
-        writeln!(out, "{}", object.line)?;
-    }
-    out.flush()
 }

@@ -92,7 +92,7 @@ pub(super) fn prepare(dir: &Path) -> anyhow::Result<()> {
         remove_dir_if_present(&dir.join(target.name()))?;
     }
     remove_dir_if_present(&dir.join(PACK_DIR))?;
-    for vendor in super::deploy::VENDOR_DIRS {
+    for vendor in super::deploy::vendor_dirs() {
         remove_dir_if_present(&dir.join(vendor))?;
     }
     Ok(())
