@@ -471,6 +471,40 @@ fn quiet_drops_the_text_summary_but_not_the_alerts() {
 }
 
 #[test]
+fn a_sensors_alerts_are_counted_under_the_client_it_saw() {
+    // Zeek entries name no host: the summary counts them under the client
+    // address, as the table's HOST column shows them, not as "(no host)".
+    let json = tunnelhunt(&[
+        "scan",
+        "--quiet",
+        "--format",
+        "jsonl",
+        "--summary",
+        "json",
+        "examples/events/network",
+    ]);
+    let summary = summary_json(&json);
+    assert_eq!(summary["alerts_without_host"], 0, "{summary}");
+    let hosts = summary["alerts_by_host"].as_array().unwrap();
+    let alerts: Vec<Value> = stdout(&json)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .filter(|alert: &Value| alert["correlation"].is_null() && alert["behaviour"].is_null())
+        .collect();
+    let on = |ip: &str| {
+        alerts
+            .iter()
+            .filter(|a| a["computer"].is_null() && a["client"]["ip"] == ip)
+            .count() as u64
+    };
+    assert!(!hosts.is_empty());
+    for host in hosts {
+        let ip = host["host"].as_str().unwrap();
+        assert_eq!(host["count"].as_u64().unwrap(), on(ip), "{ip}: {summary}");
+    }
+}
+
+#[test]
 fn csv_and_table_are_identical_for_any_thread_count() {
     for format in ["csv", "table"] {
         let run = |threads: &str| {

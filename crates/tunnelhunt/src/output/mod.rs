@@ -167,6 +167,17 @@ impl Client {
     }
 }
 
+/// The host an alert is counted and shown under: the event's own host, or
+/// for a sensor's entry that names none, the client address it saw (as the
+/// table's HOST column shows it).
+pub fn alert_host(record: &Record) -> Option<std::borrow::Cow<'_, str>> {
+    let event = &record.event;
+    match event.host() {
+        Some(host) => Some(std::borrow::Cow::Borrowed(host)),
+        None => Client::of(event, None).ip.map(std::borrow::Cow::Owned),
+    }
+}
+
 /// Windows writes `-` for a field it has no value for.
 fn is_unset(text: &str) -> bool {
     let text = text.trim();

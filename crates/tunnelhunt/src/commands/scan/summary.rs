@@ -106,7 +106,7 @@ pub struct Tally {
     pub unreadable: Vec<String>,
     /// Alerts by [`RuleId`].
     pub alerts: Vec<u64>,
-    /// Alerts by the host of their event.
+    /// Alerts by the host of their event (a sensor's client when it names none).
     pub hosts: HostCounts,
     /// Alerts left out because their event is outside `--from`/`--to`.
     pub alerts_outside_time_range: u64,
@@ -119,7 +119,7 @@ pub struct Tally {
 #[derive(Debug, Default)]
 pub struct HostCounts {
     pub by_name: BTreeMap<String, u64>,
-    /// Alerts on events that name no host (Zeek entries, for one).
+    /// Alerts on events that name no host and no client address.
     pub without_host: u64,
     /// Alerts on hosts beyond the first [`MAX_HOSTS`] names.
     pub not_listed: u64,
@@ -180,7 +180,8 @@ impl Tally {
     pub fn count_alert(&mut self, record: &Record, rule: RuleId) {
         self.format(record.origin.format).alerts += 1;
         self.alerts[rule] += 1;
-        self.hosts.add(record.event.host(), 1);
+        self.hosts
+            .add(crate::output::alert_host(record).as_deref(), 1);
     }
 
     pub fn unparseable(&mut self, format: Format, message: String) {
