@@ -22,6 +22,7 @@ rendered: it takes the query text as the backend produced it.
 pub mod attack;
 pub mod elastic;
 pub mod guide;
+pub mod logscale;
 pub mod meta;
 pub mod objects;
 pub mod schedule;

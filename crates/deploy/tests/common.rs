@@ -21,9 +21,17 @@ fn pack_path(file: &Path) -> String {
 }
 
 pub fn pack() -> Pack {
+    pack_with(&[])
+}
+
+/// The pack plus `extra` documents, each `(path, text)`.
+pub fn pack_with(extra: &[(&str, &str)]) -> Pack {
     let mut collection = RuleCollection::new();
     for file in tunnelhunt_pack::builtin_rules() {
         collection.add_file(Path::new(file.path), file.text);
+    }
+    for (path, text) in extra {
+        collection.add_file(Path::new(path), text);
     }
     collection.finish();
     assert!(!collection.has_errors(), "{:?}", collection.diagnostics());
@@ -63,6 +71,16 @@ fn stem(file: &Path) -> String {
 /// Every pack rule and correlation `backend` renders (refusals skipped;
 /// the count of renderings is returned beside them).
 pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
+    rendered_with(pack, backend, false)
+}
+
+/// [`rendered`], with the correlations' fixed-bucket approximation
+/// accepted when `approximate` (as `export --approximate`).
+pub fn rendered_with(
+    pack: &Pack,
+    backend: &dyn Backend,
+    approximate: bool,
+) -> (Vec<Rendered>, usize) {
     let schedules = Schedules::default();
     let inputs: Vec<RuleInput> = pack
         .rules
@@ -93,7 +111,7 @@ pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
     }
     let all: Vec<&Correlation> = pack.correlations.iter().collect();
     for correlation in &pack.correlations {
-        let rendering = CorrelationInput::resolve(correlation, &inputs, &all, false)
+        let rendering = CorrelationInput::resolve(correlation, &inputs, &all, approximate)
             .ok()
             .and_then(|input| backend.render_correlation(&input, Flavor::DEFAULT).ok());
         match rendering {

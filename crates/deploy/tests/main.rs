@@ -7,4 +7,10 @@
 
 mod attack_tags;
 mod common;
+// The LogScale query tokenizer of the backends' tests: every query an
+// object carries must still tokenize.
+#[allow(dead_code)]
+#[path = "../../backends/tests/cql_support/mod.rs"]
+mod cql_support;
 mod elastic;
+mod logscale;
