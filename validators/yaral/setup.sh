@@ -8,7 +8,10 @@
 #   TUNNELHUNT_VENV=/some/venv validators/yaral/setup.sh
 #
 # Then run the YARA-L tests with TUNNELHUNT_VALIDATORS=1 and the same
-# TUNNELHUNT_VENV; they call "$TUNNELHUNT_VENV/bin/python validators/yaral/yaral_check.py".
+# TUNNELHUNT_VENV; they call "$TUNNELHUNT_VENV/bin/python validators/yaral/yaral_check.py"
+# (the backend's queries) and validators/yaral/secops_check.py (the SecOps
+# rule objects of export --as rule|repo; PyYAML, pinned below, reads their
+# rule_config.yaml).
 set -euo pipefail
 
 PINS=(
@@ -49,3 +52,4 @@ if ! installed; then
 fi
 installed
 "$venv/bin/python" "$repo/validators/yaral/yaral_check.py" --self-test
+"$venv/bin/python" "$repo/validators/yaral/secops_check.py" --self-test

@@ -26,6 +26,7 @@ pub mod logscale;
 pub mod meta;
 pub mod objects;
 pub mod schedule;
+pub mod secops;
 
 pub use meta::{Kind, RuleMeta, Severity};
 pub use objects::{Entry, File, Form, Objects, Platform};
@@ -40,4 +41,9 @@ pub enum DeployError {
     NoId { rule: String, target: &'static str },
     #[error("cannot serialize {what}: {reason}")]
     Serialize { what: &'static str, reason: String },
+    #[error("{target}: {reason}")]
+    Unsupported {
+        target: &'static str,
+        reason: String,
+    },
 }

@@ -14,3 +14,4 @@ mod common;
 mod cql_support;
 mod elastic;
 mod logscale;
+mod secops;

@@ -115,7 +115,8 @@ pub struct ExportArgs {
     /// per rule (`rule`: schedule, severity, ATT&CK, investigation guide),
     /// or a directory laid out like the vendor's detection-as-code
     /// repository (`repo`, needs --out). Rule objects exist for eql
-    /// (Elastic detection rules); see docs/deploy.md.
+    /// (Elastic detection rules), yaral (Google SecOps rules); see
+    /// docs/deploy.md.
     #[arg(long = "as", value_enum, default_value = "query", value_name = "FORM")]
     pub form: ExportForm,
     /// Schedules per level for rule objects (TOML: `[high]` `interval =

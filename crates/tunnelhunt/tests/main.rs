@@ -49,6 +49,7 @@ mod dns_fields;
 mod dns_late_rows;
 mod evtx_twins;
 mod export_deploy_logscale;
+mod export_deploy_secops;
 mod prefilter_differential;
 mod projection_differential;
 mod report_browser;

@@ -56,6 +56,11 @@ pub const VENDORS: &[Vendor] = &[
         flavor: "default",
         objects: || Box::<logscale::LogScaleObjects>::default(),
     },
+    Vendor {
+        target: Target::YaraL,
+        flavor: "default",
+        objects: || Box::<tunnelhunt_deploy::secops::SecOpsObjects>::default(),
+    },
 ];
 
 /// The folders `--out` gets per vendor (an earlier export's are replaced).
