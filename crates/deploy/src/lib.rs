@@ -24,7 +24,9 @@ pub mod elastic;
 pub mod guide;
 pub mod meta;
 pub mod objects;
+pub mod qradar;
 pub mod schedule;
+pub mod sumo;
 
 pub use meta::{Kind, RuleMeta, Severity};
 pub use objects::{Entry, File, Form, Objects, Platform};

@@ -43,11 +43,23 @@ pub struct Vendor {
 }
 
 /// Every vendor with rule objects.
-pub const VENDORS: &[Vendor] = &[Vendor {
-    target: Target::Eql,
-    flavor: "default",
-    objects: || Box::<elastic::ElasticObjects>::default(),
-}];
+pub const VENDORS: &[Vendor] = &[
+    Vendor {
+        target: Target::Eql,
+        flavor: "default",
+        objects: || Box::<elastic::ElasticObjects>::default(),
+    },
+    Vendor {
+        target: Target::Sumo,
+        flavor: "default",
+        objects: || Box::<tunnelhunt_deploy::sumo::SumoObjects>::default(),
+    },
+    Vendor {
+        target: Target::Aql,
+        flavor: "default",
+        objects: || Box::<tunnelhunt_deploy::qradar::QradarObjects>::default(),
+    },
+];
 
 /// The folders `--out` gets per vendor (an earlier export's are replaced).
 pub fn vendor_dirs() -> Vec<&'static str> {
