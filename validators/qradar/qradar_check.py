@@ -67,8 +67,9 @@ def check_object(obj):
     if not isinstance(search, dict) or not isinstance(search.get("aql"), str):
         return problems
     aql = outside_literals(search["aql"])
-    clauses = re.findall(r"\bLAST \d+ (?:MINUTES|HOURS|DAYS)\b", aql)
-    match = TIME_CLAUSE.search(aql)
+    code = re.sub(r"/\*.*?\*/", " ", aql, flags=re.S)
+    clauses = re.findall(r"\bLAST \d+ (?:MINUTES|HOURS|DAYS)\b", code)
+    match = TIME_CLAUSE.search(code)
     if len(clauses) != 1 or not match:
         problems.append("the AQL does not end with exactly one time clause (LAST n MINUTES)")
     else:
@@ -78,7 +79,7 @@ def check_object(obj):
     every, back = seconds(obj.get("run_every")), seconds(obj.get("lookback"))
     if every and back and back < every:
         problems.append("the look-back is shorter than the run interval")
-    if search.get("is_aggregate") != bool(re.search(r"\bGROUP BY\b", aql)):
+    if search.get("is_aggregate") != bool(re.search(r"\bGROUP BY\b", code)):
         problems.append("is_aggregate does not say whether the AQL groups")
     return problems + comment_problems(aql)
 
@@ -142,7 +143,7 @@ def self_test():
         broken(aql("SELECT * FROM events /* open WHERE x = 1 LAST 10 MINUTES")),
         broken(aql("/* lead */ SELECT * FROM events LAST 10 MINUTES")),
     ]
-    literal = broken(aql("SELECT * FROM events WHERE a = '/* LAST 5 DAYS' AND \"b/*\" = 'it''s'\nLAST 10 MINUTES"))
+    literal = broken(aql("SELECT * FROM events WHERE a = '/* LAST 5 DAYS' AND \"b/*\" = 'it''s' /* the LAST 2 DAYS */\nLAST 10 MINUTES"))
     assert check_object(literal) == [], check_object(literal)
     for obj in cases:
         assert check_object(obj), f"passed but is broken: {obj}"

@@ -8,3 +8,6 @@
 mod attack_tags;
 mod common;
 mod elastic;
+mod json_keys;
+mod qradar;
+mod sumo;
