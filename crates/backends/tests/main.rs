@@ -14,6 +14,7 @@
 #![allow(clippy::unwrap_used)]
 
 // Shared helpers.
+mod aql_support;
 mod common;
 mod correlation_support;
 mod cql_support;

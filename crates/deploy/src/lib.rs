@@ -25,8 +25,10 @@ pub mod guide;
 pub mod logscale;
 pub mod meta;
 pub mod objects;
+pub mod qradar;
 pub mod schedule;
 pub mod secops;
+pub mod sumo;
 
 pub use meta::{Kind, RuleMeta, Severity};
 pub use objects::{Entry, File, Form, Objects, Platform};

@@ -112,3 +112,18 @@ pub trait Objects {
     /// files (Markdown; the file listing is added by the caller).
     fn how_to_deploy(&self, form: Form) -> String;
 }
+
+/// `base`, or `base_2`, `base_3` … when an earlier rule of the export took
+/// it: two SigmaHQ rules in different folders can share a file stem, and
+/// a vendor writing one file (or resource) per rule must not overwrite one
+/// with the other.
+pub fn unique_name(used: &mut std::collections::BTreeSet<String>, base: &str) -> String {
+    let mut name = base.to_owned();
+    let mut n = 1;
+    while used.contains(&name) {
+        n += 1;
+        name = format!("{base}_{n}");
+    }
+    used.insert(name.clone());
+    name
+}

@@ -15,3 +15,6 @@ mod cql_support;
 mod elastic;
 mod logscale;
 mod secops;
+mod json_keys;
+mod qradar;
+mod sumo;

@@ -50,6 +50,8 @@ mod dns_late_rows;
 mod evtx_twins;
 mod export_deploy_logscale;
 mod export_deploy_secops;
+mod export_deploy_qradar;
+mod export_deploy_sumo;
 mod prefilter_differential;
 mod projection_differential;
 mod report_browser;

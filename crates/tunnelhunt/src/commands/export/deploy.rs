@@ -61,6 +61,16 @@ pub const VENDORS: &[Vendor] = &[
         flavor: "default",
         objects: || Box::<tunnelhunt_deploy::secops::SecOpsObjects>::default(),
     },
+    Vendor {
+        target: Target::Sumo,
+        flavor: "default",
+        objects: || Box::<tunnelhunt_deploy::sumo::SumoObjects>::default(),
+    },
+    Vendor {
+        target: Target::Aql,
+        flavor: "default",
+        objects: || Box::<tunnelhunt_deploy::qradar::QradarObjects>::default(),
+    },
 ];
 
 /// The folders `--out` gets per vendor (an earlier export's are replaced).
