@@ -13,8 +13,8 @@ mod common;
 #[path = "../../backends/tests/cql_support/mod.rs"]
 mod cql_support;
 mod elastic;
-mod logscale;
-mod secops;
 mod json_keys;
+mod logscale;
 mod qradar;
+mod secops;
 mod sumo;

@@ -120,3 +120,37 @@ fn object_forms_refuse_targets_without_objects_and_repo_without_out() {
     assert!(message.contains("target kql has no rule object yet (rule objects: "));
     assert!(message.contains("eql"), "{message}");
 }
+
+#[test]
+fn target_all_as_repo_writes_every_vendor_with_objects_and_lists_them() {
+    let dir = common::scratch("export_deploy", "all");
+    let out_dir = dir.join("out");
+    let out = tunnelhunt(&[
+        "export",
+        "--target",
+        "all",
+        "--as",
+        "repo",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let readme = fs::read_to_string(out_dir.join("README.md")).unwrap();
+    let messages = stderr(&out);
+    let wrote: Vec<&str> = messages
+        .lines()
+        .filter(|line| line.starts_with("tunnelhunt: wrote "))
+        .collect();
+    // Every vendor folder the export announces exists, is listed in the
+    // README, and holds files; normalized Sigma (no SIEM) has none.
+    assert!(wrote.len() >= 2, "{messages}");
+    for line in wrote {
+        let folder = line.rsplit('/').next().unwrap();
+        assert!(out_dir.join(folder).is_dir(), "{line}");
+        assert!(
+            readme.contains(&format!("- `{folder}/")),
+            "{folder}: {readme}"
+        );
+    }
+    assert!(!out_dir.join("sigma").exists());
+}

@@ -31,7 +31,7 @@ use tunnelhunt_sigma::ast::{LogSource, Status};
 
 use super::index::{MARKER, prepare};
 use super::plan::{Exported, Lowered, RenderedRule};
-use crate::cli::{ExportArgs, ExportForm};
+use crate::cli::{ExportArgs, ExportForm, ExportTarget};
 use crate::commands::show;
 use crate::output::terminal::escape;
 
@@ -112,6 +112,11 @@ impl DeployPlan {
         let mut chosen = 0;
         for target in args.target.targets() {
             let vendors = vendors_of(target, args.flavor.as_deref());
+            if args.target == ExportTarget::All && vendors.is_empty() {
+                // `all` means every vendor with objects; normalized Sigma
+                // is a query form, not a SIEM to deploy to.
+                continue;
+            }
             if vendors.is_empty() && !VENDORS.iter().any(|v| v.target == target) {
                 bail!(
                     "target {} has no rule object yet (rule objects: {}); use --as query",
