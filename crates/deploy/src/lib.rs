@@ -20,6 +20,7 @@ rendered: it takes the query text as the backend produced it.
 */
 
 pub mod attack;
+pub mod defender;
 pub mod elastic;
 pub mod guide;
 pub mod meta;
@@ -39,4 +40,9 @@ pub enum DeployError {
     NoId { rule: String, target: &'static str },
     #[error("cannot serialize {what}: {reason}")]
     Serialize { what: &'static str, reason: String },
+    #[error("{rule}: Defender cannot run its query as a custom detection: {reason}")]
+    DefenderQuery {
+        rule: String,
+        reason: defender::query::QueryProblem,
+    },
 }

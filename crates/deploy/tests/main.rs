@@ -7,4 +7,5 @@
 
 mod attack_tags;
 mod common;
+mod defender;
 mod elastic;
