@@ -24,6 +24,7 @@ pub mod defender;
 pub mod elastic;
 pub mod guide;
 pub mod meta;
+pub mod navigator;
 pub mod objects;
 pub mod schedule;
 

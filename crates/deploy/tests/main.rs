@@ -9,3 +9,4 @@ mod attack_tags;
 mod common;
 mod defender;
 mod elastic;
+mod navigator;
