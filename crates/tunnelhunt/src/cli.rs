@@ -389,6 +389,10 @@ pub enum AlertFormat {
     /// timeline, filterable alerts, detection pages); written once the
     /// scan ends. See docs/report.md.
     Html,
+    /// One ATT&CK Navigator layer (format 4.5) of what fired: each
+    /// technique scored by its alerts, the rules and hosts in its comment;
+    /// written once the scan ends.
+    Layer,
 }
 
 /// A Sigma rule level, lowest first.

@@ -15,6 +15,7 @@ pub mod correlation;
 pub mod csv;
 pub mod event;
 pub mod html;
+pub mod layer;
 pub mod printer;
 pub mod table;
 pub mod terminal;
