@@ -98,3 +98,17 @@ fn export_as_repo_adds_the_coverage_layer_and_replaces_it_on_the_next_export() {
     let index = fs::read_to_string(out_dir.join("README.md")).unwrap();
     assert!(index.contains("- `navigator/coverage-layer.json`"));
 }
+
+#[test]
+fn scan_format_layer_refuses_with_event() {
+    let events = repo().join("examples/events/sysmon_process_creation.jsonl");
+    let out = tunnelhunt(&[
+        "scan",
+        "--format",
+        "layer",
+        "--with-event",
+        events.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--format layer holds no alerts"));
+}

@@ -339,6 +339,13 @@ fn alert_format(args: &ScanArgs) -> anyhow::Result<AlertFormat> {
                 "--with-event adds nested JSON to each alert: use it with --format jsonl, not {name}"
             )
         }
+        // A layer counts alerts per technique: it has no alert to nest
+        // an event in.
+        Some(AlertFormat::Layer) if args.with_event => {
+            bail!(
+                "--with-event adds nested JSON to each alert: --format layer holds no alerts, only counts"
+            )
+        }
         // A report is a file to open in a browser, not text to read on
         // a terminal.
         Some(AlertFormat::Html) if args.output.is_none() && io::stdout().is_terminal() => {
