@@ -20,10 +20,12 @@ rendered: it takes the query text as the backend produced it.
 */
 
 pub mod attack;
+pub mod defender;
 pub mod elastic;
 pub mod guide;
 pub mod logscale;
 pub mod meta;
+pub mod navigator;
 pub mod objects;
 pub mod qradar;
 pub mod schedule;
@@ -47,5 +49,10 @@ pub enum DeployError {
     Unsupported {
         target: &'static str,
         reason: String,
+    },
+    #[error("{rule}: Defender cannot run its query as a custom detection: {reason}")]
+    DefenderQuery {
+        rule: String,
+        reason: defender::query::QueryProblem,
     },
 }

@@ -18,3 +18,6 @@ mod logscale;
 mod qradar;
 mod secops;
 mod sumo;
+mod defender;
+mod elastic;
+mod navigator;

@@ -196,6 +196,24 @@ pub enum RulesCommand {
     /// the scenarios that prove it, the guide), an index with the
     /// coverage matrix and search, and docs/coverage.md as a page.
     Page(PageArgs),
+    /// Write the rules' ATT&CK coverage as an ATT&CK Navigator layer
+    /// (format 4.5): each technique scored by how many rules detect it,
+    /// the rules' titles in its metadata.
+    Layer(LayerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LayerArgs {
+    /// Rule file or directory (repeat for several; default: the built-in
+    /// T1572 pack).
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Write the layer to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The layer's name in the Navigator.
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -372,6 +390,10 @@ pub enum AlertFormat {
     /// timeline, filterable alerts, detection pages); written once the
     /// scan ends. See docs/report.md.
     Html,
+    /// One ATT&CK Navigator layer (format 4.5) of what fired: each
+    /// technique scored by its alerts, the rules and hosts in its comment;
+    /// written once the scan ends.
+    Layer,
 }
 
 /// A Sigma rule level, lowest first.

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::List(args)) => commands::list::run(&args),
         Command::Rules(RulesCommand::Show(args)) => commands::show::run(&args),
         Command::Rules(RulesCommand::Page(args)) => commands::page::run(&args),
+        Command::Rules(RulesCommand::Layer(args)) => commands::layer::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Export(args) => commands::export::run(&args),

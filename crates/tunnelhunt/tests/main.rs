@@ -52,6 +52,8 @@ mod export_deploy_logscale;
 mod export_deploy_qradar;
 mod export_deploy_secops;
 mod export_deploy_sumo;
+mod export_deploy_defender;
+mod navigator_layers;
 mod prefilter_differential;
 mod projection_differential;
 mod report_browser;

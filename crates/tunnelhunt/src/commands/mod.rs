@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod export;
+pub mod layer;
 pub mod list;
 mod outcome;
 pub mod page;

@@ -6,7 +6,9 @@
 //! JSON lines (this module's [`Alert`], the stable schema), CSV
 //! ([`csv`], a flat projection of the same fields) and an aligned table
 //! for people ([`table`]). The fourth, the HTML hunt report ([`html`]),
-//! spools alerts as JSON lines and renders them once the scan ends. Each alert is rendered on its own, without
+//! spools alerts as JSON lines and renders them once the scan ends; the
+//! ATT&CK Navigator layer ([`layer`]) spools them the same way and counts
+//! them per technique. Each alert is rendered on its own, without
 //! looking at the others, so alerts stream out in bounded memory whatever
 //! the format.
 
@@ -15,6 +17,7 @@ pub mod correlation;
 pub mod csv;
 pub mod event;
 pub mod html;
+pub mod layer;
 pub mod printer;
 pub mod table;
 pub mod terminal;

@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use tunnelhunt_backends::{Flavor, Target};
 use tunnelhunt_deploy::{
-    Entry, Form, Kind, Objects, Platform, RuleMeta, Schedules, elastic, logscale,
+    Entry, Form, Kind, Objects, Platform, RuleMeta, Schedules, defender, elastic, logscale,
+    navigator,
 };
 use tunnelhunt_sigma::ast::{LogSource, Status};
 
@@ -70,6 +71,11 @@ pub const VENDORS: &[Vendor] = &[
         target: Target::Aql,
         flavor: "default",
         objects: || Box::<tunnelhunt_deploy::qradar::QradarObjects>::default(),
+    },
+    Vendor {
+        target: Target::Kql,
+        flavor: "default",
+        objects: || Box::<defender::DefenderObjects>::default(),
     },
 ];
 
@@ -226,6 +232,11 @@ impl DeployPlan {
                 self.write_dir(dir, &built).with_context(|| {
                     format!("cannot write the rule objects to {}", dir.display())
                 })?;
+                if self.form == Form::Repo {
+                    write_coverage_layer(dir, &facts).with_context(|| {
+                        format!("cannot write the coverage layer to {}", dir.display())
+                    })?;
+                }
                 for objects in &built {
                     eprintln!(
                         "tunnelhunt: wrote {} {} rule objects to {}",
@@ -307,6 +318,34 @@ impl DeployPlan {
         fs::write(dir.join("README.md"), readme)?;
         Ok(())
     }
+}
+
+/// The folder of `--as repo`'s ATT&CK Navigator layer (replaced by a
+/// later export, as the vendors' folders are).
+pub const LAYER_DIR: &str = "navigator";
+
+/// `--as repo`: the exported rules' ATT&CK coverage as a Navigator layer,
+/// `navigator/coverage-layer.json`, whatever the vendors (a team's
+/// repository shows what its rules cover), listed in the README.
+fn write_coverage_layer(dir: &Path, facts: &[Facts]) -> anyhow::Result<()> {
+    let metas: Vec<&RuleMeta> = facts.iter().map(|f| &f.meta).collect();
+    let (layer, _unknown_already_reported) =
+        navigator::coverage("tunnelhunt exported rules", &metas);
+    fs::create_dir_all(dir.join(LAYER_DIR))?;
+    fs::write(
+        dir.join(LAYER_DIR).join("coverage-layer.json"),
+        navigator::to_json(&layer)?,
+    )?;
+    let mut readme = fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("README.md"))?;
+    write!(
+        readme,
+        "\n## ATT&CK Navigator\n\nThe exported rules' ATT&CK coverage (each technique scored by \
+         how many rules detect it): open it in the ATT&CK Navigator (Open Existing Layer → \
+         Upload from local).\n\n- `{LAYER_DIR}/coverage-layer.json`\n"
+    )?;
+    Ok(())
 }
 
 /// The vendors built from this target (and from the flavor named, if one was).

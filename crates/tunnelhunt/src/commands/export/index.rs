@@ -95,6 +95,7 @@ pub(super) fn prepare(dir: &Path) -> anyhow::Result<()> {
     for vendor in super::deploy::vendor_dirs() {
         remove_dir_if_present(&dir.join(vendor))?;
     }
+    remove_dir_if_present(&dir.join(super::deploy::LAYER_DIR))?;
     Ok(())
 }
 

@@ -52,6 +52,7 @@ use crate::commands::Outcome;
 use crate::correlations::Gathered;
 use crate::detection;
 use crate::output::html::HtmlTarget;
+use crate::output::layer::LayerTarget;
 use crate::output::plural;
 use crate::output::terminal::escape;
 use crate::ruleset::LoadedRules;
@@ -83,6 +84,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         correlations,
         behaviours,
         html,
+        layer,
     } = plan;
     let progress = Progress::new(!args.quiet, &inputs.files);
     let mut alerts = AlertSink::new(out);
@@ -204,6 +206,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     if let Some(html) = html {
         write_html_report(args, html, &report, loaded)?;
     }
+    if let Some(layer) = layer {
+        write_layer(args, layer)?;
+    }
 
     Ok(outcome(
         args,
@@ -312,6 +317,34 @@ fn write_html_report(
             "HTML report: {} ({:.1} MB, {kept})",
             escape(&place),
             written.bytes as f64 / 1e6
+        );
+    }
+    Ok(())
+}
+
+/// `--format layer`: the ATT&CK Navigator layer of the spooled alerts.
+fn write_layer(args: &ScanArgs, layer: LayerTarget) -> anyhow::Result<()> {
+    let written = layer.finish("tunnelhunt scan")?;
+    if !written.unknown.is_empty() {
+        eprintln!(
+            "{}",
+            escape(&format!(
+                "tunnelhunt: alerts tagged with ATT&CK techniques outside the ATT&CK table \
+                 are left out of the layer: {}",
+                written.unknown.join(", ")
+            ))
+        );
+    }
+    if !args.quiet {
+        let place = args
+            .output
+            .as_ref()
+            .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+        eprintln!(
+            "ATT&CK Navigator layer: {} ({}, {})",
+            escape(&place),
+            plural(written.techniques, "technique"),
+            plural(written.alerts as usize, "alert")
         );
     }
     Ok(())

@@ -31,6 +31,7 @@ use crate::cli::{AlertFormat, ScanArgs};
 use crate::commands::require_existing;
 use crate::correlations::{Correlations, InputNumbers, Needed};
 use crate::output::html::HtmlTarget;
+use crate::output::layer::LayerTarget;
 use crate::output::plural;
 use crate::output::printer::Printer;
 use crate::output::table::{self, Layout};
@@ -59,6 +60,8 @@ pub struct ScanPlan {
     pub out: BufWriter<Box<dyn Write>>,
     /// `--format html`: where the report is written once the scan ends.
     pub html: Option<HtmlTarget>,
+    /// `--format layer`: where the layer is written once the scan ends.
+    pub layer: Option<LayerTarget>,
     /// Alerts go to the terminal the progress bar is drawn on.
     pub alerts_share_the_terminal: bool,
     pub inputs: Inputs,
@@ -145,7 +148,12 @@ impl ScanPlan {
                 .build()
                 .with_context(|| format!("cannot start {}", plural(threads, "scan thread")))?,
         );
-        let Opened { out, printer, html } = open_output(args, format, &placeholders)?;
+        let Opened {
+            out,
+            printer,
+            html,
+            layer,
+        } = open_output(args, format, &placeholders)?;
         // After the output is created: the walk leaves it out.
         let inputs = find_inputs(args, compiled.rules.len());
         let (correlations, left_out) =
@@ -203,8 +211,10 @@ impl ScanPlan {
             out,
             alerts_share_the_terminal: args.output.is_none()
                 && html.is_none()
+                && layer.is_none()
                 && io::stdout().is_terminal(),
             html,
+            layer,
             inputs,
             correlations,
             behaviours,
@@ -329,6 +339,13 @@ fn alert_format(args: &ScanArgs) -> anyhow::Result<AlertFormat> {
                 "--with-event adds nested JSON to each alert: use it with --format jsonl, not {name}"
             )
         }
+        // A layer counts alerts per technique: it has no alert to nest
+        // an event in.
+        Some(AlertFormat::Layer) if args.with_event => {
+            bail!(
+                "--with-event adds nested JSON to each alert: --format layer holds no alerts, only counts"
+            )
+        }
         // A report is a file to open in a browser, not text to read on
         // a terminal.
         Some(AlertFormat::Html) if args.output.is_none() && io::stdout().is_terminal() => {
@@ -347,6 +364,8 @@ struct Opened {
     printer: Printer,
     /// `--format html`: where the report goes once the scan ends.
     html: Option<HtmlTarget>,
+    /// `--format layer`: where the layer goes once the scan ends.
+    layer: Option<LayerTarget>,
 }
 
 /// Where alerts go (`--output FILE` or stdout) and how they are written.
@@ -375,12 +394,27 @@ fn open_output(
             out: BufWriter::with_capacity(256 * 1024, spool),
             printer: Printer::Html,
             html: Some(html),
+            layer: None,
+        });
+    }
+    if format == AlertFormat::Layer {
+        // The layer counts alerts in their documented JSON lines.
+        let (spool, reader) = HtmlTarget::spool().context("cannot create the layer's spool")?;
+        let spool: Box<dyn Write> = Box::new(spool);
+        return Ok(Opened {
+            out: BufWriter::with_capacity(256 * 1024, spool),
+            printer: Printer::Jsonl { with_event: false },
+            html: None,
+            layer: Some(LayerTarget {
+                destination: sink,
+                spool: reader,
+            }),
         });
     }
     let sink: Box<dyn Write> = sink;
     let printer = match format {
         AlertFormat::Html => Printer::Html,
-        AlertFormat::Jsonl => Printer::Jsonl {
+        AlertFormat::Jsonl | AlertFormat::Layer => Printer::Jsonl {
             with_event: args.with_event,
         },
         AlertFormat::Csv => Printer::Csv,
@@ -399,6 +433,7 @@ fn open_output(
         out: BufWriter::with_capacity(256 * 1024, sink),
         printer,
         html: None,
+        layer: None,
     })
 }
 
