@@ -256,4 +256,41 @@ mod tests {
             );
         }
     }
+
+    /// What `next_content` yields for `input`, one string per item.
+    fn contents(input: &[u8], limit: usize, bom: Bom) -> Vec<String> {
+        let path: Arc<Path> = Arc::from(Path::new("x.log"));
+        let mut lines = Lines::new(BufReader::with_capacity(4, Cursor::new(input)), limit);
+        let mut out = Vec::new();
+        while let Some(item) = lines.next_content(&path, bom) {
+            out.push(match item {
+                Ok((line, bytes)) => format!("{line}:{}", String::from_utf8_lossy(bytes)),
+                Err(e) => format!("{}:{}", e.line, e.kind),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn content_lines_skip_blanks_and_keep_their_numbers() {
+        let input =
+            b"\xEF\xBB\xBFfirst\n \t\r\n\nsecond\r\n\xEF\xBB\xBF \nthis one is too long\nlast";
+        let too_long = format!("6:{}", ReadErrorKind::TooLarge { limit: 12 });
+        assert_eq!(
+            contents(input, 12, Bom::Strip),
+            ["1:first", "4:second", &too_long, "7:last"]
+        );
+        // Where the format has no mark, it is a byte of the line: the
+        // line holding only a mark and a blank is content.
+        assert_eq!(
+            contents(input, 12, Bom::Keep),
+            [
+                "1:\u{FEFF}first",
+                "4:second",
+                "5:\u{FEFF} ",
+                &too_long,
+                "7:last"
+            ]
+        );
+    }
 }
