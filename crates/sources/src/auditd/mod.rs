@@ -51,7 +51,7 @@ pub use process::GENERATION as PROCESS_TABLE_GENERATION;
 use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::origin::Origin;
-use crate::stream::{Line, Lines};
+use crate::stream::{Bom, Lines};
 use group::{Grouper, Notice, Released};
 use process::ProcessTable;
 
@@ -150,36 +150,26 @@ impl<R: BufRead> Iterator for AuditdReader<R> {
                 return None;
             }
             let mut released = Vec::new();
-            match self.lines.next_line() {
+            match self.lines.next_content(&self.path, Bom::Keep) {
                 None => {
                     self.done = true;
                     self.grouper.finish(&mut |r| released.push(r));
                 }
-                Some(Line::Io { line, error }) => {
+                Some(Err(err)) if err.is_fatal() => {
                     self.done = true;
                     self.grouper.finish(&mut |r| released.push(r));
-                    let err = ReadError::new(&self.path, line, ReadErrorKind::Io(error));
                     released.into_iter().for_each(|r| self.emit(r));
                     self.out.push_back(Err(err));
                     continue;
                 }
-                Some(Line::TooLong { line }) => {
-                    let limit = MAX_LINE_BYTES;
-                    let err = ReadError::new(&self.path, line, ReadErrorKind::TooLarge { limit });
-                    self.out.push_back(Err(err));
-                }
-                Some(Line::Text { line, bytes }) => {
-                    if !bytes.trim_ascii().is_empty() {
-                        match parse::parse_line(line, bytes) {
-                            Ok(record) => self.grouper.push(record, &mut |r| released.push(r)),
-                            Err(e) => {
-                                let err =
-                                    ReadError::new(&self.path, line, ReadErrorKind::Auditd(e));
-                                self.out.push_back(Err(err));
-                            }
-                        }
+                Some(Err(err)) => self.out.push_back(Err(err)),
+                Some(Ok((line, bytes))) => match parse::parse_line(line, bytes) {
+                    Ok(record) => self.grouper.push(record, &mut |r| released.push(r)),
+                    Err(e) => {
+                        let err = ReadError::new(&self.path, line, ReadErrorKind::Auditd(e));
+                        self.out.push_back(Err(err));
                     }
-                }
+                },
             }
             released.into_iter().for_each(|r| self.emit(r));
         }

@@ -38,7 +38,7 @@ use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::json::DEFAULT_MAX_RECORD_BYTES;
 use crate::origin::Origin;
-use crate::stream::{Line, Lines};
+use crate::stream::{Bom, Lines, placed};
 use crate::syslog::{LinuxLogEvent, LinuxRecord, LinuxService, is_xml_event, snippet};
 
 /// What is wrong with one journal entry.
@@ -102,36 +102,12 @@ impl<R: BufRead> Iterator for JournalJsonReader<R> {
     type Item = Result<(Origin, LinuxRecord), ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let (line, bytes) = match self.lines.next_line()? {
-                Line::Text { line, bytes } => (line, bytes),
-                Line::TooLong { line } => {
-                    let limit = self.lines.limit();
-                    let kind = ReadErrorKind::TooLarge { limit };
-                    return Some(Err(ReadError::new(&self.path, line, kind)));
-                }
-                Line::Io { line, error } => {
-                    return Some(Err(ReadError::new(
-                        &self.path,
-                        line,
-                        ReadErrorKind::Io(error),
-                    )));
-                }
-            };
-            if bytes.trim_ascii().is_empty() {
-                continue;
-            }
-            let result = json_entry(bytes, line).and_then(|fields| entry(fields, line));
-            return Some(
-                result
-                    .map(|record| {
-                        let origin =
-                            Origin::at_line(Arc::clone(&self.path), line, Format::JournalJson);
-                        (origin, record)
-                    })
-                    .map_err(|kind| ReadError::new(&self.path, line, kind)),
-            );
-        }
+        let path = &self.path;
+        let content = self.lines.next_content(path, Bom::Keep)?;
+        Some(content.and_then(|(line, bytes)| {
+            let read = json_entry(bytes, line).and_then(|fields| entry(fields, line));
+            placed(path, line, read.map(|record| (record, Format::JournalJson)))
+        }))
     }
 }
 

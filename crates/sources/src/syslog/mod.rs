@@ -47,7 +47,7 @@ use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::json::EvtxJsonEvent;
 use crate::origin::Origin;
-use crate::stream::{Line, Lines};
+use crate::stream::{Bom, Lines, placed};
 use header::Header;
 
 /// The longest line read. A syslog message is at most a few KiB (rsyslog's
@@ -113,44 +113,27 @@ impl<R: BufRead> Iterator for SyslogReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let (line, bytes) = match self.lines.next_line()? {
-                Line::Text { line, bytes } => (line, bytes),
-                Line::TooLong { line } => {
-                    let kind = ReadErrorKind::TooLarge {
-                        limit: self.lines.limit(),
-                    };
-                    return Some(Err(ReadError::new(&self.path, line, kind)));
-                }
-                Line::Io { line, error } => {
-                    return Some(Err(ReadError::new(
-                        &self.path,
-                        line,
-                        ReadErrorKind::Io(error),
-                    )));
-                }
+            let (line, bytes) = match self.lines.next_content(&self.path, Bom::Keep)? {
+                Ok(content) => content,
+                Err(error) => return Some(Err(error)),
             };
-            if bytes.trim_ascii().is_empty() || is_journalctl_marker(bytes) {
+            if is_journalctl_marker(bytes) {
                 continue;
             }
             let text = String::from_utf8_lossy(bytes);
-            let origin = || Origin::at_line(Arc::clone(&self.path), line, Format::Syslog);
-            return Some(match header::parse(&text) {
+            let read = match header::parse(&text) {
                 Ok(header) => {
                     let column = message_column(&text, header.message);
                     read_message(header, self.reference, line, column)
-                        .map(|record| (origin(), record))
-                        .map_err(|kind| ReadError::new(&self.path, line, kind))
+                        .map(|record| (record, Format::Syslog))
                 }
-                Err(problem) => Err(ReadError::new(
-                    &self.path,
-                    line,
-                    SyslogError::NotSyslog {
-                        reason: problem.describe(),
-                        snippet: snippet(&text),
-                    }
-                    .into(),
-                )),
-            });
+                Err(problem) => Err(SyslogError::NotSyslog {
+                    reason: problem.describe(),
+                    snippet: snippet(&text),
+                }
+                .into()),
+            };
+            return Some(placed(&self.path, line, read));
         }
     }
 }

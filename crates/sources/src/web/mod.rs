@@ -43,7 +43,7 @@ pub use event::{Value, WebEvent};
 use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::origin::Origin;
-use crate::stream::{Line, Lines};
+use crate::stream::{Bom, Lines, placed};
 
 /// The longest line read. An access-log entry is a request line and a few
 /// headers: nginx refuses request lines over 8 KiB by default and IIS
@@ -94,35 +94,21 @@ impl<R: BufRead> Iterator for WebReader<R> {
     type Item = Result<(Origin, WebEvent), ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let limit = self.lines.limit();
         loop {
-            let (line, result) = match self.lines.next_line()? {
-                Line::TooLong { line } => (line, Err(ReadErrorKind::TooLarge { limit })),
-                Line::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
-                Line::Text { line, bytes } => {
-                    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    if bytes.starts_with(b"{") {
-                        (
-                            line,
-                            json::entry(bytes, line).map(|e| (e, Format::AccessJson)),
-                        )
-                    } else {
-                        let text = String::from_utf8_lossy(bytes);
-                        match parse_text(&mut self.header, &text) {
-                            None => continue,
-                            Some(result) => (line, result.map_err(ReadErrorKind::from)),
-                        }
-                    }
+            let (line, bytes) = match self.lines.next_content(&self.path, Bom::Strip)? {
+                Ok(content) => content,
+                Err(error) => return Some(Err(error)),
+            };
+            let result = if bytes.starts_with(b"{") {
+                json::entry(bytes, line).map(|e| (e, Format::AccessJson))
+            } else {
+                let text = String::from_utf8_lossy(bytes);
+                match parse_text(&mut self.header, &text) {
+                    None => continue,
+                    Some(result) => result.map_err(ReadErrorKind::from),
                 }
             };
-            let path = Arc::clone(&self.path);
-            return Some(match result {
-                Ok((event, format)) => Ok((Origin::at_line(path, line, format), event)),
-                Err(kind) => Err(ReadError::new(&path, line, kind)),
-            });
+            return Some(placed(&self.path, line, result));
         }
     }
 }

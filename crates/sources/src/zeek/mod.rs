@@ -31,7 +31,7 @@ use crate::error::{ReadError, ReadErrorKind};
 use crate::format::Format;
 use crate::json::DEFAULT_MAX_RECORD_BYTES;
 use crate::origin::Origin;
-use crate::stream::{Line, Lines};
+use crate::stream::{Bom, Lines, placed};
 
 /// Streams the entries of one Zeek log.
 ///
@@ -65,39 +65,22 @@ impl<R: BufRead> Iterator for ZeekReader<R> {
     type Item = Result<(Origin, ZeekEvent), ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let limit = self.lines.limit();
         loop {
-            let (line, result) = match self.lines.next_line()? {
-                Line::TooLong { line } => (line, Err(ReadErrorKind::TooLarge { limit })),
-                Line::Io { line, error } => (line, Err(ReadErrorKind::Io(error))),
-                Line::Text { line, bytes } => {
-                    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    if bytes.starts_with(b"#") {
-                        match self.header.directive(bytes) {
-                            Ok(()) => continue,
-                            Err(reason) => (line, Err(ReadErrorKind::BadHeader { reason })),
-                        }
-                    } else if bytes.starts_with(b"{") && !self.header.has_fields() {
-                        (
-                            line,
-                            json::parse(bytes, line).map(|e| (e, Format::ZeekJson)),
-                        )
-                    } else {
-                        (
-                            line,
-                            self.header.record(bytes).map(|e| (e, Format::ZeekTsv)),
-                        )
-                    }
-                }
+            let (line, bytes) = match self.lines.next_content(&self.path, Bom::Strip)? {
+                Ok(content) => content,
+                Err(error) => return Some(Err(error)),
             };
-            let path = Arc::clone(&self.path);
-            return Some(match result {
-                Ok((event, format)) => Ok((Origin::at_line(path, line, format), event)),
-                Err(kind) => Err(ReadError::new(&path, line, kind)),
-            });
+            let result = if bytes.starts_with(b"#") {
+                match self.header.directive(bytes) {
+                    Ok(()) => continue,
+                    Err(reason) => Err(ReadErrorKind::BadHeader { reason }),
+                }
+            } else if bytes.starts_with(b"{") && !self.header.has_fields() {
+                json::parse(bytes, line).map(|e| (e, Format::ZeekJson))
+            } else {
+                self.header.record(bytes).map(|e| (e, Format::ZeekTsv))
+            };
+            return Some(placed(&self.path, line, result));
         }
     }
 }
