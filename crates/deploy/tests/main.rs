@@ -12,12 +12,11 @@ mod common;
 #[allow(dead_code)]
 #[path = "../../backends/tests/cql_support/mod.rs"]
 mod cql_support;
+mod defender;
 mod elastic;
 mod json_keys;
 mod logscale;
+mod navigator;
 mod qradar;
 mod secops;
 mod sumo;
-mod defender;
-mod elastic;
-mod navigator;
