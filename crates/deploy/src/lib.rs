@@ -25,6 +25,7 @@ pub mod guide;
 pub mod meta;
 pub mod objects;
 pub mod schedule;
+pub mod sentinel;
 
 pub use meta::{Kind, RuleMeta, Severity};
 pub use objects::{Entry, File, Form, Objects, Platform};
@@ -39,4 +40,9 @@ pub enum DeployError {
     NoId { rule: String, target: &'static str },
     #[error("cannot serialize {what}: {reason}")]
     Serialize { what: &'static str, reason: String },
+    #[error("{target} cannot hold it: {reason}")]
+    Refused {
+        target: &'static str,
+        reason: String,
+    },
 }

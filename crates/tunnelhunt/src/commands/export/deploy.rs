@@ -43,11 +43,18 @@ pub struct Vendor {
 }
 
 /// Every vendor with rule objects.
-pub const VENDORS: &[Vendor] = &[Vendor {
-    target: Target::Eql,
-    flavor: "default",
-    objects: || Box::<elastic::ElasticObjects>::default(),
-}];
+pub const VENDORS: &[Vendor] = &[
+    Vendor {
+        target: Target::Eql,
+        flavor: "default",
+        objects: || Box::<elastic::ElasticObjects>::default(),
+    },
+    Vendor {
+        target: Target::Kql,
+        flavor: "sentinel",
+        objects: || Box::<tunnelhunt_deploy::sentinel::SentinelObjects>::default(),
+    },
+];
 
 /// The folders `--out` gets per vendor (an earlier export's are replaced).
 pub fn vendor_dirs() -> Vec<&'static str> {
