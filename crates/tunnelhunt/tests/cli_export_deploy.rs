@@ -106,7 +106,7 @@ fn walk_count(dir: &std::path::Path) -> usize {
 #[test]
 fn object_forms_refuse_targets_without_objects_and_repo_without_out() {
     for args in [
-        &["export", "-t", "kql", "--as", "rule"][..],
+        &["export", "-t", "sigma", "--as", "rule"][..],
         &["export", "-t", "all", "--as", "rule"][..],
         &["export", "-t", "eql", "--as", "repo"][..],
         &["export", "-t", "eql", "--schedule", "x.toml"][..],
@@ -114,6 +114,6 @@ fn object_forms_refuse_targets_without_objects_and_repo_without_out() {
         let out = tunnelhunt(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
-    let out = tunnelhunt(&["export", "-t", "kql", "--as", "rule"]);
-    assert!(stderr(&out).contains("target kql has no rule object yet (rule objects: eql)"));
+    let out = tunnelhunt(&["export", "-t", "sigma", "--as", "rule"]);
+    assert!(stderr(&out).contains("target sigma has no rule object yet (rule objects: eql"));
 }
