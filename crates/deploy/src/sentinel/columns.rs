@@ -30,17 +30,34 @@ pub enum Table {
 }
 
 impl Table {
-    /// The table of a query body (comment header already removed).
+    /// The table of a query body (comment header already removed): the
+    /// name its first line starts with.
     pub fn of_query(body: &str) -> (Table, &str) {
         let first = body
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
             .unwrap_or_default();
-        let name = first
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .next()
-            .unwrap_or_default();
+        Table::named(leading_name(first), body)
+    }
+
+    /// Every table a query reads: each line that starts a tabular
+    /// expression (`Table`, or `(Table` inside a `union`) with a table
+    /// name this flavor uses, in order, once each.
+    pub fn all_in(body: &str) -> Vec<(Table, &str)> {
+        let mut found: Vec<(Table, &str)> = Vec::new();
+        for line in body.lines() {
+            let name = leading_name(line.trim_start().trim_start_matches('('));
+            let (table, name) = Table::named(name, body);
+            let known = table != Table::Other || name.starts_with("Device");
+            if known && !found.iter().any(|(_, n)| *n == name) {
+                found.push((table, name));
+            }
+        }
+        found
+    }
+
+    fn named<'q>(name: &'q str, body: &str) -> (Table, &'q str) {
         let table = match name {
             "SecurityEvent" => Table::SecurityEvent,
             "Event" if body.contains("Source == \"Microsoft-Windows-Sysmon\"") => {
@@ -52,6 +69,13 @@ impl Table {
         };
         (table, name)
     }
+}
+
+/// The identifier a line starts with.
+fn leading_name(line: &str) -> &str {
+    line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default()
 }
 
 /// The entity columns of one query, and the `| extend` that makes the
@@ -181,6 +205,14 @@ mod tests {
             Table::SecurityEvent
         );
         assert_eq!(Table::of_query("union A, B").0, Table::Other);
+        let union = "let m = union\n    (SecurityEvent\n    | where x)\n    (DeviceProcessEvents\n| y);\nm\n| summarize";
+        assert_eq!(
+            Table::all_in(union),
+            [
+                (Table::SecurityEvent, "SecurityEvent"),
+                (Table::DeviceProcessEvents, "DeviceProcessEvents")
+            ]
+        );
         let plan = Columns::plan(Table::SysmonEvent, &logsource("registry_set"));
         assert_eq!(plan.registry_key, Some("TargetObject"));
         assert!(plan.extend.contains(&(

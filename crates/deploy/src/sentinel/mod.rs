@@ -174,7 +174,30 @@ pub fn tactic_name(attack_name: &str) -> String {
         .collect()
 }
 
-/// The connectors that fill the table a query reads.
+/// The connectors that fill the tables a query reads, each once.
+fn connectors_of(body: &str) -> Vec<DataConnector> {
+    let mut all: Vec<DataConnector> = Vec::new();
+    for (table, name) in Table::all_in(body) {
+        for connector in connectors(table, name) {
+            match all
+                .iter_mut()
+                .find(|c| c.connector_id == connector.connector_id)
+            {
+                Some(known) => {
+                    for data_type in connector.data_types {
+                        if !known.data_types.contains(&data_type) {
+                            known.data_types.push(data_type);
+                        }
+                    }
+                }
+                None => all.push(connector),
+            }
+        }
+    }
+    all
+}
+
+/// The connectors that fill one table.
 fn connectors(table: Table, name: &str) -> Vec<DataConnector> {
     let one = |id, data_type: &str| DataConnector {
         connector_id: id,
@@ -277,7 +300,7 @@ pub fn rule(entry: &Entry<'_>) -> Result<AnalyticsRule, DeployError> {
             });
         }
     }
-    let (table, table_name) = Table::of_query(body);
+    let (table, _) = Table::of_query(body);
     let columns = match meta.kind {
         // A correlation's result holds its group-by fields and counts, not
         // the table's columns: no entity is mapped from it.
@@ -355,7 +378,7 @@ pub fn rule(entry: &Entry<'_>) -> Result<AnalyticsRule, DeployError> {
         name: meta.title.clone(),
         description: description(meta),
         severity: Severity::from_level(meta.level),
-        required_data_connectors: connectors(table, table_name),
+        required_data_connectors: connectors_of(body),
         query_frequency_secs: schedule.interval_secs,
         query_period_secs: schedule.lookback_secs,
         tactics,
