@@ -63,6 +63,11 @@ fn stem(file: &Path) -> String {
 /// Every pack rule and correlation `backend` renders (refusals skipped;
 /// the count of renderings is returned beside them).
 pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
+    rendered_in(pack, backend, Flavor::DEFAULT)
+}
+
+/// [`rendered`] in one of the backend's flavors.
+pub fn rendered_in(pack: &Pack, backend: &dyn Backend, flavor: Flavor) -> (Vec<Rendered>, usize) {
     let schedules = Schedules::default();
     let inputs: Vec<RuleInput> = pack
         .rules
@@ -76,7 +81,7 @@ pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
     let mut out = Vec::new();
     let mut refused = 0;
     for input in &inputs {
-        match backend.render(input, Flavor::DEFAULT) {
+        match backend.render(input, flavor) {
             Ok(query) => out.push(Rendered {
                 stem: stem(Path::new(&input.rule.origin.file)),
                 meta: RuleMeta::new(
@@ -95,7 +100,7 @@ pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
     for correlation in &pack.correlations {
         let rendering = CorrelationInput::resolve(correlation, &inputs, &all, false)
             .ok()
-            .and_then(|input| backend.render_correlation(&input, Flavor::DEFAULT).ok());
+            .and_then(|input| backend.render_correlation(&input, flavor).ok());
         match rendering {
             Some(query) => out.push(Rendered {
                 stem: stem(Path::new(&correlation.origin.file)),
