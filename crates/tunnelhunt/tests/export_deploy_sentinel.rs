@@ -188,10 +188,59 @@ fn every_sigmahq_tree_makes_objects_that_pass_the_repository_checks() {
                 report.contains(&format!("{} rules checked, 0 problems", files.len())),
                 "{report}"
             );
+            assert_queries_bind(
+                &out_dir.join("sentinel/azuredeploy.json"),
+                &dir.join(format!("{tree}.queries.json")),
+            );
         }
         println!(
             "{tree}: {} Sentinel objects pass the repository checks, {refused} refused",
             files.len()
         );
     }
+}
+
+/// Every query of an ARM template parses and binds in Kusto.Language with
+/// the Sentinel schema (`validators/kql`).
+fn assert_queries_bind(template: &Path, scratch: &Path) {
+    let kql = common::repo().join("validators/kql");
+    assert!(
+        kql.join("node_modules/@kusto/language-service-next/package.json")
+            .is_file(),
+        "TUNNELHUNT_VALIDATORS is set but the KQL validator is not installed: run validators/kql/setup.sh"
+    );
+    let template: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(template).unwrap()).unwrap();
+    let queries: Vec<&str> = template["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let query = r["properties"]["query"].as_str().unwrap();
+            // ARM's escape of a leading `[` (see tunnelhunt_deploy::sentinel::arm).
+            query
+                .strip_prefix('[')
+                .filter(|q| q.starts_with('['))
+                .unwrap_or(query)
+        })
+        .collect();
+    fs::write(scratch, serde_json::to_string(&queries).unwrap()).unwrap();
+    let out = Command::new("node")
+        .arg(kql.join("validate.js"))
+        .arg(scratch)
+        .output()
+        .unwrap();
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failing: Vec<&serde_json::Value> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ok"] != true)
+        .collect();
+    assert!(
+        failing.is_empty(),
+        "{} queries do not bind: {:?}",
+        failing.len(),
+        failing.first()
+    );
 }
