@@ -318,6 +318,18 @@ fn each_broken_field_of_a_real_rule_is_reported() {
             "queryFrequency: 1h\nkind: NRT",
             "queryFrequency/queryPeriod",
         ),
+        (
+            scheduled,
+            "kind: Scheduled",
+            "kind: Scheduled\nalertDetailsOverride:\n  alertDisplayNameFormat: ' '",
+            "alertDetailsOverride",
+        ),
+        (
+            scheduled,
+            "| extend HostName",
+            "| extend HostCustomEntity = Computer, HostName",
+            "entityMappings (old columns)",
+        ),
     ];
     for (file, from, to, field) in breaks {
         let good = real_rule(file);
@@ -558,16 +570,26 @@ proptest! {
         title in hostile_text(),
         description in hostile_text(),
         guide_body in hostile_text(),
+        branch in hostile_text(),
     ) {
         let item = find("proc_creation_win_netsh_portproxy_add");
         let mut meta = item.meta.clone();
         meta.title = title.clone();
         meta.description = description.clone();
         meta.guide = Guide::parse(&format!("## Investigation\n\n{guide_body}\nend"));
+        meta.branch = Some(branch.clone());
         let logsource = logsource(&item.stem);
         let entry = Entry { meta: &meta, ..entry(item, &logsource) };
         let rule = sentinel::rule(&entry).unwrap();
         prop_assert!(rule.description.starts_with(&description));
+        // The branch becomes a KQL string literal only when it is a plain
+        // word; anything that would need escaping stays out of the query.
+        let literal = format!("Branch = \"{branch}\"");
+        let plain = !branch.is_empty() && branch
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.'));
+        prop_assert_eq!(rule.query.contains(&literal), plain && branch.len() <= 64);
+        prop_assert_eq!(rule.query.contains("Branch = "), plain && branch.len() <= 64);
 
         let text = yaml::to_yaml(&rule).unwrap();
         let docs = Yaml::load_from_str(&text).unwrap();

@@ -418,6 +418,29 @@ fn entity_mappings(doc: &Yaml<'_>) -> Option<String> {
     None
 }
 
+/// The `*CustomEntity` columns of the old entity format.
+const OLD_ENTITY_COLUMNS: [&str; 6] = [
+    "AccountCustomEntity",
+    "HostCustomEntity",
+    "IPCustomEntity",
+    "URLCustomEntity",
+    "ProcessCustomEntity",
+    "FileHashCustomEntity",
+];
+
+fn old_entity_columns(doc: &Yaml<'_>) -> Option<String> {
+    let query = text(doc, "query")?;
+    let mapped: Vec<&str> = list(doc, "entityMappings")
+        .iter()
+        .flat_map(|m| list(m, "fieldMappings"))
+        .filter_map(|f| text(f, "columnName"))
+        .collect();
+    OLD_ENTITY_COLUMNS
+        .iter()
+        .find(|c| query.contains(*c) && !mapped.contains(c))
+        .map(|c| format!("the query makes {c} but no entity mapping reads it"))
+}
+
 fn custom_details(doc: &Yaml<'_>) -> Option<String> {
     let details = get(doc, "customDetails")?.as_mapping()?;
     if details.len() > 20 {
@@ -445,6 +468,9 @@ fn alert_details_override(doc: &Yaml<'_>) -> Option<String> {
         ("alertDescriptionFormat", 5000),
     ] {
         if let Some(format) = text(o, key) {
+            if format.trim().is_empty() {
+                return Some(format!("{key} is empty"));
+            }
             if format.chars().count() > max {
                 return Some(format!("{key} is over {max} characters"));
             }
@@ -544,13 +570,18 @@ pub const CHECKS: &[Check] = &[
         run: entity_mappings,
     },
     Check {
+        field: "entityMappings (old columns)",
+        source: "ModelValidationAttributes/NewEntityMappingsAttribute.cs",
+        run: old_entity_columns,
+    },
+    Check {
         field: "customDetails",
         source: "Models/ScheduledTemplateInternalModel.cs (DictionaryLength(20), key and value regexes)",
         run: custom_details,
     },
     Check {
         field: "alertDetailsOverride",
-        source: "Models/AlertDetailsOverride.cs, ModelValidationAttributes/MaxAmountOfDynamicContentPlaceHoldersAttribute.cs",
+        source: "Models/AlertDetailsOverride.cs (NonEmptyString, StringLength 256/5000), ModelValidationAttributes/MaxAmountOfDynamicContentPlaceHoldersAttribute.cs",
         run: alert_details_override,
     },
     Check {
