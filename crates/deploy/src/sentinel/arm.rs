@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::AnalyticsRule;
+use super::{AnalyticsRule, RuleKind};
 use crate::DeployError;
 
 /// The stable `Microsoft.SecurityInsights` API version the templates name.
@@ -215,7 +215,7 @@ fn resource(rule: &AnalyticsRule) -> Resource<'_> {
         ),
         name: format!("[concat(parameters('workspace'), '/Microsoft.SecurityInsights/{id}')]"),
         resource_type: RESOURCE_TYPE,
-        kind: "Scheduled",
+        kind: RuleKind::Scheduled.as_str(),
         api_version: API_VERSION,
         properties: Properties {
             display_name: arm_text(&rule.name),

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use saphyr::{LoadableYamlNode, Yaml};
 
+use super::RuleKind;
 use crate::attack;
 use crate::schedule::parse_duration;
 
@@ -164,7 +165,7 @@ fn list<'a, 'y>(doc: &'a Yaml<'y>, key: &str) -> &'a [Yaml<'y>] {
 }
 
 fn is_nrt(doc: &Yaml<'_>) -> bool {
-    text(doc, "kind") == Some("NRT")
+    text(doc, "kind").and_then(RuleKind::parse) == Some(RuleKind::Nrt)
 }
 
 /// `8-4-4-4-12` hexadecimal digits, as .NET's `Guid` parses a YAML id.
@@ -239,7 +240,9 @@ fn query(doc: &Yaml<'_>) -> Option<String> {
 
 fn kind(doc: &Yaml<'_>) -> Option<String> {
     let k = text(doc, "kind")?;
-    (!["Scheduled", "NRT"].contains(&k)).then(|| format!("'{k}' is not Scheduled or NRT"))
+    RuleKind::parse(k)
+        .is_none()
+        .then(|| format!("'{k}' is not Scheduled or NRT"))
 }
 
 fn duration(doc: &Yaml<'_>, key: &str) -> Result<Option<u64>, String> {

@@ -108,6 +108,13 @@ impl RuleKind {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Scheduled => "Scheduled",
+            RuleKind::Nrt => "NRT",
+        }
+    }
 }
 
 /// A data connector and the tables of it the rule reads.

@@ -6,7 +6,7 @@
 
 use saphyr::{Mapping, Scalar, Yaml, YamlEmitter};
 
-use super::AnalyticsRule;
+use super::{AnalyticsRule, RuleKind};
 use crate::DeployError;
 use crate::schedule::format_duration;
 
@@ -58,11 +58,16 @@ pub fn node(rule: &AnalyticsRule) -> Yaml<'static> {
     ));
     pairs.push(("triggerOperator", text("gt")));
     pairs.push(("triggerThreshold", Yaml::Value(Scalar::Integer(0))));
-    pairs.push(("tactics", list(rule.tactics.iter().map(String::as_str))));
-    pairs.push((
-        "relevantTechniques",
-        list(rule.relevant_techniques.iter().map(String::as_str)),
-    ));
+    // The repository leaves out what a rule does not have.
+    if !rule.tactics.is_empty() {
+        pairs.push(("tactics", list(rule.tactics.iter().map(String::as_str))));
+    }
+    if !rule.relevant_techniques.is_empty() {
+        pairs.push((
+            "relevantTechniques",
+            list(rule.relevant_techniques.iter().map(String::as_str)),
+        ));
+    }
     pairs.push(("query", text(&rule.query)));
     if !rule.entity_mappings.is_empty() {
         pairs.push((
@@ -117,7 +122,7 @@ pub fn node(rule: &AnalyticsRule) -> Yaml<'static> {
         map(vec![("aggregationKind", text("AlertPerResult"))]),
     ));
     pairs.push(("version", text(rule.version)));
-    pairs.push(("kind", text("Scheduled")));
+    pairs.push(("kind", text(RuleKind::Scheduled.as_str())));
     map(pairs)
 }
 
