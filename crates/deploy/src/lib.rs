@@ -30,6 +30,7 @@ pub mod objects;
 pub mod qradar;
 pub mod schedule;
 pub mod secops;
+pub mod sentinel;
 pub mod sumo;
 
 pub use meta::{Kind, RuleMeta, Severity};
@@ -54,5 +55,10 @@ pub enum DeployError {
     DefenderQuery {
         rule: String,
         reason: defender::query::QueryProblem,
+    },
+    #[error("{target} cannot hold it: {reason}")]
+    Refused {
+        target: &'static str,
+        reason: String,
     },
 }

@@ -71,7 +71,12 @@ fn stem(file: &Path) -> String {
 /// Every pack rule and correlation `backend` renders (refusals skipped;
 /// the count of renderings is returned beside them).
 pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
-    rendered_with(pack, backend, false)
+    rendered_in(pack, backend, Flavor::DEFAULT)
+}
+
+/// [`rendered`] in one of the backend's flavors.
+pub fn rendered_in(pack: &Pack, backend: &dyn Backend, flavor: Flavor) -> (Vec<Rendered>, usize) {
+    rendered_with_options(pack, backend, flavor, false)
 }
 
 /// [`rendered`], with the correlations' fixed-bucket approximation
@@ -79,6 +84,15 @@ pub fn rendered(pack: &Pack, backend: &dyn Backend) -> (Vec<Rendered>, usize) {
 pub fn rendered_with(
     pack: &Pack,
     backend: &dyn Backend,
+    approximate: bool,
+) -> (Vec<Rendered>, usize) {
+    rendered_with_options(pack, backend, Flavor::DEFAULT, approximate)
+}
+
+fn rendered_with_options(
+    pack: &Pack,
+    backend: &dyn Backend,
+    flavor: Flavor,
     approximate: bool,
 ) -> (Vec<Rendered>, usize) {
     let schedules = Schedules::default();
@@ -94,7 +108,7 @@ pub fn rendered_with(
     let mut out = Vec::new();
     let mut refused = 0;
     for input in &inputs {
-        match backend.render(input, Flavor::DEFAULT) {
+        match backend.render(input, flavor) {
             Ok(query) => out.push(Rendered {
                 stem: stem(Path::new(&input.rule.origin.file)),
                 meta: RuleMeta::new(
@@ -113,7 +127,7 @@ pub fn rendered_with(
     for correlation in &pack.correlations {
         let rendering = CorrelationInput::resolve(correlation, &inputs, &all, approximate)
             .ok()
-            .and_then(|input| backend.render_correlation(&input, Flavor::DEFAULT).ok());
+            .and_then(|input| backend.render_correlation(&input, flavor).ok());
         match rendering {
             Some(query) => out.push(Rendered {
                 stem: stem(Path::new(&correlation.origin.file)),

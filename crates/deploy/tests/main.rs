@@ -19,4 +19,5 @@ mod logscale;
 mod navigator;
 mod qradar;
 mod secops;
+mod sentinel;
 mod sumo;

@@ -77,6 +77,11 @@ pub const VENDORS: &[Vendor] = &[
         flavor: "default",
         objects: || Box::<defender::DefenderObjects>::default(),
     },
+    Vendor {
+        target: Target::Kql,
+        flavor: "sentinel",
+        objects: || Box::<tunnelhunt_deploy::sentinel::SentinelObjects>::default(),
+    },
 ];
 
 /// The folders `--out` gets per vendor (an earlier export's are replaced).
