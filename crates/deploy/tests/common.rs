@@ -170,3 +170,22 @@ pub fn validator_python(setup: &str) -> Option<PathBuf> {
     );
     Some(python)
 }
+
+/// Text made of `pieces` (a format's metacharacters, what its readers
+/// would take for another type, control characters) and plain words, for
+/// the injection property tests: every vendor's value must come back from
+/// its format's own parser exactly.
+pub fn hostile_text(
+    pieces: &'static [&'static str],
+    parts: std::ops::Range<usize>,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    proptest::collection::vec(
+        prop_oneof![
+            proptest::sample::select(pieces).prop_map(str::to_owned),
+            "[a-z ]{0,6}",
+        ],
+        parts,
+    )
+    .prop_map(|parts| parts.concat())
+}

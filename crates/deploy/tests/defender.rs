@@ -168,28 +168,26 @@ fn every_pack_object_passes_the_graph_schema_and_broken_ones_fail_it() {
 /// hold: quotes, backslashes, newlines, `#`, `:`, `{`, `$`, backticks,
 /// `|`, control characters and non-ASCII.
 fn hostile_text() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("\"".to_owned()),
-            Just("'".to_owned()),
-            Just("\\".to_owned()),
-            Just("\n".to_owned()),
-            Just("\r\n".to_owned()),
-            Just("\t".to_owned()),
-            Just("#".to_owned()),
-            Just(": ".to_owned()),
-            Just("{\"a\": 1}".to_owned()),
-            Just("${x}".to_owned()),
-            Just("`code`".to_owned()),
-            Just("| where".to_owned()),
-            Just("\u{1b}[31m".to_owned()),
-            Just("\u{0}".to_owned()),
-            Just("é€😀".to_owned()),
-            "[a-z ]{0,6}",
+    crate::common::hostile_text(
+        &[
+            "\"",
+            "'",
+            "\\",
+            "\n",
+            "\r\n",
+            "\t",
+            "#",
+            ": ",
+            "{\"a\": 1}",
+            "${x}",
+            "`code`",
+            "| where",
+            "\u{1b}[31m",
+            "\u{0}",
+            "é€😀",
         ],
         1..12,
     )
-    .prop_map(|parts| parts.concat())
 }
 
 proptest! {

@@ -20,19 +20,7 @@ fn objects(item: &Rendered) -> (String, String) {
     (toml, line)
 }
 
-fn sorted(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => {
-            let mut pairs: Vec<_> = map.into_iter().collect();
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        serde_json::Value::Array(items) => {
-            serde_json::Value::Array(items.into_iter().map(sorted).collect())
-        }
-        other => other,
-    }
-}
+use crate::json_keys::sorted;
 
 #[test]
 fn golden_objects() {
@@ -120,26 +108,24 @@ fn every_pack_object_passes_elastics_schema_and_content_rules() {
 /// hold: quotes of both kinds, backslashes, newlines, `'''`, `"""`, `#`,
 /// brackets, control characters and non-ASCII.
 fn hostile_text() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("\"".to_owned()),
-            Just("'''".to_owned()),
-            Just("\"\"\"".to_owned()),
-            Just("\\".to_owned()),
-            Just("\n".to_owned()),
-            Just("\r\n".to_owned()),
-            Just("\t".to_owned()),
-            Just("#".to_owned()),
-            Just("[rule]".to_owned()),
-            Just("{\"a\": 1}".to_owned()),
-            Just("\u{1b}[31m".to_owned()),
-            Just("\u{7f}".to_owned()),
-            Just("é€😀".to_owned()),
-            "[a-z ]{0,6}",
+    crate::common::hostile_text(
+        &[
+            "\"",
+            "'''",
+            "\"\"\"",
+            "\\",
+            "\n",
+            "\r\n",
+            "\t",
+            "#",
+            "[rule]",
+            "{\"a\": 1}",
+            "\u{1b}[31m",
+            "\u{7f}",
+            "é€😀",
         ],
         0..12,
     )
-    .prop_map(|parts| parts.concat())
 }
 
 /// The pack rendered once for every proptest case.

@@ -218,29 +218,27 @@ fn every_pack_object_passes_the_qradar_validator() {
 /// kinds, `''`, backslashes, newlines, `/*`, `*/`, `#`, `:`, `{`, `$`,
 /// backticks, control characters, non-ASCII.
 fn hostile_text() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("\"".to_owned()),
-            Just("'".to_owned()),
-            Just("''".to_owned()),
-            Just("\\".to_owned()),
-            Just("\n".to_owned()),
-            Just("\r\n".to_owned()),
-            Just("/*".to_owned()),
-            Just("*/".to_owned()),
-            Just("#".to_owned()),
-            Just(":".to_owned()),
-            Just("{\"a\": 1}".to_owned()),
-            Just("${x}".to_owned()),
-            Just("`".to_owned()),
-            Just("LAST 5 DAYS".to_owned()),
-            Just("\u{1b}[31m".to_owned()),
-            Just("é€😀".to_owned()),
-            "[a-z ]{0,6}",
+    crate::common::hostile_text(
+        &[
+            "\"",
+            "'",
+            "''",
+            "\\",
+            "\n",
+            "\r\n",
+            "/*",
+            "*/",
+            "#",
+            ":",
+            "{\"a\": 1}",
+            "${x}",
+            "`",
+            "LAST 5 DAYS",
+            "\u{1b}[31m",
+            "é€😀",
         ],
         0..12,
     )
-    .prop_map(|parts| parts.concat())
 }
 
 static PACK_AQL: LazyLock<Vec<Rendered>> = LazyLock::new(|| rendered(&pack(), &Aql).0);

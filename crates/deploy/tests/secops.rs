@@ -319,32 +319,30 @@ fn every_object_passes_yaraast_and_the_secops_lint() {
 /// quotes, backslashes, escapes written out, newlines, tabs, comment
 /// starts, variables, braces, back quotes, regex slashes, non-ASCII.
 fn hostile_text() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("\"".to_owned()),
-            Just("\\".to_owned()),
-            Just("\\n".to_owned()),
-            Just("\\\"".to_owned()),
-            Just("\n".to_owned()),
-            Just("\r\n".to_owned()),
-            Just("\t".to_owned()),
-            Just("//".to_owned()),
-            Just("/*".to_owned()),
-            Just("*/".to_owned()),
-            Just("$e".to_owned()),
-            Just("#e".to_owned()),
-            Just("{".to_owned()),
-            Just("}".to_owned()),
-            Just("`".to_owned()),
-            Just("/x/ nocase".to_owned()),
-            Just("rule x {".to_owned()),
-            Just("  condition:".to_owned()),
-            Just("é€😀".to_owned()),
-            "[a-z ]{0,6}",
+    crate::common::hostile_text(
+        &[
+            "\"",
+            "\\",
+            "\\n",
+            "\\\"",
+            "\n",
+            "\r\n",
+            "\t",
+            "//",
+            "/*",
+            "*/",
+            "$e",
+            "#e",
+            "{",
+            "}",
+            "`",
+            "/x/ nocase",
+            "rule x {",
+            "  condition:",
+            "é€😀",
         ],
         0..12,
     )
-    .prop_map(|parts| parts.concat())
 }
 
 fn hostile_meta(

@@ -61,19 +61,7 @@ fn find(stem: &str) -> &'static Rendered {
         .unwrap_or_else(|| panic!("{stem} renders in the sentinel flavor"))
 }
 
-fn sorted(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => {
-            let mut pairs: Vec<_> = map.into_iter().collect();
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        serde_json::Value::Array(items) => {
-            serde_json::Value::Array(items.into_iter().map(sorted).collect())
-        }
-        other => other,
-    }
-}
+use crate::json_keys::sorted;
 
 #[test]
 fn golden_objects() {
@@ -525,37 +513,35 @@ fn every_object_query_binds_in_kusto() {
 /// Text with every metacharacter of YAML, JSON, ARM and Markdown the
 /// objects hold.
 fn hostile_text() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("\"".to_owned()),
-            Just("'".to_owned()),
-            Just("\\".to_owned()),
-            Just("\n".to_owned()),
-            Just("\r\n".to_owned()),
-            Just("\t".to_owned()),
-            Just("#".to_owned()),
-            Just(": ".to_owned()),
-            Just("- ".to_owned()),
-            Just("{".to_owned()),
-            Just("}}".to_owned()),
-            Just("[".to_owned()),
-            Just("$".to_owned()),
-            Just("`".to_owned()),
-            Just("|".to_owned()),
-            Just(">".to_owned()),
-            Just("&a *a !tag %".to_owned()),
-            Just("---".to_owned()),
-            Just("...".to_owned()),
-            Just("yes".to_owned()),
-            Just("1.0".to_owned()),
-            Just(" ".to_owned()),
-            Just("\u{1b}[31m".to_owned()),
-            Just("é€😀".to_owned()),
-            "[a-z ]{0,6}",
+    crate::common::hostile_text(
+        &[
+            "\"",
+            "'",
+            "\\",
+            "\n",
+            "\r\n",
+            "\t",
+            "#",
+            ": ",
+            "- ",
+            "{",
+            "}}",
+            "[",
+            "$",
+            "`",
+            "|",
+            ">",
+            "&a *a !tag %",
+            "---",
+            "...",
+            "yes",
+            "1.0",
+            " ",
+            "\u{1b}[31m",
+            "é€😀",
         ],
         1..12,
     )
-    .prop_map(|parts| parts.concat())
 }
 
 fn yaml_text<'a>(doc: &'a Yaml<'_>, key: &str) -> Option<&'a str> {

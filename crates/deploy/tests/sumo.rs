@@ -129,30 +129,28 @@ fn terraform_reads(text: &str) -> Option<String> {
 /// templates and Markdown: quotes, backslashes, newlines, `${`, `$${`,
 /// `%{`, `{{`, `}}`, `#`, `:`, backticks, control characters, non-ASCII.
 fn hostile_text() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("\"".to_owned()),
-            Just("\\".to_owned()),
-            Just("\n".to_owned()),
-            Just("\r\n".to_owned()),
-            Just("${var.x}".to_owned()),
-            Just("$${".to_owned()),
-            Just("$".to_owned()),
-            Just("%{ if true }".to_owned()),
-            Just("%".to_owned()),
-            Just("{".to_owned()),
-            Just("}".to_owned()),
-            Just("{{device_hostname}}".to_owned()),
-            Just("#".to_owned()),
-            Just(":".to_owned()),
-            Just("`".to_owned()),
-            Just("\u{1b}[31m".to_owned()),
-            Just("é€😀".to_owned()),
-            "[a-z ]{0,6}",
+    crate::common::hostile_text(
+        &[
+            "\"",
+            "\\",
+            "\n",
+            "\r\n",
+            "${var.x}",
+            "$${",
+            "$",
+            "%{ if true }",
+            "%",
+            "{",
+            "}",
+            "{{device_hostname}}",
+            "#",
+            ":",
+            "`",
+            "\u{1b}[31m",
+            "é€😀",
         ],
         0..12,
     )
-    .prop_map(|parts| parts.concat())
 }
 
 static PACK_SUMO: LazyLock<Vec<Rendered>> = LazyLock::new(|| rendered(&pack(), &Sumo).0);
