@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 19's three figures in one command: wall, CPU (user + sys) and peak
-# RSS of `tunnelhunt scan` for
+# RSS of `tunnelhunt scan` for (after the fixed cost of each rule set, on
+# one small file of set 1)
 #
 #   1. the built-in T1572 pack on ten copies of evtx-samples (5,930 files, 1.04 GB),
 #   2. all SigmaHQ rules (the three trees) on the same set,
@@ -92,8 +93,16 @@ bytes() { find -L "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s +
 EVTX_BYTES=$(bytes "$EVTX")
 JSONL_BYTES=$(bytes "$JSONL")
 
+# The fixed cost (rule loading, start-up) on one small file of the set:
+# what the ×10 rows pay before the first record, and the floor of their
+# peak RSS.
+ONE=$(find "$EVTX/copy-01" -type f -name '*.evtx' -size -100k -print -quit)
+ONE_BYTES=$(stat -c %s "$ONE")
+
 echo "| run | wall s | CPU s | peak RSS MiB | MB/s | load |"
 echo "|---|---:|---:|---:|---:|---|"
+run "pack, one file (fixed cost)" "$ONE_BYTES" "$BIN" scan "$ONE"
+run "all SigmaHQ, one file (fixed cost)" "$ONE_BYTES" "$BIN" scan "${SIGMA[@]}" "$ONE"
 run "pack, EVTX ×10" "$EVTX_BYTES" "$BIN" scan "$EVTX"
 run "all SigmaHQ, EVTX ×10" "$EVTX_BYTES" "$BIN" scan "${SIGMA[@]}" "$EVTX"
 run "pack, JSON lines ${SIZE_GB} GB" "$JSONL_BYTES" "$BIN" scan "$JSONL"

@@ -7,6 +7,18 @@
 //! with the default the cache thrashes and the set falls back to the
 //! PikeVM, about 200× slower on SigmaHQ's regexes (rust-crates.md §4).
 //!
+//! A regex with a Unicode word boundary (`\b` without `(?-u)`) stays out of
+//! the set and runs alone. A lazy DFA cannot tell a Unicode word boundary
+//! next to a non-ASCII character, so it gives up on such a text, and a set
+//! holding one of these regexes then runs *all* its patterns in the
+//! PikeVM: SigmaHQ's 106 `CommandLine` regexes (one has `\b`) took 2.5 ms
+//! on a command line with one `ó` against 1.6 µs on its ASCII twin, and
+//! this fallback was a fifth of the CPU of all SigmaHQ rules on EVTX
+//! (`bench/README.md`). Alone, such a regex falls back to a bounded
+//! backtracker over its own pattern only; without it the set keeps its DFA
+//! (7 µs on the same text). Each pattern is still matched by the `regex`
+//! crate as written, so the answers are the same.
+//!
 //! Each regex also contributes literals one of which every match holds —
 //! the ones it begins with (regex-syntax's prefix extractor) or, when
 //! cheaper, ones it holds anywhere (`prefilter::factors`: `(?:^|\s)-connect`
@@ -120,10 +132,16 @@ pub(crate) fn required_prefixes(r: &RegexMatch) -> Option<Vec<String>> {
 
 /// The regexes of one field.
 pub(crate) struct RegexBank {
+    /// The patterns a lazy DFA can run on any text, together.
     set: RegexSet,
+    /// The index (in `preds`) of each pattern of `set`, in order.
+    in_set: Vec<usize>,
+    /// The indexes of the patterns run alone, with a Unicode word boundary
+    /// (see the module docs).
+    alone: Vec<usize>,
     /// Each pattern alone, for when few of the field's regexes are needed.
     single: Vec<Regex>,
-    /// Predicate of each pattern of the set, in order.
+    /// Predicate of each pattern, in order.
     pub(crate) preds: Vec<PredId>,
 }
 
@@ -132,7 +150,9 @@ impl RegexBank {
         field: &str,
         regexes: &[(PredId, RegexMatch)],
     ) -> Result<RegexBank, CompileError> {
-        let set = RegexSetBuilder::new(regexes.iter().map(|(_, r)| regex_source(r)))
+        let (alone, in_set): (Vec<usize>, Vec<usize>) =
+            (0..regexes.len()).partition(|&i| has_unicode_word_boundary(&regexes[i].1));
+        let set = RegexSetBuilder::new(in_set.iter().map(|&i| regex_source(&regexes[i].1)))
             .dfa_size_limit(DFA_SIZE_LIMIT)
             .size_limit(SIZE_LIMIT)
             .build()
@@ -152,6 +172,8 @@ impl RegexBank {
             })?;
         Ok(RegexBank {
             set,
+            in_set,
+            alone,
             single,
             preds: regexes.iter().map(|(p, _)| *p).collect(),
         })
@@ -165,9 +187,21 @@ impl RegexBank {
     /// Mark in `hits` (one flag per pattern) every regex matching `text`.
     pub(crate) fn run(&self, text: &str, hits: &mut [bool]) {
         for i in self.set.matches(text).iter() {
-            hits[i] = true;
+            hits[self.in_set[i]] = true;
+        }
+        for &i in &self.alone {
+            if self.single[i].is_match(text) {
+                hits[i] = true;
+            }
         }
     }
+}
+
+/// Whether `r` has a Unicode word boundary, which a lazy DFA gives up on
+/// next to a non-ASCII character (see the module docs). A pattern that
+/// does not parse stays in the set, whose build reports it.
+fn has_unicode_word_boundary(r: &RegexMatch) -> bool {
+    hir(r).is_some_and(|h| h.properties().look_set().contains_word_unicode())
 }
 
 #[cfg(test)]
@@ -220,5 +254,34 @@ mod tests {
         bank.run("xaab", &mut hits);
         assert_eq!(hits, vec![true, true]);
         assert_eq!(bank.preds, vec![7, 9]);
+    }
+
+    #[test]
+    fn word_boundary_regexes_run_alone_with_the_same_answers() {
+        let regexes = [
+            (1, re(r"cmd\b", false)),
+            (2, re("powershell", true)),
+            (3, re(r"(?-u:\b)net\s", false)),
+            (4, re(r"\Bell\b", true)),
+        ];
+        let bank = RegexBank::new("CommandLine", &regexes).unwrap();
+        assert_eq!(bank.alone, vec![0, 3], "only Unicode word boundaries");
+        assert_eq!(bank.in_set, vec![1, 2]);
+        for text in [
+            "cmd /c net start",
+            "cmdó PowerShell",
+            "cmd ó PowerShell",
+            "shell net x",
+            "óPOWERSHELL",
+            "",
+        ] {
+            let mut hits = vec![false; regexes.len()];
+            bank.run(text, &mut hits);
+            let expected: Vec<bool> = regexes
+                .iter()
+                .map(|(_, r)| Regex::new(&regex_source(r)).unwrap().is_match(text))
+                .collect();
+            assert_eq!(hits, expected, "{text:?}");
+        }
     }
 }

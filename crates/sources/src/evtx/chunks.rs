@@ -237,7 +237,7 @@ impl Chunks {
         };
         // A chunk that starts with its magic is not all zeroes: only the
         // others are looked at whole.
-        let zeroed = !bytes.starts_with(CHUNK_MAGIC) && bytes.iter().all(|&b| b == 0);
+        let zeroed = !bytes.starts_with(CHUNK_MAGIC) && all_zero(&bytes);
         let place = if zeroed {
             zeroed_chunk(number, self.in_use)
         } else {
@@ -342,6 +342,17 @@ fn check_header(header: &[u8]) -> (Vec<EvtxProblem>, Option<u64>) {
     }
 }
 
+/// Whether `bytes` are all zeroes. A block at a time, OR-ed together, which
+/// the compiler vectorizes: `iter().all` tests and branches on every byte,
+/// and zeroed chunk slots are 41 MB of evtx-samples' 104 (the unused end of
+/// preallocated logs), so that loop was the reader's hottest after
+/// rendering (`bench/README.md`).
+fn all_zero(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(4096)
+        .all(|block| block.iter().fold(0u8, |acc, &b| acc | b) == 0)
+}
+
 /// Where chunk `number` starts.
 pub(crate) fn chunk_offset(number: u64) -> u64 {
     FILE_HEADER_SIZE as u64 + number * CHUNK_SIZE as u64
@@ -391,4 +402,23 @@ fn read_full(input: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usi
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_zero;
+
+    #[test]
+    fn one_byte_anywhere_is_not_all_zero() {
+        assert!(all_zero(&[]));
+        let zeroes = vec![0u8; CHUNK + 7];
+        assert!(all_zero(&zeroes));
+        for at in [0, 1, 4095, 4096, 4097, CHUNK - 1, CHUNK + 6] {
+            let mut bytes = zeroes.clone();
+            bytes[at] = 0x80;
+            assert!(!all_zero(&bytes), "{at}");
+        }
+    }
+
+    const CHUNK: usize = super::CHUNK_SIZE;
 }
