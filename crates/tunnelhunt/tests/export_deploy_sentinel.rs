@@ -15,7 +15,9 @@ use tunnelhunt_deploy::sentinel::check;
 
 #[test]
 fn as_rule_prints_one_arm_template_holding_every_rendered_rule() {
-    let out = tunnelhunt(&["export", "--target", "kql", "--as", "rule"]);
+    let out = tunnelhunt(&[
+        "export", "--target", "kql", "--flavor", "sentinel", "--as", "rule",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let template: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let resources = template["resources"].as_array().unwrap();
