@@ -25,6 +25,7 @@ pub mod guide;
 pub mod meta;
 pub mod objects;
 pub mod schedule;
+pub mod splunk;
 
 pub use meta::{Kind, RuleMeta, Severity};
 pub use objects::{Entry, File, Form, Objects, Platform};

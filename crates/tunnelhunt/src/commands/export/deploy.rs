@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use tunnelhunt_backends::{Flavor, Target};
-use tunnelhunt_deploy::{Entry, Form, Kind, Objects, Platform, RuleMeta, Schedules, elastic};
+use tunnelhunt_deploy::{
+    Entry, Form, Kind, Objects, Platform, RuleMeta, Schedules, elastic, splunk,
+};
 use tunnelhunt_sigma::ast::{LogSource, Status};
 
 use super::index::{MARKER, prepare};
@@ -43,11 +45,18 @@ pub struct Vendor {
 }
 
 /// Every vendor with rule objects.
-pub const VENDORS: &[Vendor] = &[Vendor {
-    target: Target::Eql,
-    flavor: "default",
-    objects: || Box::<elastic::ElasticObjects>::default(),
-}];
+pub const VENDORS: &[Vendor] = &[
+    Vendor {
+        target: Target::Eql,
+        flavor: "default",
+        objects: || Box::<elastic::ElasticObjects>::default(),
+    },
+    Vendor {
+        target: Target::Spl,
+        flavor: "default",
+        objects: || Box::<splunk::SplunkObjects>::default(),
+    },
+];
 
 /// The folders `--out` gets per vendor (an earlier export's are replaced).
 pub fn vendor_dirs() -> Vec<&'static str> {
@@ -261,6 +270,9 @@ impl DeployPlan {
                 objects.vendor(),
                 objects.how_to_deploy(self.form)
             );
+            for empty in objects.empty_dirs(self.form) {
+                fs::create_dir_all(base.join(empty))?;
+            }
             for file in objects.files(self.form)? {
                 let path = base.join(&file.path);
                 if let Some(parent) = path.parent() {
