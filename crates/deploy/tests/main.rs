@@ -8,3 +8,4 @@
 mod attack_tags;
 mod common;
 mod elastic;
+mod splunk;
