@@ -48,6 +48,7 @@ mod cli_terminal;
 mod dns_fields;
 mod dns_late_rows;
 mod evtx_twins;
+mod export_deploy_splunk;
 mod prefilter_differential;
 mod projection_differential;
 mod report_browser;
