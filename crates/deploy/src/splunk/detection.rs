@@ -202,12 +202,7 @@ impl Detection {
             date: date(meta),
             domain,
             data_source,
-            mitre_attack: meta
-                .attack
-                .techniques
-                .iter()
-                .map(|t| t.id.clone())
-                .collect(),
+            mitre_attack: mitre_attack(meta),
             severity: meta.severity,
             risk_score: meta.severity.risk_score(),
             cron: cron(schedule).map_err(refuse)?,
@@ -375,11 +370,28 @@ fn how_to_implement(meta: &RuleMeta, source: Option<&DataSource>) -> String {
 }
 
 fn known_false_positives(meta: &RuleMeta) -> String {
-    if meta.falsepositives.is_empty() {
-        "None documented in the Sigma rule.".to_owned()
-    } else {
-        super::conf::fold(&meta.falsepositives.join(". "))
+    let listed = super::conf::fold(&meta.falsepositives.join(". "));
+    match listed.chars().count() {
+        0 => "None documented in the Sigma rule.".to_owned(),
+        // security_content wants at least four characters ("N/A", "-").
+        1..4 => format!("The Sigma rule says: {listed}"),
+        _ => listed,
     }
+}
+
+/// The ATT&CK ids security_content accepts: a technique whose
+/// sub-technique is also listed is left out (contentctl refuses both).
+fn mitre_attack(meta: &RuleMeta) -> Vec<String> {
+    let techniques = &meta.attack.techniques;
+    techniques
+        .iter()
+        .filter(|t| {
+            !techniques
+                .iter()
+                .any(|other| other.parent_id() == Some(t.id.as_str()))
+        })
+        .map(|t| t.id.clone())
+        .collect()
 }
 
 fn author(meta: &RuleMeta) -> String {
