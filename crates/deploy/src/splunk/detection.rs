@@ -11,7 +11,8 @@
 //! are derived from it as `contentctl` derives them.
 
 use crate::DeployError;
-use crate::meta::{Kind, RuleMeta, Severity};
+use crate::attack::Technique;
+use crate::meta::{RuleMeta, Severity};
 use crate::objects::{Entry, Platform};
 use crate::schedule::{Schedule, format_duration};
 
@@ -142,7 +143,6 @@ pub struct Detection {
     pub earliest: String,
     pub latest: &'static str,
     pub suppress_period: String,
-    pub correlation: bool,
 }
 
 impl Detection {
@@ -202,14 +202,13 @@ impl Detection {
             date: date(meta),
             domain,
             data_source,
-            mitre_attack: mitre_attack(meta),
+            mitre_attack: mitre_attack(&meta.attack.techniques),
             severity: meta.severity,
             risk_score: meta.severity.risk_score(),
             cron: cron(schedule).map_err(refuse)?,
             earliest: format!("-{}", format_duration(schedule.lookback_secs)),
             latest: "now",
             suppress_period: suppress_period(schedule),
-            correlation: matches!(meta.kind, Kind::Correlation { .. }),
             name,
         })
     }
@@ -381,8 +380,7 @@ fn known_false_positives(meta: &RuleMeta) -> String {
 
 /// The ATT&CK ids security_content accepts: a technique whose
 /// sub-technique is also listed is left out (contentctl refuses both).
-fn mitre_attack(meta: &RuleMeta) -> Vec<String> {
-    let techniques = &meta.attack.techniques;
+fn mitre_attack(techniques: &[&Technique]) -> Vec<String> {
     techniques
         .iter()
         .filter(|t| {
@@ -448,6 +446,13 @@ mod tests {
         let name = detection_name("DNS-over-HTTPS Request (PowerShell): \"x\" / y");
         assert_eq!(name, "DNS-over-HTTPS Request PowerShell x y");
         assert_eq!(file_stem(&name), "dns_over_https_request_powershell_x_y");
+    }
+
+    #[test]
+    fn a_technique_gives_way_to_its_listed_sub_technique() {
+        let tags = ["attack.t1090", "attack.t1090.001", "attack.t1572"].map(String::from);
+        let mapping = crate::attack::resolve(&tags);
+        assert_eq!(mitre_attack(&mapping.techniques), ["T1090.001", "T1572"]);
     }
 
     #[test]
