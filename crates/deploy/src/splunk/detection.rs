@@ -156,6 +156,14 @@ impl Detection {
             rule: meta.label(),
             target: "Splunk ES (detection id)",
         })?;
+        if let Some(analytic) = &meta.behaviour {
+            // Every DNS query or connection is its input: as a correlation
+            // search it would raise one alert per event, and ES has no
+            // analytic that scores them.
+            return Err(refuse(format!(
+                "it is the input of the behaviour analytic '{analytic}', which tunnelhunt scan                  scores; its matches are not alerts"
+            )));
+        }
         let name = detection_name(&meta.title);
         if name.is_empty() {
             return Err(refuse(
