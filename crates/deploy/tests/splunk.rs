@@ -361,7 +361,7 @@ proptest! {
         let meta = case.meta();
         let mut objects = SplunkObjects::default();
         let name = detection_name(&case.title);
-        let added = objects.add(&entry(&base(), &meta));
+        let added = objects.add(&entry(base(), &meta));
         if name.chars().count() > MAX_NAME_LEN {
             prop_assert!(added.is_err());
             return Ok(());
@@ -422,7 +422,7 @@ fn splunks_parser_and_pyyaml_read_back_what_we_wrote() {
         let case = hostile().new_tree(&mut runner).unwrap().current();
         let meta = case.meta();
         let mut objects = SplunkObjects::default();
-        if objects.add(&entry(&base(), &meta)).is_err() {
+        if objects.add(&entry(base(), &meta)).is_err() {
             continue;
         }
         let files = objects.files(Form::Repo).unwrap();
