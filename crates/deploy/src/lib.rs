@@ -31,6 +31,7 @@ pub mod qradar;
 pub mod schedule;
 pub mod secops;
 pub mod sentinel;
+pub mod splunk;
 pub mod sumo;
 
 pub use meta::{Kind, RuleMeta, Severity};

@@ -78,6 +78,9 @@ pub struct RuleMeta {
     pub level: Option<Level>,
     pub branch: Option<String>,
     pub confidence: Option<String>,
+    /// The native behaviour analytic this rule is the input of (`behaviour:`),
+    /// whose matches `scan` scores instead of raising them as alerts.
+    pub behaviour: Option<String>,
     pub attack: Mapping,
     pub guide: Guide,
     pub kind: Kind,
@@ -123,6 +126,7 @@ impl RuleMeta {
             level: meta.level,
             branch: custom("branch"),
             confidence: custom("confidence"),
+            behaviour: custom("behaviour"),
             attack: attack::resolve(&meta.tags),
             guide: guide.map(Guide::parse).unwrap_or_default(),
             kind,

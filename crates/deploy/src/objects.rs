@@ -105,6 +105,11 @@ pub trait Objects {
     }
     /// The files of `--out DIR`, relative to `DIR/<folder>`.
     fn files(&self, form: Form) -> Result<Vec<File>, DeployError>;
+    /// Empty folders `--out DIR` must hold besides the files (relative to
+    /// `DIR/<folder>`): a layout whose tool requires them to exist.
+    fn empty_dirs(&self, _form: Form) -> Vec<PathBuf> {
+        Vec::new()
+    }
     /// What `--as rule` without `--out` prints: the form a user pipes into
     /// the vendor's import command or API.
     fn stdout(&self) -> Result<String, DeployError>;

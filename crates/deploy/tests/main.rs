@@ -20,4 +20,5 @@ mod navigator;
 mod qradar;
 mod secops;
 mod sentinel;
+mod splunk;
 mod sumo;

@@ -26,7 +26,7 @@ use anyhow::{Context, bail};
 use tunnelhunt_backends::{Flavor, Target};
 use tunnelhunt_deploy::{
     Entry, Form, Kind, Objects, Platform, RuleMeta, Schedules, defender, elastic, logscale,
-    navigator,
+    navigator, splunk,
 };
 use tunnelhunt_sigma::ast::{LogSource, Status};
 
@@ -81,6 +81,11 @@ pub const VENDORS: &[Vendor] = &[
         target: Target::Kql,
         flavor: "sentinel",
         objects: || Box::<tunnelhunt_deploy::sentinel::SentinelObjects>::default(),
+    },
+    Vendor {
+        target: Target::Spl,
+        flavor: "default",
+        objects: || Box::<splunk::SplunkObjects>::default(),
     },
 ];
 
@@ -306,6 +311,9 @@ impl DeployPlan {
                 objects.vendor(),
                 objects.how_to_deploy(self.form)
             );
+            for empty in objects.empty_dirs(self.form) {
+                fs::create_dir_all(base.join(empty))?;
+            }
             for file in objects.files(self.form)? {
                 let path = base.join(&file.path);
                 if let Some(parent) = path.parent() {
