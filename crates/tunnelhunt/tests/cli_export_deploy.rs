@@ -154,3 +154,32 @@ fn target_all_as_repo_writes_every_vendor_with_objects_and_lists_them() {
     }
     assert!(!out_dir.join("sigma").exists());
 }
+
+#[test]
+fn building_blocks_and_analytic_inputs_get_no_object_and_are_named() {
+    // fd374941…: a DNS base rule only `generate: false` correlations read;
+    // c7a4e0d9…: the input of the DNS information-volume analytic. Both
+    // match every qualifying event by design: as SIEM rules they would
+    // alert on each one, which `scan` never does.
+    let out = tunnelhunt(&["export", "--target", "eql", "--as", "rule"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|line| {
+            let rule: serde_json::Value = serde_json::from_str(line).unwrap();
+            rule["rule_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    for quiet in [
+        "fd374941-aec4-4e5c-83aa-efc6ff24426e",
+        "c7a4e0d9-5f21-4b3a-8e6c-1a9d2b7f4e08",
+    ] {
+        assert!(!ids.iter().any(|id| id == quiet), "{quiet} has an object");
+    }
+    let message = stderr(&out);
+    assert!(message.contains("raise no alert of their own and get no rule object"));
+    assert!(message.contains("(fd374941-aec4-4e5c-83aa-efc6ff24426e) (a building block"));
+    assert!(message.contains(
+        "(c7a4e0d9-5f21-4b3a-8e6c-1a9d2b7f4e08) (the input of the behaviour analytic 'dns_volume'"
+    ));
+}

@@ -28,7 +28,7 @@ use tunnelhunt_deploy::{
     Entry, Form, Kind, Objects, Platform, RuleMeta, Schedules, defender, elastic, logscale,
     navigator, splunk,
 };
-use tunnelhunt_sigma::ast::{LogSource, Status};
+use tunnelhunt_sigma::ast::{LogSource, Metadata, Status};
 
 use super::index::{MARKER, prepare};
 use super::plan::{Exported, Lowered, RenderedRule};
@@ -192,6 +192,9 @@ impl DeployPlan {
             for vendor in vendors_of(target.target, self.flavor.as_deref()) {
                 let mut objects = (vendor.objects)();
                 for (fact, rendered) in facts.iter().zip(target.entries()) {
+                    if fact.alerting != Alerting::Alerts {
+                        continue; // said once, below
+                    }
                     let Some(query) = text_of(rendered, vendor.flavor) else {
                         continue; // refused by the backend, already reported
                     };
@@ -216,6 +219,30 @@ impl DeployPlan {
                 }
                 built.push(objects);
             }
+        }
+        let quiet: Vec<String> = facts
+            .iter()
+            .filter_map(|fact| match &fact.alerting {
+                Alerting::Alerts => None,
+                Alerting::BuildingBlock => Some(format!(
+                    "{} (a building block: its correlations say generate: false)",
+                    fact.meta.label()
+                )),
+                Alerting::AnalyticInput(analytic) => Some(format!(
+                    "{} (the input of the behaviour analytic '{analytic}', scored by scan)",
+                    fact.meta.label()
+                )),
+            })
+            .collect();
+        if !quiet.is_empty() && !built.is_empty() {
+            eprintln!(
+                "{}",
+                escape(&format!(
+                    "tunnelhunt: {} raise no alert of their own and get no rule object: {}",
+                    quiet.len(),
+                    quiet.join("; ")
+                ))
+            );
         }
         if !unmapped.is_empty() {
             // Written without them rather than guessed: say which, once.
@@ -289,11 +316,20 @@ impl DeployPlan {
             .chain(correlations)
             .map(|(meta, file, kind, platform, logsource)| {
                 let guide = show::guide(file, self.builtin)?;
+                let meta_built = RuleMeta::new(meta, guide.as_deref(), kind, &self.schedules);
+                let alerting = match (&meta_built.behaviour, kind) {
+                    (Some(analytic), _) => Alerting::AnalyticInput(analytic.clone()),
+                    (None, Kind::Rule) if is_building_block(meta, lowered) => {
+                        Alerting::BuildingBlock
+                    }
+                    _ => Alerting::Alerts,
+                };
                 Ok(Facts {
-                    meta: RuleMeta::new(meta, guide.as_deref(), kind, &self.schedules),
+                    meta: meta_built,
                     platform,
                     logsource,
                     stable: meta.status == Some(Status::Stable),
+                    alerting,
                 })
             })
             .collect()
@@ -383,6 +419,37 @@ struct Facts {
     platform: Platform,
     logsource: LogSource,
     stable: bool,
+    alerting: Alerting,
+}
+
+/// Whether a rule's matches are alerts a SIEM should raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Alerting {
+    Alerts,
+    /// Every correlation that reads it says `generate: false`: its matches
+    /// only feed them (Sigma's building block), as `scan` treats it.
+    BuildingBlock,
+    /// The input of a behaviour analytic (`behaviour:`), which only `scan`
+    /// scores: every match is an observation, none an alert.
+    AnalyticInput(String),
+}
+
+/// Whether some loaded correlation reads this rule (by id or name) and
+/// every one that does hides its matches (`generate: false`).
+fn is_building_block(meta: &Metadata, lowered: &Lowered) -> bool {
+    let id = meta.id.as_ref().map(|id| id.value.as_str());
+    let name = meta.name.as_ref().map(|name| name.value.as_str());
+    let mut readers = lowered
+        .correlations
+        .iter()
+        .map(|c| c.correlation)
+        .filter(|c| {
+            c.rules
+                .iter()
+                .any(|r| Some(r.value.as_str()) == id || Some(r.value.as_str()) == name)
+        })
+        .peekable();
+    readers.peek().is_some() && readers.all(|c| !c.generate)
 }
 
 #[cfg(test)]
