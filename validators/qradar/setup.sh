@@ -11,30 +11,6 @@
 # "$TUNNELHUNT_VENV/bin/python validators/qradar/qradar_check.py".
 set -euo pipefail
 
-JSONSCHEMA_VERSION=4.23.0
-
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-venv="${TUNNELHUNT_VENV:-$repo/target/validators-venv}"
-
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-
-installed() {
-    "$venv/bin/python" - "$JSONSCHEMA_VERSION" <<'PY'
-import sys
-from importlib.metadata import version, PackageNotFoundError
-try:
-    ok = version("jsonschema") == sys.argv[1]
-except PackageNotFoundError:
-    ok = False
-sys.exit(0 if ok else 1)
-PY
-}
-
-if ! installed; then
-    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet \
-        "jsonschema==$JSONSCHEMA_VERSION"
-fi
-installed
+# The venv and the jsonschema pin are shared: validators/common/jsonschema_venv.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/../common/jsonschema_venv.sh"
 "$venv/bin/python" "$repo/validators/qradar/qradar_check.py" --self-test
