@@ -53,6 +53,7 @@ mod export_deploy_logscale;
 mod export_deploy_qradar;
 mod export_deploy_secops;
 mod export_deploy_sentinel;
+mod export_deploy_sigmahq;
 mod export_deploy_splunk;
 mod export_deploy_sumo;
 mod navigator_layers;
