@@ -177,7 +177,7 @@ fn building_blocks_and_analytic_inputs_get_no_object_and_are_named() {
         assert!(!ids.iter().any(|id| id == quiet), "{quiet} has an object");
     }
     let message = stderr(&out);
-    assert!(message.contains("raise no alert of their own and get no rule object"));
+    assert!(message.contains("raise no alert of their own and are not deployed"));
     assert!(message.contains("(fd374941-aec4-4e5c-83aa-efc6ff24426e) (a building block"));
     assert!(message.contains(
         "(c7a4e0d9-5f21-4b3a-8e6c-1a9d2b7f4e08) (the input of the behaviour analytic 'dns_volume'"

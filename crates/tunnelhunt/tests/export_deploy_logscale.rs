@@ -56,7 +56,8 @@ fn rules_with_a_correlation(dir: &Path) -> std::path::PathBuf {
          level: high\n\
          tags:\n    - attack.t1572\n\
          correlation:\n    type: event_count\n    rules:\n        - 5bf2adf3-b56c-4b8b-8776-3cc692360d80\n\
-         \x20   group-by:\n        - Image\n    timespan: 30m\n    condition:\n        gte: 3\n",
+         \x20   group-by:\n        - Image\n    timespan: 30m\n    condition:\n        gte: 3\n\
+         \x20   generate: true\n",
     )
     .unwrap();
     rules

@@ -238,7 +238,7 @@ impl DeployPlan {
             eprintln!(
                 "{}",
                 escape(&format!(
-                    "tunnelhunt: {} raise no alert of their own and get no rule object: {}",
+                    "tunnelhunt: {} raise no alert of their own and are not deployed: {}",
                     quiet.len(),
                     quiet.join("; ")
                 ))
