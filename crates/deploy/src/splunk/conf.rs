@@ -203,10 +203,31 @@ pub fn fold(text: &str) -> String {
         .replace(" ;", ";")
 }
 
-/// JSON for a conf value: one line, and `;` written as `\u003b` so no
-/// parser takes it for a comment (the JSON value is unchanged).
+/// JSON for a conf value: one line, keys sorted, and `;` written as
+/// `\u003b` so no parser takes it for a comment (the JSON value is
+/// unchanged). Keys are sorted here because serde_json keeps insertion
+/// order when another crate of the build turns on `preserve_order` (evtx
+/// does): the file must not depend on which crates are built with it.
 pub fn json_value(value: &serde_json::Value) -> String {
-    value.to_string().replace(';', "\\u003b")
+    sorted(value).to_string().replace(';', "\\u003b")
+}
+
+fn sorted(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            serde_json::Value::Object(
+                keys.into_iter()
+                    .map(|key| (key.clone(), sorted(&map[key])))
+                    .collect(),
+            )
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(sorted).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 #[cfg(test)]
