@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use tunnelhunt_backends::{Backend, CorrelationInput, Flavor, RuleInput};
-use tunnelhunt_deploy::{Kind, RuleMeta, Schedules};
-use tunnelhunt_sigma::ast::{Correlation, Filter, Rule, Status};
+use tunnelhunt_deploy::{Entry, Kind, Platform, RuleMeta, Schedules};
+use tunnelhunt_sigma::ast::{Correlation, Filter, LogSource, Rule, Status};
 use tunnelhunt_sigma::collection::RuleCollection;
 use tunnelhunt_sigma::ir::Expr;
 use tunnelhunt_sigma::lower::{Placeholders, lower_rule};
@@ -56,6 +56,26 @@ pub struct Rendered {
     pub meta: RuleMeta,
     pub stable: bool,
     pub query: String,
+    /// The rule's logsource; empty for a correlation.
+    pub logsource: LogSource,
+}
+
+impl Rendered {
+    /// The entry the CLI gives a vendor's collector for this rendering.
+    pub fn entry(&self) -> Entry<'_> {
+        Entry {
+            meta: &self.meta,
+            query: &self.query,
+            stem: &self.stem,
+            platform: self.platform(),
+            logsource: &self.logsource,
+            stable: self.stable,
+        }
+    }
+
+    pub fn platform(&self) -> Platform {
+        Platform::from_product(self.logsource.product.as_deref())
+    }
 }
 
 fn guide(file: &Path) -> Option<&'static str> {
@@ -119,6 +139,7 @@ fn rendered_with_options(
                 ),
                 stable: input.rule.meta.status == Some(Status::Stable),
                 query,
+                logsource: input.rule.logsource.clone(),
             }),
             Err(_) => refused += 1,
         }
@@ -141,6 +162,7 @@ fn rendered_with_options(
                 ),
                 stable: correlation.meta.status == Some(Status::Stable),
                 query,
+                logsource: LogSource::default(),
             }),
             None => refused += 1,
         }

@@ -104,25 +104,10 @@ struct Item {
 fn items() -> Vec<Item> {
     let mut out = Vec::new();
     for set in [pack(), correlated()] {
-        let logsources: BTreeMap<String, LogSource> = set
-            .rules
-            .iter()
-            .map(|(rule, _)| {
-                let stem = Path::new(&rule.origin.file)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                (stem, rule.logsource.clone())
-            })
-            .collect();
         for item in rendered(&set, &YaraL).0 {
-            let logsource = match item.meta.kind {
-                Kind::Rule => logsources.get(&item.stem).cloned().unwrap_or_default(),
-                Kind::Correlation { .. } => LogSource::default(),
-            };
             out.push(Item {
-                platform: Platform::from_product(logsource.product.as_deref()),
-                logsource,
+                platform: item.platform(),
+                logsource: item.logsource.clone(),
                 rendered: item,
             });
         }

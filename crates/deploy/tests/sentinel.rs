@@ -6,7 +6,6 @@
 //! serde_json.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 
@@ -24,34 +23,8 @@ static PACK: LazyLock<Pack> = LazyLock::new(pack);
 static RENDERED: LazyLock<Vec<Rendered>> =
     LazyLock::new(|| rendered_in(&PACK, &Kql, SENTINEL_FLAVOR).0);
 
-/// The logsource of the pack rule a rendering came from.
-fn logsource(stem: &str) -> LogSource {
-    PACK.rules
-        .iter()
-        .map(|(rule, _)| rule)
-        .find(|rule| {
-            Path::new(&rule.origin.file)
-                .file_stem()
-                .is_some_and(|s| s == stem)
-        })
-        .map(|rule| rule.logsource.clone())
-        .unwrap_or_default()
-}
-
-fn entry<'a>(item: &'a Rendered, logsource: &'a LogSource) -> Entry<'a> {
-    Entry {
-        meta: &item.meta,
-        query: &item.query,
-        stem: &item.stem,
-        platform: Platform::from_product(logsource.product.as_deref()),
-        logsource,
-        stable: item.stable,
-    }
-}
-
 fn object(item: &Rendered) -> AnalyticsRule {
-    let logsource = logsource(&item.stem);
-    sentinel::rule(&entry(item, &logsource)).expect("pack rules make Sentinel objects")
+    sentinel::rule(&item.entry()).expect("pack rules make Sentinel objects")
 }
 
 fn find(stem: &str) -> &'static Rendered {
@@ -411,12 +384,10 @@ fn the_repo_layout_sorts_by_table_and_refuses_an_id_twice() {
         "proc_creation_lnx_ssh_local_port_forward",
     ] {
         let item = find(stem);
-        let logsource = logsource(stem);
-        objects.add(&entry(item, &logsource)).unwrap();
+        objects.add(&item.entry()).unwrap();
     }
     let item = find("win_security_rdp_logon_from_loopback");
-    let logsource = logsource(&item.stem);
-    assert!(objects.add(&entry(item, &logsource)).is_err());
+    assert!(objects.add(&item.entry()).is_err());
     let paths: Vec<String> = objects
         .files(Form::Repo)
         .unwrap()
@@ -564,8 +535,10 @@ proptest! {
         meta.description = description.clone();
         meta.guide = Guide::parse(&format!("## Investigation\n\n{guide_body}\nend"));
         meta.branch = Some(branch.clone());
-        let logsource = logsource(&item.stem);
-        let entry = Entry { meta: &meta, ..entry(item, &logsource) };
+        let entry = Entry {
+            meta: &meta,
+            ..item.entry()
+        };
         let rule = sentinel::rule(&entry).unwrap();
         prop_assert!(rule.description.starts_with(&description));
         // The branch becomes a KQL string literal only when it is a plain

@@ -29,21 +29,10 @@ struct Item {
 
 fn items(pack: &Pack) -> (Vec<Item>, usize) {
     let (rendered, refused) = rendered(pack, &Spl);
-    let logsources: BTreeMap<String, LogSource> = pack
-        .rules
-        .iter()
-        .map(|(rule, _)| {
-            let stem = Path::new(&rule.origin.file)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (stem, rule.logsource.clone())
-        })
-        .collect();
     let items = rendered
         .into_iter()
         .map(|rendered| Item {
-            logsource: logsources.get(&rendered.stem).cloned().unwrap_or_default(),
+            logsource: rendered.logsource.clone(),
             rendered,
         })
         .collect();
