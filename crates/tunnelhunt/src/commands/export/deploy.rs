@@ -37,11 +37,10 @@ use crate::commands::show;
 use crate::output::terminal::escape;
 
 /// Which vendor's objects are built from which rendering: the target, the
-/// flavor whose query the object carries (by name, `default` for the
-/// default one) and a fresh collector.
+/// flavor whose query the object carries and a fresh collector.
 pub struct Vendor {
     pub target: Target,
-    pub flavor: &'static str,
+    pub flavor: Flavor,
     pub objects: fn() -> Box<dyn Objects>,
 }
 
@@ -49,42 +48,42 @@ pub struct Vendor {
 pub const VENDORS: &[Vendor] = &[
     Vendor {
         target: Target::Eql,
-        flavor: "default",
+        flavor: Flavor::DEFAULT,
         objects: || Box::<elastic::ElasticObjects>::default(),
     },
     Vendor {
         target: Target::Cql,
-        flavor: "default",
+        flavor: Flavor::DEFAULT,
         objects: || Box::<logscale::LogScaleObjects>::default(),
     },
     Vendor {
         target: Target::YaraL,
-        flavor: "default",
+        flavor: Flavor::DEFAULT,
         objects: || Box::<tunnelhunt_deploy::secops::SecOpsObjects>::default(),
     },
     Vendor {
         target: Target::Sumo,
-        flavor: "default",
+        flavor: Flavor::DEFAULT,
         objects: || Box::<tunnelhunt_deploy::sumo::SumoObjects>::default(),
     },
     Vendor {
         target: Target::Aql,
-        flavor: "default",
+        flavor: Flavor::DEFAULT,
         objects: || Box::<tunnelhunt_deploy::qradar::QradarObjects>::default(),
     },
     Vendor {
         target: Target::Kql,
-        flavor: "default",
+        flavor: Flavor::DEFAULT,
         objects: || Box::<defender::DefenderObjects>::default(),
     },
     Vendor {
         target: Target::Kql,
-        flavor: "sentinel",
+        flavor: tunnelhunt_backends::kql::SENTINEL_FLAVOR,
         objects: || Box::<tunnelhunt_deploy::sentinel::SentinelObjects>::default(),
     },
     Vendor {
         target: Target::Spl,
-        flavor: "default",
+        flavor: Flavor::DEFAULT,
         objects: || Box::<splunk::SplunkObjects>::default(),
     },
 ];
@@ -148,7 +147,7 @@ impl DeployPlan {
                     VENDORS
                         .iter()
                         .filter(|v| v.target == target)
-                        .map(|v| v.flavor)
+                        .map(|v| v.flavor.name())
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
@@ -401,15 +400,15 @@ fn write_coverage_layer(dir: &Path, facts: &[Facts]) -> anyhow::Result<()> {
 fn vendors_of(target: Target, flavor: Option<&str>) -> Vec<&'static Vendor> {
     VENDORS
         .iter()
-        .filter(|v| v.target == target && flavor.is_none_or(|f| f == v.flavor))
+        .filter(|v| v.target == target && flavor.is_none_or(|f| f == v.flavor.name()))
         .collect()
 }
 
 /// The rendered query of one flavor, if the backend did not refuse it.
-fn text_of<'r>(rendered: &'r RenderedRule, flavor: &str) -> Option<&'r str> {
+fn text_of(rendered: &RenderedRule, flavor: Flavor) -> Option<&str> {
     rendered
         .texts()
-        .find(|(f, _)| Flavor::name(*f) == flavor)
+        .find(|(f, _)| *f == flavor)
         .map(|(_, text)| text)
 }
 
@@ -464,10 +463,10 @@ mod tests {
         for vendor in VENDORS {
             let backend = tunnelhunt_backends::backend(vendor.target);
             assert!(
-                backend.flavor(vendor.flavor).is_some(),
+                backend.flavors().contains(&vendor.flavor),
                 "{} has no flavor {}",
                 vendor.target.name(),
-                vendor.flavor
+                vendor.flavor.name()
             );
         }
     }
